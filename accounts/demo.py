@@ -1,0 +1,408 @@
+"""Demo data for the accounts and their timelines; run by `manage.py load_demo`.
+
+Deterministic (fixed seeds) and idempotent: a second run finds the demo accounts and adds
+nothing. Everything goes through the services, so the timeline tells how the data came to be.
+"""
+
+import datetime as dt
+import random
+import unicodedata
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+
+from accounts import services
+from accounts.models import Account, Product, Subscription
+from activity.services import activity_record_bulk
+from config import roles
+
+DEMO_PASSWORD = "demo-password"
+DEMO_USERS = (
+    # username, first name, last name, role, staff (may open the admin)
+    ("demo-admin", "Alva", "Berg", roles.SYSTEM_ADMINISTRATOR, True),
+    ("demo-service", "Sara", "Lind", roles.CUSTOMER_SERVICE, False),
+    ("demo-sales", "Oskar", "Holm", roles.SALES_AGENT, False),
+    ("demo-finance", "Maja", "Ek", roles.FINANCE, False),
+)
+ACCOUNT_COUNT = 200
+FIRST_CUSTOMER_NUMBER = 100001
+LARGE_ACCOUNT_NUMBER = "100000"
+LARGE_ACCOUNT_EVENTS = 20_000
+LOCALES = {
+    "SE": ("sv_SE", "se"),
+    "NO": ("no_NO", "no"),
+    "DK": ("da_DK", "dk"),
+    "FI": ("fi_FI", "fi"),
+    "DE": ("de_DE", "de"),
+    "GB": ("en_GB", "co.uk"),
+}
+PRODUCTS = (
+    # code, name, price, currency
+    ("digital-basic", "Digital Basic", "99.00", "SEK"),
+    ("digital-plus", "Digital Plus", "149.00", "SEK"),
+    ("premium", "Premium All Access", "249.00", "SEK"),
+    ("weekend-paper", "Weekend Paper", "199.00", "SEK"),
+    ("family", "Family Bundle", "299.00", "SEK"),
+    ("digital-basic-eur", "Digital Basic (EUR)", "9.90", "EUR"),
+    ("premium-eur", "Premium All Access (EUR)", "24.90", "EUR"),
+    ("digital-basic-nok", "Digital Basic (NOK)", "99.00", "NOK"),
+    ("digital-basic-gbp", "Digital Basic (GBP)", "7.99", "GBP"),
+)
+CURRENCY_BY_COUNTRY = {"SE": "SEK", "NO": "NOK", "DK": "SEK", "FI": "EUR", "DE": "EUR", "GB": "GBP"}
+COMMENTS = (
+    "Customer called about a missing delivery; explained the weekend schedule.",
+    "Asked for a copy of the latest receipt, re-sent by e-mail.",
+    "Wants to pause over the summer; advised to schedule the pause online.",
+    "Complained about the price increase; offered the Digital Basic plan.",
+    "Card expired; customer will add a new one in the app.",
+    "Verified identity by phone before changing the address.",
+    "Customer reports login problems; reset instructions sent.",
+)
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def ensure_users(password: str, stdout) -> list:
+    User = get_user_model()
+    users = []
+    for username, first, last, role, staff in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=username)
+        user.first_name, user.last_name = first, last
+        user.email = f"{username}@example.com"
+        user.is_staff = staff
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+        users.append(user)
+    return users
+
+
+def ensure_products() -> dict[str, Product]:
+    products = {}
+    for code, name, price, currency in PRODUCTS:
+        products[code], _ = Product.objects.get_or_create(
+            code=code, defaults={"name": name, "price": Decimal(price), "currency": currency}
+        )
+    return products
+
+
+def _product_for(rng, products, currency) -> Product:
+    choices = [p for p in products.values() if p.currency == currency]
+    return rng.choice(choices or list(products.values()))
+
+
+@transaction.atomic
+def load(*, password: str = DEMO_PASSWORD, stdout) -> None:
+    roles.sync_roles()
+    users = ensure_users(password, stdout)
+    products = ensure_products()
+    if Account.objects.filter(customer_number=str(FIRST_CUSTOMER_NUMBER)).exists():
+        stdout.write("Demo accounts already present; left as they are.")
+        return
+    rng = random.Random(20261121)
+    fakers = {country: Faker(locale) for country, (locale, _) in LOCALES.items()}
+    for i, faker in enumerate(fakers.values()):
+        faker.seed_instance(1000 + i)
+    agent = users[1]
+    today = timezone.localdate()
+    history: list[dict] = []
+    statuses = [s for s, _ in Subscription.Status.choices]
+    for n in range(ACCOUNT_COUNT):
+        country = list(LOCALES)[n % len(LOCALES)]
+        faker, tld = fakers[country], LOCALES[country][1]
+        first, last = faker.first_name(), faker.last_name()
+        created = timezone.now() - dt.timedelta(
+            days=rng.randint(90, 900), minutes=rng.randint(0, 1440)
+        )
+        account = services.account_create(
+            actor=None,
+            customer_number=str(FIRST_CUSTOMER_NUMBER + n),
+            name=f"{first} {last}",
+            email=f"{_ascii(first)}.{_ascii(last)}{n}@example.{tld}".replace(" ", ""),
+            phone=faker.phone_number()[:40],
+            street=faker.street_address()[:200],
+            postcode=faker.postcode(),
+            city=faker.city()[:100],
+            country=country,
+            billing_day=rng.randint(1, 28),
+            created_at=created,
+            status=Account.Status.SUSPENDED if n % 37 == 5 else Account.Status.ACTIVE,
+        )
+        _add_payment_methods(rng, account, n)
+        currency = CURRENCY_BY_COUNTRY[country]
+        status = statuses[n % len(statuses)]
+        subscription = _add_subscription(rng, account, products, currency, status, created, n)
+        history.extend(_history(rng, account, subscription, created, agent, today))
+    large = _large_account(rng, products, agent, today)
+    history.extend(_large_history(rng, large, agent))
+    activity_record_bulk(events=history)
+    stdout.write(
+        f"Created {ACCOUNT_COUNT + 1} demo accounts and {len(history)} timeline events "
+        f"(account {LARGE_ACCOUNT_NUMBER} has {LARGE_ACCOUNT_EVENTS:,})."
+    )
+
+
+def _add_payment_methods(rng, account, n):
+    if n % 4 == 3:
+        services.payment_method_add(
+            actor=None,
+            account=account,
+            kind="klarna",
+            masked_details=f"{account.email[0]}***@{account.email.split('@')[1]}",
+        )
+    else:
+        brand = rng.choice(["Visa", "Mastercard", "American Express"])
+        services.payment_method_add(
+            actor=None,
+            account=account,
+            kind="card",
+            brand=brand,
+            masked_details=f"•••• {rng.randint(0, 9999):04d}",
+            expires_on=dt.date(2027 + rng.randint(0, 3), rng.randint(1, 12), 1),
+        )
+    if n % 9 == 0:
+        services.payment_method_add(
+            actor=None, account=account, kind="invoice", masked_details="Paper invoice"
+        )
+
+
+def _add_subscription(rng, account, products, currency, status, created, n):
+    product = _product_for(rng, products, currency)
+    started = timezone.localdate(created)
+    live = status in ("trial", "active", "paused")
+    subscription = services.subscription_create(
+        actor=None,
+        account=account,
+        product=product,
+        order_id=f"ORD-{200000 + n}",
+        started_on=started,
+        status="active" if status == "paused" else status,
+        ended_on=None if live else timezone.localdate() - dt.timedelta(days=rng.randint(5, 60)),
+        discount_name="Welcome offer" if n % 5 == 0 else "",
+        discount_occurrences=3 if n % 5 == 0 else None,
+        occurred_at=created + dt.timedelta(minutes=2),
+    )
+    if status == "paused":
+        subscription = services.subscription_activate_pause(
+            actor=None, subscription=subscription, months=rng.randint(1, 3)
+        )
+    elif status == "active" and n % 6 == 1:
+        services.subscription_schedule_cancellation(
+            actor=None,
+            subscription=subscription,
+            cancel_on=timezone.localdate() + dt.timedelta(days=rng.randint(10, 40)),
+        )
+    return subscription
+
+
+def _sub(subscription, **extra):
+    return {"product": subscription.product.name, "order_id": subscription.order_id, **extra}
+
+
+def _history(rng, account, subscription, created, agent, today) -> list[dict]:
+    """Monthly billing, receipts, the odd dunning episode and a few agent touches."""
+    events = []
+    moment = created + dt.timedelta(days=30)
+    now = timezone.now()
+    while moment < now - dt.timedelta(days=1):
+        at = moment.replace(hour=3, minute=rng.randint(0, 59))
+        base = {"account": account, "subscription": subscription}
+        if rng.random() < 0.08:
+            code = {"dibs_response_code": rng.choice(["05", "51", "54"])}
+            events += [
+                dict(
+                    base,
+                    type="subscription_billing_success_failed",
+                    occurred_at=at,
+                    data=_sub(subscription, **code),
+                ),
+                dict(
+                    base,
+                    type="credit_control_cycle_entered",
+                    occurred_at=at + dt.timedelta(minutes=1),
+                    data=code,
+                ),
+                dict(
+                    base,
+                    type="subscription_billing_resubmission_failed",
+                    occurred_at=at + dt.timedelta(days=3),
+                    data=_sub(subscription, **code),
+                ),
+                dict(
+                    base, type="credit_control_cycle_exited", occurred_at=at + dt.timedelta(days=6)
+                ),
+            ]
+        else:
+            events += [
+                dict(base, type="subscription_renewed", occurred_at=at, data=_sub(subscription)),
+                dict(
+                    base,
+                    type="subscription_billing_success",
+                    occurred_at=at + dt.timedelta(seconds=40),
+                    data=_sub(subscription),
+                ),
+                dict(
+                    base,
+                    type="email_sent",
+                    occurred_at=at + dt.timedelta(minutes=1),
+                    data={
+                        "subject": f"Your receipt for {subscription.product.name}",
+                        "to": account.email,
+                    },
+                ),
+            ]
+        if rng.random() < 0.12:
+            events.append(
+                dict(
+                    account=account,
+                    type="comment_added",
+                    actor=agent,
+                    occurred_at=at + dt.timedelta(hours=rng.randint(6, 10)),
+                    data={"comment": rng.choice(COMMENTS)},
+                )
+            )
+        if rng.random() < 0.04:
+            events.append(
+                dict(
+                    account=account,
+                    type="pause_scheduled",
+                    actor=agent,
+                    occurred_at=at + dt.timedelta(hours=7),
+                    data=_sub(
+                        subscription, pause_date=(at + dt.timedelta(days=14)).date(), months=1
+                    ),
+                )
+            )
+            events.append(
+                dict(
+                    base,
+                    type="pause_activated",
+                    occurred_at=at + dt.timedelta(days=14),
+                    data=_sub(subscription, months=1),
+                )
+            )
+            events.append(
+                dict(
+                    base,
+                    type="pause_ended",
+                    occurred_at=at + dt.timedelta(days=44),
+                    data=_sub(subscription),
+                )
+            )
+        moment += dt.timedelta(days=30)
+    return events
+
+
+def _large_account(rng, products, agent, today):
+    account = services.account_create(
+        actor=None,
+        customer_number=LARGE_ACCOUNT_NUMBER,
+        name="Nordic Media Group AB",
+        email="billing@nordicmedia.example.se",
+        phone="+46 8 555 010 00",
+        street="Sveavägen 44",
+        postcode="111 34",
+        city="Stockholm",
+        country="SE",
+        billing_day=1,
+        created_at=timezone.now() - dt.timedelta(days=3 * 365),
+    )
+    services.payment_method_add(
+        actor=None, account=account, kind="invoice", masked_details="E-invoice (Peppol)"
+    )
+    return services.subscription_create(
+        actor=None,
+        account=account,
+        product=products["premium"],
+        order_id="ORD-CORP-0001",
+        started_on=timezone.localdate(account.created_at),
+        occurred_at=account.created_at + dt.timedelta(minutes=5),
+    )
+
+
+def _large_history(rng, subscription, agent) -> list[dict]:
+    """A company account with thousands of seats: many events a day for three years."""
+    account = subscription.account
+    start = account.created_at + dt.timedelta(hours=1)
+    span = (timezone.now() - dt.timedelta(hours=1) - start).total_seconds()
+    events = []
+    for i in range(LARGE_ACCOUNT_EVENTS):
+        at = start + dt.timedelta(seconds=span * i / LARGE_ACCOUNT_EVENTS)
+        kind = i % 10
+        if kind in (0, 1, 2, 3):
+            events.append(
+                dict(
+                    account=account,
+                    subscription=subscription,
+                    type="email_sent",
+                    occurred_at=at,
+                    data={
+                        "subject": f"Seat invitation #{i}",
+                        "to": f"seat{i}@nordicmedia.example.se",
+                    },
+                )
+            )
+        elif kind in (4, 5):
+            events.append(
+                dict(
+                    account=account,
+                    subscription=subscription,
+                    type="subscription_billing_success",
+                    occurred_at=at,
+                    data=_sub(subscription),
+                )
+            )
+        elif kind == 6:
+            events.append(
+                dict(
+                    account=account,
+                    subscription=subscription,
+                    type="entitlements_refreshed",
+                    occurred_at=at,
+                    data=_sub(subscription),
+                )
+            )
+        elif kind == 7:
+            events.append(
+                dict(
+                    account=account,
+                    type="comment_added",
+                    actor=agent,
+                    occurred_at=at,
+                    data={"comment": rng.choice(COMMENTS)},
+                )
+            )
+        elif kind == 8:
+            events.append(
+                dict(
+                    account=account,
+                    subscription=subscription,
+                    type="subscription_renewed",
+                    occurred_at=at,
+                    data=_sub(
+                        subscription,
+                        discount_name="Volume discount",
+                        discount_occurrence=i % 12 + 1,
+                    ),
+                )
+            )
+        else:
+            events.append(
+                dict(
+                    account=account,
+                    type="new_payment_method",
+                    occurred_at=at,
+                    data={
+                        "masked_details": f"Visa •••• {i % 10000:04d}",
+                        "product": subscription.product.name,
+                    },
+                )
+            )
+    return events

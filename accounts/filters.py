@@ -1,0 +1,27 @@
+import django_filters
+from django import forms
+
+from accounts.models import Account
+from accounts.selectors import account_search
+
+
+class AccountFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="search",
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"placeholder": "Name, e-mail, customer number or order ID", "autofocus": True}
+        ),
+    )
+    status = django_filters.ChoiceFilter(choices=Account.Status.choices, empty_label="Any status")
+    country = django_filters.CharFilter(
+        lookup_expr="iexact", max_length=2, widget=forms.TextInput(attrs={"size": 3})
+    )
+
+    class Meta:
+        model = Account
+        fields = ["q", "status", "country"]
+
+    def search(self, queryset, name, value):
+        return queryset & account_search(q=value)

@@ -1,0 +1,38 @@
+from django import forms
+
+from accounts.models import Account, Product
+from accounts.services import MAX_PAUSE_MONTHS
+from config.forms import DateInput
+
+
+class AddressForm(forms.ModelForm):
+    class Meta:
+        model = Account
+        fields = ["street", "postcode", "city", "country"]
+
+    def clean_country(self):
+        country = self.cleaned_data["country"].upper()
+        if country and not (len(country) == 2 and country.isalpha()):
+            raise forms.ValidationError("Use a two-letter country code, e.g. SE.")
+        return country
+
+
+class BillingDayForm(forms.Form):
+    billing_day = forms.IntegerField(min_value=1, max_value=28, label="Billing day")
+
+
+class ScheduleCancellationForm(forms.Form):
+    cancel_on = forms.DateField(label="Cancel on", widget=DateInput())
+
+
+class ProductForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True))
+
+
+class ScheduleDowngradeForm(ProductForm):
+    downgrade_on = forms.DateField(label="Downgrade on", widget=DateInput())
+
+
+class SchedulePauseForm(forms.Form):
+    pause_on = forms.DateField(label="Pause from", widget=DateInput())
+    months = forms.IntegerField(min_value=1, max_value=MAX_PAUSE_MONTHS)

@@ -1,0 +1,177 @@
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Upper
+from django.urls import reverse
+from django.utils import timezone
+
+# A masked payment detail may show a few digits (the last four), never a card number.
+NO_CARD_NUMBER = RegexValidator(
+    r"[0-9]{7,}", inverse_match=True, message="Store masked details only, never a card number."
+)
+CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", message="Use a three-letter ISO 4217 code.")
+
+
+class AccountQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Account.Status.ACTIVE)
+
+
+class Account(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        CLOSED = "closed", "Closed"
+        ANONYMISED = "anonymised", "Anonymised"
+
+    customer_number = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254, db_index=True)
+    phone = models.CharField(max_length=40, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
+    billing_day = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+    # A default rather than auto_now_add: accounts moved from another system keep their date.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "customer_number"]
+        permissions = [
+            ("manage_subscriptions", "Can act on an account's subscriptions"),
+            ("anonymise_account", "Can anonymise an account (GDPR erasure)"),
+        ]
+        indexes = [models.Index(Upper("email"), name="account_email_upper_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(billing_day__gte=1, billing_day__lte=28),
+                name="account_billing_day_1_28",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.customer_number})"
+
+    def get_absolute_url(self):
+        return reverse("accounts:detail", args=[self.customer_number])
+
+    @property
+    def address_lines(self) -> list[str]:
+        place = " ".join(part for part in (self.postcode, self.city) if part)
+        return [line for line in (self.street, place, self.country) if line]
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=50, unique=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, validators=[CURRENCY_CODE])
+    period_months = models.PositiveSmallIntegerField(default=1)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_gte_0"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def for_account(self, account):
+        return self.filter(account=account)
+
+
+class Subscription(models.Model):
+    class Status(models.TextChoices):
+        TRIAL = "trial", "Trial"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="subscriptions")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="subscriptions")
+    order_id = models.CharField("order ID", max_length=40, unique=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+    started_on = models.DateField()
+    next_billing_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    cancellation_scheduled_for = models.DateField(null=True, blank=True)
+    downgrade_to = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    downgrade_scheduled_for = models.DateField(null=True, blank=True)
+    pause_scheduled_for = models.DateField(null=True, blank=True)
+    pause_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    paused_until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "order_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(downgrade_to__isnull=True)
+                | models.Q(downgrade_scheduled_for__isnull=False),
+                name="subscription_downgrade_has_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pause_scheduled_for__isnull=True)
+                | models.Q(pause_months__gte=1),
+                name="subscription_scheduled_pause_has_months",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id} · {self.product}"
+
+    def get_absolute_url(self):
+        return f"{self.account.get_absolute_url()}#subscription-{self.order_id}"
+
+
+class PaymentMethod(models.Model):
+    class Kind(models.TextChoices):
+        CARD = "card", "Card"
+        KLARNA = "klarna", "Klarna"
+        INVOICE = "invoice", "Invoice"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payment_methods")
+    kind = models.CharField(max_length=20, choices=Kind)
+    brand = models.CharField(max_length=40, blank=True, help_text="Card network, e.g. Visa")
+    masked_details = models.CharField(
+        max_length=100,
+        validators=[NO_CARD_NUMBER],
+        help_text="Masked only, e.g. •••• 4242 or a masked Klarna e-mail",
+    )
+    expires_on = models.DateField(null=True, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(is_default=True),
+                name="payment_method_one_default_per_account",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(masked_details__regex=r"[0-9]{7,}"),
+                name="payment_method_never_full_number",
+            ),
+        ]
+
+    def __str__(self):
+        label = self.brand or self.get_kind_display()
+        return f"{label} {self.masked_details}"

@@ -1,0 +1,106 @@
+import uuid
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from activity.registry import REGISTRY, Category
+
+# The trigger that makes the timeline append-only; only anonymisation may bypass it, through
+# `pgtrigger.ignore(APPEND_ONLY_TRIGGER)`.
+APPEND_ONLY_TRIGGER = "activity.ActivityEvent:append_only"
+
+
+class ActivityEventQuerySet(models.QuerySet):
+    def for_account(self, account):
+        return self.filter(account=account)
+
+    def newest_first(self):
+        return self.order_by("-occurred_at", "-id")
+
+
+class ActivityEvent(models.Model):
+    class Origin(models.TextChoices):
+        AGENT = "agent", "Agent"
+        API = "api", "API"
+        SYSTEM = "system", "System"
+        LEGACY = "legacy", "Legacy migration"
+
+    class ActorKind(models.TextChoices):
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "System"
+
+    id = models.UUIDField("unique ID", primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="activity_events"
+    )
+    type = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    # No database constraint: a user may be deleted while the events keep the name below.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_kind = models.CharField(max_length=10, choices=ActorKind)
+    actor_name = models.CharField(max_length=150)
+    subscription = models.ForeignKey(
+        "accounts.Subscription",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activity_events",
+    )
+    data = models.JSONField(default=dict, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin)
+    # Free text kept from a migrated legacy entry (the old product's message).
+    message = models.TextField(blank=True)
+
+    objects = ActivityEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        permissions = [("add_comment", "Can add a comment to an account's activity")]
+        indexes = [
+            # Keyset pagination of one account's timeline, and the same with a type filter.
+            models.Index(fields=["account", "-occurred_at", "-id"], name="event_account_time_idx"),
+            models.Index(
+                fields=["account", "type", "-occurred_at", "-id"], name="event_acct_type_time_idx"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.title} · {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def event_type(self):
+        return REGISTRY.get(self.type)
+
+    @property
+    def title(self) -> str:
+        event_type = self.event_type
+        return event_type.title if event_type else self.type
+
+    @property
+    def category(self) -> Category | None:
+        event_type = self.event_type
+        return event_type.category if event_type else None
+
+    def attribute_rows(self) -> list[tuple[str, object, str]]:
+        """(label, value, kind) for each attribute present, in the registry's order."""
+        event_type = self.event_type
+        if event_type is None:
+            return [(key, value, "text") for key, value in self.data.items()]
+        return [
+            (attr.label, self.data[attr.key], attr.kind.value)
+            for attr in event_type.attributes
+            if attr.key in self.data
+        ]

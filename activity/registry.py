@@ -1,0 +1,413 @@
+"""The event-type registry: every kind of interaction the Recent Activity timeline knows.
+
+One `EventType` per interaction, declared once below; adding a type is adding one entry. Each
+type's attributes are a schema: `validate_attributes` refuses unknown keys, missing required keys
+and values of the wrong kind, naming the field. Pages, the API, the demo data and the legacy
+migration all read this registry; nothing else lists the types.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+
+
+class Category(StrEnum):
+    ACCOUNT = "Account"
+    BILLING = "Billing"
+    PAYMENT = "Payment"
+    CREDIT = "Credit"
+    SUBSCRIPTION = "Subscription"
+    PAUSE = "Pause"
+    COMMUNICATION = "Communication"
+
+    @property
+    def code(self) -> str:
+        return self.value.lower()
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    INTEGER = "integer"
+    DATE = "date"
+    MONEY = "money"  # {"amount": "12.50", "currency": "SEK"}
+    TEXT_LIST = "list"
+
+
+# The longest text value we keep; longer values are refused rather than cut.
+MAX_TEXT_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class Attribute:
+    key: str
+    label: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class EventType:
+    title: str
+    category: Category
+    attributes: tuple[Attribute, ...] = field(default_factory=tuple)
+    description: str = ""
+
+    @property
+    def code(self) -> str:
+        return type_code(self.title)
+
+    def attribute(self, key: str) -> Attribute | None:
+        return next((a for a in self.attributes if a.key == key), None)
+
+
+def type_code(title: str) -> str:
+    """`Billing Date Changed` -> `billing_date_changed`; `Email sent` -> `email_sent`."""
+    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+
+
+# Attributes that many types share.
+def _product(label="Subscription product", required=True):
+    return Attribute("product", label, Kind.TEXT, required)
+
+
+_ORDER = Attribute("order_id", "Subscription order ID", Kind.TEXT, True)
+_DISCOUNT = Attribute("discount_name", "Discount name")
+_DISCOUNT_OCCURRENCE = Attribute("discount_occurrence", "Discount occurrence", Kind.INTEGER)
+_DIBS = Attribute("dibs_response_code", "DIBS acquirer response code")
+_KLARNA = Attribute("klarna_response_code", "Klarna response code")
+
+EVENT_TYPES: tuple[EventType, ...] = (
+    EventType(
+        "Billing Date Changed",
+        Category.BILLING,
+        (
+            Attribute("from", "Bill day from", Kind.INTEGER, True),
+            Attribute("to", "Bill day to", Kind.INTEGER, True),
+        ),
+        "The customer's billing day moved.",
+    ),
+    EventType(
+        "Account Payment Method Changed",
+        Category.PAYMENT,
+        (
+            Attribute("from", "From", Kind.TEXT, True),
+            Attribute("to", "To", Kind.TEXT, True),
+            _product("Associated subscription product", required=False),
+        ),
+        "The payment method used for the account's subscriptions changed.",
+    ),
+    EventType(
+        "Additional Payment Made",
+        Category.PAYMENT,
+        (
+            Attribute("payment_method", "Payment method used", Kind.TEXT, True),
+            Attribute("amount", "Amount", Kind.MONEY),
+        ),
+        "The customer paid an amount outside the billing cycle.",
+    ),
+    EventType(
+        "Address Details Modified",
+        Category.ACCOUNT,
+        (Attribute("fields", "Changed fields", Kind.TEXT_LIST, True),),
+        "One or more address fields were edited.",
+    ),
+    EventType(
+        "Credit Control Cycle Entered",
+        Category.BILLING,
+        (_DIBS, _KLARNA),
+        "Billing failed and the account entered dunning.",
+    ),
+    EventType(
+        "Credit Control Cycle Exited",
+        Category.BILLING,
+        (),
+        "The account left dunning.",
+    ),
+    EventType(
+        "Subscription Cancelled",
+        Category.SUBSCRIPTION,
+        (_product("Cancelled product"), _ORDER),
+        "A subscription ended immediately.",
+    ),
+    EventType(
+        "Subscription Cancellation Scheduled",
+        Category.SUBSCRIPTION,
+        (
+            _product("Product to be cancelled"),
+            Attribute("cancellation_date", "Scheduled cancellation date", Kind.DATE, True),
+            _ORDER,
+        ),
+        "A subscription will end on a future date.",
+    ),
+    EventType(
+        "Subscription Cancellation Withdrawn",
+        Category.SUBSCRIPTION,
+        (_product("Product that was to be cancelled"), _ORDER),
+        "A scheduled cancellation was called off.",
+    ),
+    EventType(
+        "Subscription Downgrade Scheduled",
+        Category.SUBSCRIPTION,
+        (
+            Attribute("product_from", "Downgrade from", Kind.TEXT, True),
+            Attribute("product_to", "Downgrade to", Kind.TEXT, True),
+            Attribute("downgrade_date", "Scheduled downgrade date", Kind.DATE, True),
+            _ORDER,
+        ),
+        "A subscription will move to a cheaper product on a future date.",
+    ),
+    EventType(
+        "Subscription Downgrade Withdrawn",
+        Category.SUBSCRIPTION,
+        (_product("Product that was to be downgraded"), _ORDER),
+        "A scheduled downgrade was called off.",
+    ),
+    EventType(
+        "Subscription Changed",
+        Category.SUBSCRIPTION,
+        (
+            Attribute("product_from", "Product from", Kind.TEXT, True),
+            Attribute("product_to", "Product to", Kind.TEXT, True),
+            _ORDER,
+        ),
+        "A subscription moved to another product now.",
+    ),
+    EventType(
+        "Subscription Renewed",
+        Category.SUBSCRIPTION,
+        (_product(), _ORDER, _DISCOUNT, _DISCOUNT_OCCURRENCE),
+        "A subscription started a new period.",
+    ),
+    EventType(
+        "Subscription Billing Success",
+        Category.BILLING,
+        (_product(), _ORDER, _DISCOUNT, _DISCOUNT_OCCURRENCE),
+        "A subscription period was billed.",
+    ),
+    EventType(
+        "Subscription Billing Success Failed",
+        Category.BILLING,
+        (_product(), _ORDER, _DIBS, _KLARNA),
+        "Billing a subscription period failed.",
+    ),
+    EventType(
+        "New Purchase",
+        Category.SUBSCRIPTION,
+        (
+            _product("Product"),
+            Attribute("order_id", "Product order ID", Kind.TEXT, True),
+            _DISCOUNT,
+            Attribute("discount_occurrences", "Total discount occurrences", Kind.INTEGER),
+        ),
+        "The customer bought a product.",
+    ),
+    EventType("New Customer Created", Category.ACCOUNT, (), "The account was created."),
+    EventType(
+        "New Payment Method",
+        Category.PAYMENT,
+        (
+            Attribute("masked_details", "Masked PAN / Klarna details", Kind.TEXT, True),
+            _product("Current active subscription product", required=False),
+        ),
+        "A payment method was added to the account.",
+    ),
+    EventType(
+        "Manual Refund Issued",
+        Category.PAYMENT,
+        (
+            Attribute("refunded_to", "Refunded to", Kind.TEXT, True),
+            Attribute("amount", "Refunded amount", Kind.MONEY, True),
+            Attribute("order_id", "Subscription order ID", Kind.TEXT),
+        ),
+        "An agent refunded money to the customer.",
+    ),
+    EventType(
+        "Manual Credit Added",
+        Category.CREDIT,
+        (
+            Attribute("amount", "Credit amount", Kind.MONEY, True),
+            Attribute("account_id", "Credited account", Kind.TEXT, True),
+        ),
+        "An agent granted credit to the account.",
+    ),
+    EventType(
+        "Manual Charge Added",
+        Category.BILLING,
+        (
+            Attribute("amount", "Charge amount", Kind.MONEY, True),
+            Attribute("account_id", "Charged account", Kind.TEXT, True),
+        ),
+        "An agent charged the account outside the billing cycle.",
+    ),
+    EventType(
+        "Entitlements Refreshed",
+        Category.SUBSCRIPTION,
+        (_product(), _ORDER),
+        "The products the customer may use were recomputed.",
+    ),
+    EventType(
+        "Customer Anonymised",
+        Category.ACCOUNT,
+        (),
+        "The account's personal data was erased.",
+    ),
+    EventType(
+        "Email sent",
+        Category.COMMUNICATION,
+        (
+            Attribute("subject", "Subject", Kind.TEXT, True),
+            Attribute("to", "To", Kind.TEXT, True),
+        ),
+        "A receipt or notice was e-mailed to the customer.",
+    ),
+    EventType(
+        "Pause Scheduled",
+        Category.PAUSE,
+        (
+            Attribute("pause_date", "Pause starts on", Kind.DATE, True),
+            Attribute("months", "Months paused", Kind.INTEGER, True),
+            _product("Product to be paused"),
+            _ORDER,
+        ),
+        "A subscription will pause on a future date.",
+    ),
+    EventType(
+        "Pause Activated",
+        Category.PAUSE,
+        (
+            Attribute("months", "Months paused", Kind.INTEGER, True),
+            _product("Paused product"),
+            _ORDER,
+        ),
+        "A subscription is now paused.",
+    ),
+    EventType(
+        "Scheduled Pause cancelled",
+        Category.PAUSE,
+        (_product("Product that was to be paused"), _ORDER),
+        "A scheduled pause was called off.",
+    ),
+    EventType(
+        "Pause Ended Early",
+        Category.PAUSE,
+        (_product("Paused product"), _ORDER),
+        "A pause was ended before its planned end.",
+    ),
+    EventType(
+        "Pause Ended",
+        Category.PAUSE,
+        (_product("Paused product"), _ORDER),
+        "A pause reached its planned end.",
+    ),
+    EventType(
+        "Subscription Billing Resubmission Failed",
+        Category.BILLING,
+        (_product(), _ORDER, _DIBS, _KLARNA),
+        "A retry of a failed billing, during dunning, failed again.",
+    ),
+    EventType(
+        "Comment Added",
+        Category.COMMUNICATION,
+        (Attribute("comment", "Comment", Kind.TEXT, True),),
+        "An agent wrote a note on the account.",
+    ),
+)
+
+REGISTRY: dict[str, EventType] = {t.code: t for t in EVENT_TYPES}
+assert len(REGISTRY) == len(EVENT_TYPES), "two event types share a code"
+
+
+def get_type(code: str) -> EventType:
+    try:
+        return REGISTRY[code]
+    except KeyError:
+        raise ValidationError({"type": f"Unknown activity type “{code}”."}) from None
+
+
+def types_by_category() -> list[tuple[Category, list[EventType]]]:
+    return [(c, [t for t in EVENT_TYPES if t.category == c]) for c in Category]
+
+
+def _clean_value(attr: Attribute, value):
+    """Return the JSON-ready value, or raise ValueError with a message about the kind."""
+    if attr.kind == Kind.TEXT:
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        if len(value) > MAX_TEXT_LENGTH:
+            raise ValueError(f"must be at most {MAX_TEXT_LENGTH} characters")
+        return value
+    if attr.kind == Kind.INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("must be a whole number")
+        return value
+    if attr.kind == Kind.DATE:
+        if isinstance(value, dt.datetime):
+            raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                pass
+        raise ValueError("must be a date (YYYY-MM-DD)")
+    if attr.kind == Kind.MONEY:
+        if not isinstance(value, dict) or set(value) != {"amount", "currency"}:
+            raise ValueError('must be {"amount": "12.50", "currency": "SEK"}')
+        currency = value["currency"]
+        if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+            raise ValueError("currency must be a three-letter ISO 4217 code")
+        amount = value["amount"]
+        if isinstance(amount, float | bool):
+            raise ValueError("amount must be a decimal string, not a float")
+        try:
+            amount = Decimal(str(amount))
+        except InvalidOperation:
+            raise ValueError("amount must be a decimal number") from None
+        if not amount.is_finite() or amount.as_tuple().exponent < -4 or abs(amount) >= 10**12:
+            raise ValueError("amount must be a decimal number with at most 4 decimals")
+        return {"amount": str(amount), "currency": currency}
+    if attr.kind == Kind.TEXT_LIST:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a list of text")
+        if sum(len(v) for v in value) > MAX_TEXT_LENGTH:
+            raise ValueError(f"must be at most {MAX_TEXT_LENGTH} characters in all")
+        return list(value)
+    raise AssertionError(f"unhandled kind {attr.kind}")
+
+
+def validate_attributes(code: str, data, *, allow_missing: bool = False) -> dict:
+    """Check `data` against the schema of type `code`; return the cleaned attributes.
+
+    Raises ValidationError whose message dict names each bad field (`attributes.<key>`).
+    `allow_missing` accepts absent required attributes: migrated legacy rows cannot supply them.
+    """
+    event_type = get_type(code)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationError({"attributes": "Attributes must be an object."})
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    for key, value in data.items():
+        attr = event_type.attribute(key)
+        if attr is None:
+            errors[f"attributes.{key}"] = f"Unknown attribute for “{event_type.title}”."
+            continue
+        if value is None or value == "" or value == []:
+            continue  # empty means absent
+        try:
+            cleaned[key] = _clean_value(attr, value)
+        except ValueError as exc:
+            errors[f"attributes.{key}"] = f"{attr.label} {exc}."
+    if not allow_missing:
+        for attr in event_type.attributes:
+            if attr.required and attr.key not in cleaned and f"attributes.{attr.key}" not in errors:
+                errors[f"attributes.{attr.key}"] = f"{attr.label} is required."
+    if errors:
+        raise ValidationError(errors)
+    return cleaned

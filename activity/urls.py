@@ -1,0 +1,9 @@
+from django.urls import path
+
+from activity import views
+
+app_name = "activity"
+urlpatterns = [
+    path("", views.RecentActivityView.as_view(), name="recent"),
+    path("comment/", views.CommentAddView.as_view(), name="comment"),
+]

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class ConfigConfig(AppConfig):
+    """Project-wide pieces: roles, the base table, the layout's context."""
+
+    name = "config"
+    label = "config"
+    verbose_name = "Back-office"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from config.roles import sync_roles_after_migrate
+
+        # Keep the groups' permissions in step with the matrix after every migrate, once every
+        # app's permissions exist (they are created by post_migrate too).
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="config.sync_roles")

@@ -1,0 +1,90 @@
+"""The role matrix: which permissions each role (a Django group) holds.
+
+This is the one place that says who may do what. Views check permissions, never group names;
+`sync_roles` (and every `migrate`) makes the groups' permissions equal to this matrix.
+"""
+
+from django.db import transaction
+
+SYSTEM_ADMINISTRATOR = "System Administrator"
+CUSTOMER_SERVICE = "Customer Service"
+SALES_AGENT = "Sales Agent"
+FINANCE = "Finance"
+
+# Permissions every role that works with customers needs.
+_READ_ACCOUNTS = {
+    "accounts.view_account",
+    "activity.view_activityevent",
+}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    CUSTOMER_SERVICE: _READ_ACCOUNTS
+    | {
+        "accounts.change_account",
+        "accounts.manage_subscriptions",
+        "activity.add_comment",
+    },
+    SALES_AGENT: _READ_ACCOUNTS
+    | {
+        "accounts.manage_subscriptions",
+        "activity.add_comment",
+    },
+    FINANCE: _READ_ACCOUNTS,
+}
+
+# Administrators hold every role's permissions, plus users, groups and the admin-only ones.
+ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = set().union(*ROLE_PERMISSIONS.values()) | {
+    "auth.view_user",
+    "auth.add_user",
+    "auth.change_user",
+    "auth.delete_user",
+    "auth.view_group",
+    "auth.change_group",
+    "accounts.add_account",
+    "accounts.anonymise_account",
+    "accounts.view_product",
+    "accounts.add_product",
+    "accounts.change_product",
+    "accounts.view_subscription",
+    "accounts.view_paymentmethod",
+}
+
+ROLES = tuple(ROLE_PERMISSIONS)
+
+
+def role_permissions(role: str) -> set[str]:
+    return ROLE_PERMISSIONS[role]
+
+
+@transaction.atomic
+def sync_roles(*, strict: bool = False) -> dict[str, list[str]]:
+    """Create the four groups and give each exactly the permissions of the matrix.
+
+    Returns, per role, the permissions of the matrix that do not exist in the database (an app
+    not migrated yet). With `strict`, a missing permission is an error instead.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    missing: dict[str, list[str]] = {}
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        absent = sorted(p for p in perms if p not in by_name)
+        if absent:
+            missing[role] = absent
+            if strict:
+                raise LookupError(f"{role}: unknown permissions {', '.join(absent)}")
+        group.permissions.set([by_name[p] for p in perms if p in by_name])
+    return missing
+
+
+def sync_roles_after_migrate(sender, using="default", **kwargs):
+    # Only once per migrate: the signal fires for every app; ours is the last one configured.
+    if sender.name != "config" or not kwargs.get("apps"):
+        return
+    sync_roles()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LegacyHistoryConfig(AppConfig):
+    name = "legacy_history"
+    verbose_name = "Legacy history"
