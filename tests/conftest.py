@@ -1,0 +1,94 @@
+"""Shared fixtures: users per role, and a Chromium browser driven by Playwright."""
+
+import os
+
+import pytest
+
+from config import roles
+from tests.factories import UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls that tests make
+# around it are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "secret-password"
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role) -> a user holding that role (None: a user with no role)."""
+
+    def make(role=None, **kwargs):
+        return UserFactory(roles=[role] if role else None, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def service_user(make_user):
+    return make_user(roles.CUSTOMER_SERVICE)
+
+
+@pytest.fixture
+def finance_user(make_user):
+    return make_user(roles.FINANCE)
+
+
+@pytest.fixture
+def admin_user_role(make_user):
+    return make_user(roles.SYSTEM_ADMINISTRATOR, is_staff=True)
+
+
+@pytest.fixture
+def service_client(client, service_user):
+    client.force_login(service_user)
+    return client
+
+
+# --- Browser ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sign_in(page):
+    """sign_in(username, password) through the real sign-in page."""
+
+    def do(username, password=PASSWORD):
+        page.goto("/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+
+    return do

@@ -1,0 +1,11 @@
+"""factory-boy factories for every model. Tests build data with these; code under test is
+always the real services and views."""
+
+from tests.factories.accounts import (  # noqa: F401
+    AccountFactory,
+    PaymentMethodFactory,
+    ProductFactory,
+    SubscriptionFactory,
+    UserFactory,
+)
+from tests.factories.activity import ActivityEventFactory  # noqa: F401

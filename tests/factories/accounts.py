@@ -1,0 +1,82 @@
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from accounts.models import Account, PaymentMethod, Product, Subscription
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        self.set_password("secret-password")
+        if create:
+            self.save()
+        if not create or not extracted:
+            return
+        from django.contrib.auth.models import Group
+
+        from config.roles import sync_roles
+
+        sync_roles()
+        self.groups.set(Group.objects.filter(name__in=extracted))
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    customer_number = factory.Sequence(lambda n: f"{500000 + n}")
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    phone = "+46 70 123 45 67"
+    street = factory.Faker("street_address", locale="sv_SE")
+    postcode = "113 59"
+    city = "Stockholm"
+    country = "SE"
+    billing_day = 15
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        django_get_or_create = ("code",)
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+    code = factory.Sequence(lambda n: f"product-{n}")
+    price = Decimal("149.00")
+    currency = "SEK"
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscription
+
+    account = factory.SubFactory(AccountFactory)
+    product = factory.SubFactory(ProductFactory)
+    order_id = factory.Sequence(lambda n: f"ORD-T{n:06d}")
+    status = Subscription.Status.ACTIVE
+    started_on = dt.date(2026, 1, 15)
+    next_billing_on = dt.date(2026, 12, 15)
+
+
+class PaymentMethodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentMethod
+
+    account = factory.SubFactory(AccountFactory)
+    kind = PaymentMethod.Kind.CARD
+    brand = "Visa"
+    masked_details = factory.Sequence(lambda n: f"•••• {n % 10000:04d}")
+    is_default = False

@@ -1,0 +1,111 @@
+"""The permission matrix, walked: every URL of the site for every role and for anonymous.
+
+The expected answer comes from `config.roles.ROLE_PERMISSIONS` (the one place that says who may
+do what): anonymous -> sign-in redirect, a role without the permission -> 403, a role with it
+-> 200 for a page, a redirect (never 403) for a form post. A URL added to the site without a
+row here fails `test_every_url_is_in_the_matrix`.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from config.roles import ROLE_PERMISSIONS, ROLES
+from tests.factories import AccountFactory, PaymentMethodFactory, SubscriptionFactory
+
+CUSTOMER = "900001"
+ORDER = "ORD-PERM-1"
+
+# (url name, kwargs, permission needed, method). Kwargs name the objects of `world` below.
+MATRIX = [
+    ("accounts:search", {}, "accounts.view_account", "get"),
+    ("accounts:detail", {"customer_number": CUSTOMER}, "accounts.view_account", "get"),
+    ("accounts:address", {"customer_number": CUSTOMER}, "accounts.change_account", "post"),
+    ("accounts:billing-day", {"customer_number": CUSTOMER}, "accounts.change_account", "post"),
+    (
+        "accounts:payment-method-default",
+        {"customer_number": CUSTOMER, "pk": "payment_method"},
+        "accounts.change_account",
+        "post",
+    ),
+    (
+        "accounts:subscription-action",
+        {"customer_number": CUSTOMER, "order_id": ORDER, "action": "refresh-entitlements"},
+        "accounts.manage_subscriptions",
+        "post",
+    ),
+    ("activity:recent", {"customer_number": CUSTOMER}, "activity.view_activityevent", "get"),
+    ("activity:comment", {"customer_number": CUSTOMER}, "activity.add_comment", "post"),
+]
+
+# Addresses outside the matrix, each with the reason.
+NOT_IN_MATRIX = {
+    "home": "redirects to the account search",
+    "login": "the sign-in page is public",
+    "logout": "signing out needs no permission",
+}
+# Namespaces with their own gatekeeping, tested elsewhere.
+OWN_GATEKEEPING = ("admin",)
+
+
+def _names(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = pattern.namespace
+            if namespace in OWN_GATEKEEPING:
+                continue
+            yield from _names(
+                pattern.url_patterns, f"{prefix}{namespace}:" if namespace else prefix
+            )
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield prefix + pattern.name
+
+
+def test_every_url_is_in_the_matrix():
+    listed = {name for name, *_ in MATRIX} | set(NOT_IN_MATRIX)
+    assert set(_names(get_resolver().url_patterns)) - listed == set()
+
+
+@pytest.fixture
+def world(db):
+    account = AccountFactory(customer_number=CUSTOMER)
+    SubscriptionFactory(account=account, order_id=ORDER)
+    return {"payment_method": PaymentMethodFactory(account=account).pk}
+
+
+def _url(world, name, kwargs):
+    return reverse(name, kwargs={k: world.get(v, v) for k, v in kwargs.items()})
+
+
+@pytest.mark.parametrize(("name", "kwargs", "perm", "method"), MATRIX)
+def test_anonymous_is_sent_to_sign_in(client, world, name, kwargs, perm, method):
+    url = _url(world, name, kwargs)
+    response = getattr(client, method)(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "kwargs", "perm", "method"), MATRIX)
+def test_role_gets_what_the_matrix_says(client, make_user, world, role, name, kwargs, perm, method):
+    client.force_login(make_user(role))
+    response = getattr(client, method)(_url(world, name, kwargs))
+    if perm not in ROLE_PERMISSIONS[role]:
+        assert response.status_code == 403
+    elif method == "get":
+        assert response.status_code == 200
+    else:
+        assert response.status_code in (302, 303)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "perm", "method"), MATRIX)
+def test_user_without_role_is_refused(client, make_user, world, name, kwargs, perm, method):
+    client.force_login(make_user(None))
+    assert getattr(client, method)(_url(world, name, kwargs)).status_code == 403
+
+
+def test_admin_is_for_staff_only(client, make_user):
+    client.force_login(make_user("Customer Service"))
+    assert client.get("/admin/").status_code == 302
+    client.force_login(make_user("System Administrator", is_staff=True))
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/auth/user/").status_code == 200
