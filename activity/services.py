@@ -24,6 +24,7 @@ def build_event(
     type: str,
     actor=None,
     actor_label: str = SYSTEM_ACTOR,
+    actor_kind: str | None = None,
     occurred_at=None,
     subscription=None,
     data: dict | None = None,
@@ -34,7 +35,9 @@ def build_event(
     """Validate and build (not save) an event; `activity_record` and bulk ingestion share it.
 
     With a user as `actor` the event is an agent's; otherwise `actor_label` (System, or an
-    integration's name) is shown as the actor. Raises ValidationError naming each bad field.
+    integration's name) is shown as the actor, as a system actor unless `actor_kind` says
+    "agent" (a migrated entry written by a person who has no user here).
+    Raises ValidationError naming each bad field.
     """
     if origin is None:
         origin = ActivityEvent.Origin.AGENT if actor else ActivityEvent.Origin.SYSTEM
@@ -44,13 +47,15 @@ def build_event(
         raise ValidationError({"occurred_at": "The time must include its UTC offset."})
     if subscription is not None and subscription.account_id != account.pk:
         raise ValidationError({"subscription": "The subscription belongs to another account."})
+    if actor_kind not in (None, *ActivityEvent.ActorKind.values):
+        raise ValidationError({"actor_kind": f"Unknown actor kind “{actor_kind}”."})
     if actor is not None:
         kind, name = ActivityEvent.ActorKind.AGENT, actor_display_name(actor)
     else:
         label = (actor_label or SYSTEM_ACTOR).strip()
         if len(label) > MAX_ACTOR_NAME:
             raise ValidationError({"actor": f"At most {MAX_ACTOR_NAME} characters."})
-        kind, name = ActivityEvent.ActorKind.SYSTEM, label
+        kind, name = actor_kind or ActivityEvent.ActorKind.SYSTEM, label
     return ActivityEvent(
         id=id or uuid.uuid4(),
         account=account,
