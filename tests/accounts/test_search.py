@@ -1,0 +1,84 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import AccountFactory, SubscriptionFactory
+
+pytestmark = pytest.mark.django_db
+SEARCH = reverse("accounts:search")
+
+
+def _numbers(response):
+    return [row.record.customer_number for row in response.context["table"].page.object_list]
+
+
+def test_search_by_partial_name(service_client):
+    AccountFactory(name="Karin Nilsson", customer_number="100")
+    AccountFactory(name="Johan Berg", customer_number="101")
+    assert _numbers(service_client.get(SEARCH, {"q": "nils"})) == ["100"]
+
+
+def test_search_by_email_ignores_case(service_client):
+    AccountFactory(email="karin.nilsson@example.se", customer_number="100")
+    AccountFactory(customer_number="101")
+    assert _numbers(service_client.get(SEARCH, {"q": "Karin.Nilsson@EXAMPLE.se"})) == ["100"]
+
+
+def test_search_by_customer_number_is_exact(service_client):
+    AccountFactory(customer_number="100")
+    AccountFactory(customer_number="1000")
+    assert _numbers(service_client.get(SEARCH, {"q": "100"})) == ["100"]
+
+
+def test_search_by_order_id_finds_the_account_once(service_client):
+    account = AccountFactory(customer_number="100")
+    SubscriptionFactory(account=account, order_id="ORD-42")
+    SubscriptionFactory(account=account, order_id="ORD-43")
+    AccountFactory(customer_number="101")
+    assert _numbers(service_client.get(SEARCH, {"q": "ord-42"})) == ["100"]
+
+
+def test_status_and_country_filters(service_client):
+    AccountFactory(customer_number="100", country="SE", status="active")
+    AccountFactory(customer_number="101", country="NO", status="active")
+    AccountFactory(customer_number="102", country="NO", status="closed")
+    assert _numbers(service_client.get(SEARCH, {"country": "no", "status": "active"})) == ["101"]
+
+
+def test_empty_search_lists_every_account(service_client):
+    AccountFactory.create_batch(3)
+    assert service_client.get(SEARCH).context["table"].paginator.count == 3
+
+
+def test_over_long_search_is_refused_with_a_message(service_client):
+    AccountFactory()
+    response = service_client.get(SEARCH, {"q": "x" * 201})
+    assert response.status_code == 200
+    assert "Ensure this value has at most 200 characters" in response.content.decode()
+    assert _numbers(response) == []
+
+
+def test_unknown_status_is_refused_with_a_message(service_client):
+    AccountFactory()
+    response = service_client.get(SEARCH, {"status": "bogus"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["9999", "-1", "abc", "1e9", "99999999999999999999"])
+def test_bad_page_numbers_never_fail(service_client, page):
+    AccountFactory.create_batch(3)
+    assert service_client.get(SEARCH, {"page": page}).status_code == 200
+
+
+def test_unknown_sort_column_is_ignored(service_client):
+    AccountFactory.create_batch(2)
+    assert service_client.get(SEARCH, {"sort": "password"}).status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_search_page_runs_a_fixed_number_of_queries(
+    service_client, django_assert_max_num_queries, count
+):
+    AccountFactory.create_batch(count)
+    with django_assert_max_num_queries(7):
+        assert service_client.get(SEARCH).status_code == 200
