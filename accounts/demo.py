@@ -154,6 +154,7 @@ def _add_payment_methods(rng, account, n):
         services.payment_method_add(
             actor=None,
             account=account,
+            occurred_at=account.created_at,
             kind="klarna",
             masked_details=f"{account.email[0]}***@{account.email.split('@')[1]}",
         )
@@ -162,6 +163,7 @@ def _add_payment_methods(rng, account, n):
         services.payment_method_add(
             actor=None,
             account=account,
+            occurred_at=account.created_at,
             kind="card",
             brand=brand,
             masked_details=f"•••• {rng.randint(0, 9999):04d}",
@@ -169,7 +171,11 @@ def _add_payment_methods(rng, account, n):
         )
     if n % 9 == 0:
         services.payment_method_add(
-            actor=None, account=account, kind="invoice", masked_details="Paper invoice"
+            actor=None,
+            account=account,
+            occurred_at=account.created_at,
+            kind="invoice",
+            masked_details="Paper invoice",
         )
 
 
@@ -315,7 +321,11 @@ def _large_account(rng, products, agent, today):
         created_at=timezone.now() - dt.timedelta(days=3 * 365),
     )
     services.payment_method_add(
-        actor=None, account=account, kind="invoice", masked_details="E-invoice (Peppol)"
+        actor=None,
+        account=account,
+        occurred_at=account.created_at,
+        kind="invoice",
+        masked_details="E-invoice (Peppol)",
     )
     return services.subscription_create(
         actor=None,

@@ -65,7 +65,13 @@ def account_create(
     account = Account(customer_number=customer_number, name=name, email=email, **fields)
     _full_clean(account)
     account.save()
-    _record(account=account, type="new_customer_created", actor=actor, actor_label=actor_label)
+    activity_record(
+        account=account,
+        type="new_customer_created",
+        actor=actor,
+        actor_label=actor_label,
+        occurred_at=account.created_at,
+    )
     return account
 
 
@@ -125,6 +131,7 @@ def payment_method_add(
     expires_on: dt.date | None = None,
     make_default: bool = False,
     actor_label=SYSTEM_ACTOR,
+    occurred_at=None,
 ) -> PaymentMethod:
     """Add a masked payment method; record `New Payment Method`."""
     account = _lock_account(account)
@@ -145,8 +152,13 @@ def payment_method_add(
     data = {"masked_details": str(method)}
     if live:
         data["product"] = live.product.name
-    _record(
-        account=account, type="new_payment_method", actor=actor, actor_label=actor_label, **data
+    activity_record(
+        account=account,
+        type="new_payment_method",
+        actor=actor,
+        actor_label=actor_label,
+        occurred_at=occurred_at,
+        data=data,
     )
     return method
 
