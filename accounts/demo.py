@@ -216,8 +216,10 @@ def _history(rng, account, subscription, created, agent, today) -> list[dict]:
     """Monthly billing, receipts, the odd dunning episode and a few agent touches."""
     events = []
     moment = created + dt.timedelta(days=30)
-    now = timezone.now()
-    while moment < now - dt.timedelta(days=1):
+    end = timezone.now() - dt.timedelta(days=1)
+    if subscription.ended_on:  # an ended subscription stops billing when it ends
+        end = min(end, dt.datetime.combine(subscription.ended_on, dt.time.min, tzinfo=dt.UTC))
+    while moment < end:
         at = moment.replace(hour=3, minute=rng.randint(0, 59))
         base = {"account": account, "subscription": subscription}
         if rng.random() < 0.08:

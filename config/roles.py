@@ -47,6 +47,10 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = set().union(*ROLE_PERMISSIONS.values())
     "accounts.change_product",
     "accounts.view_subscription",
     "accounts.view_paymentmethod",
+    # Integrations of the API: create, issue tokens, disable (never delete).
+    "integrations.view_integration",
+    "integrations.add_integration",
+    "integrations.change_integration",
 }
 
 ROLES = tuple(ROLE_PERMISSIONS)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "accounts",
     "credits",
     "legacy_history",
+    "integrations",
     # Last, so that its post_migrate (role sync) runs after every app's permissions exist.
     "config",
 ]
@@ -126,6 +127,35 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+
+# The integration API (/api/): JSON only, every request authenticated by an integration's token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "integrations.authentication.IntegrationTokenAuthentication"
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.permissions.IsIntegration"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Back-office integration API",
+    "DESCRIPTION": "Billing systems and portals write System events and credit operations.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and its docs: for an integration's token or a signed-in back-office user.
+    "SERVE_AUTHENTICATION": [
+        "integrations.authentication.IntegrationTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,
