@@ -32,6 +32,10 @@ serve: $(STAMP) ## Serve with gunicorn and whitenoise (production settings from 
 	$(PY) manage.py collectstatic --no-input
 	$(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-127.0.0.1:8000} --workers $${WORKERS:-3}
 
+bench: $(STAMP) ## Build the large dataset in PostgreSQL and measure (BENCH_DATABASE_URL, BENCH_ARGS)
+	$(PY) -m config.dbcheck
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 lint: $(STAMP) ## Check style with ruff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -1,0 +1,121 @@
+"""Fill the benchmark database with PostgreSQL COPY (psycopg 3).
+
+Sizes are parameters. Rows are valid for the application: event attributes follow the registry,
+ledger entries carry correct sequence numbers and running balances (verify_ledger passes).
+"""
+
+import datetime as dt
+import json
+import random
+import uuid
+
+from django.db import connection
+
+from activity.registry import EVENT_TYPES, Kind
+
+WHALE = "B0000001"
+START = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+END = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+
+
+def customer_number(i: int) -> str:
+    return f"B{i:07d}"
+
+
+def account_email(i: int) -> str:
+    return f"customer{i}@bench.example.com"
+
+
+def _sample_data(event_type) -> str:
+    values = {
+        Kind.TEXT: "Premium",
+        Kind.INTEGER: 3,
+        Kind.DATE: "2026-12-01",
+        Kind.MONEY: {"amount": "99.00", "currency": "SEK"},
+        Kind.TEXT_LIST: ["City", "Postcode"],
+    }
+    return json.dumps({a.key: values[a.kind] for a in event_type.attributes if a.required})
+
+
+def _truncate(tables):
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+def accounts(count: int, rng: random.Random) -> None:
+    """`count` accounts, one product, one subscription each (subscription id = account id)."""
+    _truncate(["accounts_account", "accounts_product"])
+    now = dt.datetime.now(dt.UTC)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_product (id, name, code, price, currency, period_months, is_active)"
+            " VALUES (1, 'Premium', 'premium', 99.00, 'SEK', 1, true)"
+        )
+        raw = cursor.connection  # the psycopg 3 connection under Django's wrapper
+        with raw.cursor().copy(
+            "COPY accounts_account (id, customer_number, name, email, phone, street, postcode,"
+            " city, country, billing_day, status, created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for i in range(1, count + 1):
+                copy.write_row(
+                    (
+                        i,
+                        customer_number(i),
+                        f"Customer {i}",
+                        account_email(i),
+                        "",
+                        "Street 1",
+                        "11122",
+                        "Stockholm",
+                        "SE",
+                        rng.randint(1, 28),
+                        "active",
+                        START,
+                        now,
+                    )
+                )
+        with raw.cursor().copy(
+            "COPY accounts_subscription (id, account_id, product_id, order_id, status,"
+            " started_on, created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for i in range(1, count + 1):
+                copy.write_row((i, i, 1, f"ORD-B{i:07d}", "active", START.date(), now, now))
+        for table in ("accounts_account", "accounts_subscription", "accounts_product"):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
+
+
+def events(total: int, account_count: int, whale_events: int, rng: random.Random) -> None:
+    """`whale_events` for account 1, the rest spread evenly over the other accounts."""
+    _truncate(["activity_activityevent"])
+    types = [(t.code, _sample_data(t)) for t in EVENT_TYPES]
+    span = (END - START).total_seconds()
+    now = dt.datetime.now(dt.UTC)
+    others = max(account_count - 1, 1)
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        with raw.cursor().copy(
+            "COPY activity_activityevent (id, account_id, subscription_id, type, occurred_at,"
+            " recorded_at, actor_kind, actor_name, data, origin, message) FROM STDIN"
+        ) as copy:
+            for n in range(total):
+                account = 1 if n < whale_events else 2 + (n % others)
+                code, data = types[n % len(types)]
+                at = START + dt.timedelta(seconds=rng.random() * span)
+                copy.write_row(
+                    (
+                        uuid.UUID(int=rng.getrandbits(128), version=4),
+                        account,
+                        account,
+                        code,
+                        at,
+                        now,
+                        "system",
+                        "System",
+                        data,
+                        "system",
+                        "",
+                    )
+                )
+        cursor.execute("ANALYZE activity_activityevent")

@@ -1,0 +1,138 @@
+"""Benchmark: build a large dataset in PostgreSQL with COPY, measure, print a table, write JSON.
+
+    make bench                       # default sizes (see --help)
+    python -m bench.run --events 20000 --accounts 200 --whale 5000 --credit-entries 20000
+
+Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/backoffice_bench); the
+database is created and migrated when missing, and its tables are refilled on every run.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/backoffice_bench"
+
+
+def configure_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnop")
+    os.environ["DEBUG"] = "false"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ["STATIC_STORAGE"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def ensure_database(url: str) -> None:
+    import environ
+    import psycopg
+
+    config = environ.Env.db_url_config(url)
+    with psycopg.connect(
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--whale", type=int, default=200_000, help="events of the largest account")
+    parser.add_argument("--credit-entries", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20, help="samples per timed measurement")
+    parser.add_argument("--depth", type=int, default=1000, help="page depth for the deep page")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", default="bench/results/latest.json")
+    parser.add_argument("--skip-generate", action="store_true", help="reuse the existing data")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    ensure_database(url)
+    configure_django(url)
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from bench import generate, measure
+    from config import roles
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(args.seed)
+    timings = {}
+    if not args.skip_generate:
+        for step, fn in [
+            ("accounts", lambda: generate.accounts(args.accounts, rng)),
+            ("events", lambda: generate.events(args.events, args.accounts, args.whale, rng)),
+        ]:
+            start = time.perf_counter()
+            fn()
+            timings[step] = time.perf_counter() - start
+            print(f"generated {step} in {timings[step]:.1f} s", flush=True)
+
+    roles.sync_roles()
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_staff": True})
+    from django.contrib.auth.models import Group
+
+    user.groups.set([Group.objects.get(name=roles.SYSTEM_ADMINISTRATOR)])
+    client = measure.signed_in_client(user)
+
+    depth = min(args.depth, max(args.whale // 25, 1))
+    results = measure.recent_activity(client, generate.WHALE, args.repeat, depth)
+
+    print_table(results)
+    write_json(args, results, timings)
+    return 0
+
+
+def print_table(results) -> None:
+    print()
+    print(f"{'measurement':<52} {'median':>12} {'min':>10} {'max':>10}  note")
+    print("-" * 100)
+    for r in results:
+        low = f"{min(r.samples):.2f}" if r.samples else ""
+        high = f"{max(r.samples):.2f}" if r.samples else ""
+        print(f"{r.name:<52} {r.median:>9.2f} {r.unit:<2} {low:>10} {high:>10}  {r.note}")
+
+
+def write_json(args, results, timings) -> None:
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "sizes": vars(args),
+        "generate_seconds": timings,
+        "results": [r.as_dict() for r in results],
+    }
+    path.write_text(json.dumps(payload, indent=2, default=str))
+    print(f"\nresults written to {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
