@@ -48,7 +48,8 @@ def accounts(count: int, rng: random.Random) -> None:
     now = dt.datetime.now(dt.UTC)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO accounts_product (id, name, code, price, currency, period_months, is_active)"
+            "INSERT INTO accounts_product"
+            " (id, name, code, price, currency, period_months, is_active)"
             " VALUES (1, 'Premium', 'premium', 99.00, 'SEK', 1, true)"
         )
         raw = cursor.connection  # the psycopg 3 connection under Django's wrapper
@@ -82,7 +83,8 @@ def accounts(count: int, rng: random.Random) -> None:
                 copy.write_row((i, i, 1, f"ORD-B{i:07d}", "active", START.date(), now, now))
         for table in ("accounts_account", "accounts_subscription", "accounts_product"):
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT max(id) FROM {table}))"
             )
 
 
