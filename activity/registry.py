@@ -79,6 +79,8 @@ _DISCOUNT = Attribute("discount_name", "Discount name")
 _DISCOUNT_OCCURRENCE = Attribute("discount_occurrence", "Discount occurrence", Kind.INTEGER)
 _DIBS = Attribute("dibs_response_code", "DIBS acquirer response code")
 _KLARNA = Attribute("klarna_response_code", "Klarna response code")
+# The reason a person gives for a manual credit, charge or refund (see credits.services).
+_REASON = Attribute("reason", "Reason")
 
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
@@ -222,6 +224,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("refunded_to", "Refunded to", Kind.TEXT, True),
             Attribute("amount", "Refunded amount", Kind.MONEY, True),
             Attribute("order_id", "Subscription order ID", Kind.TEXT),
+            _REASON,
         ),
         "An agent refunded money to the customer.",
     ),
@@ -229,8 +232,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Manual Credit Added",
         Category.CREDIT,
         (
-            Attribute("amount", "Credit amount", Kind.MONEY, True),
+            # A grant is money (`amount`) or tokens (`tokens`, whole numbers, not a currency);
+            # the credit services record exactly one of the two.
+            Attribute("amount", "Credit amount", Kind.MONEY),
+            Attribute("tokens", "Credit tokens", Kind.INTEGER),
             Attribute("account_id", "Credited account", Kind.TEXT, True),
+            _REASON,
         ),
         "An agent granted credit to the account.",
     ),
@@ -240,6 +247,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         (
             Attribute("amount", "Charge amount", Kind.MONEY, True),
             Attribute("account_id", "Charged account", Kind.TEXT, True),
+            _REASON,
         ),
         "An agent charged the account outside the billing cycle.",
     ),
