@@ -135,9 +135,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["integrations.permissions.IsIntegration"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "LIST_SERIALIZER_ERRORS_AS_DICT": True,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
+# Request bodies (not uploaded files) held in memory: room for an API batch of 1,000 events.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Back-office integration API",
     "DESCRIPTION": "Billing systems and portals write System events and credit operations.",
@@ -145,6 +150,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     # The schema and its docs: for an integration's token or a signed-in back-office user.
     "SERVE_AUTHENTICATION": [
         "integrations.authentication.IntegrationTokenAuthentication",

@@ -1,0 +1,116 @@
+"""Pieces every endpoint of the integration API shares: the JSON parser with its limits, the
+conflict error, the strict input fields, and cursor links."""
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import parsers, serializers, status, views
+from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.utils.urls import replace_query_param
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+UNKNOWN_FIELD = "Unknown field."
+NAIVE_TIME = "Give the time with its UTC offset, e.g. 2026-06-01T12:00:00+02:00."
+BAD_LIMIT = f"Give a whole number from 1 to {MAX_PAGE_SIZE}."
+TOO_DEEP = "JSON parse error - nested too deeply."
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input, by field."),
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid integration token."),
+}
+NOT_FOUND_RESPONSE = {
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="No account with this number."),
+}
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large; send smaller batches."
+    default_code = "payload_too_large"
+
+
+class ApiConflict(APIException):
+    """409: the request contradicts what is stored (an ID or an idempotency key reused for
+    other content). The detail names the fields, like a validation error."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with what is stored."
+    default_code = "conflict"
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, answering 400 (not 500) to JSON nested deeper than Python's recursion
+    limit."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(TOO_DEEP) from None
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus a JSON 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django
+    would answer a bare 400 page)."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    return views.exception_handler(exc, context)
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time that must carry its UTC offset: a time without one is ambiguous."""
+
+    default_error_messages = {"naive": NAIVE_TIME}
+
+    def enforce_timezone(self, value):
+        if settings.USE_TZ and value.utcoffset() is None:
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class StrictFieldsMixin:
+    """Refuses keys the serializer does not declare, so that a misspelt field is an error
+    rather than silently ignored."""
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            unknown = {str(key): [UNKNOWN_FIELD] for key in data if key not in self.fields}
+        try:
+            value = super().to_internal_value(data)
+        except ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise ValidationError(unknown)
+        return value
+
+
+def page_size(request) -> int:
+    """The `limit` query parameter, or the default page size."""
+    raw = request.query_params.get("limit")
+    if raw in (None, ""):
+        return DEFAULT_PAGE_SIZE
+    try:
+        size = int(raw)
+    except ValueError:
+        raise ValidationError({"limit": [BAD_LIMIT]}) from None
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValidationError({"limit": [BAD_LIMIT]})
+    return size
+
+
+def cursor_links(request, *, older: str | None, newer: str | None) -> dict:
+    """`next` (older rows) and `previous` (newer rows) as full URLs: this request's address
+    with its `cursor` replaced."""
+    url = request.build_absolute_uri()
+    return {
+        "next": replace_query_param(url, "cursor", older) if older else None,
+        "previous": replace_query_param(url, "cursor", newer) if newer else None,
+    }
