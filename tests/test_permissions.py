@@ -43,8 +43,9 @@ NOT_IN_MATRIX = {
     "login": "the sign-in page is public",
     "logout": "signing out needs no permission",
 }
-# Namespaces with their own gatekeeping, tested elsewhere.
-OWN_GATEKEEPING = ("admin",)
+# Namespaces with their own gatekeeping, tested elsewhere. "api": integration tokens, not roles
+# (tests/api/test_auth.py walks every API address).
+OWN_GATEKEEPING = ("admin", "api")
 
 
 def _names(patterns, prefix=""):

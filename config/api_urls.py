@@ -1,0 +1,35 @@
+"""The integration API's addresses, under /api/.
+
+DRF's views are exempt from the back-office's sign-in redirect (DRF marks them so): DRF
+authenticates each request by an integration's token and answers 401 without one. The
+browsable docs are for people, so they opt back into the sign-in redirect.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from activity.api import AccountEventListView, EventIngestView, EventTypeListView
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/event-types/", EventTypeListView.as_view(), name="event-types"),
+    path("v1/events/", EventIngestView.as_view(), name="events"),
+    path(
+        "v1/accounts/<str:customer_number>/events/",
+        AccountEventListView.as_view(),
+        name="account-events",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path(
+        "docs/redoc/",
+        login_required(SpectacularRedocView.as_view(url_name="api:schema")),
+        name="redoc",
+    ),
+]
