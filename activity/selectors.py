@@ -31,7 +31,8 @@ def local_day_range(date_from: dt.date | None, date_to: dt.date | None) -> Q:
     tz = timezone.get_current_timezone()
     if date_from:
         q &= Q(occurred_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=tz))
-    if date_to:
+    # The last date there is has no next day to stop before; nothing lies beyond it anyway.
+    if date_to and date_to < dt.date.max:
         next_day = date_to + dt.timedelta(days=1)
         q &= Q(occurred_at__lt=dt.datetime.combine(next_day, dt.time.min, tzinfo=tz))
     return q
