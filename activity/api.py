@@ -30,6 +30,8 @@ from activity.selectors import InvalidCursor, events_for_account, keyset_page
 from activity.services import activity_record_bulk, build_event
 from config.api import (
     ERROR_RESPONSES,
+    LIMIT_SCHEMA,
+    NOT_FOUND_RESPONSE,
     ApiConflict,
     OffsetDateTimeField,
     StrictFieldsMixin,
@@ -323,9 +325,9 @@ class AccountEventListView(APIView):
             OpenApiParameter("category", OpenApiTypes.STR, enum=[c.code for c in Category]),
             OpenApiParameter("actor", OpenApiTypes.STR, enum=list(ActivityEvent.ActorKind.values)),
             OpenApiParameter("cursor", OpenApiTypes.STR, description="From `next`/`previous`."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="Events per page, 1-100."),
+            OpenApiParameter("limit", LIMIT_SCHEMA, description="Events per page."),
         ],
-        responses={200: EventPageSerializer, **ERROR_RESPONSES},
+        responses={200: EventPageSerializer, **ERROR_RESPONSES, **NOT_FOUND_RESPONSE},
     )
     def get(self, request, customer_number):
         account = account_get(customer_number=customer_number)

@@ -19,6 +19,14 @@ NAIVE_TIME = "Give the time with its UTC offset, e.g. 2026-06-01T12:00:00+02:00.
 BAD_LIMIT = f"Give a whole number from 1 to {MAX_PAGE_SIZE}."
 TOO_DEEP = "JSON parse error - nested too deeply."
 
+# The OpenAPI schema of the `limit` query parameter.
+LIMIT_SCHEMA = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": MAX_PAGE_SIZE,
+    "default": DEFAULT_PAGE_SIZE,
+}
+
 ERROR_RESPONSES = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input, by field."),
     401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid integration token."),
