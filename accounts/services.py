@@ -334,6 +334,8 @@ def subscription_schedule_downgrade(
         raise ValidationError(f"A downgrade to {subscription.downgrade_to} is already scheduled.")
     if product.pk == subscription.product_id:
         raise ValidationError("Choose a product other than the current one.")
+    if not product.is_active:
+        raise ValidationError(f"{product} is no longer sold.")
     if (
         product.currency != subscription.product.currency
         or product.price >= subscription.product.price
