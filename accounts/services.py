@@ -255,7 +255,8 @@ def _require_live(subscription: Subscription):
 
 
 def _require_future(day, what: str):
-    if not isinstance(day, dt.date):
+    # A datetime is a date too, but cannot be compared with one.
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
         raise ValidationError(f"Give the {what} as a date.")
     if day <= _today():
         raise ValidationError(f"The {what} must be after today.")
