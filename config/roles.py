@@ -15,6 +15,7 @@ FINANCE = "Finance"
 _READ_ACCOUNTS = {
     "accounts.view_account",
     "activity.view_activityevent",
+    "legacy_history.view_legacyentry",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -47,6 +48,9 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = set().union(*ROLE_PERMISSIONS.values())
     "accounts.change_product",
     "accounts.view_subscription",
     "accounts.view_paymentmethod",
+    # Legacy history: upload old Account History files (admin and command line).
+    "legacy_history.import_legacyentry",
+    "legacy_history.view_legacyimport",
     # Integrations of the API: create, issue tokens, disable (never delete).
     "integrations.view_integration",
     "integrations.add_integration",

@@ -11,4 +11,8 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/<str:customer_number>/activity/", include("activity.urls")),
+    path(
+        "accounts/<str:customer_number>/activity/legacy/",
+        include("legacy_history.urls"),
+    ),
 ]

@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class LegacyImport(models.Model):
+    """One import of a legacy file: who ran it and what it did (the audit trail of imports)."""
+
+    file_name = models.CharField(max_length=255)
+    # No database constraint: a user may be deleted while the record keeps the name below.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150)
+    started_at = models.DateTimeField(default=timezone.now)
+    skip_errors = models.BooleanField(default=False)
+    created = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} · {self.started_at:%Y-%m-%d %H:%M} · {self.actor_name}"
+
+
+class LegacyEntryQuerySet(models.QuerySet):
+    def for_account(self, account):
+        return self.filter(account=account)
+
+    def not_migrated(self):
+        return self.filter(migrated_event__isnull=True)
+
+
+class LegacyEntry(models.Model):
+    """An entry of the old Account History product, kept as it was imported."""
+
+    class Type(models.TextChoices):
+        ACCOUNT = "account", "Account"
+        COMMENT = "comment", "Comment"
+        CONTACT = "contact", "Contact"
+        ORDER = "order", "Order"
+        SHARING = "sharing", "Sharing"
+        SUBSCRIPTION = "subscription", "Subscription"
+        SYSTEM = "system", "System"
+        PASSWORD = "password", "Password"
+        PAYMENT = "payment", "Payment"
+        VOUCHER = "voucher", "Voucher"
+        DISTRIBUTION = "distribution", "Distribution"
+
+    # The old product's entry ID: re-importing a file finds it and adds nothing.
+    source_id = models.CharField("source ID", max_length=100, unique=True)
+    event_name = models.CharField("event", max_length=200)
+    type = models.CharField(max_length=20, choices=Type)
+    message = models.TextField(blank=True)
+    # A person's e-mail, `System`, or an integration's name, as the old product stored it.
+    producer = models.CharField(max_length=150)
+    # The account's e-mail (or customer number) as the old product stored it.
+    proprietor = models.CharField(max_length=254)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="legacy_entries"
+    )
+    imported_by = models.ForeignKey(LegacyImport, on_delete=models.PROTECT, related_name="entries")
+    # The typed event this entry became; set once by the migration, never cleared.
+    migrated_event = models.OneToOneField(
+        "activity.ActivityEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="legacy_entry",
+    )
+
+    objects = LegacyEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "legacy entry"
+        verbose_name_plural = "legacy entries"
+        permissions = [("import_legacyentry", "Can import legacy history files")]
+        indexes = [
+            # The Legacy mode page: one account's entries still outside the timeline.
+            models.Index(
+                fields=["account", "-created_at", "-id"],
+                condition=models.Q(migrated_event__isnull=True),
+                name="legacy_account_pending_idx",
+            ),
+            # The migration: the entries of one event name still to migrate.
+            models.Index(
+                fields=["event_name", "id"],
+                condition=models.Q(migrated_event__isnull=True),
+                name="legacy_event_pending_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event_name} · {self.created_at:%Y-%m-%d %H:%M} · {self.source_id}"
+
+    @property
+    def producer_is_person(self) -> bool:
+        return "@" in self.producer
+
+    @property
+    def producer_display(self) -> str:
+        """A person's e-mail as it is; anything else is the system (naming the integration)."""
+        if self.producer_is_person:
+            return self.producer
+        if self.producer.casefold() == "system":
+            return "System"
+        return f"System ({self.producer})"
