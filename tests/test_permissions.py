@@ -35,6 +35,12 @@ MATRIX = [
     ),
     ("activity:recent", {"customer_number": CUSTOMER}, "activity.view_activityevent", "get"),
     ("activity:comment", {"customer_number": CUSTOMER}, "activity.add_comment", "post"),
+    (
+        "legacy_history:legacy",
+        {"customer_number": CUSTOMER},
+        "legacy_history.view_legacyentry",
+        "get",
+    ),
 ]
 
 # Addresses outside the matrix, each with the reason.

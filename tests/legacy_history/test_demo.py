@@ -1,0 +1,64 @@
+"""The demo legacy history: every event name, imported and migrated, and safe to load again."""
+
+import io
+
+import pytest
+
+from activity.models import ActivityEvent
+from legacy_history import demo
+from legacy_history.mapping import LEGACY_EVENTS
+from legacy_history.models import LegacyEntry
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_accounts(db):
+    return [
+        AccountFactory(customer_number=number, email=f"demo{number}@example.se")
+        for number in ("100001", "100002", "100003")
+    ]
+
+
+def test_the_demo_covers_every_event_name_and_migrates_the_mapped_ones(demo_accounts):
+    out = io.StringIO()
+    demo.load(stdout=out)
+
+    names = set(LegacyEntry.objects.values_list("event_name", flat=True))
+    assert names == {event.name for event in LEGACY_EVENTS}
+    for event in LEGACY_EVENTS:
+        entries = LegacyEntry.objects.filter(event_name=event.name)
+        if event.maps_to:
+            assert not entries.filter(migrated_event__isnull=True).exists(), event.name
+        else:
+            assert not entries.filter(migrated_event__isnull=False).exists(), event.name
+    assert ActivityEvent.objects.filter(origin="legacy").count() == (
+        LegacyEntry.objects.filter(migrated_event__isnull=False).count()
+    )
+    assert set(LegacyEntry.objects.values_list("account", flat=True)) == {
+        a.pk for a in demo_accounts
+    }
+    assert "Legacy history:" in out.getvalue()
+
+
+def test_loading_the_demo_again_adds_nothing(demo_accounts):
+    demo.load(stdout=io.StringIO())
+    entries, events = LegacyEntry.objects.count(), ActivityEvent.objects.count()
+    out = io.StringIO()
+    demo.load(stdout=out)
+
+    assert (LegacyEntry.objects.count(), ActivityEvent.objects.count()) == (entries, events)
+    assert f"0 entries imported ({entries} already there); 0 migrated" in out.getvalue()
+
+
+def test_the_demo_file_is_the_same_every_time(demo_accounts):
+    accounts = [(a.customer_number, a.email) for a in demo_accounts]
+    assert demo.build_rows(accounts) == demo.build_rows(accounts)
+
+
+def test_without_demo_accounts_nothing_is_loaded(db):
+    out = io.StringIO()
+    demo.load(stdout=out)
+    assert LegacyEntry.objects.count() == 0
+    assert "No demo accounts" in out.getvalue()
