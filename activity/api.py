@@ -4,6 +4,7 @@ Ingestion writes through `activity_record_bulk`, the same service (and the same 
 validation) as every other writer; a request's integration is the events' actor.
 """
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -107,8 +108,8 @@ class EventSerializer(serializers.Serializer):
     type = serializers.CharField()
     title = serializers.CharField()
     category = serializers.SerializerMethodField()
-    occurred_at = serializers.DateTimeField()
-    recorded_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField(help_text="In UTC.")
+    recorded_at = serializers.DateTimeField(help_text="In UTC.")
     actor = serializers.CharField(source="actor_name", help_text="The agent or the System name.")
     actor_kind = serializers.ChoiceField(choices=ActivityEvent.ActorKind.choices)
     origin = serializers.ChoiceField(choices=ActivityEvent.Origin.choices)
@@ -117,6 +118,29 @@ class EventSerializer(serializers.Serializer):
 
     def get_category(self, event) -> str | None:
         return event.category.code if event.category else None
+
+    def to_representation(self, event):
+        # The fields above, written out: a response carries up to 1,000 events, and DRF's
+        # generic field machinery costs more than the rest of the request.
+        category = event.category
+        return {
+            "id": str(event.id),
+            "account": event.account.customer_number,
+            "type": event.type,
+            "title": event.title,
+            "category": category.code if category else None,
+            "occurred_at": _utc(event.occurred_at),
+            "recorded_at": _utc(event.recorded_at),
+            "actor": event.actor_name,
+            "actor_kind": event.actor_kind,
+            "origin": event.origin,
+            "subscription": event.subscription.order_id if event.subscription_id else None,
+            "attributes": event.data,
+        }
+
+
+def _utc(value) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 class EventPageSerializer(serializers.Serializer):
@@ -193,7 +217,6 @@ def events_ingest(*, integration, payload) -> IngestResult:
     )
 
     first_seen: dict[uuid.UUID, int] = {}
-    built: dict[int, ActivityEvent] = {}
     arguments: dict[int, dict] = {}
     for index, item in valid.items():
         item_errors: dict[str, list[str]] = {}
@@ -211,7 +234,7 @@ def events_ingest(*, integration, payload) -> IngestResult:
             else:
                 first_seen[event_id] = index
         if account is not None:
-            kwargs = {
+            arguments[index] = {
                 "account": account,
                 "type": item["type"],
                 "occurred_at": item["occurred_at"],
@@ -221,38 +244,65 @@ def events_ingest(*, integration, payload) -> IngestResult:
                 "actor_label": integration.name,
                 "id": event_id,
             }
-            try:
-                built[index] = build_event(**kwargs)
-                arguments[index] = kwargs
-            except DjangoValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    item_errors.setdefault(field, []).extend(messages)
         if item_errors:
             errors[index] = item_errors
-    if errors:
-        raise ValidationError(_errors_response(errors, single=single))
 
-    stored = ActivityEvent.objects.select_related("account", "subscription").in_bulk(
-        [e.id for e in built.values() if e.id in first_seen]
+    # Events whose ID is stored: the same content is a replay, other content a conflict.
+    stored = (
+        ActivityEvent.objects.select_related("account", "subscription").in_bulk(list(first_seen))
+        if first_seen
+        else {}
     )
+    known = {index for index, kwargs in arguments.items() if kwargs["id"] in stored}
+    new = [index for index in arguments if index not in known]
+    built, registry_errors = _build(arguments, known)
     conflicts = {
         index: {"id": [CONFLICT]}
         for index, event in built.items()
-        if event.id in stored and not _same_event(stored[event.id], event)
+        if not _same_event(stored[event.id], event)
     }
-    if conflicts:
+    if errors or registry_errors or conflicts:
+        # Report every bad item, not only the first one the bulk service would stop at.
+        _merge(errors, registry_errors, _build(arguments, new)[1])
+        if errors:
+            raise ValidationError(_errors_response(errors, single=single))
         raise ApiConflict(_errors_response(conflicts, single=single))
 
-    new = [index for index, event in built.items() if event.id not in stored]
     try:
-        # The one write path: it validates again and inserts the batch in bulk, all or nothing.
+        # The one write path: it validates (the registry, the subscription's account) and
+        # inserts the batch in bulk, all or nothing.
         created = activity_record_bulk(events=[arguments[index] for index in new])
+    except DjangoValidationError:
+        _merge(errors, _build(arguments, new)[1])
+        raise ValidationError(_errors_response(errors, single=single)) from None
     except IntegrityError as exc:
         # Another request stored one of these IDs between our check and our insert.
         raise ApiConflict({"non_field_errors": [CONCURRENT]}) from exc
     by_index = dict(zip(new, created, strict=True))
-    events = [by_index.get(index) or stored[built[index].id] for index in range(len(items))]
+    events = [
+        by_index[index] if index in by_index else stored[arguments[index]["id"]]
+        for index in range(len(items))
+    ]
     return IngestResult(events=events, created=len(created))
+
+
+def _build(arguments: dict[int, dict], indices) -> tuple[dict[int, ActivityEvent], dict]:
+    """Build (validate, not save) the events at `indices`: the built ones, and the errors of
+    the others by index and field."""
+    built, errors = {}, {}
+    for index in indices:
+        try:
+            built[index] = build_event(**arguments[index])
+        except DjangoValidationError as exc:
+            errors[index] = exc.message_dict
+    return built, errors
+
+
+def _merge(errors: dict[int, dict], *more: dict[int, dict]) -> None:
+    for other in more:
+        for index, fields in other.items():
+            for field, messages in fields.items():
+                errors.setdefault(index, {}).setdefault(field, []).extend(messages)
 
 
 def _same_event(stored: ActivityEvent, new: ActivityEvent) -> bool:
