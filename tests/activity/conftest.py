@@ -1,0 +1,55 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from activity.models import ActivityEvent
+from tests.factories import AccountFactory, ActivityEventFactory
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+# Valid attributes for the types these tests use (the factory stores what it is given).
+SAMPLE_DATA = {
+    "email_sent": {"subject": "Your receipt", "to": "customer@example.com"},
+    "comment_added": {"comment": "Called the customer."},
+    "subscription_billing_success": {"product": "Digital Plus", "order_id": "ORD-1"},
+    "credit_control_cycle_entered": {"dibs_response_code": "51"},
+    "credit_control_cycle_exited": {},
+    "new_customer_created": {},
+}
+
+
+def local(year, month, day, hour=12, minute=0) -> dt.datetime:
+    """A moment in the site's time zone."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=STOCKHOLM)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Every signed-in test makes a user with a password; the production hasher's deliberate
+    # slowness is not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def account(db):
+    return AccountFactory(customer_number="700001")
+
+
+@pytest.fixture
+def add_event(account):
+    """add_event(type, at, agent=False) -> an event on `account`, stored as the service would."""
+
+    def add(type="email_sent", at=None, *, agent=False, on=None, **kwargs):
+        fields = {"account": on or account, "type": type, "data": SAMPLE_DATA[type], **kwargs}
+        if at is not None:
+            fields["occurred_at"] = at
+        if agent:
+            fields.update(
+                actor_kind=ActivityEvent.ActorKind.AGENT,
+                actor_name="Sara Lind",
+                origin=ActivityEvent.Origin.AGENT,
+            )
+        return ActivityEventFactory(**fields)
+
+    return add

@@ -1,0 +1,132 @@
+"""The event-type registry against the seed's list of interactions, and every type's rendering."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.html import escape
+
+from activity.registry import EVENT_TYPES, REGISTRY, Category, Kind, type_code, types_by_category
+from activity.services import build_event
+from tests.factories import AccountFactory
+
+SEED = Path(settings.BASE_DIR).parent / "shared" / "seeds" / "customer_activity.txt"
+
+# The seed's 30 titles, for a checkout that has no shared/ beside it. Kept identical to the
+# seed: `test_fallback_titles_match_the_seed` fails when the two drift apart.
+SEED_TITLES_FALLBACK = (
+    "Billing Date Changed",
+    "Account Payment Method Changed",
+    "Additional Payment Made",
+    "Address Details Modified",
+    "Credit Control Cycle Entered",
+    "Credit Control Cycle Exited",
+    "Subscription Cancelled",
+    "Subscription Cancellation Scheduled",
+    "Subscription Cancellation Withdrawn",
+    "Subscription Downgrade Scheduled",
+    "Subscription Downgrade Withdrawn",
+    "Subscription Changed",
+    "Subscription Renewed",
+    "Subscription Billing Success",
+    "Subscription Billing Success Failed",
+    "New Purchase",
+    "New Customer Created",
+    "New Payment Method",
+    "Manual Refund Issued",
+    "Manual Credit Added",
+    "Manual Charge Added",
+    "Entitlements Refreshed",
+    "Customer Anonymised",
+    "Email sent",
+    "Pause Scheduled",
+    "Pause Activated",
+    "Scheduled Pause cancelled",
+    "Pause Ended Early",
+    "Pause Ended",
+    "Subscription Billing Resubmission Failed",
+)
+
+# One valid value per kind, and how the event partial shows it.
+SAMPLES = {
+    Kind.TEXT: ("Sample text", "Sample text"),
+    Kind.INTEGER: (7, "7"),
+    Kind.DATE: ("2026-05-04", "2026-05-04"),
+    Kind.MONEY: ({"amount": "12.50", "currency": "SEK"}, "12.50 SEK"),
+    Kind.TEXT_LIST: (["Street", "City"], "Street, City"),
+}
+
+
+def _seed_titles_from_file() -> list[str]:
+    return re.findall(r"Title of interaction = '([^']+)'", SEED.read_text(encoding="utf-8"))
+
+
+def seed_titles() -> list[str]:
+    return _seed_titles_from_file() if SEED.exists() else list(SEED_TITLES_FALLBACK)
+
+
+def test_seed_lists_thirty_distinct_titles():
+    titles = seed_titles()
+    assert len(titles) == 30
+    assert len(set(titles)) == 30
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared/seeds is not beside this checkout")
+def test_fallback_titles_match_the_seed():
+    assert list(SEED_TITLES_FALLBACK) == _seed_titles_from_file()
+
+
+def test_registry_titles_are_the_seed_titles_plus_comment_added():
+    assert {t.title for t in EVENT_TYPES} == set(seed_titles()) | {"Comment Added"}
+
+
+def test_registry_has_one_entry_per_title():
+    titles = [t.title for t in EVENT_TYPES]
+    assert len(titles) == len(set(titles)) == 31
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.code)
+def test_code_is_the_title_lower_cased_with_other_runs_as_underscores(event_type):
+    expected = re.sub(r"[^a-z0-9]+", "_", event_type.title.lower()).strip("_")
+    assert event_type.code == expected
+    assert REGISTRY[expected] is event_type
+
+
+def test_type_code_collapses_runs_of_other_characters():
+    assert type_code("Email sent") == "email_sent"
+    assert type_code("  Pause -- Ended / Early ") == "pause_ended_early"
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.code)
+def test_every_type_has_a_category(event_type):
+    assert isinstance(event_type.category, Category)
+
+
+def test_every_category_offers_at_least_one_type():
+    assert all(types for _category, types in types_by_category())
+    assert sum(len(types) for _category, types in types_by_category()) == len(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.code)
+def test_every_attribute_has_a_label_a_kind_and_a_unique_key(event_type):
+    keys = [a.key for a in event_type.attributes]
+    assert len(keys) == len(set(keys))
+    for attr in event_type.attributes:
+        assert attr.label.strip()
+        assert isinstance(attr.kind, Kind)
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.code)
+def test_event_partial_renders_every_type_with_its_title_category_and_labels(event_type):
+    data = {attr.key: SAMPLES[attr.kind][0] for attr in event_type.attributes}
+    event = build_event(account=AccountFactory.build(), type=event_type.code, data=data)
+
+    html = render_to_string("activity/_event.html", {"event": event})
+
+    assert escape(event_type.title) in html
+    assert f"cat-{event_type.category.code}" in html
+    for attr in event_type.attributes:
+        assert f"<dt>{escape(attr.label)}</dt>" in html
+        assert f"<dd>{escape(SAMPLES[attr.kind][1])}</dd>" in html
