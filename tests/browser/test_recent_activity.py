@@ -1,0 +1,108 @@
+"""Customer Service filters one account's Recent Activity by two types and a date range, pages to
+older events and back, and sees the right items."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from config import roles
+from tests.factories import AccountFactory, ActivityEventFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# Four types, two of which the agent picks.
+TYPES = {
+    "email_sent": {"subject": "Your receipt", "to": "customer@example.com"},
+    "comment_added": {"comment": "Called the customer."},
+    "credit_control_cycle_entered": {"dibs_response_code": "51"},
+    "subscription_billing_success": {"product": "Digital Plus", "order_id": "ORD-1"},
+}
+PICKED = ("comment_added", "credit_control_cycle_entered")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def timeline():
+    """80 events over ten days of May 2026 (eight a day, the four types in turn)."""
+    account = AccountFactory(customer_number="600001", name="Karin Nilsson")
+    events = []
+    for day in range(1, 11):
+        for n in range(8):
+            type = list(TYPES)[n % 4]
+            events.append(
+                ActivityEventFactory(
+                    account=account,
+                    type=type,
+                    data=TYPES[type],
+                    occurred_at=dt.datetime(2026, 5, day, 8 + n, 15, tzinfo=STOCKHOLM),
+                )
+            )
+    return account, events
+
+
+def stamps(events) -> list[str]:
+    """How the page writes each event's time (its `datetime` attribute), newest first."""
+    ordered = sorted(events, key=lambda e: (e.occurred_at, e.pk), reverse=True)
+    return [e.occurred_at.astimezone(STOCKHOLM).isoformat() for e in ordered]
+
+
+def shown(page) -> tuple[list[str], set[str]]:
+    items = page.locator("li.event")
+    times = items.locator("time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    types = set(items.evaluate_all("els => els.map(e => e.dataset.type)"))
+    return times, types
+
+
+def test_customer_service_filters_by_two_types_and_dates_then_pages_older_and_back(
+    page, sign_in, make_user, timeline
+):
+    account, events = timeline
+    make_user(roles.CUSTOMER_SERVICE, username="agent")
+    in_range = [
+        e
+        for e in events
+        if e.type in PICKED
+        and dt.date(2026, 5, 2) <= e.occurred_at.astimezone(STOCKHOLM).date() <= dt.date(2026, 5, 9)
+    ]
+    expected = stamps(in_range)
+    assert len(expected) == 32  # a full page of 25 and 7 more
+
+    sign_in("agent")
+    page.goto(reverse("accounts:detail", args=[account.customer_number]))
+    page.get_by_role("link", name="Filter and see all activity").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Recent Activity"
+    assert page.locator("li.event").count() == 25  # unfiltered, the newest page
+
+    page.get_by_label("Comment Added", exact=True).check()
+    page.get_by_label("Credit Control Cycle Entered", exact=True).check()
+    page.get_by_label("From", exact=True).fill("2026-05-02")
+    page.get_by_label("To", exact=True).fill("2026-05-09")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+
+    assert "type=comment_added" in page.url and "date_from=2026-05-02" in page.url
+    times, types = shown(page)
+    assert types == set(PICKED)
+    assert times == expected[:25]
+    assert page.get_by_label("Comment Added", exact=True).is_checked()
+    assert page.get_by_label("From", exact=True).input_value() == "2026-05-02"
+
+    page.get_by_role("link", name="Older →").click()
+    page.wait_for_load_state()
+    times, types = shown(page)
+    assert types == set(PICKED)
+    assert times == expected[25:]
+    assert page.get_by_role("link", name="Older →").count() == 0
+
+    page.get_by_role("link", name="← Newer").click()
+    page.wait_for_load_state()
+    times, _types = shown(page)
+    assert times == expected[:25]
+    assert page.get_by_role("link", name="← Newer").count() == 0
