@@ -71,8 +71,8 @@ def legacy_history_import(
     which lines and why. With `skip_errors` the good rows are imported and the bad ones
     reported. Rows whose ID was imported before are skipped. An error of the whole file (or of
     the database) writes nothing even with `skip_errors`. `dry_run` checks everything and
-    writes nothing. The import is recorded as a LegacyImport naming `actor` (a user) or
-    `actor_label`; `on_batch(rows)` is called after each dataset.
+    writes nothing. An import that adds entries is recorded as a LegacyImport naming `actor` (a
+    user) or `actor_label`; `on_batch(rows)` is called after each dataset.
     """
     report = ImportReport()
     with transaction.atomic():
@@ -95,6 +95,11 @@ def legacy_history_import(
         whole_file_failed = any(line is None for line, _ in report.errors)
         if dry_run or whole_file_failed or (report.failed and not skip_errors):
             transaction.set_rollback(True)
+            return report
+        if not report.created:
+            # Nothing new (a file imported again): leave no trace, not even the record.
+            transaction.set_rollback(True)
+            report.committed = True
             return report
         batch.created, batch.skipped, batch.failed = report.created, report.skipped, report.failed
         batch.save(update_fields=["created", "skipped", "failed"])

@@ -7,10 +7,14 @@ import pytest
 from activity.models import ActivityEvent
 from legacy_history import demo
 from legacy_history.mapping import LEGACY_EVENTS
-from legacy_history.models import LegacyEntry
+from legacy_history.models import LegacyEntry, LegacyImport
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def events_count() -> int:
+    return ActivityEvent.objects.count()
 
 
 @pytest.fixture
@@ -44,11 +48,12 @@ def test_the_demo_covers_every_event_name_and_migrates_the_mapped_ones(demo_acco
 
 def test_loading_the_demo_again_adds_nothing(demo_accounts):
     demo.load(stdout=io.StringIO())
-    entries, events = LegacyEntry.objects.count(), ActivityEvent.objects.count()
+    counts = (LegacyEntry.objects.count(), LegacyImport.objects.count(), events_count())
     out = io.StringIO()
     demo.load(stdout=out)
 
-    assert (LegacyEntry.objects.count(), ActivityEvent.objects.count()) == (entries, events)
+    assert (LegacyEntry.objects.count(), LegacyImport.objects.count(), events_count()) == counts
+    entries = counts[0]
     assert f"0 entries imported ({entries} already there); 0 migrated" in out.getvalue()
 
 

@@ -195,6 +195,7 @@ def test_importing_the_same_file_again_adds_nothing(write_csv, karin):
     assert LegacyEntry.objects.count() == 2
     assert "created: 0" in out
     assert "skipped (already imported): 2" in out
+    assert LegacyImport.objects.count() == 1  # the second import added nothing, not even a record
 
 
 def test_rows_imported_before_are_skipped_even_if_their_account_changed(write_csv, karin):
