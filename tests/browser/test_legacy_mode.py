@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from config import roles
 from legacy_history.services import legacy_history_migrate
@@ -36,18 +37,18 @@ def test_an_agent_reads_legacy_mode_then_finds_a_migrated_entry_in_recent_activi
     page.goto(account.get_absolute_url())
     page.get_by_role("link", name="View in Legacy mode").click()
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Legacy mode"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Legacy mode")
     rows = page.locator("table.legacy-entries tbody tr")
-    assert rows.count() == 1
-    assert "Gift voucher for three months applied." in rows.first.inner_text()
-    assert "jonas.ek@payway.example" in rows.first.inner_text()
-    assert page.get_by_text("Frozen for the summer holidays.").count() == 0
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Gift voucher for three months applied.")
+    expect(rows.first).to_contain_text("jonas.ek@payway.example")
+    expect(page.get_by_text("Frozen for the summer holidays.")).to_have_count(0)
 
     page.get_by_role("link", name="Back to Recent Activity").click()
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Recent Activity"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recent Activity")
     migrated = page.locator("li.event", has_text="Frozen for the summer holidays.")
-    assert migrated.count() == 1
-    assert "Pause Activated" in migrated.inner_text()
-    assert "Legacy" in migrated.inner_text()
-    assert "CProfit" in migrated.inner_text()
+    expect(migrated).to_have_count(1)
+    expect(migrated).to_contain_text("Pause Activated")
+    expect(migrated).to_contain_text("Legacy")
+    expect(migrated).to_contain_text("CProfit")

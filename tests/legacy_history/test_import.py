@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from tablib import Dataset
 
 from config import roles
 from legacy_history.csvfile import read_dataset
@@ -248,4 +249,16 @@ def test_the_service_reports_errors_with_lines_and_writes_nothing(karin, make_us
     assert report.errors == [
         (3, "created_at: “soon” is not an ISO 8601 time; write it as 2019-05-01T23:59:59+01:00.")
     ]
+    assert_nothing_written()
+
+
+def test_a_dataset_with_a_wrong_header_imports_nothing(karin):
+    dataset = Dataset(headers=["id", "event", "channel"])
+    dataset.append(["A", "Account created", "web"])
+    report = legacy_history_import(actor=None, datasets=[dataset], file_name="x.csv")
+
+    assert not report.committed
+    assert report.errors[0][0] is None
+    assert "Unknown column “channel”" in report.errors[0][1]
+    assert report.failed == 0
     assert_nothing_written()
