@@ -35,7 +35,8 @@ class LegacyModeView(PermissionRequiredMixin, TemplateView):
         raw = self.request.GET.get("page")
         number = _page_number(raw)
         if number is None:
-            messages.warning(self.request, f"“{raw}” is not a page number; showing page 1.")
+            shown = raw if len(raw) <= 20 else raw[:20] + "…"
+            messages.warning(self.request, f"“{shown}” is not a page number; showing page 1.")
             number = 1
         try:
             table.paginate(page=number)

@@ -106,7 +106,9 @@ def test_a_page_that_is_not_a_number_shows_the_first(agent_client, karin, page):
     response = agent_client.get(url(karin, page=page))
     assert response.status_code == 200
     assert response.context["table"].page.number == 1
-    assert "is not a page number; showing page 1." in messages_of(response)[0]
+    (message,) = messages_of(response)
+    assert message.endswith("is not a page number; showing page 1.")
+    assert len(message) < 80  # a huge page number is not repeated in full
 
 
 @pytest.mark.parametrize("page", ["3", "999999999"])
