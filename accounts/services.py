@@ -100,7 +100,7 @@ def account_update_address(*, actor, account: Account, **address) -> Account:
 @transaction.atomic
 def account_change_billing_day(*, actor, account: Account, billing_day: int) -> Account:
     """Move the billing day (1-28) and record `Billing Date Changed` from/to."""
-    if not isinstance(billing_day, int) or not 1 <= billing_day <= 28:
+    if type(billing_day) is not int or not 1 <= billing_day <= 28:  # bool is an int too
         raise ValidationError("The billing day must be a whole number from 1 to 28.")
     account = _lock_account(account)
     previous = account.billing_day
@@ -262,6 +262,14 @@ def _require_future(day, what: str):
         raise ValidationError(f"The {what} must be after today.")
 
 
+def _require_before_cancellation(subscription: Subscription, day: dt.date, what: str):
+    ends = subscription.cancellation_scheduled_for
+    if ends and day >= ends:
+        raise ValidationError(
+            f"The subscription is cancelled from {ends:%Y-%m-%d}; the {what} must start before."
+        )
+
+
 @transaction.atomic
 def subscription_cancel(*, actor, subscription: Subscription) -> Subscription:
     """End the subscription now; any scheduled change is dropped with it."""
@@ -343,6 +351,7 @@ def subscription_schedule_downgrade(
     ):
         raise ValidationError(f"{product} is not a downgrade from {subscription.product}.")
     _require_future(downgrade_on, "downgrade date")
+    _require_before_cancellation(subscription, downgrade_on, "downgrade")
     subscription.downgrade_to = product
     subscription.downgrade_scheduled_for = downgrade_on
     subscription.save(update_fields=["downgrade_to", "downgrade_scheduled_for", "updated_at"])
@@ -415,9 +424,10 @@ def subscription_schedule_pause(
         raise ValidationError(
             f"A pause is already scheduled for {subscription.pause_scheduled_for}."
         )
-    if not isinstance(months, int) or not 1 <= months <= MAX_PAUSE_MONTHS:
+    if type(months) is not int or not 1 <= months <= MAX_PAUSE_MONTHS:
         raise ValidationError(f"A pause lasts 1 to {MAX_PAUSE_MONTHS} months.")
     _require_future(pause_on, "pause date")
+    _require_before_cancellation(subscription, pause_on, "pause")
     subscription.pause_scheduled_for = pause_on
     subscription.pause_months = months
     subscription.save(update_fields=["pause_scheduled_for", "pause_months", "updated_at"])
@@ -456,7 +466,7 @@ def subscription_activate_pause(
     subscription = _lock_subscription(subscription)
     if subscription.status != Subscription.Status.ACTIVE:
         raise ValidationError("Only an active subscription can be paused.")
-    if not isinstance(months, int) or not 1 <= months <= MAX_PAUSE_MONTHS:
+    if type(months) is not int or not 1 <= months <= MAX_PAUSE_MONTHS:
         raise ValidationError(f"A pause lasts 1 to {MAX_PAUSE_MONTHS} months.")
     subscription.status = Subscription.Status.PAUSED
     subscription.paused_until = _add_months(_today(), months)

@@ -368,16 +368,16 @@ def _clean_value(attr: Attribute, value):
             raise ValueError('must be {"amount": "12.50", "currency": "SEK"}')
         currency = value["currency"]
         if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
-            raise ValueError("currency must be a three-letter ISO 4217 code")
+            raise ValueError("needs a three-letter ISO 4217 currency code")
         amount = value["amount"]
         if isinstance(amount, float | bool):
-            raise ValueError("amount must be a decimal string, not a float")
+            raise ValueError("needs its amount as a decimal string, not a float")
         try:
             amount = Decimal(str(amount))
         except InvalidOperation:
-            raise ValueError("amount must be a decimal number") from None
+            raise ValueError("needs a decimal amount") from None
         if not amount.is_finite() or amount.as_tuple().exponent < -4 or abs(amount) >= 10**12:
-            raise ValueError("amount must be a decimal number with at most 4 decimals")
+            raise ValueError("needs a decimal amount with at most 4 decimals")
         return {"amount": str(amount), "currency": currency}
     if attr.kind == Kind.TEXT_LIST:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):

@@ -41,6 +41,8 @@ def build_event(
     """
     if origin is None:
         origin = ActivityEvent.Origin.AGENT if actor else ActivityEvent.Origin.SYSTEM
+    elif origin not in ActivityEvent.Origin.values:
+        raise ValidationError({"origin": f"Unknown origin “{origin}”."})
     cleaned = validate_attributes(type, data, allow_missing=origin == ActivityEvent.Origin.LEGACY)
     occurred_at = occurred_at or timezone.now()
     if timezone.is_naive(occurred_at):

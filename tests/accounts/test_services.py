@@ -818,3 +818,23 @@ def test_new_account_records_new_customer_created_by_system():
         "system",
         "System",
     )
+
+
+def test_a_pause_after_a_scheduled_cancellation_is_refused(agent):
+    subscription = SubscriptionFactory()
+    cancel_on = timezone.localdate() + dt.timedelta(days=10)
+    services.subscription_schedule_cancellation(
+        actor=agent, subscription=subscription, cancel_on=cancel_on
+    )
+    with pytest.raises(ValidationError, match="must start before"):
+        services.subscription_schedule_pause(
+            actor=agent, subscription=subscription, pause_on=cancel_on, months=1
+        )
+    subscription.refresh_from_db()
+    assert subscription.pause_scheduled_for is None
+
+
+def test_a_billing_day_of_true_is_refused(agent):
+    account = AccountFactory(billing_day=5)
+    with pytest.raises(ValidationError, match="whole number from 1 to 28"):
+        services.account_change_billing_day(actor=agent, account=account, billing_day=True)

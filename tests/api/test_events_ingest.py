@@ -353,7 +353,7 @@ def test_money_and_date_attributes_are_checked_by_kind(api, account):
     response = api.post(URL, event)
 
     assert response.json() == {
-        "attributes.amount": ["Refunded amount currency must be a three-letter ISO 4217 code."]
+        "attributes.amount": ["Refunded amount needs a three-letter ISO 4217 currency code."]
     }
 
 
