@@ -9,4 +9,5 @@ from tests.factories.accounts import (  # noqa: F401
     UserFactory,
 )
 from tests.factories.activity import ActivityEventFactory  # noqa: F401
+from tests.factories.credits import CreditEntryFactory, CreditWalletFactory  # noqa: F401
 from tests.factories.legacy_history import LegacyEntryFactory, LegacyImportFactory  # noqa: F401

@@ -1,0 +1,324 @@
+"""The credit ledger.
+
+A `CreditWallet` holds one unit of credit (tokens, or one currency) for an account or for one
+of its subscriptions, with its current balance. A `CreditEntry` is one movement in a wallet:
+numbered per wallet (`seq`, no gaps), signed by its activity, with the balance after it.
+Entries are never changed or deleted (a trigger refuses it on PostgreSQL); a mistake is
+corrected by a new entry. Every write goes through `credits.services`, which keeps
+`balance_after` = previous `balance_after` + `amount` and the wallet's balance = its last
+entry's `balance_after`; `verify_ledger` checks both.
+"""
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.utils import timezone
+
+from accounts.models import CURRENCY_CODE
+from credits import money
+
+# Four decimals hold every currency's minor units (CLDR has none above four); tokens use none.
+AMOUNT = {"max_digits": 18, "decimal_places": 4}
+
+# The trigger that makes entries append-only. Anonymisation (redacting a note in place) is the
+# only path that may bypass it, through `pgtrigger.ignore(APPEND_ONLY_TRIGGER)`.
+APPEND_ONLY_TRIGGER = "credits.CreditEntry:append_only"
+
+
+class CreditType(models.TextChoices):
+    TOKEN = "token", "Token"
+    CURRENCY = "currency", "Currency"
+
+
+class Activity(models.TextChoices):
+    GRANT = "grant", "Grant"
+    CONSUMPTION = "consumption", "Consumption"
+    REFUND = "refund", "Refund"
+    REVOCATION = "revocation", "Revocation"
+    GIFT_CARD_REDEMPTION = "gift_card_redemption", "Gift Card Redemption"
+    GIFT_CARD_REVERSAL = "gift_card_reversal", "Gift Card Reversal"
+    GIFT_CARD_STATUS_INQUIRY = "gift_card_status_inquiry", "Gift Card Status Inquiry"
+
+
+# The sign of each activity's amount.
+ADDING = (Activity.GRANT, Activity.REFUND, Activity.GIFT_CARD_REDEMPTION)
+SUBTRACTING = (Activity.CONSUMPTION, Activity.REVOCATION, Activity.GIFT_CARD_REVERSAL)
+GIFT_CARD_ACTIVITIES = (
+    Activity.GIFT_CARD_REDEMPTION,
+    Activity.GIFT_CARD_REVERSAL,
+    Activity.GIFT_CARD_STATUS_INQUIRY,
+)
+
+
+class GiftCardStatus(models.TextChoices):
+    """What the payment processor answered to a gift card status inquiry."""
+
+    ACTIVE = "active", "Active"
+    DEACTIVE = "deactive", "Deactive"
+    REDEMPTION_PENDING = "redemption_pending", "Redemption Pending"
+    UNKNOWN = "unknown", "Unknown"
+
+
+def _unit_constraints(prefix: str, amount_fields: tuple[str, ...]) -> list:
+    """A token row has no currency and whole amounts; a currency row names its currency."""
+    whole = Q()
+    for name in amount_fields:
+        whole &= Q(**{name: Round(F(name))})
+    return [
+        models.CheckConstraint(
+            condition=Q(credit_type=CreditType.TOKEN, currency="")
+            | (Q(credit_type=CreditType.CURRENCY) & ~Q(currency="")),
+            name=f"{prefix}_currency_matches_type",
+        ),
+        models.CheckConstraint(
+            condition=Q(credit_type=CreditType.CURRENCY) | whole,
+            name=f"{prefix}_whole_tokens",
+        ),
+    ]
+
+
+class CreditWalletQuerySet(models.QuerySet):
+    def for_account(self, account):
+        return self.filter(account=account)
+
+
+class CreditWallet(models.Model):
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="credit_wallets"
+    )
+    # Empty for the account's own wallet; set for a subscription's wallet.
+    subscription = models.ForeignKey(
+        "accounts.Subscription",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_wallets",
+    )
+    credit_type = models.CharField(max_length=10, choices=CreditType)
+    currency = models.CharField(
+        max_length=3, blank=True, validators=[CURRENCY_CODE], help_text="Empty for tokens"
+    )
+    balance = models.DecimalField(default=0, **AMOUNT)
+    # The seq of the newest entry: the next entry is last_seq + 1.
+    last_seq = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CreditWalletQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["account", "subscription", "credit_type", "currency"]
+        default_permissions = ("view",)
+        constraints = [
+            # One wallet per unit for the account itself and per unit for each subscription.
+            # Two partial constraints rather than one over a NULL-able column: NULLs are
+            # distinct in a unique index, which would let two account wallets through.
+            models.UniqueConstraint(
+                fields=["account", "credit_type", "currency"],
+                condition=Q(subscription__isnull=True),
+                name="credit_wallet_one_per_account_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "credit_type", "currency"],
+                condition=Q(subscription__isnull=False),
+                name="credit_wallet_one_per_subscription_unit",
+            ),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="credit_wallet_balance_gte_0"),
+            *_unit_constraints("credit_wallet", ("balance",)),
+        ]
+
+    def __str__(self):
+        return f"{self.scope_label} · {self.unit_label} · {self.account.customer_number}"
+
+    @property
+    def scope_label(self) -> str:
+        return self.subscription.order_id if self.subscription_id else "Account"
+
+    @property
+    def unit_label(self) -> str:
+        return self.currency or "Tokens"
+
+    @property
+    def display_balance(self) -> str:
+        return money.plain(self.balance, self.currency)
+
+
+class CreditOperation(models.Model):
+    """One call of a credit service made with an idempotency key: what was asked and what it
+    left to bill. A second call with the same key and the same request returns the stored
+    result; with another request it is refused. Its entries point back here (a consumption
+    may write two entries, or none, under one key)."""
+
+    key = models.CharField("idempotency key", max_length=100, unique=True)
+    service = models.CharField(max_length=40)
+    request = models.JSONField()
+    remainder = models.DecimalField(null=True, blank=True, **AMOUNT)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.service} {self.key}"
+
+
+class CreditEntryQuerySet(models.QuerySet):
+    def for_account(self, account):
+        return self.filter(account=account)
+
+    def newest_first(self):
+        return self.order_by("-created_at", "-id")
+
+
+class CreditEntry(models.Model):
+    # The composite indexes below start with wallet, account and subscription, so the foreign
+    # keys need no index of their own.
+    wallet = models.ForeignKey(
+        CreditWallet, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="credit_entries", db_index=False
+    )
+    subscription = models.ForeignKey(
+        "accounts.Subscription",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_entries",
+        db_index=False,
+    )
+    # The wallet's unit, copied (a wallet never changes unit) so that constraints can require
+    # whole tokens and the Credit Activity page can filter and show the unit without a join.
+    credit_type = models.CharField("type", max_length=10, choices=CreditType)
+    currency = models.CharField(max_length=3, blank=True)
+    seq = models.PositiveIntegerField("number in wallet")
+    activity = models.CharField(max_length=30, choices=Activity)
+    gift_card = models.CharField(max_length=40, blank=True, help_text="Masked gift card number")
+    gift_card_status = models.CharField(max_length=20, choices=GiftCardStatus, blank=True)
+    amount = models.DecimalField(**AMOUNT)
+    balance_after = models.DecimalField("balance", **AMOUNT)
+    transaction_id = models.CharField("transaction", max_length=64, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # No database constraint: a user may be deleted while the entries keep the name below.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150)
+    operation = models.ForeignKey(
+        CreditOperation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+    )
+
+    objects = CreditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "credit entries"
+        default_permissions = ("view",)
+        permissions = [
+            ("view_credit_activity", "Can see the credit activity of all customers"),
+            ("export_credit_activity", "Can download credit activity as CSV"),
+            ("grant_credit", "Can grant credit to an account or a subscription"),
+            ("revoke_credit", "Can revoke credit"),
+            ("add_manual_charge", "Can charge an account outside the billing cycle"),
+            ("issue_manual_refund", "Can issue a manual refund"),
+        ]
+        indexes = [
+            # The Credit Activity page: newest first, alone or behind each of its filters.
+            models.Index(fields=["-created_at", "-id"], name="credit_entry_time_idx"),
+            models.Index(
+                fields=["account", "-created_at", "-id"], name="credit_entry_account_time_idx"
+            ),
+            models.Index(
+                fields=["subscription", "-created_at", "-id"], name="credit_entry_sub_time_idx"
+            ),
+            models.Index(
+                fields=["activity", "-created_at", "-id"], name="credit_entry_activity_time_idx"
+            ),
+            models.Index(
+                fields=["credit_type", "-created_at", "-id"], name="credit_entry_type_time_idx"
+            ),
+            # A transaction's entries (its page, refunds of a consumption).
+            models.Index(
+                fields=["transaction_id"],
+                condition=~Q(transaction_id=""),
+                name="credit_entry_transaction_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["wallet", "seq"], name="credit_entry_seq_per_wallet"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="credit_entry_seq_gte_1"),
+            models.CheckConstraint(
+                condition=Q(activity__in=ADDING, amount__gt=0)
+                | Q(activity__in=SUBTRACTING, amount__lt=0)
+                | Q(activity=Activity.GIFT_CARD_STATUS_INQUIRY, amount=0),
+                name="credit_entry_sign_matches_activity",
+            ),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="credit_entry_balance_after_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=(Q(activity=Activity.GIFT_CARD_STATUS_INQUIRY) & ~Q(gift_card_status=""))
+                | (~Q(activity=Activity.GIFT_CARD_STATUS_INQUIRY) & Q(gift_card_status="")),
+                name="credit_entry_status_only_on_inquiry",
+            ),
+            models.CheckConstraint(
+                condition=(Q(activity__in=GIFT_CARD_ACTIVITIES) & ~Q(gift_card=""))
+                | (~Q(activity__in=GIFT_CARD_ACTIVITIES) & Q(gift_card="")),
+                name="credit_entry_gift_card_on_gift_card_activity",
+            ),
+            *_unit_constraints("credit_entry", ("amount", "balance_after")),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.get_activity_display()} {self.display_amount} {self.unit_label}"
+
+    @property
+    def unit_label(self) -> str:
+        return self.currency or "tokens"
+
+    @property
+    def display_amount(self) -> str:
+        return money.plain(self.amount, self.currency)
+
+    @property
+    def display_balance(self) -> str:
+        return money.plain(self.balance_after, self.currency)
+
+
+class CreditExport(models.Model):
+    """One CSV download of the Credit Activity: who, when, with which filters, how many rows
+    (empty while it streams, or when the download was cut off)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    user_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=timezone.now)
+    filters = models.JSONField(default=dict, blank=True)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.user_name} · {self.created_at:%Y-%m-%d %H:%M}"

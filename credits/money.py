@@ -1,0 +1,67 @@
+"""Units of credit: how many decimals an amount may have, how it is shown, and its flag.
+
+Tokens are whole numbers. A currency amount has the currency's minor units (SEK 2, JPY 0,
+KWD 3) as Babel's CLDR data gives them; the database keeps four decimals, enough for all.
+"""
+
+import functools
+from decimal import Decimal
+
+from babel.core import get_global
+from babel.numbers import get_currency_name, get_currency_precision, is_currency
+from django.conf import settings
+from django.utils.translation import to_locale
+
+TOKEN_FLAG = "🪙"
+
+
+@functools.cache
+def _locale() -> str:
+    return to_locale(settings.LANGUAGE_CODE)
+
+
+def is_known_currency(code: str) -> bool:
+    return bool(code) and is_currency(code)
+
+
+def minor_units(currency: str) -> int:
+    """Decimals of an amount in `currency`; 0 for tokens (an empty currency)."""
+    return get_currency_precision(currency) if currency else 0
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def plain(amount: Decimal, currency: str) -> str:
+    """`-12.50` for SEK, `7` for tokens: a plain decimal with the unit's minor units."""
+    return format(amount.quantize(quantum(currency)), "f")
+
+
+def scale_groups() -> dict[int, list[str]]:
+    """Currency codes by their number of decimals, for those that differ from the default 2
+    (so that SQL can round each row to its own unit, see `credits.export`)."""
+    groups: dict[int, list[str]] = {}
+    for code, (digits, *_rest) in get_global("currency_fractions").items():
+        if code != "DEFAULT" and digits != 2:
+            groups.setdefault(digits, []).append(code)
+    return {digits: sorted(codes) for digits, codes in sorted(groups.items())}
+
+
+@functools.cache
+def currency_name(currency: str) -> str:
+    """The currency's name in the site's language (`Swedish Krona`); `Tokens` for tokens."""
+    if not currency:
+        return "Tokens"
+    return get_currency_name(currency, locale=_locale())
+
+
+def currency_flag(currency: str) -> str:
+    """The flag of the currency's country (its code's first two letters: SEK -> SE, EUR -> EU),
+    made of regional-indicator symbols; a coin for tokens and for supranational codes."""
+    if not currency:
+        return TOKEN_FLAG
+    country = currency[:2].upper()
+    if country.startswith("X") or not country.isalpha():
+        return "¤"
+    return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in country)

@@ -1,0 +1,76 @@
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from credits import services
+from credits.models import Activity, CreditEntry, CreditType, CreditWallet
+from tests.factories import CreditEntryFactory, CreditWalletFactory
+
+pytestmark = pytest.mark.django_db
+
+SEK = {"credit_type": CreditType.CURRENCY, "currency": "SEK"}
+
+
+def test_a_consistent_ledger_verifies(account, subscription, capsys):
+    services.credit_grant(actor=None, account=account, amount="100", **SEK)
+    services.apply_credits(
+        account=account, subscription=subscription, amount="30", transaction_id="T1", **SEK
+    )
+    call_command("verify_ledger")
+    assert "Ledger verified: 1 wallets, 2 entries, no drift." in capsys.readouterr().out
+
+
+def test_a_wallet_whose_balance_disagrees_with_its_entries_is_reported(capsys):
+    entry = CreditEntryFactory(amount=Decimal("100"))
+    CreditWalletFactory()  # another, consistent wallet (no entries, balance 0)
+    CreditWallet.objects.filter(pk=entry.wallet_id).update(balance=Decimal("90"))
+    with pytest.raises(CommandError, match="1 of 2 wallets drifted"):
+        call_command("verify_ledger")
+    out = capsys.readouterr().out
+    assert f"Wallet {entry.wallet_id} " in out
+    assert "balance 90.0000 but its entries sum to 100.0000" in out
+
+
+def test_an_entry_whose_balance_after_drifts_is_reported(capsys):
+    wallet = CreditWalletFactory()
+    CreditEntryFactory(wallet=wallet, amount=Decimal("100"))
+    # A writer that skipped the services: balance_after 50 after a grant of 20 (should be 120).
+    CreditEntry.objects.create(
+        wallet=wallet,
+        account=wallet.account,
+        credit_type=wallet.credit_type,
+        currency="SEK",
+        seq=2,
+        activity=Activity.GRANT,
+        amount=Decimal("20"),
+        balance_after=Decimal("50"),
+        actor_name="System",
+    )
+    CreditWallet.objects.filter(pk=wallet.pk).update(balance=Decimal("120"), last_seq=2)
+    with pytest.raises(CommandError):
+        call_command("verify_ledger")
+    assert "balance_after drifts from entry 2" in capsys.readouterr().out
+
+
+def test_a_gap_in_the_numbering_is_reported(capsys):
+    wallet = CreditWalletFactory()
+    CreditEntryFactory(wallet=wallet, amount=Decimal("100"))
+    CreditEntry.objects.create(
+        wallet=wallet,
+        account=wallet.account,
+        credit_type=wallet.credit_type,
+        currency="SEK",
+        seq=3,
+        activity=Activity.GRANT,
+        amount=Decimal("20"),
+        balance_after=Decimal("120"),
+        actor_name="System",
+    )
+    CreditWallet.objects.filter(pk=wallet.pk).update(balance=Decimal("120"), last_seq=3)
+    with pytest.raises(CommandError) as caught:
+        call_command("verify_ledger")
+    assert caught.value.returncode == 1
+    out = capsys.readouterr().out
+    assert "1 entries numbered out of sequence" in out
+    assert "last_seq 3 for 2 entries" in out
