@@ -25,16 +25,18 @@ def events_for_account(account) -> QuerySet[ActivityEvent]:
     return ActivityEvent.objects.for_account(account).newest_first()
 
 
-def local_day_range(date_from: dt.date | None, date_to: dt.date | None) -> Q:
-    """Inclusive local dates -> a half-open UTC range on occurred_at."""
+def local_day_range(
+    date_from: dt.date | None, date_to: dt.date | None, field: str = "occurred_at"
+) -> Q:
+    """Inclusive local dates -> a half-open UTC range on `field` (occurred_at by default)."""
     q = Q()
     tz = timezone.get_current_timezone()
     if date_from:
-        q &= Q(occurred_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=tz))
+        q &= Q(**{f"{field}__gte": dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)})
     # The last date there is has no next day to stop before; nothing lies beyond it anyway.
     if date_to and date_to < dt.date.max:
         next_day = date_to + dt.timedelta(days=1)
-        q &= Q(occurred_at__lt=dt.datetime.combine(next_day, dt.time.min, tzinfo=tz))
+        q &= Q(**{f"{field}__lt": dt.datetime.combine(next_day, dt.time.min, tzinfo=tz)})
     return q
 
 

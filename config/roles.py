@@ -15,6 +15,8 @@ FINANCE = "Finance"
 _READ_ACCOUNTS = {
     "accounts.view_account",
     "activity.view_activityevent",
+    # Balances and credit history on the account page.
+    "credits.view_creditwallet",
     "legacy_history.view_legacyentry",
 }
 
@@ -24,13 +26,23 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.change_account",
         "accounts.manage_subscriptions",
         "activity.add_comment",
+        # Goodwill credit for a customer on the phone (with a reason, on the ledger).
+        "credits.grant_credit",
     },
     SALES_AGENT: _READ_ACCOUNTS
     | {
         "accounts.manage_subscriptions",
         "activity.add_comment",
     },
-    FINANCE: _READ_ACCOUNTS,
+    FINANCE: _READ_ACCOUNTS
+    | {
+        "credits.view_credit_activity",
+        "credits.export_credit_activity",
+        "credits.grant_credit",
+        "credits.revoke_credit",
+        "credits.add_manual_charge",
+        "credits.issue_manual_refund",
+    },
 }
 
 # Administrators hold every role's permissions, plus users, groups and the admin-only ones.
@@ -48,6 +60,10 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = set().union(*ROLE_PERMISSIONS.values())
     "accounts.change_product",
     "accounts.view_subscription",
     "accounts.view_paymentmethod",
+    # The ledger, its keyed operations and the record of CSV downloads, in the admin.
+    "credits.view_creditentry",
+    "credits.view_creditoperation",
+    "credits.view_creditexport",
     # Legacy history: upload old Account History files (admin and command line).
     "legacy_history.import_legacyentry",
     "legacy_history.view_legacyimport",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/<str:customer_number>/activity/", include("activity.urls")),
+    path("credits/", include("credits.urls")),
     path(
         "accounts/<str:customer_number>/activity/legacy/",
         include("legacy_history.urls"),

@@ -10,10 +10,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from config.roles import ROLE_PERMISSIONS, ROLES
+from credits.services import credit_grant
 from tests.factories import AccountFactory, PaymentMethodFactory, SubscriptionFactory
 
 CUSTOMER = "900001"
 ORDER = "ORD-PERM-1"
+TRANSACTION = "TX-PERM-1"
 
 # (url name, kwargs, permission needed, method). Kwargs name the objects of `world` below.
 MATRIX = [
@@ -41,6 +43,18 @@ MATRIX = [
         "legacy_history.view_legacyentry",
         "get",
     ),
+    ("credits:activity", {}, "credits.view_credit_activity", "get"),
+    ("credits:export", {}, "credits.export_credit_activity", "get"),
+    (
+        "credits:transaction",
+        {"transaction_id": TRANSACTION},
+        "credits.view_credit_activity",
+        "get",
+    ),
+    ("credits:grant", {"customer_number": CUSTOMER}, "credits.grant_credit", "post"),
+    ("credits:revoke", {"customer_number": CUSTOMER}, "credits.revoke_credit", "post"),
+    ("credits:charge", {"customer_number": CUSTOMER}, "credits.add_manual_charge", "post"),
+    ("credits:refund", {"customer_number": CUSTOMER}, "credits.issue_manual_refund", "post"),
 ]
 
 # Addresses outside the matrix, each with the reason.
@@ -76,6 +90,14 @@ def test_every_url_is_in_the_matrix():
 def world(db):
     account = AccountFactory(customer_number=CUSTOMER)
     SubscriptionFactory(account=account, order_id=ORDER)
+    credit_grant(
+        actor=None,
+        account=account,
+        amount="10",
+        credit_type="currency",
+        currency="SEK",
+        transaction_id=TRANSACTION,
+    )
     return {"payment_method": PaymentMethodFactory(account=account).pk}
 
 

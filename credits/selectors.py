@@ -1,0 +1,36 @@
+"""Reads of the ledger, shared by the pages, the CSV download and the API."""
+
+from django.db.models import QuerySet
+
+from credits.models import CreditEntry, CreditWallet
+
+PANEL_ENTRIES = 10
+
+
+def credit_activity() -> QuerySet[CreditEntry]:
+    """Every entry, newest first, with the account and the subscription (and its account, for
+    the subscription's link) joined: a page of entries is one query."""
+    return CreditEntry.objects.select_related("account", "subscription__account").newest_first()
+
+
+def transaction_entries(*, transaction_id: str) -> QuerySet[CreditEntry]:
+    """The entries of one transaction (a consumption may draw on two wallets; refunds follow)."""
+    return credit_activity().filter(transaction_id=transaction_id)
+
+
+def account_wallets(*, account) -> QuerySet[CreditWallet]:
+    """The account's wallets: its own first, then its subscriptions', each unit in turn."""
+    return (
+        CreditWallet.objects.for_account(account)
+        .select_related("subscription")
+        .order_by("subscription_id", "credit_type", "currency")
+    )
+
+
+def account_credit_history(*, account, limit: int = PANEL_ENTRIES) -> list[CreditEntry]:
+    """The account's newest entries, for the panel on the account page."""
+    return list(
+        CreditEntry.objects.for_account(account)
+        .select_related("subscription")
+        .newest_first()[:limit]
+    )

@@ -1,0 +1,43 @@
+from django import template
+
+from credits import money
+from credits.forms import ChargeForm, GrantForm, RefundForm, RevokeForm
+from credits.selectors import account_credit_history, account_wallets
+
+register = template.Library()
+
+
+@register.filter
+def currency_name(currency: str) -> str:
+    return money.currency_name(currency or "")
+
+
+@register.filter
+def currency_flag(currency: str) -> str:
+    return money.currency_flag(currency or "")
+
+
+@register.inclusion_tag("credits/_panel.html", takes_context=True)
+def credit_panel(context, account):
+    """The account's balances per wallet and its newest entries, with the grant, revoke,
+    charge and refund forms for the roles that may use them (two queries; the forms read the
+    account's prefetched subscriptions and payment methods)."""
+    perms = context.get("perms")
+    wallets = list(account_wallets(account=account))
+    forms = {}
+    if perms and perms["credits"]["grant_credit"]:
+        forms["grant_form"] = GrantForm(account=account, prefix="grant")
+    if perms and perms["credits"]["revoke_credit"]:
+        forms["revoke_form"] = RevokeForm(account=account, wallets=wallets, prefix="revoke")
+    if perms and perms["credits"]["add_manual_charge"]:
+        forms["charge_form"] = ChargeForm(account=account, prefix="charge")
+    if perms and perms["credits"]["issue_manual_refund"]:
+        forms["refund_form"] = RefundForm(account=account, prefix="refund")
+    return {
+        "account": account,
+        "wallets": wallets,
+        "entries": account_credit_history(account=account),
+        "perms": perms,
+        "request": context.get("request"),
+        **forms,
+    }

@@ -1,0 +1,54 @@
+"""System Administrators see the record of CSV downloads and the ledger in the admin, read-only."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from config import roles
+from credits import services
+from credits.models import CreditExport
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(make_user):
+    client = Client()  # its own session, beside finance_client's
+    client.force_login(make_user(roles.SYSTEM_ADMINISTRATOR, is_staff=True))
+    return client
+
+
+def test_an_administrator_sees_who_downloaded_what(admin_client, finance_client, account):
+    services.credit_grant(
+        actor=None, account=account, amount="5", credit_type="currency", currency="SEK"
+    )
+    response = finance_client.get(reverse("credits:export") + "?account_name=karin")
+    b"".join(response.streaming_content)
+    html = admin_client.get(reverse("admin:credits_creditexport_changelist")).content.decode()
+    assert "Maja Ek" in html
+    assert "karin" in html
+
+
+def test_the_download_record_cannot_be_added_changed_or_deleted(admin_client, finance):
+    export = CreditExport.objects.create(user=finance, user_name="Maja Ek", filters={})
+    assert admin_client.get(reverse("admin:credits_creditexport_add")).status_code == 403
+    change = admin_client.get(reverse("admin:credits_creditexport_change", args=[export.pk]))
+    assert change.status_code == 200
+    assert 'type="submit"' not in change.content.decode().split('id="content-main"', 1)[1]
+    delete = admin_client.get(reverse("admin:credits_creditexport_delete", args=[export.pk]))
+    assert delete.status_code == 403
+
+
+def test_ledger_entries_are_shown_and_never_deletable(admin_client, account):
+    entry = services.credit_grant(
+        actor=None, account=account, amount="5", credit_type="currency", currency="SEK"
+    )
+    assert admin_client.get(reverse("admin:credits_creditentry_changelist")).status_code == 200
+    delete = admin_client.get(reverse("admin:credits_creditentry_delete", args=[entry.pk]))
+    assert delete.status_code == 403
+
+
+def test_finance_has_no_admin(client, finance):
+    client.force_login(finance)
+    response = client.get(reverse("admin:credits_creditexport_changelist"))
+    assert response.status_code == 302
