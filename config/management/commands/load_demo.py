@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 # Each app that has demo data provides `demo.load(password=..., stdout=...)`; they run in
 # this order (later ones build on the accounts of the first) and each is idempotent.
-DEMO_MODULES = ("accounts.demo", "legacy_history.demo")
+DEMO_MODULES = ("accounts.demo", "legacy_history.demo", "credits.demo")
 
 
 class Command(BaseCommand):
