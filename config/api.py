@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import parsers, serializers, status, views
@@ -98,6 +99,17 @@ class StrictFieldsMixin:
         if unknown:
             raise ValidationError(unknown)
         return value
+
+
+class StrictFieldsScheme(OpenApiSerializerExtension):
+    """Says in the schema what StrictFieldsMixin does: no properties beyond the declared ones."""
+
+    target_class = StrictFieldsMixin
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
 
 
 def page_size(request) -> int:

@@ -10,6 +10,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from activity.api import AccountEventListView, EventIngestView, EventTypeListView
+from credits.api import AccountCreditEntryListView, ApplyCreditsView, CreditOperationView
 
 app_name = "api"
 
@@ -20,6 +21,13 @@ urlpatterns = [
         "v1/accounts/<str:customer_number>/events/",
         AccountEventListView.as_view(),
         name="account-events",
+    ),
+    path("v1/credits/", CreditOperationView.as_view(), name="credits"),
+    path("v1/charges/apply-credits/", ApplyCreditsView.as_view(), name="apply-credits"),
+    path(
+        "v1/accounts/<str:customer_number>/credit-entries/",
+        AccountCreditEntryListView.as_view(),
+        name="account-credit-entries",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -21,6 +21,9 @@ OPERATIONS = [
     ("api:event-types", {}, "get"),
     ("api:events", {}, "post"),
     ("api:account-events", {"customer_number": CUSTOMER}, "get"),
+    ("api:credits", {}, "post"),
+    ("api:apply-credits", {}, "post"),
+    ("api:account-credit-entries", {"customer_number": CUSTOMER}, "get"),
 ]
 # The schema and its docs, for tokens and for signed-in back-office users.
 DOCUMENTATION = ["api:schema", "api:docs", "api:redoc"]
@@ -96,7 +99,7 @@ def test_a_signed_in_back_office_user_has_no_api_access(
 def test_an_active_token_reaches_every_operation(api, account, name, kwargs, method):
     response = _call(api, name, kwargs, method)
 
-    # The events POST gets a validation error for its empty body: it was let in.
+    # A POST gets a validation error for its empty body: it was let in.
     assert response.status_code == (400 if method == "post" else 200)
 
 

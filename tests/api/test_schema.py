@@ -2,7 +2,7 @@
 /api/schema/ (valid and invalid ones) and sends them to the app with a valid token; no input
 may produce a server error.
 
-Bounded to keep the suite quick: a few derandomised examples per operation and mode.
+Bounded to keep the suite quick: 50 derandomised examples per operation and mode.
 """
 
 import pytest
@@ -20,6 +20,9 @@ OPERATIONS = [
     "GET /api/v1/event-types/",
     "POST /api/v1/events/",
     "GET /api/v1/accounts/{customer_number}/events/",
+    "POST /api/v1/credits/",
+    "POST /api/v1/charges/apply-credits/",
+    "GET /api/v1/accounts/{customer_number}/credit-entries/",
 ]
 # Invalid input for every operation that takes any; event-types takes none.
 TAKES_NO_INPUT = {"GET /api/v1/event-types/"}
@@ -29,7 +32,7 @@ RUNS = [
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     if not (mode == GenerationMode.NEGATIVE and label in TAKES_NO_INPUT)
 ]
-EXAMPLES_PER_RUN = 25
+EXAMPLES_PER_RUN = 50
 
 
 @pytest.fixture
