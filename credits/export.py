@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat, Left, NullIf, Round
+from django.db.models.functions import Concat, NullIf, Ord, Round
 from django.db.models.lookups import In
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -38,6 +38,8 @@ from credits.models import Activity, CreditExport, CreditType, GiftCardStatus
 
 # A cell starting with one of these is read as a formula by Excel, LibreOffice or Sheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Compared as code points: ASCII()/UNICODE() of the first character costs a third of LEFT() IN.
+FORMULA_CODES = [ord(character) for character in FORMULA_START]
 CHUNK_BYTES = 64 * 1024
 PYTHON_CHUNK_ROWS = 2000
 BOM = "\ufeff"  # so that Excel reads the file as UTF-8 (names with å, ä, ö)
@@ -71,7 +73,7 @@ def _text(name: str):
     (a spreadsheet then shows it as text; django-import-export only guards against `=`)."""
     cell = F(name)
     return Case(
-        When(In(Left(cell, 1), FORMULA_START), then=Concat(Value("'"), cell)),
+        When(In(Ord(cell), FORMULA_CODES), then=Concat(Value("'"), cell)),
         default=NullIf(cell, Value("")),
         output_field=CharField(),
     )
@@ -144,15 +146,15 @@ def _copy_rows(entries: QuerySet) -> Iterator[bytes]:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         try:
             with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-                chunk, size = [], 0
-                for block in copy:
-                    chunk.append(bytes(block))
-                    size += len(block)
-                    if size >= CHUNK_BYTES:
-                        yield b"".join(chunk)
-                        chunk, size = [], 0
+                # PostgreSQL sends a message per row; pass them on in chunks of about 64 KB.
+                chunk = bytearray()
+                for row in copy:
+                    chunk += row
+                    if len(chunk) >= CHUNK_BYTES:
+                        yield bytes(chunk)
+                        chunk.clear()
                 if chunk:
-                    yield b"".join(chunk)
+                    yield bytes(chunk)
             return raw.rowcount
         finally:
             # Inside a caller's transaction the setting would outlive this block: restore it.
