@@ -3,8 +3,10 @@ would: for every subscription due that day, consume credit before billing
 (`POST /api/v1/charges/apply-credits/`), then record what happened as System events in
 batches (`POST /api/v1/events/`): the billing result, the renewal and the e-mailed receipt.
 
-    python -m bench.post_billing_day --url http://127.0.0.1:8103 --token KEY
-    python -m bench.post_billing_day --url ... --token KEY --date 2026-11-21 --every-subscription
+    API_TOKEN=KEY python -m bench.post_billing_day --url http://127.0.0.1:8103
+    python -m bench.post_billing_day --url ... --token=KEY --date 2026-11-21 --every-subscription
+
+(`--token=KEY` with the equals sign: a token may begin with a dash.)
 
 The due subscriptions are read from the database the server uses (DATABASE_URL), as the
 billing engine knows its own subscriptions; everything is written over HTTP only. Event IDs
