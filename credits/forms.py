@@ -54,13 +54,15 @@ def _currency_field():
         max_length=3,
         required=False,
         widget=forms.TextInput(attrs={"size": 4, "placeholder": "SEK"}),
-        help_text="ISO code, e.g. SEK",
+        help_text="ISO code, e.g. SEK (none for tokens)",
     )
 
 
 class GrantForm(AccountForm):
     subscription = forms.ChoiceField(label="To", required=False)
-    credit_type = forms.ChoiceField(label="Type", choices=CreditType.choices)
+    credit_type = forms.ChoiceField(
+        label="Type", choices=CreditType.choices, initial=CreditType.CURRENCY
+    )
     currency = _currency_field()
     field_order = ["subscription", "credit_type", "currency", "amount", "note"]
     no_subscription_label = "The account"
