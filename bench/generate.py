@@ -9,7 +9,7 @@ import json
 import random
 import uuid
 
-from django.db import connection
+from django.db import connection, transaction
 
 from activity.registry import EVENT_TYPES, Kind
 
@@ -121,3 +121,78 @@ def events(total: int, account_count: int, whale_events: int, rng: random.Random
                     )
                 )
         cursor.execute("ANALYZE activity_activityevent")
+
+
+LEDGER_NOTES = ("Goodwill after a missed delivery", "Billing run", '=HYPERLINK("x")', "")
+
+
+def ledger(total: int, account_count: int, rng: random.Random) -> None:
+    """One SEK wallet per account and `total` entries spread over them, in time order per
+    wallet, with gap-free seq numbers and exact running balances (verify_ledger passes)."""
+    _truncate(["credits_creditentry", "credits_creditwallet"])
+    per_wallet, extra = divmod(total, account_count)
+    span = (END - START).total_seconds()
+    balances = {}
+    # One transaction: the entries are copied before their wallets (whose balances they
+    # produce), and the deferred foreign keys are checked at commit.
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.connection
+        with raw.cursor().copy(
+            "COPY credits_creditentry (wallet_id, account_id, subscription_id, credit_type,"
+            " currency, seq, activity, gift_card, gift_card_status, amount, balance_after,"
+            " transaction_id, note, created_at, actor_name) FROM STDIN"
+        ) as copy:
+            for account in range(1, account_count + 1):
+                count = per_wallet + (1 if account <= extra else 0)
+                stamps = sorted(START.timestamp() + rng.random() * span for _ in range(count))
+                balance = 0
+                for seq, stamp in enumerate(stamps, start=1):
+                    if balance < 5000 or rng.random() < 0.3:
+                        activity, amount = "grant", rng.randint(5000, 50000)
+                    else:
+                        activity = rng.choice(("consumption", "consumption", "revocation"))
+                        amount = -rng.randint(1, balance)
+                    balance += amount
+                    copy.write_row(
+                        (
+                            account,
+                            account,
+                            None,
+                            "currency",
+                            "SEK",
+                            seq,
+                            activity,
+                            "",
+                            "",
+                            f"{amount / 100:.2f}",
+                            f"{balance / 100:.2f}",
+                            f"TX-{account}-{seq}",
+                            rng.choice(LEDGER_NOTES),
+                            dt.datetime.fromtimestamp(stamp, dt.UTC),
+                            "System",
+                        )
+                    )
+                balances[account] = (balance, count)
+        with raw.cursor().copy(
+            "COPY credits_creditwallet (id, account_id, subscription_id, credit_type, currency,"
+            " balance, last_seq, created_at) FROM STDIN"
+        ) as copy:
+            for account, (balance, count) in balances.items():
+                copy.write_row(
+                    (
+                        account,
+                        account,
+                        None,
+                        "currency",
+                        "SEK",
+                        f"{balance / 100:.2f}",
+                        count,
+                        START,
+                    )
+                )
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('credits_creditwallet', 'id'),"
+            " (SELECT max(id) FROM credits_creditwallet))"
+        )
+        cursor.execute("ANALYZE credits_creditentry")
+        cursor.execute("ANALYZE credits_creditwallet")

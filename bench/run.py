@@ -14,12 +14,14 @@ import platform
 import random
 import sys
 import time
+import warnings
 from pathlib import Path
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/backoffice_bench"
 
 
 def configure_django(url: str) -> None:
+    warnings.filterwarnings("ignore", message="No directory at")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnop")
     os.environ["DEBUG"] = "false"
@@ -61,6 +63,10 @@ def parse(argv):
     parser.add_argument("--repeat", type=int, default=20, help="samples per timed measurement")
     parser.add_argument("--depth", type=int, default=1000, help="page depth for the deep page")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--batches", type=int, default=20, help="API batches to ingest")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=8, help="concurrent apply_credits workers")
+    parser.add_argument("--per-worker", type=int, default=50)
     parser.add_argument("--json", default="bench/results/latest.json")
     parser.add_argument("--skip-generate", action="store_true", help="reuse the existing data")
     return parser.parse_args(argv)
@@ -84,6 +90,7 @@ def main(argv=None) -> int:
         for step, fn in [
             ("accounts", lambda: generate.accounts(args.accounts, rng)),
             ("events", lambda: generate.events(args.events, args.accounts, args.whale, rng)),
+            ("ledger", lambda: generate.ledger(args.credit_entries, args.accounts, rng)),
         ]:
             start = time.perf_counter()
             fn()
@@ -100,6 +107,15 @@ def main(argv=None) -> int:
 
     depth = min(args.depth, max(args.whale // 25, 1))
     results = measure.recent_activity(client, generate.WHALE, args.repeat, depth)
+    results += measure.credit_activity(client, generate.account_email(2), args.repeat)
+    print("measuring the CSV download ...", flush=True)
+    results += measure.csv_export(client)
+    print("measuring ingestion and concurrent apply_credits ...", flush=True)
+    numbers = [generate.customer_number(i) for i in range(2, min(args.accounts, 1000) + 1)]
+    results += measure.ingestion(args.batches, args.batch_size, numbers or [generate.WHALE])
+    results += measure.concurrent_apply_credits(
+        generate.customer_number(min(2, args.accounts)), args.workers, args.per_worker
+    )
 
     print_table(results)
     write_json(args, results, timings)
@@ -108,12 +124,12 @@ def main(argv=None) -> int:
 
 def print_table(results) -> None:
     print()
-    print(f"{'measurement':<52} {'median':>12} {'min':>10} {'max':>10}  note")
+    print(f"{'measurement':<52} {'median':>12} {'':<5} {'min':>10} {'max':>10}  note")
     print("-" * 100)
     for r in results:
         low = f"{min(r.samples):.2f}" if r.samples else ""
         high = f"{max(r.samples):.2f}" if r.samples else ""
-        print(f"{r.name:<52} {r.median:>9.2f} {r.unit:<2} {low:>10} {high:>10}  {r.note}")
+        print(f"{r.name:<52} {r.median:>12,.2f} {r.unit:<5} {low:>10} {high:>10}  {r.note}")
 
 
 def write_json(args, results, timings) -> None:

@@ -1,0 +1,45 @@
+"""A small-size run of the benchmark, so that it keeps working as the product changes.
+
+It checks what the benchmark reports (row counts, zero drift), never how fast anything was.
+"""
+
+import json
+import random
+
+import pytest
+
+from bench import generate, measure
+from bench.run import print_table, write_json
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
+    rng = random.Random(1)
+    generate.accounts(30, rng)
+    generate.events(900, 30, 300, rng)
+    generate.ledger(600, 30, rng)
+    client = measure.signed_in_client(make_user("System Administrator", is_staff=True))
+
+    results = measure.recent_activity(client, generate.WHALE, repeat=2, depth=5)
+    results += measure.credit_activity(client, generate.account_email(2), repeat=2)
+    results += measure.csv_export(client)
+    numbers = [generate.customer_number(i) for i in range(2, 31)]
+    results += measure.ingestion(2, 50, numbers)
+    results += measure.concurrent_apply_credits(generate.customer_number(2), 4, 5)
+
+    by_name = {r.name: r for r in results}
+    assert by_name["Ledger drift after the run (verify_ledger)"].value == 0
+    assert "Credit Activity: filtered by account e-mail" in by_name
+    assert all(r.median is not None and r.median >= 0 for r in results)
+    counts = {r.note for r in results if r.name.endswith("peak memory")}
+    assert counts == {"600 rows"}  # ours, the COPY floor and the import-export baseline alike
+
+    class Args:
+        json = str(tmp_path / "bench.json")
+
+    write_json(Args(), results, {"events": 0.1})
+    print_table(results)
+    saved = json.loads((tmp_path / "bench.json").read_text())
+    assert len(saved["results"]) == len(results)
+    assert "Recent Activity: whale first page" in capsys.readouterr().out
