@@ -80,3 +80,18 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_test_command_explains_how_to_point_at_a_database_when_none_answers():
+    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.2:1/backoffice"}
+    result = subprocess.run(
+        [sys.executable, "-m", "config.dbcheck"],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "No PostgreSQL server answers at 127.0.0.2:1" in result.stdout
+    assert "DATABASE_URL=postgres://" in result.stdout
