@@ -169,6 +169,7 @@ class Plan:
                         "amount": Decimal("39"),
                         "currency": currency,
                         "note": "Replacement of a lost access card.",
+                        "transaction_id": f"MC-DEMO-{account.customer_number}",
                     },
                 )
             )

@@ -141,27 +141,24 @@ def _copy_rows(entries: QuerySet) -> Iterator[bytes]:
     sql, params = export_rows(entries, in_sql=True).query.sql_with_params()
     connection = connections[entries.db]
     with transaction.atomic(using=entries.db), connection.cursor() as cursor:
-        # Local to this transaction: to_char shows times in the site's zone with its offset.
+        # Local to this transaction (and undone with it on an error): to_char shows times in
+        # the site's zone with its offset.
         cursor.execute("SELECT set_config('TimeZone', %s, true)", [settings.TIME_ZONE])
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-        try:
-            with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-                # PostgreSQL sends a message per row; pass them on in chunks of about 64 KB.
-                chunk = bytearray()
-                for row in copy:
-                    chunk += row
-                    if len(chunk) >= CHUNK_BYTES:
-                        yield bytes(chunk)
-                        chunk.clear()
-                if chunk:
+        with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            # PostgreSQL sends a message per row; pass them on in chunks of about 64 KB.
+            chunk = bytearray()
+            for row in copy:
+                chunk += row
+                if len(chunk) >= CHUNK_BYTES:
                     yield bytes(chunk)
-            return raw.rowcount
-        finally:
-            # Inside a caller's transaction the setting would outlive this block: restore it.
-            if not connection.needs_rollback and connection.is_usable():
-                cursor.execute(
-                    "SELECT set_config('TimeZone', %s, true)", [connection.timezone_name]
-                )
+                    chunk.clear()
+            if chunk:
+                yield bytes(chunk)
+        rows = raw.rowcount
+        # Inside a caller's transaction the setting would outlive this block: put it back.
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [connection.timezone_name])
+    return rows
 
 
 def _python_rows(entries: QuerySet) -> Iterator[bytes]:

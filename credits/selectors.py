@@ -1,6 +1,6 @@
 """Reads of the ledger, shared by the pages, the CSV download and the API."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from credits.models import CreditEntry, CreditWallet
 
@@ -23,7 +23,7 @@ def account_wallets(*, account) -> QuerySet[CreditWallet]:
     return (
         CreditWallet.objects.for_account(account)
         .select_related("subscription")
-        .order_by("subscription_id", "credit_type", "currency")
+        .order_by(F("subscription_id").asc(nulls_first=True), "credit_type", "currency")
     )
 
 

@@ -812,6 +812,7 @@ def manual_charge(
     note: str,
     subscription: Subscription | None = None,
     use_credits: bool = True,
+    transaction_id: str = "",
     actor_label: str = SYSTEM_ACTOR,
 ) -> ManualCharge:
     """Charge the account outside the billing cycle and record Manual Charge Added.
@@ -819,11 +820,12 @@ def manual_charge(
     Like every transaction, a charge first consumes the account's (and the subscription's)
     currency credit unless `use_credits` is off; the rest is what the payment method is billed.
     The charge is not itself a wallet entry: the ledger shows only the credit it consumed,
-    under the charge's transaction ID.
+    under the charge's transaction ID (`MC-` and 12 random characters unless one is given).
     """
     credit_type, currency = _unit(CreditType.CURRENCY, currency)
     amount = _amount(amount, currency)
     note = _note(note, actor=actor, required_from_person=True)
+    transaction_id = _transaction_id(transaction_id) or f"MC-{uuid.uuid4().hex[:12].upper()}"
     _scope(account, subscription, credit_type, currency)
     application = None
     billed = amount
@@ -834,7 +836,7 @@ def manual_charge(
             amount=amount,
             credit_type=credit_type,
             currency=currency,
-            transaction_id=f"MC-{uuid.uuid4().hex[:12].upper()}",
+            transaction_id=transaction_id,
             note=note,
             actor=actor,
             actor_label=actor_label,

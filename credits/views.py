@@ -42,8 +42,9 @@ class CreditActivityExportView(PermissionRequiredMixin, View):
         filterset = CreditActivityFilter(request.GET, queryset=credit_activity())
         if not filterset.is_valid():
             for name, errors in filterset.errors.items():
-                label = filterset.form.fields[name].label if name in filterset.form.fields else ""
-                messages.error(request, f"Download not started: {label}: {' '.join(errors)}")
+                field = filterset.form.fields.get(name)
+                label = f"{field.label}: " if field else ""
+                messages.error(request, f"Download not started: {label}{' '.join(errors)}")
             return redirect(f"{reverse('credits:activity')}?{request.GET.urlencode()}")
         entries = filterset.qs
         if request.GET.get("sort") == "created_at":

@@ -6,11 +6,15 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.http import StreamingHttpResponse
+from django.test import RequestFactory
 from django.urls import reverse
 
 from credits import export, services
 from credits.models import CreditEntry, CreditExport, CreditType
+from credits.views import CreditActivityExportView
 from tests.factories import AccountFactory, ProductFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +212,33 @@ def test_bad_filters_start_no_download_and_say_why(finance_client, ledger, query
     assert response.redirect_chain[0][0] == f"{reverse('credits:activity')}?{query}"
     assert "Download not started" in response.content.decode()
     assert not CreditExport.objects.exists()
+
+
+def test_the_session_time_zone_is_left_as_it_was(finance_client, ledger):
+    download(finance_client)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TimeZone")
+        assert cursor.fetchone()[0] == connection.timezone_name
+
+
+def test_a_download_cut_off_midway_leaves_no_row_count_and_a_usable_connection(
+    finance, account, monkeypatch
+):
+    monkeypatch.setattr(export, "CHUNK_BYTES", 1)  # a chunk per row: stop inside the COPY
+    for _ in range(3):
+        services.credit_grant(actor=None, account=account, amount="1", **SEK)
+    request = RequestFactory().get(URL)
+    request.user = finance
+    response = CreditActivityExportView.as_view()(request)
+    stream = response.streaming_content
+    next(stream), next(stream)  # the header and one row; then the client goes away
+    # The server closes the response. (The end of a request would also close the test's
+    # database connection, which holds the test's transaction: not here.)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    record = CreditExport.objects.get()
+    assert (record.row_count, record.finished_at) == (None, None)
+    assert CreditEntry.objects.count() == 3
