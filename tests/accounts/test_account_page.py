@@ -24,6 +24,13 @@ def test_unknown_customer_number_is_404(service_client):
     assert service_client.get("/accounts/nope/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "url", ["/accounts/1%00/", "/accounts/1%00/activity/", "/accounts/1%00/activity/legacy/"]
+)
+def test_a_customer_number_with_a_nul_character_is_404(service_client, url):
+    assert service_client.get(url).status_code == 404
+
+
 @pytest.mark.parametrize("size", [1, 15])
 def test_account_page_runs_a_fixed_number_of_queries(
     service_client, django_assert_max_num_queries, size

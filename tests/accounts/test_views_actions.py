@@ -439,6 +439,11 @@ def test_unknown_order_is_not_found(service_client, account):
     assert service_client.post(url).status_code == 404
 
 
+def test_an_order_id_with_a_nul_character_is_not_found(service_client, account):
+    url = f"/accounts/{account.customer_number}/subscriptions/ORD%00/cancel/"
+    assert service_client.post(url).status_code == 404
+
+
 def test_order_of_another_account_is_not_found(service_client, account):
     other = SubscriptionFactory(account=AccountFactory(), order_id="ORD-OTHER")
     url = reverse(

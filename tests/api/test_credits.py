@@ -426,6 +426,10 @@ def test_entries_of_an_unknown_account_are_a_404(api, db):
     assert api.get("/api/v1/accounts/000000/credit-entries/").status_code == 404
 
 
+def test_entries_of_a_customer_number_with_a_nul_character_are_a_404(api, db):
+    assert api.get("/api/v1/accounts/1%00/credit-entries/").status_code == 404
+
+
 @pytest.mark.parametrize("query", [{"created_to": "9999-12-31"}, {"created_from": "0001-01-01"}])
 def test_the_calendars_ends_are_not_a_server_error(api, account, query):
     api.post(CREDITS, grant(account))

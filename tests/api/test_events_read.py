@@ -62,6 +62,10 @@ def test_an_unknown_account_is_a_404(api, db):
     assert api.get("/api/v1/accounts/000000/events/").status_code == 404
 
 
+def test_a_customer_number_with_a_nul_character_is_a_404(api, db):
+    assert api.get("/api/v1/accounts/1%00/events/").status_code == 404
+
+
 def test_the_cursor_walks_older_and_back(api, account):
     events = [ActivityEventFactory(account=account, occurred_at=at(1 + i)) for i in range(5)]
     newest_first = [str(e.id) for e in reversed(events)]

@@ -219,6 +219,10 @@ def test_an_unknown_transaction_is_not_found(finance_client, account):
     assert finance_client.get(reverse("credits:transaction", args=["NOPE"])).status_code == 404
 
 
+def test_a_transaction_id_with_a_nul_character_is_not_found(finance_client, account):
+    assert finance_client.get("/credits/transactions/T%001/").status_code == 404
+
+
 # --- The account page's credit panel --------------------------------------------------------
 
 
