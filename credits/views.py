@@ -5,10 +5,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin, SingleTableView
+from django_tables2 import SingleTableMixin, SingleTableView
 
 from accounts.selectors import account_detail
 from accounts.views import AccountActionView
+from config.tables import BoundedLazyPaginator
 from credits import export, forms, money, services
 from credits.filters import CreditActivityFilter
 from credits.selectors import credit_activity, transaction_entries
@@ -21,7 +22,7 @@ class CreditActivityView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     permission_required = "credits.view_credit_activity"
     filterset_class = CreditActivityFilter
     table_class = CreditEntryTable
-    paginator_class = LazyPaginator
+    paginator_class = BoundedLazyPaginator
     template_name = "credits/credit_activity.html"
 
     def get_queryset(self):

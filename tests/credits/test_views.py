@@ -144,7 +144,9 @@ def test_bad_filters_get_a_message_and_no_rows(finance_client, two_customers, qu
     assert "No credit activity matches these filters." in response.content.decode()
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "999999", "1e9"])
+@pytest.mark.parametrize(
+    "page", ["abc", "0", "-1", "999999", "1e9", "99999999999999999999", "9" * 40]
+)
 def test_odd_page_numbers_never_fail(finance_client, two_customers, page):
     assert finance_client.get(f"{PAGE}?page={page}").status_code == 200
 
