@@ -178,7 +178,30 @@ def csv_export(client) -> list[Result]:
                 copied += bytes(block).count(b"\n")
         seconds = time.perf_counter() - start
     floor = copied / seconds
-    results += _throughput("COPY ... TO STDOUT (floor)", copied, seconds, memory, "baseline")
+    results += _throughput(
+        "COPY ... TO STDOUT, same formatted rows", copied, seconds, memory, "baseline"
+    )
+    # The same sixteen columns and joins, as stored: no time zone, rounding, labels or guards.
+    raw_sql = (
+        "SELECT e.created_at, a.customer_number, a.name, a.email, e.credit_type, e.activity,"
+        " e.gift_card, e.gift_card_status, e.amount, e.currency, e.balance_after,"
+        " e.transaction_id, s.order_id, p.name, e.note, e.actor_name"
+        " FROM credits_creditentry e JOIN accounts_account a ON a.id = e.account_id"
+        " LEFT JOIN accounts_subscription s ON s.id = e.subscription_id"
+        " LEFT JOIN accounts_product p ON p.id = s.product_id"
+        " ORDER BY e.created_at DESC, e.id DESC"
+    )
+    with PeakMemory() as memory, connection.cursor() as cursor:
+        start = time.perf_counter()
+        raw_rows = 0
+        with cursor.cursor.copy(f"COPY ({raw_sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for block in copy:
+                raw_rows += bytes(block).count(b"\n")
+        seconds = time.perf_counter() - start
+    raw_floor = raw_rows / seconds
+    results += _throughput(
+        "COPY ... TO STDOUT, raw columns (floor)", raw_rows, seconds, memory, "baseline"
+    )
 
     class EntryResource(resources.ModelResource):
         class Meta:
@@ -207,9 +230,10 @@ def csv_export(client) -> list[Result]:
         "django-import-export resource", len(exported), seconds, memory, "baseline"
     )
     del body, exported
-    results.append(
-        Result("CSV download: ours / COPY floor", "x", value=floor / ours, note="target <= 2")
-    )
+    results += [
+        Result("CSV download: COPY formatted / ours", "x", value=floor / ours),
+        Result("CSV download: COPY raw / ours", "x", value=raw_floor / ours, note="target <= 2"),
+    ]
     return results
 
 
