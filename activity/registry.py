@@ -340,6 +340,16 @@ def types_by_category() -> list[tuple[Category, list[EventType]]]:
     return [(c, [t for t in EVENT_TYPES if t.category == c]) for c in Category]
 
 
+def _check_storable(text: str) -> None:
+    """PostgreSQL's JSON keeps neither NUL characters nor unpaired surrogates (not UTF-8)."""
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+
+
 def _clean_value(attr: Attribute, value):
     """Return the JSON-ready value, or raise ValueError with a message about the kind."""
     if attr.kind == Kind.TEXT:
@@ -347,6 +357,7 @@ def _clean_value(attr: Attribute, value):
             raise ValueError("must be text")
         if len(value) > MAX_TEXT_LENGTH:
             raise ValueError(f"must be at most {MAX_TEXT_LENGTH} characters")
+        _check_storable(value)
         return value
     if attr.kind == Kind.INTEGER:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -384,6 +395,8 @@ def _clean_value(attr: Attribute, value):
             raise ValueError("must be a list of text")
         if sum(len(v) for v in value) > MAX_TEXT_LENGTH:
             raise ValueError(f"must be at most {MAX_TEXT_LENGTH} characters in all")
+        for item in value:
+            _check_storable(item)
         return list(value)
     raise AssertionError(f"unhandled kind {attr.kind}")
 

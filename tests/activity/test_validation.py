@@ -78,6 +78,21 @@ def test_text_of_the_maximum_length_is_accepted():
     assert validate_attributes("comment_added", {"comment": text}) == {"comment": text}
 
 
+def test_text_with_a_nul_character_is_refused():
+    errors = refused("comment_added", {"comment": "a\x00b"})
+    assert errors == {"attributes.comment": ["Comment must not contain NUL characters."]}
+
+
+def test_text_with_an_unpaired_surrogate_is_refused():
+    errors = refused("comment_added", {"comment": "a\ud800b"})
+    assert errors == {"attributes.comment": ["Comment must be valid Unicode text."]}
+
+
+def test_list_with_a_nul_character_is_refused():
+    errors = refused("address_details_modified", {"fields": ["Street", "C\x00ity"]})
+    assert errors == {"attributes.fields": ["Changed fields must not contain NUL characters."]}
+
+
 def test_text_for_an_integer_is_refused():
     errors = refused("billing_date_changed", {"from": "3", "to": 4})
     assert errors == {"attributes.from": ["Bill day from must be a whole number."]}

@@ -394,6 +394,26 @@ def test_over_long_text_is_refused(api, account):
     assert response.json() == {"attributes.comment": ["Comment must be at most 1000 characters."]}
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"comment": "a\\u0000b"}',  # JSON's escape of NUL
+        '{"comment": "a\\ud800b"}',  # an unpaired surrogate: not UTF-8
+    ],
+)
+def test_text_the_database_cannot_keep_is_refused_not_a_crash(api, account, body):
+    event = (
+        f'{{"account": "{account.customer_number}", "type": "comment_added", '
+        f'"occurred_at": "2026-06-01T12:00:00+02:00", "attributes": {body}}}'
+    )
+
+    response = api.post(URL, event, content_type="application/json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["attributes.comment"]
+    assert not ActivityEvent.objects.exists()
+
+
 def test_a_body_over_the_size_limit_is_a_413(api):
     body = json.dumps(["x" * 1024] * 11 * 1024)
     assert len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
