@@ -58,8 +58,9 @@ def decode_cursor(cursor: str) -> tuple[str, dt.datetime, uuid.UUID]:
         when = dt.datetime.fromisoformat(stamp)
         if direction not in ("o", "n") or timezone.is_naive(when):
             raise ValueError
-        return direction, when, uuid.UUID(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+        return direction, when.astimezone(dt.UTC), uuid.UUID(pk)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidCursor("This page link is not valid; showing the newest activity.") from exc
 
 

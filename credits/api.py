@@ -356,6 +356,12 @@ class EntryCursorPagination(CursorPagination):
                 when = None
             if when is None or when.utcoffset() is None:
                 raise ValidationError({"cursor": [INVALID_CURSOR]})
+            try:
+                # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+                utc = when.astimezone(dt.UTC)
+            except OverflowError:
+                raise ValidationError({"cursor": [INVALID_CURSOR]}) from None
+            cursor = cursor._replace(position=utc.isoformat())
         return cursor
 
     def get_page_size(self, request):

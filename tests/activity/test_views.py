@@ -337,6 +337,9 @@ def test_malformed_cursor_gets_a_message_and_the_newest_page(
     [
         "o|0001-01-01T00:00:00+05:00|00000000-0000-0000-0000-000000000000",
         "n|9999-12-31T23:59:59-05:00|ffffffff-ffff-ffff-ffff-ffffffffffff",
+        # Python takes offsets up to ±23:59, PostgreSQL only to ±15:59.
+        "o|2026-06-01T12:00:00+23:59|00000000-0000-0000-0000-000000000000",
+        "n|2026-06-01T12:00:00-20:00|00000000-0000-0000-0000-000000000000",
     ],
 )
 def test_cursor_at_the_ends_of_time_is_answered(service_client, account, add_event, raw):

@@ -1,6 +1,7 @@
 """POST /api/v1/credits/, POST /api/v1/charges/apply-credits/ and
 GET /api/v1/accounts/<customer_number>/credit-entries/: the ledger's services through the API."""
 
+import base64
 from decimal import Decimal
 
 import pytest
@@ -412,6 +413,14 @@ def test_the_entries_take_the_credit_activity_filters(api, account, subscription
 )
 def test_bad_entry_filters_are_400s(api, account, query):
     assert api.get(entries_url(account), query).status_code == 400
+
+
+def test_an_entries_cursor_with_an_offset_beyond_postgresqls_range_is_answered(api, account):
+    api.post(CREDITS, grant(account))
+    # DRF's cursor: reverse, offset and a position that Python parses but PostgreSQL refuses.
+    cursor = base64.b64encode(b"r=1&o=0&p=2026-06-01T12:00:00-23:00").decode()
+
+    assert api.get(entries_url(account), {"cursor": cursor}).status_code == 200
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "cD1ub3QtYS10aW1l", "bz0xJnA9MjAyNg"])

@@ -1,5 +1,6 @@
 """GET /api/v1/event-types/ and GET /api/v1/accounts/<customer_number>/events/."""
 
+import base64
 import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
@@ -93,6 +94,14 @@ def test_events_at_the_same_moment_are_paged_without_loss(api, account):
         url = page["next"]
 
     assert sorted(seen) == sorted(str(e.id) for e in same)
+
+
+def test_a_cursor_with_an_offset_beyond_postgresqls_range_is_answered(api, account):
+    ActivityEventFactory(account=account, occurred_at=at(1))
+    raw = "o|2026-06-01T12:00:00+23:59|00000000-0000-0000-0000-000000000000"
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    assert api.get(events_url(account), {"cursor": cursor}).status_code == 200
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "bw==", "bnwyMDI2fHh4eA"])
