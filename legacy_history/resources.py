@@ -89,7 +89,27 @@ class LegacyEntryResource(resources.ModelResource):
         except ValueError:
             del dataset[:]  # no row of a file with a wrong header is read
             raise
+        self._refuse_nul_characters(dataset)
         self._load_accounts(dataset)
+
+    def _refuse_nul_characters(self, dataset):
+        """Mark rows with a NUL character as malformed and blank the character out: PostgreSQL
+        cannot store it, nor take it in a query (the lookups of IDs and accounts would fail for
+        the whole file, without a line number)."""
+        for index, values in enumerate(dataset):
+            columns = [
+                name
+                for name, value in zip(dataset.headers, values, strict=True)
+                if isinstance(value, str) and "\x00" in value
+            ]
+            if columns:
+                self.malformed.setdefault(
+                    index + 1,
+                    f"{', '.join(columns)}: contains a NUL character, which cannot be kept.",
+                )
+                dataset[index] = [
+                    v.replace("\x00", "") if isinstance(v, str) else v for v in values
+                ]
 
     def _load_accounts(self, dataset):
         """The accounts the dataset's proprietors name, in one query."""

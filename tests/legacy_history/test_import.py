@@ -143,6 +143,9 @@ BAD_ROWS = [
     (row(message="x" * 10_001), "message: At most 10000 characters, not 10001."),
     ("AH-9,Account created,account,a,b,c,d,e,f", "The row has 9 fields where the header has 8"),
     (row(id="AH-0"), "id: The ID “AH-0” is already on line 2."),
+    (row(message="a\x00b"), "message: contains a NUL character, which cannot be kept."),
+    (row(id="AH-\x00"), "id: contains a NUL character, which cannot be kept."),
+    (row(proprietor="k\x00@example.se"), "proprietor: contains a NUL character"),
 ]
 
 
@@ -177,6 +180,14 @@ def test_skip_errors_imports_the_good_rows_and_reports_the_bad(write_csv, karin)
     assert "line 3: type: Unknown type “fax”" in err
     assert "Imported 2 entries; left out 1 bad row." in out
     assert LegacyImport.objects.get().failed == 1
+
+
+def test_skip_errors_leaves_out_only_a_row_with_a_nul_character(write_csv, karin):
+    path = write_csv(row(id="A"), row(id="B", message="a\x00b"), row(id="C"))
+    out, err = run(path, "--skip-errors")
+
+    assert set(LegacyEntry.objects.values_list("source_id", flat=True)) == {"A", "C"}
+    assert "line 3: message: contains a NUL character" in err
 
 
 def test_a_dry_run_checks_everything_and_writes_nothing(write_csv, karin):
