@@ -20,7 +20,8 @@ class CreditWalletAdmin(ReadOnlyAdmin):
     list_display = ("account", "subscription", "credit_type", "currency", "balance", "last_seq")
     list_filter = ("credit_type", "currency")
     search_fields = ("account__customer_number", "account__email", "subscription__order_id")
-    list_select_related = ("account", "subscription")
+    # A subscription shows with its product's name.
+    list_select_related = ("account", "subscription__product")
     show_full_result_count = False
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from config import roles
 from credits import services
 from credits.models import CreditExport
+from tests.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,25 @@ def test_ledger_entries_are_shown_and_never_deletable(admin_client, account):
     assert admin_client.get(reverse("admin:credits_creditentry_changelist")).status_code == 200
     delete = admin_client.get(reverse("admin:credits_creditentry_delete", args=[entry.pk]))
     assert delete.status_code == 403
+
+
+@pytest.mark.parametrize("size", [1, 10])
+def test_the_wallet_list_costs_the_same_queries_for_few_or_many_subscriptions(
+    admin_client, account, size, django_assert_max_num_queries
+):
+    for _ in range(size):
+        subscription = SubscriptionFactory(account=account, product__currency="SEK")
+        services.credit_grant(
+            actor=None,
+            account=account,
+            subscription=subscription,
+            amount="5",
+            credit_type="currency",
+            currency="SEK",
+        )
+    with django_assert_max_num_queries(9):
+        response = admin_client.get(reverse("admin:credits_creditwallet_changelist"))
+    assert response.status_code == 200
 
 
 def test_finance_has_no_admin(client, finance):
