@@ -63,19 +63,25 @@ class IntegrationAdmin(admin.ModelAdmin):
     def _show_token(self, request, integration, key):
         messages.warning(request, format_html(TOKEN_SHOWN_ONCE, integration.name, key))
 
-    @admin.action(description="Disable selected integrations (their tokens are refused)")
+    # Actions without `permissions` are offered to anyone who may view the list.
+    @admin.action(
+        description="Disable selected integrations (their tokens are refused)",
+        permissions=["change"],
+    )
     def disable(self, request, queryset):
         for integration in queryset:
             integration_set_active(integration=integration, active=False)
         self.message_user(request, f"Disabled {len(queryset)} integration(s).")
 
-    @admin.action(description="Enable selected integrations")
+    @admin.action(description="Enable selected integrations", permissions=["change"])
     def enable(self, request, queryset):
         for integration in queryset:
             integration_set_active(integration=integration, active=True)
         self.message_user(request, f"Enabled {len(queryset)} integration(s).")
 
-    @admin.action(description="Issue a new token (the old one stops working)")
+    @admin.action(
+        description="Issue a new token (the old one stops working)", permissions=["change"]
+    )
     def issue_new_token(self, request, queryset):
         for integration in queryset:
             self._show_token(request, integration, integration_token_issue(integration=integration))

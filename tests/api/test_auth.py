@@ -4,6 +4,7 @@
 """
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
@@ -245,6 +246,26 @@ def test_an_administrator_issues_a_new_token(admin_client, integration_and_key):
     assert integration.token_hash != token_hash(key)
     [message] = [str(m) for m in response.context["messages"] if "Token of" in str(m)]
     assert integration.token_prefix in message
+
+
+@pytest.mark.parametrize("action", ["disable", "enable", "issue_new_token"])
+def test_a_user_who_may_only_view_integrations_cannot_act_on_them(
+    client, make_user, integration_and_key, action
+):
+    integration, key = integration_and_key
+    viewer = make_user(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_integration"))
+    client.force_login(viewer)
+
+    listing = client.get("/admin/integrations/integration/")
+    assert listing.status_code == 200
+    assert f'value="{action}"' not in listing.content.decode()
+    client.post(
+        "/admin/integrations/integration/", {"action": action, "_selected_action": [integration.pk]}
+    )
+    integration.refresh_from_db()
+    assert integration.is_active
+    assert integration.token_hash == token_hash(key)
 
 
 def test_integrations_cannot_be_deleted_in_the_admin(admin_client, integration):
