@@ -242,3 +242,10 @@ def test_a_download_cut_off_midway_leaves_no_row_count_and_a_usable_connection(
     record = CreditExport.objects.get()
     assert (record.row_count, record.finished_at) == (None, None)
     assert CreditEntry.objects.count() == 3
+
+
+def test_dates_follow_a_site_time_zone_with_a_half_hour_offset(finance_client, ledger, settings):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    _, rows = download(finance_client, "sort=created_at")
+    assert rows[0][0] == "Date (Asia/Kolkata)"
+    assert rows[1][0] == "2026-01-10T14:00:15+05:30"
