@@ -201,3 +201,14 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
     with connection.cursor() as cursor:  # VACUUM cannot run inside the transaction above
         cursor.execute("VACUUM ANALYZE credits_creditentry")
         cursor.execute("VACUUM ANALYZE credits_creditwallet")
+
+
+def settle() -> None:
+    """Write the load's dirty pages out now, so that the measurements do not pay for it."""
+    from django.db import DatabaseError
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    except DatabaseError as exc:  # CHECKPOINT needs a superuser or pg_checkpoint
+        print(f"no CHECKPOINT before measuring ({exc}); expect noisier first figures")
