@@ -23,6 +23,12 @@ CHROMIUM_ARGS = [
 PASSWORD = "secret-password"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Tests create many users; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db):
     """make_user(role) -> a user holding that role (None: a user with no role)."""

@@ -24,13 +24,6 @@ def local(year, month, day, hour=12, minute=0) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=STOCKHOLM)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Every signed-in test makes a user with a password; the production hasher's deliberate
-    # slowness is not what these tests are about.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def account(db):
     return AccountFactory(customer_number="700001")

@@ -14,11 +14,6 @@ from tests.factories import AccountFactory, ProductFactory, SubscriptionFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_agent_schedules_and_withdraws_a_cancellation_and_sees_both_events(
     page, sign_in, make_user
 ):

@@ -23,11 +23,6 @@ TYPES = {
 PICKED = ("comment_added", "credit_control_cycle_entered")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def timeline():
     """80 events over ten days of May 2026 (eight a day, the four types in turn)."""

@@ -4,12 +4,6 @@ from legacy_history.csvfile import HEADER
 from tests.factories import AccountFactory
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Signed-in tests make users with passwords; the production hasher's slowness is not tested.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def karin(db):
     return AccountFactory(customer_number="610001", email="Karin.Nilsson@example.se")
