@@ -5,20 +5,20 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("", views.AccountSearchView.as_view(), name="search"),
-    path("<str:customer_number>/", views.AccountDetailView.as_view(), name="detail"),
-    path("<str:customer_number>/address/", views.AddressUpdateView.as_view(), name="address"),
+    path("<key:customer_number>/", views.AccountDetailView.as_view(), name="detail"),
+    path("<key:customer_number>/address/", views.AddressUpdateView.as_view(), name="address"),
     path(
-        "<str:customer_number>/billing-day/",
+        "<key:customer_number>/billing-day/",
         views.BillingDayUpdateView.as_view(),
         name="billing-day",
     ),
     path(
-        "<str:customer_number>/payment-methods/<int:pk>/default/",
+        "<key:customer_number>/payment-methods/<int:pk>/default/",
         views.PaymentMethodDefaultView.as_view(),
         name="payment-method-default",
     ),
     path(
-        "<str:customer_number>/subscriptions/<str:order_id>/<slug:action>/",
+        "<key:customer_number>/subscriptions/<key:order_id>/<slug:action>/",
         views.SubscriptionActionView.as_view(),
         name="subscription-action",
     ),

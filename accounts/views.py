@@ -11,7 +11,7 @@ from django_tables2 import SingleTableMixin
 from accounts import forms, services
 from accounts.filters import AccountFilter
 from accounts.models import PaymentMethod, Product, Subscription
-from accounts.selectors import account_detail, account_get, refuse_nul
+from accounts.selectors import account_detail, account_get
 from accounts.tables import AccountTable
 
 
@@ -193,7 +193,7 @@ class SubscriptionActionView(AccountActionView):
 
     def call(self, account, data):
         subscription = get_object_or_404(
-            Subscription, account=account, order_id=refuse_nul(self.kwargs["order_id"])
+            Subscription, account=account, order_id=self.kwargs["order_id"]
         )
         arguments = {name: data[key] for name, key in self.arguments.items()}
         self.service(actor=self.request.user, subscription=subscription, **arguments)

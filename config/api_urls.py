@@ -18,14 +18,14 @@ urlpatterns = [
     path("v1/event-types/", EventTypeListView.as_view(), name="event-types"),
     path("v1/events/", EventIngestView.as_view(), name="events"),
     path(
-        "v1/accounts/<str:customer_number>/events/",
+        "v1/accounts/<key:customer_number>/events/",
         AccountEventListView.as_view(),
         name="account-events",
     ),
     path("v1/credits/", CreditOperationView.as_view(), name="credits"),
     path("v1/charges/apply-credits/", ApplyCreditsView.as_view(), name="apply-credits"),
     path(
-        "v1/accounts/<str:customer_number>/credit-entries/",
+        "v1/accounts/<key:customer_number>/credit-entries/",
         AccountCreditEntryListView.as_view(),
         name="account-credit-entries",
     ),

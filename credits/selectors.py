@@ -2,7 +2,6 @@
 
 from django.db.models import F, QuerySet
 
-from accounts.selectors import refuse_nul
 from credits.models import CreditEntry, CreditWallet
 
 PANEL_ENTRIES = 10
@@ -16,7 +15,7 @@ def credit_activity() -> QuerySet[CreditEntry]:
 
 def transaction_entries(*, transaction_id: str) -> QuerySet[CreditEntry]:
     """The entries of one transaction (a consumption may draw on two wallets; refunds follow)."""
-    return credit_activity().filter(transaction_id=refuse_nul(transaction_id))
+    return credit_activity().filter(transaction_id=transaction_id)
 
 
 def account_wallets(*, account) -> QuerySet[CreditWallet]:
