@@ -1,15 +1,13 @@
 """The timeline's part of the integration API: the registry, event ingestion, an account's events.
 
-Ingestion writes through `activity_record_bulk`, the same service (and the same registry
-validation) as every other writer; a request's integration is the events' actor.
+Adapters only: ingestion parses each item with `EventInSerializer` and calls `events_ingest`,
+which checks the batch against the registry and the stored accounts and writes it through the
+same service as every other writer; a request's integration is the events' actor.
 """
 
 import datetime as dt
-import uuid
-from dataclasses import dataclass
+from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -22,46 +20,34 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Account, Subscription
 from accounts.selectors import account_get
 from activity.filters import ActivityFilter
+from activity.ingest import MAX_BATCH, EventIn, events_ingest
 from activity.models import ActivityEvent
 from activity.registry import EVENT_TYPES, REGISTRY, Category, Kind
 from activity.selectors import InvalidCursor, events_for_account, keyset_page
-from activity.services import activity_record_bulk, build_event
 from config.api import (
     ERROR_RESPONSES,
     LIMIT_SCHEMA,
     NOT_FOUND_RESPONSE,
-    ApiConflict,
     OffsetDateTimeField,
     StrictFieldsMixin,
+    as_domain_error,
     cursor_links,
     page_size,
 )
-
-MAX_BATCH = 1000
-
-EMPTY_BATCH = "Send at least one event."
-BATCH_TOO_LARGE = "At most {max} events per request; this one has {count}."
-NOT_AN_OBJECT = "Each event must be a JSON object."
-BODY_SHAPE = "Send one event object or a list of them."
-NO_ACCOUNT = "No account with customer number “{}”."
-NO_SUBSCRIPTION = "No subscription with order ID “{}”."
-REPEATED_ID = "This ID is used by an earlier event of the same batch (item {})."
-CONFLICT = "An event with this ID is already stored with other content."
-CONCURRENT = "An event of this batch was stored by another request meanwhile; send it again."
-INVALID_CURSOR = "This cursor is not valid: use a `next` or `previous` link as it was given."
-
+from config.errors import INVALID_CURSOR
 
 # --- Serializers ------------------------------------------------------------------------------
 
 
 class AttributeSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    # `label` and `required` are also attributes of every DRF field; here they are the
+    # attribute's own (the stubs see the clash, DRF does not mind).
+    label = serializers.CharField()  # type: ignore[assignment]
     kind = serializers.ChoiceField(choices=[k.value for k in Kind])
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]
 
 
 class EventTypeSerializer(serializers.Serializer):
@@ -98,6 +84,15 @@ class EventInSerializer(StrictFieldsMixin, serializers.Serializer):
         default=dict,
         help_text="The type's attributes by key (see /api/v1/event-types/).",
     )
+
+    def parse(self, item: Any) -> EventIn:
+        """One posted item as the ingestion service takes it; a malformed one is refused with
+        the errors by field, as the service raises them. One instance parses every item of a
+        batch: no per-item copies of the fields."""
+        try:
+            return EventIn(**self.run_validation(item))
+        except ValidationError as exc:
+            raise as_domain_error(exc) from None
 
 
 class EventSerializer(serializers.Serializer):
@@ -151,7 +146,10 @@ class EventPageSerializer(serializers.Serializer):
 
 EVENT_OR_BATCH_IN = PolymorphicProxySerializer(
     component_name="EventOrBatch",
-    serializers=[EventInSerializer, EventInSerializer(many=True, max_length=MAX_BATCH)],
+    serializers=[
+        EventInSerializer,
+        EventInSerializer(many=True, max_length=MAX_BATCH),  # type: ignore[call-arg]
+    ],
     resource_type_field_name=None,
     many=False,
 )
@@ -161,162 +159,6 @@ EVENT_OR_BATCH_OUT = PolymorphicProxySerializer(
     resource_type_field_name=None,
     many=False,
 )
-
-
-# --- Ingestion --------------------------------------------------------------------------------
-
-
-@dataclass
-class IngestResult:
-    events: list[ActivityEvent]
-    created: int
-
-
-def _errors_response(errors: dict[int, dict], *, single: bool) -> dict:
-    """Errors by item index and field; a single posted object gets its fields' errors alone."""
-    if single:
-        return errors[0]
-    return {str(index): errors[index] for index in sorted(errors)}
-
-
-def events_ingest(*, integration, payload) -> IngestResult:
-    """Validate a posted event or batch as a whole, then store the new events in one bulk write.
-
-    Raises ValidationError (400) listing every bad item and field, or ApiConflict (409) for an
-    ID stored with other content; in both cases nothing is stored. Events whose ID is already
-    stored with the same content are returned as stored, not written again.
-    """
-    single = isinstance(payload, dict)
-    items = [payload] if single else payload
-    if not isinstance(items, list):
-        raise ValidationError({"non_field_errors": [BODY_SHAPE]})
-    if not items:
-        raise ValidationError({"non_field_errors": [EMPTY_BATCH]})
-    if len(items) > MAX_BATCH:
-        message = BATCH_TOO_LARGE.format(max=MAX_BATCH, count=len(items))
-        raise ValidationError({"non_field_errors": [message]})
-
-    errors: dict[int, dict] = {}
-    valid: dict[int, dict] = {}
-    shape = EventInSerializer()  # one instance validates every item: no per-item field copies
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            errors[index] = {"non_field_errors": [NOT_AN_OBJECT]}
-            continue
-        try:
-            valid[index] = shape.run_validation(item)
-        except ValidationError as exc:
-            errors[index] = exc.detail
-
-    # One query for the batch's accounts and one for its subscriptions.
-    numbers = {item["account"] for item in valid.values()}
-    accounts = {a.customer_number: a for a in Account.objects.filter(customer_number__in=numbers)}
-    orders = {item["subscription"] for item in valid.values() if item.get("subscription")}
-    subscriptions = (
-        {s.order_id: s for s in Subscription.objects.filter(order_id__in=orders)} if orders else {}
-    )
-
-    first_seen: dict[uuid.UUID, int] = {}
-    arguments: dict[int, dict] = {}
-    for index, item in valid.items():
-        item_errors: dict[str, list[str]] = {}
-        account = accounts.get(item["account"])
-        if account is None:
-            item_errors["account"] = [NO_ACCOUNT.format(item["account"])]
-        order = item.get("subscription")
-        subscription = subscriptions.get(order) if order else None
-        if order and subscription is None:
-            item_errors["subscription"] = [NO_SUBSCRIPTION.format(order)]
-        event_id = item.get("id")
-        if event_id is not None:
-            if event_id in first_seen:
-                item_errors["id"] = [REPEATED_ID.format(first_seen[event_id])]
-            else:
-                first_seen[event_id] = index
-        if account is not None:
-            arguments[index] = {
-                "account": account,
-                "type": item["type"],
-                "occurred_at": item["occurred_at"],
-                "subscription": subscription,
-                "data": item["attributes"],
-                "origin": ActivityEvent.Origin.API,
-                "actor_label": integration.name,
-                "id": event_id,
-            }
-        if item_errors:
-            errors[index] = item_errors
-
-    # Events whose ID is stored: the same content is a replay, other content a conflict.
-    stored = (
-        ActivityEvent.objects.select_related("account", "subscription").in_bulk(list(first_seen))
-        if first_seen
-        else {}
-    )
-    known = {index for index, kwargs in arguments.items() if kwargs["id"] in stored}
-    new = [index for index in arguments if index not in known]
-    built, registry_errors = _build(arguments, known)
-    conflicts = {
-        index: {"id": [CONFLICT]}
-        for index, event in built.items()
-        if not _same_event(stored[event.id], event)
-    }
-    if errors or registry_errors or conflicts:
-        # Report every bad item, not only the first one the bulk service would stop at.
-        _merge(errors, registry_errors, _build(arguments, new)[1])
-        if errors:
-            raise ValidationError(_errors_response(errors, single=single))
-        raise ApiConflict(_errors_response(conflicts, single=single))
-
-    try:
-        # The one write path: it validates (the registry, the subscription's account) and
-        # inserts the batch in bulk, all or nothing.
-        created = activity_record_bulk(events=[arguments[index] for index in new])
-    except DjangoValidationError:
-        _merge(errors, _build(arguments, new)[1])
-        raise ValidationError(_errors_response(errors, single=single)) from None
-    except IntegrityError as exc:
-        # Another request stored one of these IDs between our check and our insert.
-        raise ApiConflict({"non_field_errors": [CONCURRENT]}) from exc
-    by_index = dict(zip(new, created, strict=True))
-    events = [
-        by_index[index] if index in by_index else stored[arguments[index]["id"]]
-        for index in range(len(items))
-    ]
-    return IngestResult(events=events, created=len(created))
-
-
-def _build(arguments: dict[int, dict], indices) -> tuple[dict[int, ActivityEvent], dict]:
-    """Build (validate, not save) the events at `indices`: the built ones, and the errors of
-    the others by index and field."""
-    built, errors = {}, {}
-    for index in indices:
-        try:
-            built[index] = build_event(**arguments[index])
-        except DjangoValidationError as exc:
-            errors[index] = exc.message_dict
-    return built, errors
-
-
-def _merge(errors: dict[int, dict], *more: dict[int, dict]) -> None:
-    for other in more:
-        for index, fields in other.items():
-            for field, messages in fields.items():
-                errors.setdefault(index, {}).setdefault(field, []).extend(messages)
-
-
-def _same_event(stored: ActivityEvent, new: ActivityEvent) -> bool:
-    """The same content, as far as a sender can tell: what it sent (after the registry's
-    cleaning) and who sent it."""
-    return (
-        stored.account_id == new.account.pk
-        and stored.type == new.type
-        and stored.occurred_at == new.occurred_at
-        and stored.subscription_id == (new.subscription.pk if new.subscription else None)
-        and stored.data == new.data
-        and stored.origin == new.origin
-        and stored.actor_name == new.actor_name
-    )
 
 
 # --- Views ------------------------------------------------------------------------------------
@@ -348,11 +190,15 @@ class EventIngestView(APIView):
         },
     )
     def post(self, request):
-        result = events_ingest(integration=request.auth, payload=request.data)
-        many = not isinstance(request.data, dict)
-        data = EventSerializer(result.events if many else result.events[0], many=many).data
+        result = events_ingest(
+            actor_label=request.auth.name, payload=request.data, parse=EventInSerializer().parse
+        )
+        if result.single:
+            data = EventSerializer(result.events[0]).data
+        else:
+            data = EventSerializer(result.events, many=True).data
         return Response(
-            data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+            data, status=status.HTTP_200_OK if result.replayed else status.HTTP_201_CREATED
         )
 
 

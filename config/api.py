@@ -1,24 +1,32 @@
-"""Pieces every endpoint of the integration API shares: the JSON parser with its limits, the
-conflict error, the strict input fields, and cursor links."""
+"""Pieces every endpoint of the integration API shares: the JSON parser with its limits, the one
+exception handler that maps the services' errors to HTTP, the strict input fields, and pages.
+
+The views are adapters: an input serializer parses the request's shape, one service call does
+the work (and refuses what is wrong with Django's ValidationError or `Conflict`), an output
+serializer writes the answer. Errors are mapped to HTTP here only.
+"""
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import parsers, serializers, status, views
+from rest_framework import parsers, serializers, status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.utils.urls import replace_query_param
 
+if TYPE_CHECKING:
+    from rest_framework.response import Response
+
+from config.errors import NAIVE_TIME, NON_FIELD, TOO_DEEP, UNKNOWN_FIELD, Conflict, field_errors
+
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
-
-UNKNOWN_FIELD = "Unknown field."
-NAIVE_TIME = "Give the time with its UTC offset, e.g. 2026-06-01T12:00:00+02:00."
 BAD_LIMIT = f"Give a whole number from 1 to {MAX_PAGE_SIZE}."
-TOO_DEEP = "JSON parse error - nested too deeply."
 
 # The OpenAPI schema of the `limit` query parameter.
 LIMIT_SCHEMA = {
@@ -63,12 +71,34 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(TOO_DEEP) from None
 
 
-def exception_handler(exc, context):
-    """DRF's handler, plus a JSON 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django
-    would answer a bare 400 page)."""
+def exception_handler(exc: Exception, context: dict[str, Any]) -> "Response | None":
+    """DRF's handler, plus the services' errors: a Django ValidationError is a 400 and a
+    Conflict a 409, each with the errors by field (a batch's by item, then field); and a JSON
+    413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django would answer a bare 400 page)."""
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
-    return views.exception_handler(exc, context)
+    elif isinstance(exc, DjangoValidationError):
+        body = getattr(exc, "by_item", None) or field_errors(exc)
+        exc = ApiConflict(body) if isinstance(exc, Conflict) else ValidationError(body)
+    # Imported here: DRF's views read the API settings, which name this module's parser.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    return drf_exception_handler(exc, context)
+
+
+def as_domain_error(exc: ValidationError) -> DjangoValidationError:
+    """A serializer's errors as the services raise them, for a parser that a service calls."""
+    detail = exc.detail
+    if not isinstance(detail, Mapping):
+        detail = {NON_FIELD: detail}
+    return DjangoValidationError(
+        {
+            name: [str(message) for message in messages]
+            if isinstance(messages, list)
+            else [str(messages)]
+            for name, messages in detail.items()
+        }
+    )
 
 
 class OffsetDateTimeField(serializers.DateTimeField):
@@ -82,11 +112,11 @@ class OffsetDateTimeField(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
-class StrictFieldsMixin:
+class StrictFieldsMixin(serializers.Serializer):
     """Refuses keys the serializer does not declare, so that a misspelt field is an error
     rather than silently ignored."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         unknown = {}
         if isinstance(data, Mapping):
             unknown = {str(key): [UNKNOWN_FIELD] for key in data if key not in self.fields}

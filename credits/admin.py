@@ -8,8 +8,8 @@ from credits.models import CreditEntry, CreditExport, CreditWallet
 class CreditExportAdmin(ReadOnlyAdmin):
     """Who downloaded which credit activity, and when (written by the CSV download only)."""
 
-    list_display = ("created_at", "user_name", "filters", "row_count", "finished_at")
-    search_fields = ("user_name",)
+    list_display = ("created_at", "actor_name", "filters", "row_count", "finished_at")
+    search_fields = ("actor_name",)
     date_hierarchy = "created_at"
 
 

@@ -1,15 +1,14 @@
 """The ledger's part of the integration API: credit operations, consumption before billing, and
 an account's entries.
 
-Every write calls the same service as the pages (`credits.services`), with the integration's
-name as the actor label. Idempotency keys are the integration's own: they are stored prefixed
-with the integration's ID, so that two integrations that happen to pick the same key never
-replay (or block) each other's operations.
+Adapters only: each write parses the request's shape with its serializer and calls one service
+(`credits.services.operations`), which runs the same ledger service as the pages with the
+integration's name as the actor label and its keys in the integration's own scope.
 """
 
 import datetime as dt
+from typing import Any, cast
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,74 +18,23 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Account, Subscription
 from accounts.selectors import account_get
+from config import money
 from config.api import (
     ERROR_RESPONSES,
     LIMIT_SCHEMA,
     MAX_PAGE_SIZE,
     NOT_FOUND_RESPONSE,
-    ApiConflict,
     OffsetDateTimeField,
     StrictFieldsMixin,
     page_size,
 )
-from credits import money, services
+from config.dates import aware_utc
+from config.errors import INVALID_CURSOR
+from credits import services
 from credits.filters import CreditActivityFilter
-from credits.models import Activity, CreditEntry, CreditOperation, CreditType, GiftCardStatus
-
-MAX_API_KEY_LENGTH = 80  # leaves room for the integration's prefix within the stored 100
-
-NO_ACCOUNT = "No account with customer number “{}”."
-NO_SUBSCRIPTION = "No subscription with order ID “{}”."
-NOT_USED = "Not used by this operation."
-INVALID_CURSOR = "This cursor is not valid: use a `next` or `previous` link as it was given."
-
-
-class Operation:
-    GRANT = "grant"
-    REVOKE = "revoke"
-    REFUND = "refund"
-    GIFT_CARD_REDEMPTION = "gift_card_redemption"
-    GIFT_CARD_REVERSAL = "gift_card_reversal"
-    GIFT_CARD_STATUS_INQUIRY = "gift_card_status_inquiry"
-
-
-# Per operation: its service, the fields it requires and the optional ones it takes.
-_COMMON = {"operation", "idempotency_key", "account", "note", "created_at"}
-OPERATIONS = {
-    Operation.GRANT: (
-        services.credit_grant,
-        {"amount", "credit_type"},
-        {"currency", "subscription", "transaction_id"},
-    ),
-    Operation.REVOKE: (
-        services.credit_revoke,
-        {"amount", "credit_type"},
-        {"currency", "subscription"},
-    ),
-    Operation.REFUND: (
-        services.credit_refund,
-        {"amount", "credit_type", "transaction_id"},
-        {"currency", "subscription"},
-    ),
-    Operation.GIFT_CARD_REDEMPTION: (
-        services.gift_card_redeem,
-        {"amount", "currency", "gift_card"},
-        {"transaction_id"},
-    ),
-    Operation.GIFT_CARD_REVERSAL: (
-        services.gift_card_reverse,
-        {"amount", "currency", "gift_card"},
-        {"transaction_id"},
-    ),
-    Operation.GIFT_CARD_STATUS_INQUIRY: (
-        services.gift_card_status_inquiry,
-        {"currency", "gift_card", "gift_card_status"},
-        {"transaction_id"},
-    ),
-}
-
+from credits.models import Activity, CreditEntry, CreditType, GiftCardStatus
+from credits.services.operations import MAX_SCOPED_KEY_LENGTH, OPERATIONS
 
 # --- Serializers ------------------------------------------------------------------------------
 
@@ -112,7 +60,7 @@ class CreditEntrySerializer(serializers.Serializer):
 
 class _KeyedRequestSerializer(StrictFieldsMixin, serializers.Serializer):
     idempotency_key = serializers.CharField(
-        max_length=MAX_API_KEY_LENGTH,
+        max_length=MAX_SCOPED_KEY_LENGTH,
         help_text="Your key for this request: a retry with the same key and content returns "
         "the first result and writes nothing; the same key with other content is a conflict.",
     )
@@ -142,17 +90,6 @@ class CreditOperationSerializer(_KeyedRequestSerializer):
     )
     gift_card_status = serializers.ChoiceField(choices=GiftCardStatus.choices, required=False)
 
-    def validate(self, data):
-        _, required, optional = OPERATIONS[data["operation"]]
-        errors = {
-            name: [serializers.Field.default_error_messages["required"]]
-            for name in sorted(required - set(data))
-        }
-        errors |= {name: [NOT_USED] for name in sorted(set(data) - required - optional - _COMMON)}
-        if errors:
-            raise ValidationError(errors)
-        return data
-
 
 class ApplyCreditsSerializer(_KeyedRequestSerializer):
     amount = serializers.DecimalField(
@@ -176,87 +113,7 @@ class CreditApplicationSerializer(serializers.Serializer):
     entries = CreditEntrySerializer(many=True)
 
 
-# --- Calling the services ---------------------------------------------------------------------
-
-
-def _stored_key(integration, key: str) -> str:
-    return f"api-{integration.pk}:{key}"
-
-
-def _targets(data) -> tuple[Account, Subscription | None]:
-    """The account and subscription named by customer number and order ID, or a 400."""
-    try:
-        account = Account.objects.get(customer_number=data["account"])
-    except Account.DoesNotExist:
-        raise ValidationError({"account": [NO_ACCOUNT.format(data["account"])]}) from None
-    order = data.get("subscription")
-    if not order:
-        return account, None
-    try:
-        subscription = Subscription.objects.select_related("product").get(order_id=order)
-    except Subscription.DoesNotExist:
-        raise ValidationError({"subscription": [NO_SUBSCRIPTION.format(order)]}) from None
-    return account, subscription
-
-
-def _call(service, *, key: str, **kwargs):
-    """Call a ledger service; its refusals become 400s naming the field, a reused key a 409.
-
-    Returns (result, replayed): whether the key had already been used for this request.
-    """
-    replayed = CreditOperation.objects.filter(key=key).exists()
-    try:
-        return service(idempotency_key=key, **kwargs), replayed
-    except DjangoValidationError as exc:
-        errors = exc.message_dict
-        if errors.get("idempotency_key") == [services.KEY_REUSED]:
-            raise ApiConflict({"idempotency_key": [services.KEY_REUSED]}) from exc
-        raise ValidationError(errors) from exc
-
-
-def credit_operation_perform(*, integration, data: dict):
-    """Run one credit operation (validated by CreditOperationSerializer) for an integration."""
-    service, required, optional = OPERATIONS[data["operation"]]
-    account, subscription = _targets(data)
-    kwargs = {
-        name: data[name]
-        for name in (required | optional | {"note", "created_at"}) - {"subscription"}
-        if name in data
-    }
-    if "subscription" in required | optional:
-        kwargs["subscription"] = subscription
-    if data["operation"] == Operation.GIFT_CARD_STATUS_INQUIRY:
-        kwargs["status"] = kwargs.pop("gift_card_status")
-    return _call(
-        service,
-        key=_stored_key(integration, data["idempotency_key"]),
-        actor=None,
-        actor_label=integration.name,
-        account=account,
-        **kwargs,
-    )
-
-
-def credits_apply(*, integration, data: dict):
-    """Consume credit before billing (validated by ApplyCreditsSerializer)."""
-    account, subscription = _targets(data)
-    return _call(
-        services.apply_credits,
-        key=_stored_key(integration, data["idempotency_key"]),
-        actor=None,
-        actor_label=integration.name,
-        account=account,
-        subscription=subscription,
-        amount=data["amount"],
-        credit_type=data["credit_type"],
-        currency=data.get("currency", ""),
-        transaction_id=data["transaction_id"],
-        note=data.get("note", ""),
-        created_at=data.get("created_at"),
-    )
-
-
-def _application_data(application) -> dict:
+def _application_data(application: services.CreditApplication) -> dict[str, Any]:
     plain = money.plain
     return {
         "transaction_id": application.transaction_id,
@@ -300,12 +157,14 @@ class CreditOperationView(APIView):
     def post(self, request):
         serializer = CreditOperationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        entry, replayed = credit_operation_perform(
-            integration=request.auth, data=serializer.validated_data
+        entry = services.credit_operation_perform(
+            actor_label=request.auth.name,
+            key_scope=request.auth.key_scope,
+            fields=serializer.validated_data,
         )
         return Response(
             CreditEntrySerializer(entry).data,
-            status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
+            status=status.HTTP_200_OK if entry.replayed else status.HTTP_201_CREATED,
         )
 
 
@@ -325,12 +184,14 @@ class ApplyCreditsView(APIView):
     def post(self, request):
         serializer = ApplyCreditsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        application, replayed = credits_apply(
-            integration=request.auth, data=serializer.validated_data
+        application = services.credits_apply(
+            actor_label=request.auth.name,
+            key_scope=request.auth.key_scope,
+            **serializer.validated_data,
         )
         return Response(
             CreditApplicationSerializer(_application_data(application)).data,
-            status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
+            status=status.HTTP_200_OK if application.replayed else status.HTTP_201_CREATED,
         )
 
 
@@ -347,21 +208,17 @@ class EntryCursorPagination(CursorPagination):
             cursor = super().decode_cursor(request)
         except NotFound as exc:  # DRF's answer to a bad cursor; it is bad input here
             raise ValidationError({"cursor": [INVALID_CURSOR]}) from exc
-        # The position is compared with created_at in SQL: it must be a time, or the query
-        # itself would fail.
+        # The position is compared with created_at in SQL: it must be an aware time.
         if cursor is not None and cursor.position is not None:
+            # DRF keeps the position as the text of the ordering field's value (a time here).
+            position = cast(str, cursor.position)
             try:
-                when = parse_datetime(cursor.position)
+                when = aware_utc(parse_datetime(position))
             except ValueError:
                 when = None
-            if when is None or when.utcoffset() is None:
+            if when is None:
                 raise ValidationError({"cursor": [INVALID_CURSOR]})
-            try:
-                # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
-                utc = when.astimezone(dt.UTC)
-            except OverflowError:
-                raise ValidationError({"cursor": [INVALID_CURSOR]}) from None
-            cursor = cursor._replace(position=utc.isoformat())
+            cursor = cursor._replace(position=cast(Any, when.isoformat()))
         return cursor
 
     def get_page_size(self, request):

@@ -11,6 +11,7 @@ Deterministic (seeded) and idempotent: a second run finds demo credit activity a
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -77,8 +78,8 @@ class Plan:
         self.rng, self.finance, self.service = rng, finance, service
         self.now = timezone.now().replace(microsecond=0)
         self.start = self.now - dt.timedelta(days=HISTORY_DAYS)
-        self.operations: list[tuple[dt.datetime, int, object, dict]] = []
-        self.final: list[tuple[object, dict]] = []
+        self.operations: list[tuple[dt.datetime, int, Callable[..., object], dict]] = []
+        self.final: list[tuple[Callable[..., object], dict]] = []
         self.refunds: list[tuple[dt.datetime, Account, str]] = []
 
     def at(self, when, service, **kwargs):

@@ -13,7 +13,8 @@ tablib (under django-import-export) builds the whole file in memory, so it is no
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -29,12 +30,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Concat, NullIf, Ord, Round
 from django.db.models.lookups import In
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from activity.services import actor_display_name
-from credits import money
+from config import money
 from credits.models import Activity, CreditExport, CreditType, GiftCardStatus
+from credits.services import credit_export_finish
 
 # A cell starting with one of these is read as a formula by Excel, LibreOffice or Sheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -118,8 +118,10 @@ def export_rows(entries: QuerySet, *, in_sql: bool) -> QuerySet:
     """The CSV's columns as a values_list of the filtered entries, in the header's order.
     `in_sql` formats the date and amounts in PostgreSQL too (for COPY)."""
     date = _local_iso("created_at") if in_sql else F("created_at")
-    amount = Round(F("amount"), _scale()) if in_sql else F("amount")
-    balance = Round(F("balance_after"), _scale()) if in_sql else F("balance_after")
+    # Round() takes an expression for its precision; the stubs know only a number.
+    scale: Any = _scale()
+    amount = Round(F("amount"), scale) if in_sql else F("amount")
+    balance = Round(F("balance_after"), scale) if in_sql else F("balance_after")
     return entries.values_list(
         date,
         "account__customer_number",
@@ -140,7 +142,7 @@ def export_rows(entries: QuerySet, *, in_sql: bool) -> QuerySet:
     )
 
 
-def _copy_rows(entries: QuerySet) -> Iterator[bytes]:
+def _copy_rows(entries: QuerySet) -> Generator[bytes, None, int]:
     """COPY the rows out of PostgreSQL, passing its CSV on in chunks; returns the row count."""
     sql, params = export_rows(entries, in_sql=True).query.sql_with_params()
     connection = connections[entries.db]
@@ -166,7 +168,7 @@ def _copy_rows(entries: QuerySet) -> Iterator[bytes]:
     return rows
 
 
-def _python_rows(entries: QuerySet) -> Iterator[bytes]:
+def _python_rows(entries: QuerySet) -> Generator[bytes, None, int]:
     """The same CSV from a chunked cursor and Python's csv module; returns the row count."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -188,7 +190,7 @@ def _python_rows(entries: QuerySet) -> Iterator[bytes]:
     return count
 
 
-def csv_rows(entries: QuerySet, *, use_copy: bool | None = None) -> Iterator[bytes]:
+def csv_rows(entries: QuerySet, *, use_copy: bool | None = None) -> Generator[bytes, None, int]:
     """The file's bytes, header first; the generator returns the number of entry rows."""
     if use_copy is None:
         use_copy = connections[entries.db].vendor == "postgresql"
@@ -200,21 +202,12 @@ def csv_rows(entries: QuerySet, *, use_copy: bool | None = None) -> Iterator[byt
     return (yield from rows)
 
 
-def _recorded(rows: Iterator[bytes], export: CreditExport) -> Iterator[bytes]:
+def recorded(rows: Generator[bytes, None, int], export: CreditExport) -> Iterator[bytes]:
+    """Pass the file's bytes on; when the last has gone out, record the download's row count."""
     count = yield from rows
-    CreditExport.objects.filter(pk=export.pk).update(row_count=count, finished_at=timezone.now())
+    credit_export_finish(export=export, rows=count)
 
 
-def csv_response(entries: QuerySet, *, user, filters: dict) -> StreamingHttpResponse:
-    """Stream `entries` as a dated CSV file and record the download (who, when, which filters;
-    the row count once the last row has gone out)."""
-    export = CreditExport.objects.create(
-        user=user, user_name=actor_display_name(user), filters=filters
-    )
-    response = StreamingHttpResponse(
-        _recorded(csv_rows(entries), export), content_type="text/csv; charset=utf-8"
-    )
-    stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="credit-activity-{stamp}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+def file_name(stem: str) -> str:
+    """A dated download name: `credit-activity-2026-11-21-093000.csv`."""
+    return f"{stem}-{timezone.localtime().strftime('%Y-%m-%d-%H%M%S')}.csv"

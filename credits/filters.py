@@ -1,23 +1,14 @@
 import django_filters
-from django import forms
 
-from activity.selectors import local_day_range
-from config.forms import DateInput
+from config.filters import DateRangeFilterSet, date_filter
 from credits.models import Activity, CreditEntry, CreditType
 
 
-class CreditActivityFilterForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("created_from"), cleaned.get("created_to")
-        if start and end and start > end:
-            self.add_error("created_to", "The end date is before the start date.")
-        return cleaned
-
-
-class CreditActivityFilter(django_filters.FilterSet):
+class CreditActivityFilter(DateRangeFilterSet):
     """The filters of the Credit Activity page and its CSV download; the query parameter names
     are part of the public surface (DESIGN section 11). Dates are inclusive local days."""
+
+    date_range = ("created_from", "created_to", "created_at")
 
     account_name = django_filters.CharFilter(
         label="Account name", field_name="account__name", lookup_expr="icontains", max_length=200
@@ -40,12 +31,8 @@ class CreditActivityFilter(django_filters.FilterSet):
         lookup_expr="icontains",
         max_length=200,
     )
-    created_from = django_filters.DateFilter(
-        label="Created from", method="filter_dates", widget=DateInput()
-    )
-    created_to = django_filters.DateFilter(
-        label="Created to", method="filter_dates", widget=DateInput()
-    )
+    created_from = date_filter("Created from")
+    created_to = date_filter("Created to")
     activity = django_filters.ChoiceFilter(choices=Activity.choices, empty_label="Any activity")
     type = django_filters.ChoiceFilter(
         label="Type", field_name="credit_type", choices=CreditType.choices, empty_label="Any type"
@@ -64,18 +51,6 @@ class CreditActivityFilter(django_filters.FilterSet):
             "activity",
             "type",
         ]
-        form = CreditActivityFilterForm
-
-    def filter_dates(self, queryset, name, value):
-        # Both bounds are applied together in filter_queryset, from the cleaned form.
-        return queryset
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
-        return queryset.filter(
-            local_day_range(data.get("created_from"), data.get("created_to"), field="created_at")
-        )
 
     def used_filters(self) -> dict[str, str]:
         """The filters given, as typed (what a CSV download records)."""

@@ -2,6 +2,8 @@
 currency of a subscription, reason) is the services' to enforce, so a form and the API refuse
 the same things with the same words."""
 
+from typing import cast
+
 from django import forms
 
 from credits.models import CreditType, CreditWallet
@@ -32,7 +34,7 @@ class AccountForm(forms.Form):
         self.account = account
         self._subscriptions = {s.order_id: s for s in account.subscriptions.all()}
         if "subscription" in self.fields:
-            self.fields["subscription"].choices = [("", self.no_subscription_label)] + [
+            self._choice("subscription").choices = [("", self.no_subscription_label)] + [
                 (order_id, f"{order_id} · {s.product.name}")
                 for order_id, s in self._subscriptions.items()
             ]
@@ -40,6 +42,9 @@ class AccountForm(forms.Form):
             self.fields["currency"].initial = _account_currency(account)
 
     no_subscription_label = "None"
+
+    def _choice(self, name: str) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields[name])
 
     def clean_subscription(self):
         order_id = self.cleaned_data.get("subscription")
@@ -68,7 +73,7 @@ class GrantForm(AccountForm):
     no_subscription_label = "The account"
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("credit_type") == CreditType.TOKEN:
             cleaned["currency"] = ""  # tokens have no currency, whatever the box says
         return cleaned
@@ -83,7 +88,7 @@ class RevokeForm(AccountForm):
         if wallets is None:
             wallets = CreditWallet.objects.for_account(account).select_related("subscription")
         self._wallets = {str(w.pk): w for w in wallets if w.balance > 0}
-        self.fields["wallet"].choices = [
+        self._choice("wallet").choices = [
             (pk, f"{w.scope_label} · {w.unit_label} (balance {w.display_balance})")
             for pk, w in self._wallets.items()
         ]
@@ -110,7 +115,7 @@ class RefundForm(AccountForm):
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, account=account, **kwargs)
         self._methods = {str(m.pk): m for m in account.payment_methods.all()}
-        self.fields["refunded_to"].choices = [(pk, str(m)) for pk, m in self._methods.items()]
+        self._choice("refunded_to").choices = [(pk, str(m)) for pk, m in self._methods.items()]
 
     def clean_refunded_to(self):
         return self._methods[self.cleaned_data["refunded_to"]]

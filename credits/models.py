@@ -9,18 +9,23 @@ corrected by a new entry. Every write goes through `credits.services`, which kee
 entry's `balance_after`; `verify_ledger` checks both.
 """
 
+from typing import Any
+
 import pgtrigger
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils import timezone
 
-from accounts.models import CURRENCY_CODE
-from credits import money
+from config import money
+from config.actors import Attributed
 
-# Four decimals hold every currency's minor units (CLDR has none above four); tokens use none.
-AMOUNT = {"max_digits": 18, "decimal_places": 4}
+
+def amount_field(verbose_name: str | None = None, **kwargs: Any) -> models.DecimalField:
+    """An amount or balance: four decimals hold every currency's minor units (CLDR has none
+    above four); tokens use none."""
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=4, **kwargs)
+
 
 # The trigger that makes entries append-only. Anonymisation (redacting a note in place) is the
 # only path that may bypass it, through `pgtrigger.ignore(APPEND_ONLY_TRIGGER)`.
@@ -98,9 +103,12 @@ class CreditWallet(models.Model):
     )
     credit_type = models.CharField(max_length=10, choices=CreditType)
     currency = models.CharField(
-        max_length=3, blank=True, validators=[CURRENCY_CODE], help_text="Empty for tokens"
+        max_length=3,
+        blank=True,
+        validators=[money.validate_currency_code],
+        help_text="Empty for tokens",
     )
-    balance = models.DecimalField(default=0, **AMOUNT)
+    balance = amount_field(default=0)
     # The seq of the newest entry: the next entry is last_seq + 1.
     last_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -133,7 +141,7 @@ class CreditWallet(models.Model):
 
     @property
     def scope_label(self) -> str:
-        return self.subscription.order_id if self.subscription_id else "Account"
+        return self.subscription.order_id if self.subscription else "Account"
 
     @property
     def unit_label(self) -> str:
@@ -153,7 +161,7 @@ class CreditOperation(models.Model):
     key = models.CharField("idempotency key", max_length=100, unique=True)
     service = models.CharField(max_length=40)
     request = models.JSONField()
-    remainder = models.DecimalField(null=True, blank=True, **AMOUNT)
+    remainder = amount_field(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -171,7 +179,7 @@ class CreditEntryQuerySet(models.QuerySet):
         return self.order_by("-created_at", "-id")
 
 
-class CreditEntry(models.Model):
+class CreditEntry(Attributed):
     # The composite indexes below start with wallet, account and subscription, so the foreign
     # keys need no index of their own.
     wallet = models.ForeignKey(
@@ -196,21 +204,11 @@ class CreditEntry(models.Model):
     activity = models.CharField(max_length=30, choices=Activity)
     gift_card = models.CharField(max_length=40, blank=True, help_text="Masked gift card number")
     gift_card_status = models.CharField(max_length=20, choices=GiftCardStatus, blank=True)
-    amount = models.DecimalField(**AMOUNT)
-    balance_after = models.DecimalField("balance", **AMOUNT)
+    amount = amount_field()
+    balance_after = amount_field("balance")
     transaction_id = models.CharField("transaction", max_length=64, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # No database constraint: a user may be deleted while the entries keep the name below.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    actor_name = models.CharField(max_length=150)
     operation = models.ForeignKey(
         CreditOperation,
         on_delete=models.PROTECT,
@@ -220,6 +218,10 @@ class CreditEntry(models.Model):
     )
 
     objects = CreditEntryQuerySet.as_manager()
+
+    # Not stored: True on the entry a service returns for a repeated idempotency key (the first
+    # call wrote it; this one wrote nothing). The API answers such a call with a 200.
+    replayed = False
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -299,18 +301,10 @@ class CreditEntry(models.Model):
         return money.plain(self.balance_after, self.currency)
 
 
-class CreditExport(models.Model):
-    """One CSV download of the Credit Activity: who, when, with which filters, how many rows
-    (empty while it streams, or when the download was cut off)."""
+class CreditExport(Attributed):
+    """One CSV download of the Credit Activity: who (`actor`), when, with which filters, how
+    many rows (empty while it streams, or when the download was cut off)."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
-    user_name = models.CharField(max_length=150)
     created_at = models.DateTimeField(default=timezone.now)
     filters = models.JSONField(default=dict, blank=True)
     row_count = models.PositiveIntegerField(null=True, blank=True)
@@ -321,4 +315,4 @@ class CreditExport(models.Model):
         default_permissions = ("view",)
 
     def __str__(self):
-        return f"{self.user_name} · {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.actor_name} · {self.created_at:%Y-%m-%d %H:%M}"

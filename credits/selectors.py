@@ -2,6 +2,7 @@
 
 from django.db.models import F, QuerySet
 
+from accounts.models import Account
 from credits.models import CreditEntry, CreditWallet
 
 PANEL_ENTRIES = 10
@@ -18,7 +19,7 @@ def transaction_entries(*, transaction_id: str) -> QuerySet[CreditEntry]:
     return credit_activity().filter(transaction_id=transaction_id)
 
 
-def account_wallets(*, account) -> QuerySet[CreditWallet]:
+def account_wallets(*, account: Account) -> QuerySet[CreditWallet]:
     """The account's wallets: its own first, then its subscriptions', each unit in turn."""
     return (
         CreditWallet.objects.for_account(account)
@@ -27,7 +28,7 @@ def account_wallets(*, account) -> QuerySet[CreditWallet]:
     )
 
 
-def account_credit_history(*, account, limit: int = PANEL_ENTRIES) -> list[CreditEntry]:
+def account_credit_history(*, account: Account, limit: int = PANEL_ENTRIES) -> list[CreditEntry]:
     """The account's newest entries, for the panel on the account page."""
     return list(
         CreditEntry.objects.for_account(account)

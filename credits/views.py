@@ -1,34 +1,39 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
+from django.views.generic import TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin, SingleTableView
+from django_tables2 import LazyPaginator
 
-from accounts.selectors import account_detail
-from accounts.views import AccountActionView
-from config.tables import BoundedLazyPaginator
-from credits import export, forms, money, services
+from accounts.models import Account
+from accounts.selectors import account_detail, account_get
+from config import money
+from config.paging import PagedTableMixin
+from config.views import ActionView
+from credits import export, forms, services
 from credits.filters import CreditActivityFilter
 from credits.selectors import credit_activity, transaction_entries
 from credits.tables import CreditEntryTable
 
 
-class CreditActivityView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class CreditActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     """Every customer's credit activity, filtered; pages without a COUNT over the ledger."""
 
     permission_required = "credits.view_credit_activity"
     filterset_class = CreditActivityFilter
     table_class = CreditEntryTable
-    paginator_class = BoundedLazyPaginator
+    paginator_class = LazyPaginator
     template_name = "credits/credit_activity.html"
 
-    def get_queryset(self):
+    def get_queryset(self) -> Any:
         return credit_activity()
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         query = self.request.GET.copy()
         query.pop("page", None)
         return super().get_context_data(export_query=query.urlencode(), **kwargs)
@@ -39,7 +44,7 @@ class CreditActivityExportView(PermissionRequiredMixin, View):
 
     permission_required = "credits.export_credit_activity"
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         filterset = CreditActivityFilter(request.GET, queryset=credit_activity())
         if not filterset.is_valid():
             for name, errors in filterset.errors.items():
@@ -50,32 +55,45 @@ class CreditActivityExportView(PermissionRequiredMixin, View):
         entries = filterset.qs
         if request.GET.get("sort") == "created_at":
             entries = entries.order_by("created_at", "id")
-        return export.csv_response(entries, user=request.user, filters=filterset.used_filters())
+        record = services.credit_export_start(actor=request.user, filters=filterset.used_filters())
+        response = StreamingHttpResponse(
+            export.recorded(export.csv_rows(entries), record),
+            content_type="text/csv; charset=utf-8",
+        )
+        name = export.file_name("credit-activity")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "no-store"
+        return response
 
 
-class TransactionView(PermissionRequiredMixin, SingleTableView):
+class TransactionView(PermissionRequiredMixin, PagedTableMixin, TemplateView):
     """The entries of one transaction, in every wallet it touched."""
 
     permission_required = "credits.view_credit_activity"
     table_class = CreditEntryTable
     template_name = "credits/transaction.html"
 
-    def get_queryset(self):
+    def get_table_data(self) -> Any:
         return transaction_entries(transaction_id=self.kwargs["transaction_id"])
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         if not context["table"].page.object_list:
             raise Http404("No credit entry has this transaction ID.")
         return {**context, "transaction_id": self.kwargs["transaction_id"]}
 
 
-class CreditActionView(AccountActionView):
+class CreditActionView(ActionView):
     """A credit form posted from the account page: one service call, then back."""
 
-    def make_form(self, data):
+    form_class: Any  # a credit form, which takes the account
+
+    def get_object(self) -> Account:
+        return account_get(customer_number=self.kwargs["customer_number"])
+
+    def make_form(self, data: Any) -> Any:
         # The account with its subscriptions and payment methods, which the form's choices use.
-        account = account_detail(customer_number=self.account.customer_number)
+        account = account_detail(customer_number=self.object.customer_number)
         return self.form_class(data, account=account, prefix=self.form_prefix)
 
 
@@ -86,8 +104,8 @@ class GrantView(CreditActionView):
     success_message = "Credit granted."
     failure_message = "Grant"
 
-    def call(self, account, data):
-        services.credit_grant(actor=self.request.user, account=account, **data)
+    def call(self, target: Account, data: dict[str, Any]) -> None:
+        services.credit_grant(actor=self.request.user, account=target, **data)
 
 
 class RevokeView(CreditActionView):
@@ -97,11 +115,11 @@ class RevokeView(CreditActionView):
     success_message = "Credit revoked."
     failure_message = "Revocation"
 
-    def call(self, account, data):
+    def call(self, target: Account, data: dict[str, Any]) -> None:
         wallet = data["wallet"]
         services.credit_revoke(
             actor=self.request.user,
-            account=account,
+            account=target,
             subscription=wallet.subscription,
             credit_type=wallet.credit_type,
             currency=wallet.currency,
@@ -116,8 +134,8 @@ class ChargeView(CreditActionView):
     form_prefix = "charge"
     failure_message = "Manual charge"
 
-    def call(self, account, data):
-        charge = services.manual_charge(actor=self.request.user, account=account, **data)
+    def call(self, target: Account, data: dict[str, Any]) -> None:
+        charge = services.manual_charge(actor=self.request.user, account=target, **data)
         currency = data["currency"]
         billed = f"{money.plain(charge.billed, currency)} {currency} billed to the payment method"
         if charge.application and charge.application.entries:
@@ -134,5 +152,5 @@ class RefundView(CreditActionView):
     success_message = "Refund issued."
     failure_message = "Manual refund"
 
-    def call(self, account, data):
-        services.manual_refund(actor=self.request.user, account=account, **data)
+    def call(self, target: Account, data: dict[str, Any]) -> None:
+        services.manual_refund(actor=self.request.user, account=target, **data)

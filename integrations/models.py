@@ -51,3 +51,8 @@ class Integration(models.Model):
     @property
     def token_hint(self) -> str:
         return f"{self.token_prefix}…"
+
+    @property
+    def key_scope(self) -> str:
+        """The scope of this integration's idempotency keys: its keys never meet another's."""
+        return f"api-{self.pk}"

@@ -1,7 +1,7 @@
 from django import template
 
-from credits import money
-from credits.forms import ChargeForm, GrantForm, RefundForm, RevokeForm
+from config import money
+from credits.forms import AccountForm, ChargeForm, GrantForm, RefundForm, RevokeForm
 from credits.selectors import account_credit_history, account_wallets
 
 register = template.Library()
@@ -24,7 +24,7 @@ def credit_panel(context, account):
     account's prefetched subscriptions and payment methods)."""
     perms = context.get("perms")
     wallets = list(account_wallets(account=account))
-    forms = {}
+    forms: dict[str, AccountForm] = {}
     if perms and perms["credits"]["grant_credit"]:
         forms["grant_form"] = GrantForm(account=account, prefix="grant")
     if perms and perms["credits"]["revoke_credit"]:

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from config.errors import INVALID_CURSOR, KEY_REUSED, NO_ACCOUNT, NO_SUBSCRIPTION, NOT_USED
 from credits import services
-from credits.api import INVALID_CURSOR, NO_ACCOUNT, NO_SUBSCRIPTION, NOT_USED
 from credits.models import Activity, CreditEntry, CreditWallet
 from integrations.services import integration_create
 from tests.api.conftest import INTEGRATION_NAME
@@ -111,7 +111,7 @@ def test_the_same_key_with_another_request_is_a_conflict(api, account):
     response = api.post(CREDITS, grant(account, amount="200.00"))
 
     assert response.status_code == 409
-    assert response.json() == {"idempotency_key": [services.KEY_REUSED]}
+    assert response.json() == {"idempotency_key": [KEY_REUSED]}
     assert CreditEntry.objects.count() == 1
 
 

@@ -7,19 +7,22 @@ import uuid
 import pytest
 from django.conf import settings
 
-from activity.api import (
+from activity.ingest import MAX_BATCH
+from activity.models import ActivityEvent
+from config.api import PayloadTooLarge
+from config.errors import (
     BATCH_TOO_LARGE,
     BODY_SHAPE,
-    CONFLICT,
     EMPTY_BATCH,
-    MAX_BATCH,
+    NAIVE_TIME,
     NO_ACCOUNT,
     NO_SUBSCRIPTION,
     NOT_AN_OBJECT,
     REPEATED_ID,
+    TOO_DEEP,
+    UNKNOWN_FIELD,
 )
-from activity.models import ActivityEvent
-from config.api import NAIVE_TIME, TOO_DEEP, UNKNOWN_FIELD, PayloadTooLarge
+from config.errors import EVENT_CONFLICT as CONFLICT
 from tests.api.conftest import INTEGRATION_NAME
 from tests.factories import AccountFactory, ActivityEventFactory, SubscriptionFactory
 

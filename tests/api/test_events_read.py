@@ -6,10 +6,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from activity.api import INVALID_CURSOR
 from activity.models import ActivityEvent
 from activity.registry import EVENT_TYPES
 from config.api import BAD_LIMIT
+from config.errors import INVALID_CURSOR
 from tests.factories import AccountFactory, ActivityEventFactory, SubscriptionFactory, UserFactory
 
 

@@ -31,7 +31,7 @@ def test_an_administrator_sees_who_downloaded_what(admin_client, finance_client,
 
 
 def test_the_download_record_cannot_be_added_changed_or_deleted(admin_client, finance):
-    export = CreditExport.objects.create(user=finance, user_name="Maja Ek", filters={})
+    export = CreditExport.objects.create(actor=finance, actor_name="Maja Ek", filters={})
     assert admin_client.get(reverse("admin:credits_creditexport_add")).status_code == 403
     change = admin_client.get(reverse("admin:credits_creditexport_change", args=[export.pk]))
     assert change.status_code == 200

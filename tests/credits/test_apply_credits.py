@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from config.errors import KEY_REUSED
 from credits import services
 from credits.models import Activity, CreditEntry, CreditType
 
@@ -104,7 +105,7 @@ def test_the_same_key_for_another_amount_is_refused(account, subscription):
     apply(account, subscription, "149", idempotency_key="bill-1")
     with pytest.raises(ValidationError) as caught:
         apply(account, subscription, "150", idempotency_key="bill-1")
-    assert caught.value.message_dict == {"idempotency_key": [services.KEY_REUSED]}
+    assert caught.value.message_dict == {"idempotency_key": [KEY_REUSED]}
 
 
 def test_a_consumption_needs_a_transaction_id(account, subscription):

@@ -182,7 +182,7 @@ def test_currencies_keep_their_own_minor_units(finance_client, account):
 def test_each_download_is_recorded_with_its_filters_and_row_count(finance_client, finance, ledger):
     download(finance_client, "type=currency&account_name=karin&page=3&sort=-created_at")
     record = CreditExport.objects.get()
-    assert (record.user, record.user_name, record.row_count) == (finance, "Maja Ek", 3)
+    assert (record.actor, record.actor_name, record.row_count) == (finance, "Maja Ek", 3)
     assert record.filters == {"type": "currency", "account_name": "karin"}
     assert record.finished_at is not None
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from activity.models import ActivityEvent
+from config.errors import KEY_REUSED
 from credits import services
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType, CreditWallet
 from tests.factories import (
@@ -435,7 +436,7 @@ def test_the_same_key_and_request_return_the_first_entry_and_write_nothing(accou
 def test_the_same_key_with_another_request_is_refused(account):
     grant(account, "10", idempotency_key="grant-1")
     errors = refused(grant, account=account, amount="11", idempotency_key="grant-1")
-    assert errors == {"idempotency_key": [services.KEY_REUSED]}
+    assert errors == {"idempotency_key": [KEY_REUSED]}
     errors = refused(
         services.credit_revoke,
         actor=None,
@@ -444,7 +445,7 @@ def test_the_same_key_with_another_request_is_refused(account):
         idempotency_key="grant-1",
         **SEK,
     )
-    assert errors == {"idempotency_key": [services.KEY_REUSED]}
+    assert errors == {"idempotency_key": [KEY_REUSED]}
 
 
 def test_a_refused_request_does_not_use_up_its_key(account):

@@ -1,0 +1,82 @@
+"""The errors the services raise, and the messages that several of them (and the API) share.
+
+Services refuse bad input with Django's `ValidationError`, naming each field, and a request that
+contradicts what is stored (an event ID or an idempotency key reused for other content) with
+`Conflict`. The pages show the messages; the API's one exception handler (`config.api`) turns
+the first into a 400 and the second into a 409, with the same field-by-field body.
+"""
+
+from collections.abc import Mapping
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+# Where a batch's item or a request has errors that belong to no single field.
+NON_FIELD = "non_field_errors"
+
+# Records looked up by the keys people and integrations know them by.
+NO_ACCOUNT = "No account with customer number “{}”."
+NO_SUBSCRIPTION = "No subscription with order ID “{}”."
+
+# Input shared by several endpoints.
+UNKNOWN_FIELD = "Unknown field."
+NOT_USED = "Not used by this operation."
+NAIVE_TIME = "Give the time with its UTC offset, e.g. 2026-06-01T12:00:00+02:00."
+TOO_DEEP = "JSON parse error - nested too deeply."
+INVALID_CURSOR = "This cursor is not valid: use a `next` or `previous` link as it was given."
+
+# Batches of events.
+BODY_SHAPE = "Send one event object or a list of them."
+EMPTY_BATCH = "Send at least one event."
+BATCH_TOO_LARGE = "At most {max} events per request; this one has {count}."
+NOT_AN_OBJECT = "Each event must be a JSON object."
+REPEATED_ID = "This ID is used by an earlier event of the same batch (item {})."
+EVENT_CONFLICT = "An event with this ID is already stored with other content."
+
+# Idempotency keys.
+KEY_REUSED = "This idempotency key was already used for a different request."
+
+FieldErrors = Mapping[str, list[str]]
+
+
+class Conflict(ValidationError):
+    """The request contradicts what is stored: an ID or an idempotency key used before for
+    other content. Named by field like any validation error; the API answers it with a 409."""
+
+
+def field_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """A validation error's messages by field, with errors of no field under `non_field_errors`
+    (the API's name for them)."""
+    if not hasattr(exc, "error_dict"):
+        return {NON_FIELD: list(exc.messages)}
+    return {
+        NON_FIELD if name == NON_FIELD_ERRORS else name: list(messages)
+        for name, messages in exc.message_dict.items()
+    }
+
+
+def item_errors(
+    errors: Mapping[int, FieldErrors],
+    *,
+    single: bool,
+    error: type[ValidationError] = ValidationError,
+) -> ValidationError:
+    """The errors of a batch, by each bad item's position and then by field.
+
+    A request that posted a single object (not a list) gets its fields' errors alone. The
+    returned error's `by_item` holds the nested form the API answers with; its messages, for a
+    page or a command, are keyed `<position>.<field>`.
+    """
+    if single:
+        return error({name: list(messages) for name, messages in errors[0].items()})
+    exc = error(
+        {
+            f"{position}.{name}": list(messages)
+            for position, fields in sorted(errors.items())
+            for name, messages in fields.items()
+        }
+    )
+    exc.by_item = {  # type: ignore[attr-defined]
+        str(position): {name: list(messages) for name, messages in fields.items()}
+        for position, fields in sorted(errors.items())
+    }
+    return exc

@@ -1,0 +1,91 @@
+"""Every write to the credit ledger, and the manual charges and refunds of the back-office.
+
+Each service is keyword-only and runs in one transaction. It validates its whole input first
+(`ledger.ledger_request`) and refuses with a ValidationError naming each bad field (nothing
+written), locks the wallet rows it moves (`select_for_update`, in primary-key order), writes each
+entry with the next `seq` of its wallet and the balance after it, moves the wallet's balance,
+and records the timeline event where one exists. `actor` is the person acting (None for System
+or an integration, named by `actor_label`); a person must give a reason (`note`) for a grant,
+revocation, credit refund, manual charge or manual refund.
+
+With an `idempotency_key`, a repeated call with the same request returns what the first one
+made and writes nothing (marked `replayed`); the same key with another request is a Conflict.
+
+The modules: `ledger` (the validated request, wallets, locks, entries, idempotency), `grants`
+(grant, revoke, refund), `gift_cards`, `billing` (consumption before billing, manual charges
+and refunds), `operations` (operations by name, as integrations ask for them) and `exports`
+(the record of CSV downloads).
+"""
+
+from credits.services.billing import (
+    CreditApplication,
+    ManualCharge,
+    apply_credits,
+    manual_charge,
+    manual_refund,
+)
+from credits.services.exports import credit_export_finish, credit_export_start
+from credits.services.gift_cards import (
+    gift_card_redeem,
+    gift_card_reverse,
+    gift_card_status_inquiry,
+)
+from credits.services.grants import credit_grant, credit_refund, credit_revoke
+from credits.services.ledger import (
+    AMOUNT_NEGATIVE,
+    AMOUNT_NOT_A_NUMBER,
+    AMOUNT_TOO_LARGE,
+    AMOUNT_ZERO,
+    BEFORE_LAST_ENTRY,
+    FUTURE_DATE,
+    GIFT_CARD_REQUIRED,
+    GIFT_CARD_UNMASKED,
+    MAX_NOTE_LENGTH,
+    NOTE_TOO_LONG,
+    OTHER_ACCOUNT,
+    REASON_REQUIRED,
+    TRANSACTION_INVALID,
+    TRANSACTION_REQUIRED,
+    WHOLE_TOKENS,
+)
+from credits.services.operations import (
+    OPERATIONS,
+    Operation,
+    credit_operation_perform,
+    credits_apply,
+)
+
+__all__ = [
+    "AMOUNT_NEGATIVE",
+    "AMOUNT_NOT_A_NUMBER",
+    "AMOUNT_TOO_LARGE",
+    "AMOUNT_ZERO",
+    "BEFORE_LAST_ENTRY",
+    "FUTURE_DATE",
+    "GIFT_CARD_REQUIRED",
+    "GIFT_CARD_UNMASKED",
+    "MAX_NOTE_LENGTH",
+    "NOTE_TOO_LONG",
+    "OPERATIONS",
+    "OTHER_ACCOUNT",
+    "REASON_REQUIRED",
+    "TRANSACTION_INVALID",
+    "TRANSACTION_REQUIRED",
+    "WHOLE_TOKENS",
+    "CreditApplication",
+    "ManualCharge",
+    "Operation",
+    "apply_credits",
+    "credit_export_finish",
+    "credit_export_start",
+    "credit_grant",
+    "credit_operation_perform",
+    "credit_refund",
+    "credit_revoke",
+    "credits_apply",
+    "gift_card_redeem",
+    "gift_card_reverse",
+    "gift_card_status_inquiry",
+    "manual_charge",
+    "manual_refund",
+]

@@ -1,0 +1,257 @@
+"""Billing: consumption of credit before a transaction is billed, and the manual charges and
+refunds that agents make outside the billing cycle."""
+
+import dataclasses
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import Account, PaymentMethod, Subscription
+from activity.models import ActivityEvent
+from activity.services import activity_record
+from config import money
+from config.actors import SYSTEM_ACTOR
+from credits.models import Activity, CreditEntry, CreditOperation, CreditType
+from credits.services.ledger import OTHER_ACCOUNT, append, ledger_request, lock, once, wallet_for
+
+if TYPE_CHECKING:
+    from config.actors import Actor
+
+REFUND_TO_REQUIRED = "Choose one of the account's payment methods."
+
+
+@dataclass(frozen=True)
+class CreditApplication:
+    """What `apply_credits` consumed (one entry per wallet drawn from, subscription's first)
+    and what is left to bill to the payment method. `replayed`: the idempotency key returned an
+    earlier call's result, and nothing was written now."""
+
+    transaction_id: str
+    credit_type: str
+    currency: str
+    requested: Decimal
+    remainder: Decimal
+    entries: list[CreditEntry] = field(default_factory=list)
+    replayed: bool = False
+
+    @property
+    def consumed(self) -> Decimal:
+        return -sum((e.amount for e in self.entries), Decimal(0))
+
+
+@transaction.atomic
+def apply_credits(
+    *,
+    account: Account,
+    amount: object,
+    credit_type: str,
+    transaction_id: str,
+    currency: str = "",
+    subscription: Subscription | None = None,
+    idempotency_key: str | None = None,
+    note: str = "",
+    actor: "Actor" = None,
+    actor_label: str = SYSTEM_ACTOR,
+    created_at: dt.datetime | None = None,
+) -> CreditApplication:
+    """Consume credit of this unit toward a transaction before it is billed: from the
+    subscription's wallet first, then the account's, as far as they reach. Returns the
+    entries and the remainder to bill to the payment method (the whole amount when there is
+    no credit). With an idempotency key a retry returns the first call's result, even when
+    that call consumed nothing."""
+    request = ledger_request(
+        actor=actor,
+        actor_label=actor_label,
+        account=account,
+        subscription=subscription,
+        credit_type=credit_type,
+        currency=currency,
+        amount=amount,
+        note=note,
+        transaction_id=transaction_id,
+        transaction_required=True,
+        created_at=created_at,
+    )
+
+    def result(entries: list[CreditEntry], remainder: Decimal) -> CreditApplication:
+        return CreditApplication(
+            transaction_id=request.transaction_id,
+            credit_type=request.credit_type,
+            currency=request.currency,
+            requested=request.amount,
+            remainder=remainder.quantize(money.quantum(request.currency)),
+            entries=entries,
+        )
+
+    def run(operation: CreditOperation | None) -> CreditApplication:
+        scopes = (subscription, None) if subscription else (None,)
+        sources = [wallet_for(request, subscription=scope, create=False) for scope in scopes]
+        entries, left = [], request.amount
+        for wallet in lock(*sources):
+            take = min(wallet.balance, left)
+            if take <= 0:
+                continue
+            entries.append(
+                append(
+                    wallet,
+                    request,
+                    activity=Activity.CONSUMPTION,
+                    amount=-take,
+                    operation=operation,
+                    subscription_id=subscription.pk if subscription else None,
+                )
+            )
+            left -= take
+        if operation is not None:
+            operation.remainder = left
+            operation.save(update_fields=["remainder"])
+        return result(entries, left)
+
+    def replay(operation: CreditOperation) -> CreditApplication:
+        assert operation.remainder is not None  # stored by the first call
+        return result(list(operation.entries.order_by("pk")), operation.remainder)
+
+    application, replayed = once(
+        service="apply_credits",
+        key=idempotency_key,
+        request=request.as_json(transaction=request.transaction_id, note=request.note),
+        run=run,
+        replay=replay,
+    )
+    return dataclasses.replace(application, replayed=replayed)
+
+
+@dataclass(frozen=True)
+class ManualCharge:
+    event: ActivityEvent
+    application: CreditApplication | None
+    billed: Decimal
+
+
+@transaction.atomic
+def manual_charge(
+    *,
+    actor: "Actor",
+    account: Account,
+    amount: object,
+    currency: str,
+    note: str,
+    subscription: Subscription | None = None,
+    use_credits: bool = True,
+    transaction_id: str = "",
+    actor_label: str = SYSTEM_ACTOR,
+) -> ManualCharge:
+    """Charge the account outside the billing cycle and record Manual Charge Added.
+
+    Like every transaction, a charge first consumes the account's (and the subscription's)
+    currency credit unless `use_credits` is off; the rest is what the payment method is billed.
+    The charge is not itself a wallet entry: the ledger shows only the credit it consumed,
+    under the charge's transaction ID (`MC-` and 12 random characters unless one is given).
+    """
+    request = ledger_request(
+        actor=actor,
+        actor_label=actor_label,
+        account=account,
+        subscription=subscription,
+        credit_type=CreditType.CURRENCY,
+        currency=currency,
+        amount=amount,
+        note=note,
+        reason_required=True,
+        transaction_id=transaction_id,
+    )
+    transaction_id = request.transaction_id or f"MC-{uuid.uuid4().hex[:12].upper()}"
+    application = None
+    billed = request.amount
+    if use_credits:
+        application = apply_credits(
+            account=account,
+            subscription=subscription,
+            amount=request.amount,
+            credit_type=request.credit_type,
+            currency=request.currency,
+            transaction_id=transaction_id,
+            note=request.note,
+            actor=actor,
+            actor_label=actor_label,
+        )
+        billed = application.remainder
+    event = activity_record(
+        account=account,
+        type="manual_charge_added",
+        actor=actor,
+        actor_label=actor_label,
+        subscription=subscription,
+        data={
+            "amount": {
+                "amount": money.plain(request.amount, request.currency),
+                "currency": request.currency,
+            },
+            "account_id": account.customer_number,
+            "reason": request.note,
+        },
+    )
+    return ManualCharge(event=event, application=application, billed=billed)
+
+
+@transaction.atomic
+def manual_refund(
+    *,
+    actor: "Actor",
+    account: Account,
+    amount: object,
+    currency: str,
+    refunded_to: PaymentMethod | None,
+    note: str,
+    subscription: Subscription | None = None,
+    actor_label: str = SYSTEM_ACTOR,
+) -> ActivityEvent:
+    """Refund money to one of the account's payment methods and record Manual Refund Issued.
+
+    Money back to a card or invoice is not credit, so the ledger does not move; to give credit
+    back instead, grant it (or refund a credit-based transaction with `credit_refund`).
+    """
+    try:
+        request = ledger_request(
+            actor=actor,
+            actor_label=actor_label,
+            account=account,
+            credit_type=CreditType.CURRENCY,
+            currency=currency,
+            amount=amount,
+            note=note,
+            reason_required=True,
+        )
+    except ValidationError as exc:
+        found = exc.message_dict
+    else:
+        found = {}
+    if refunded_to is None or refunded_to.account_id != account.pk:
+        found["refunded_to"] = [REFUND_TO_REQUIRED]
+    if subscription is not None and subscription.account_id != account.pk:
+        found["subscription"] = [OTHER_ACCOUNT]
+    if found:
+        raise ValidationError(found)
+    data: dict[str, object] = {
+        "refunded_to": str(refunded_to),
+        "amount": {
+            "amount": money.plain(request.amount, request.currency),
+            "currency": request.currency,
+        },
+        "reason": request.note,
+    }
+    if subscription is not None:
+        data["order_id"] = subscription.order_id
+    return activity_record(
+        account=account,
+        type="manual_refund_issued",
+        actor=actor,
+        actor_label=actor_label,
+        subscription=subscription,
+        data=data,
+    )

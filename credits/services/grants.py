@@ -1,0 +1,228 @@
+"""Grants, revocations and refunds of credit."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Sum
+
+from accounts.models import Account, Subscription
+from activity.models import ActivityEvent
+from activity.services import activity_record
+from config.actors import SYSTEM_ACTOR
+from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet
+from credits.services.ledger import (
+    LedgerRequest,
+    append,
+    describe,
+    keyed_entry,
+    ledger_request,
+    lock,
+    wallet_for,
+)
+
+if TYPE_CHECKING:
+    from config.actors import Actor
+
+
+@transaction.atomic
+def credit_grant(
+    *,
+    actor: "Actor",
+    account: Account,
+    amount: object,
+    credit_type: str,
+    currency: str = "",
+    subscription: Subscription | None = None,
+    note: str = "",
+    transaction_id: str = "",
+    actor_label: str = SYSTEM_ACTOR,
+    idempotency_key: str | None = None,
+    created_at: dt.datetime | None = None,
+) -> CreditEntry:
+    """Add credit to the account's wallet of this unit (or the subscription's), creating the
+    wallet on the first grant. A person's grant needs a reason and records Manual Credit Added.
+
+    A product that includes credits grants them as System, with the purchase's transaction ID.
+    """
+    request = ledger_request(
+        actor=actor,
+        actor_label=actor_label,
+        account=account,
+        subscription=subscription,
+        credit_type=credit_type,
+        currency=currency,
+        amount=amount,
+        note=note,
+        reason_required=True,
+        transaction_id=transaction_id,
+        created_at=created_at,
+    )
+
+    def run(operation: CreditOperation | None) -> CreditEntry:
+        (wallet,) = lock(wallet_for(request, subscription=subscription, create=True))
+        entry = append(
+            wallet, request, activity=Activity.GRANT, amount=request.amount, operation=operation
+        )
+        if actor is not None:
+            _record_manual_credit(entry, request)
+        return entry
+
+    return keyed_entry(
+        service="credit_grant",
+        key=idempotency_key,
+        request=request.as_json(note=request.note, transaction=request.transaction_id),
+        run=run,
+    )
+
+
+def _record_manual_credit(entry: CreditEntry, request: LedgerRequest) -> ActivityEvent:
+    data: dict[str, object] = {
+        "account_id": request.account.customer_number,
+        "reason": entry.note,
+    }
+    if entry.currency:
+        data["amount"] = {"amount": entry.display_amount, "currency": entry.currency}
+    else:
+        data["tokens"] = int(entry.amount)
+    return activity_record(
+        account=request.account,
+        type="manual_credit_added",
+        actor=request.actor,
+        subscription=request.subscription,
+        occurred_at=entry.created_at,
+        data=data,
+    )
+
+
+@transaction.atomic
+def credit_revoke(
+    *,
+    actor: "Actor",
+    account: Account,
+    amount: object,
+    credit_type: str,
+    currency: str = "",
+    subscription: Subscription | None = None,
+    note: str = "",
+    actor_label: str = SYSTEM_ACTOR,
+    idempotency_key: str | None = None,
+    created_at: dt.datetime | None = None,
+) -> CreditEntry:
+    """Remove credit from a wallet. More than its balance is refused; a person needs a reason."""
+    request = ledger_request(
+        actor=actor,
+        actor_label=actor_label,
+        account=account,
+        subscription=subscription,
+        credit_type=credit_type,
+        currency=currency,
+        amount=amount,
+        note=note,
+        reason_required=True,
+        created_at=created_at,
+    )
+
+    def run(operation: CreditOperation | None) -> CreditEntry:
+        wallet = wallet_for(request, subscription=subscription, create=False)
+        if wallet is None:
+            where = f"subscription {subscription.order_id}" if subscription else "the account"
+            raise ValidationError(
+                {"amount": f"There is no {request.currency or 'token'} credit on {where}."}
+            )
+        (wallet,) = lock(wallet)
+        return append(
+            wallet,
+            request,
+            activity=Activity.REVOCATION,
+            amount=-request.amount,
+            operation=operation,
+        )
+
+    return keyed_entry(
+        service="credit_revoke",
+        key=idempotency_key,
+        request=request.as_json(note=request.note),
+        run=run,
+    )
+
+
+@transaction.atomic
+def credit_refund(
+    *,
+    actor: "Actor",
+    account: Account,
+    amount: object,
+    credit_type: str,
+    transaction_id: str,
+    currency: str = "",
+    subscription: Subscription | None = None,
+    note: str = "",
+    actor_label: str = SYSTEM_ACTOR,
+    idempotency_key: str | None = None,
+    created_at: dt.datetime | None = None,
+) -> CreditEntry:
+    """Give back credit that a transaction consumed from this wallet (a refund of a
+    credit-based transaction). At most what the transaction consumed there and has not had
+    refunded yet; a person needs a reason."""
+    request = ledger_request(
+        actor=actor,
+        actor_label=actor_label,
+        account=account,
+        subscription=subscription,
+        credit_type=credit_type,
+        currency=currency,
+        amount=amount,
+        note=note,
+        reason_required=True,
+        transaction_id=transaction_id,
+        transaction_required=True,
+        created_at=created_at,
+    )
+
+    def run(operation: CreditOperation | None) -> CreditEntry:
+        wallet = wallet_for(request, subscription=subscription, create=False)
+        (wallet,) = lock(wallet) if wallet else (None,)
+        refundable, concerns = _refundable(wallet, request.transaction_id)
+        if wallet is None or refundable <= 0:
+            raise ValidationError(
+                {
+                    "transaction_id": f"Transaction {request.transaction_id} has no consumed "
+                    f"{request.currency or 'token'} credit here to refund."
+                }
+            )
+        if request.amount > refundable:
+            raise ValidationError(
+                {
+                    "amount": f"At most {describe(refundable, request.currency)} of transaction "
+                    f"{request.transaction_id} is left to refund."
+                }
+            )
+        return append(
+            wallet,
+            request,
+            activity=Activity.REFUND,
+            amount=request.amount,
+            operation=operation,
+            subscription_id=concerns,
+        )
+
+    return keyed_entry(
+        service="credit_refund",
+        key=idempotency_key,
+        request=request.as_json(note=request.note, transaction=request.transaction_id),
+        run=run,
+    )
+
+
+def _refundable(wallet: CreditWallet | None, transaction_id: str) -> tuple[Decimal, int | None]:
+    """What the transaction consumed from the wallet, less what was refunded to it since; and
+    the subscription the transaction concerned."""
+    if wallet is None:
+        return Decimal(0), None
+    summary = wallet.entries.filter(
+        transaction_id=transaction_id, activity__in=(Activity.CONSUMPTION, Activity.REFUND)
+    ).aggregate(total=Sum("amount"), subscription=Max("subscription_id"))
+    return -(summary["total"] or Decimal(0)), summary["subscription"]

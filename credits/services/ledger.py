@@ -1,0 +1,434 @@
+"""The ledger's primitives, which every credit service is built from.
+
+- `ledger_request` validates a credit operation's input once, for every service: the unit
+  (tokens, or a known currency), the amount in that unit's minor units, the reason a person must
+  give, the transaction ID, the gift card, the subscription's account and currency, the time and
+  the actor. Every bad field is named in one ValidationError; nothing is written.
+- `wallet_for`, `lock` and `append` move a wallet: under the row lock, each entry gets the
+  wallet's next `seq` and the balance after it, in the transaction that moves the balance.
+- `once` makes a call idempotent by its key.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import NO_CARD_NUMBER, Account, Subscription
+from config import money
+from config.actors import SYSTEM_ACTOR, acting_user, actor_name
+from config.errors import KEY_REUSED, Conflict
+from credits.models import CreditEntry, CreditOperation, CreditType, CreditWallet
+
+if TYPE_CHECKING:
+    from config.actors import Actor
+
+MAX_NOTE_LENGTH = 1000
+MAX_KEY_LENGTH = 100
+MAX_GIFT_CARD_LENGTH = 40
+# Amounts are stored with 18 digits, 4 of them decimals.
+MAX_AMOUNT = Decimal(10) ** 13
+TRANSACTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+# Messages the pages show and the tests assert on.
+AMOUNT_NOT_A_NUMBER = "The amount must be a number, e.g. 12.50."
+AMOUNT_ZERO = "The amount must be greater than zero."
+AMOUNT_NEGATIVE = (
+    "Give the amount as a positive number: the operation decides whether it adds or removes credit."
+)
+AMOUNT_TOO_LARGE = "The amount is too large."
+WHOLE_TOKENS = "Tokens are whole numbers."
+REASON_REQUIRED = "Give a reason: it is kept with the entry."
+NOTE_TOO_LONG = f"At most {MAX_NOTE_LENGTH} characters."
+TRANSACTION_REQUIRED = "A transaction ID is required."
+TRANSACTION_INVALID = (
+    "A transaction ID is 1 to 64 letters, digits, dots, colons, dashes or underscores."
+)
+OTHER_ACCOUNT = "The subscription belongs to another account."
+FUTURE_DATE = "An entry cannot be dated in the future."
+NAIVE_DATE = "The time must include its UTC offset."
+BEFORE_LAST_ENTRY = "An entry cannot be dated before the newest entry of its wallet."
+GIFT_CARD_REQUIRED = "The gift card's (masked) number is required."
+GIFT_CARD_TOO_LONG = f"At most {MAX_GIFT_CARD_LENGTH} characters."
+GIFT_CARD_UNMASKED = "Store the gift card masked (e.g. •••• 1234), never its full number."
+KEY_INVALID = f"An idempotency key is 1 to {MAX_KEY_LENGTH} characters."
+TOKENS_HAVE_NO_CURRENCY = "Tokens have no currency."
+CURRENCY_REQUIRED = "Currency credit needs a currency code, e.g. SEK."
+
+
+def describe(amount: Decimal, currency: str) -> str:
+    """`12.50 SEK`, `7 tokens`: an amount as the messages name it."""
+    return f"{money.plain(amount, currency)} {currency or 'tokens'}"
+
+
+# --- The validated request ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerRequest:
+    """A credit operation's input, validated: what the services build entries from."""
+
+    account: Account
+    subscription: Subscription | None
+    credit_type: str
+    currency: str  # empty for tokens
+    amount: Decimal  # positive; zero where the operation moves nothing
+    note: str
+    transaction_id: str
+    gift_card: str
+    created_at: dt.datetime | None
+    actor: "Actor"
+    actor_name: str
+
+    def as_json(self, **extra: Any) -> dict[str, Any]:
+        """The request as stored with an idempotency key, to tell a retry from a different
+        request under the same key."""
+        return {
+            "account": self.account.pk,
+            "subscription": self.subscription.pk if self.subscription else None,
+            "credit_type": self.credit_type,
+            "currency": self.currency,
+            "amount": money.plain(self.amount, self.currency) if self.amount else None,
+            **extra,
+        }
+
+
+class _Errors:
+    """Collects each field's first error, so that one ValidationError names every bad field."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, str] = {}
+
+    def check(self, name: str, check: Callable[[], Any], default: Any = None) -> Any:
+        try:
+            return check()
+        except ValidationError as exc:
+            self.found.setdefault(name, exc.messages[0])
+            return default
+
+    def add(self, name: str, message: str) -> None:
+        self.found.setdefault(name, message)
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise ValidationError(self.found)
+
+
+def _credit_type(value: str) -> str:
+    if value not in CreditType.values:
+        raise ValidationError(f"Unknown credit type “{value}”: token or currency.")
+    return value
+
+
+def _currency(credit_type: str, value: str | None) -> str:
+    """Tokens have no currency; currency credit names a known ISO 4217 code."""
+    currency = (value or "").strip().upper()
+    if credit_type == CreditType.TOKEN:
+        if currency:
+            raise ValidationError(TOKENS_HAVE_NO_CURRENCY)
+        return ""
+    if not currency:
+        raise ValidationError(CURRENCY_REQUIRED)
+    money.validate_currency_code(currency)
+    return currency
+
+
+def _amount(value: object, currency: str | None) -> Decimal:
+    """A positive amount with at most the unit's minor units (none for tokens); `currency` None
+    when the unit is unknown (only the number itself is checked then)."""
+    if isinstance(value, float | bool):
+        raise ValidationError(AMOUNT_NOT_A_NUMBER)
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(AMOUNT_NOT_A_NUMBER) from None
+    if not amount.is_finite():
+        raise ValidationError(AMOUNT_NOT_A_NUMBER)
+    if amount == 0:
+        raise ValidationError(AMOUNT_ZERO)
+    if amount < 0:
+        raise ValidationError(AMOUNT_NEGATIVE)
+    if amount >= MAX_AMOUNT:
+        raise ValidationError(AMOUNT_TOO_LARGE)
+    if currency is None:
+        return amount
+    if amount != amount.quantize(money.quantum(currency)):
+        if not currency:
+            raise ValidationError(WHOLE_TOKENS)
+        places = money.minor_units(currency)
+        raise ValidationError(f"{currency} amounts have at most {places} decimals.")
+    return amount.quantize(money.quantum(currency))
+
+
+def _note(note: str | None, *, required: bool) -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError(NOTE_TOO_LONG)
+    if required and not note:
+        raise ValidationError(REASON_REQUIRED)
+    return note
+
+
+def _transaction_id(value: str | None, *, required: bool) -> str:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise ValidationError(TRANSACTION_REQUIRED)
+        return ""
+    if not TRANSACTION_ID.fullmatch(value):
+        raise ValidationError(TRANSACTION_INVALID)
+    return value
+
+
+def _gift_card(value: str | None) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(GIFT_CARD_REQUIRED)
+    if len(value) > MAX_GIFT_CARD_LENGTH:
+        raise ValidationError(GIFT_CARD_TOO_LONG)
+    try:
+        NO_CARD_NUMBER(value)
+    except ValidationError:
+        raise ValidationError(GIFT_CARD_UNMASKED) from None
+    return value
+
+
+def _when(created_at: dt.datetime | None) -> dt.datetime | None:
+    if created_at is None:
+        return None
+    if timezone.is_naive(created_at):
+        raise ValidationError(NAIVE_DATE)
+    if created_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError(FUTURE_DATE)
+    return created_at
+
+
+def ledger_request(
+    *,
+    actor: "Actor",
+    actor_label: str = SYSTEM_ACTOR,
+    account: Account,
+    credit_type: str,
+    currency: str | None,
+    amount: object = None,
+    note: str | None = "",
+    reason_required: bool = False,
+    transaction_id: str | None = "",
+    transaction_required: bool = False,
+    gift_card: str | None = None,
+    takes_gift_card: bool = False,
+    subscription: Subscription | None = None,
+    created_at: dt.datetime | None = None,
+) -> LedgerRequest:
+    """Validate a credit operation's input; raise one ValidationError naming every bad field.
+
+    `amount` None means the operation moves nothing (a status inquiry). A reason is required
+    when `reason_required` and a person acts. A subscription must be the account's, and its
+    currency credit must be in the currency it is billed in (it could never be consumed
+    otherwise). The time, when given, must carry its offset and not lie in the future.
+    """
+    errors = _Errors()
+    kind: str | None = errors.check("credit_type", lambda: _credit_type(credit_type))
+    unit_currency: str | None = None
+    if kind is not None:
+        unit_currency = errors.check("currency", lambda: _currency(kind, currency))
+    value = Decimal(0)
+    if amount is not None:
+        value = errors.check("amount", lambda: _amount(amount, unit_currency), Decimal(0))
+    clean_note = errors.check(
+        "note", lambda: _note(note, required=reason_required and actor is not None), ""
+    )
+    transaction = errors.check(
+        "transaction_id",
+        lambda: _transaction_id(transaction_id, required=transaction_required),
+        "",
+    )
+    card = errors.check("gift_card", lambda: _gift_card(gift_card), "") if takes_gift_card else ""
+    if subscription is not None:
+        if subscription.account_id != account.pk:
+            errors.add("subscription", OTHER_ACCOUNT)
+        elif kind == CreditType.CURRENCY and unit_currency:
+            billed_in = subscription.product.currency
+            if unit_currency != billed_in:
+                errors.add(
+                    "currency",
+                    f"Currency mismatch: subscription {subscription.order_id} is billed in "
+                    f"{billed_in}, not {unit_currency}.",
+                )
+    when = errors.check("created_at", lambda: _when(created_at))
+    name = errors.check("actor", lambda: actor_name(actor, actor_label), "")
+    errors.raise_any()
+    assert kind is not None and unit_currency is not None  # else refused just above
+    return LedgerRequest(
+        account=account,
+        subscription=subscription,
+        credit_type=kind,
+        currency=unit_currency,
+        amount=value,
+        note=clean_note,
+        transaction_id=transaction,
+        gift_card=card,
+        created_at=when,
+        actor=actor,
+        actor_name=name,
+    )
+
+
+# --- Wallets, locks, entries ----------------------------------------------------------------
+
+
+def wallet_for(
+    request: LedgerRequest, *, subscription: Subscription | None = None, create: bool
+) -> CreditWallet | None:
+    """The wallet of the request's unit for its account (or `subscription`'s); made when
+    `create`, else None where there is none."""
+    lookup = {
+        "account": request.account,
+        "subscription": subscription,
+        "credit_type": request.credit_type,
+        "currency": request.currency,
+    }
+    wallet = CreditWallet.objects.filter(**lookup).first()
+    if wallet is not None or not create:
+        return wallet
+    try:
+        # A savepoint: a concurrent first grant may create the same wallet a moment earlier.
+        with transaction.atomic():
+            return CreditWallet.objects.create(**lookup)
+    except IntegrityError:
+        return CreditWallet.objects.get(**lookup)
+
+
+def lock(*wallets: CreditWallet | None) -> list[CreditWallet]:
+    """Lock the wallets' rows for this transaction and return them fresh from the database,
+    in the order given (None left out).
+
+    The rows are locked in primary-key order, whatever order the caller needs them in: two
+    writers that both need wallets A and B then both wait for A first, and neither can hold B
+    while waiting for A (a deadlock). The balance read under the lock is the one to build on.
+    """
+    ids = [w.pk for w in wallets if w is not None]
+    locked = {
+        w.pk: w for w in CreditWallet.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    return [locked[pk] for pk in ids]
+
+
+def append(
+    wallet: CreditWallet,
+    request: LedgerRequest,
+    *,
+    activity: str,
+    amount: Decimal,
+    operation: CreditOperation | None,
+    gift_card_status: str = "",
+    subscription_id: int | None = None,
+) -> CreditEntry:
+    """Write the next entry of a wallet whose row the caller has locked, and move its balance.
+
+    `amount` is signed. The entry's seq is the wallet's next number and its balance_after the
+    wallet's balance plus the amount, in the same transaction as the wallet's update. The
+    entry's subscription is the wallet's, or the one the activity concerns (a subscription's
+    billing that draws on the account's wallet).
+    """
+    balance = wallet.balance + amount
+    if balance < 0:
+        raise ValidationError(
+            {
+                "amount": f"Not enough credit: {describe(-amount, wallet.currency)} is more than "
+                f"the balance of {describe(wallet.balance, wallet.currency)}."
+            }
+        )
+    if request.created_at is not None:
+        newest = wallet.entries.order_by("-seq").values_list("created_at", flat=True).first()
+        if newest is not None and request.created_at < newest:
+            raise ValidationError({"created_at": BEFORE_LAST_ENTRY})
+    wallet.balance = balance
+    wallet.last_seq += 1
+    wallet.save(update_fields=["balance", "last_seq"])
+    return CreditEntry.objects.create(
+        wallet=wallet,
+        account_id=wallet.account_id,
+        subscription_id=subscription_id or wallet.subscription_id,
+        credit_type=wallet.credit_type,
+        currency=wallet.currency,
+        seq=wallet.last_seq,
+        activity=activity,
+        gift_card=request.gift_card,
+        gift_card_status=gift_card_status,
+        amount=amount,
+        balance_after=balance,
+        transaction_id=request.transaction_id,
+        note=request.note,
+        created_at=request.created_at or timezone.now(),
+        actor=acting_user(request.actor),
+        actor_name=request.actor_name,
+        operation=operation,
+    )
+
+
+# --- Idempotency ----------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def once(
+    *,
+    service: str,
+    key: str | None,
+    request: dict[str, Any],
+    run: Callable[[CreditOperation | None], T],
+    replay: Callable[[CreditOperation], T],
+) -> tuple[T, bool]:
+    """Run `run(operation)` once per idempotency key; return its result and whether it was a
+    replay (the key seen before: nothing written now).
+
+    Without a key, just run. With a key seen before: the same service and request return
+    `replay(operation)`; anything else is a Conflict. The operation row is inserted before the
+    work, so a concurrent call with the same key waits on its unique index and then replays
+    what the first call committed: of two racing first calls, exactly one runs.
+    """
+    if key is None or key == "":
+        return run(None), False
+    if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not key.strip():
+        raise ValidationError({"idempotency_key": KEY_INVALID})
+    previous = CreditOperation.objects.filter(key=key).first()
+    if previous is None:
+        try:
+            with transaction.atomic():
+                operation = CreditOperation.objects.create(
+                    key=key, service=service, request=request
+                )
+                return run(operation), False
+        except IntegrityError:
+            previous = CreditOperation.objects.filter(key=key).first()
+            if previous is None:
+                raise
+    if previous.service != service or previous.request != request:
+        raise Conflict({"idempotency_key": KEY_REUSED})
+    return replay(previous), True
+
+
+def only_entry(operation: CreditOperation) -> CreditEntry:
+    """What a replay of a one-entry operation returns: its entry."""
+    return operation.entries.get()
+
+
+def keyed_entry(
+    *,
+    service: str,
+    key: str | None,
+    request: dict[str, Any],
+    run: Callable[[CreditOperation | None], CreditEntry],
+) -> CreditEntry:
+    """`once` for the services that write one entry: the entry, marked `replayed` when the key
+    returned an earlier call's entry."""
+    entry, replayed = once(service=service, key=key, request=request, run=run, replay=only_entry)
+    entry.replayed = replayed
+    return entry

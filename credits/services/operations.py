@@ -1,0 +1,184 @@
+"""Credit operations as integrations ask for them: by name, for an account and subscription
+named by customer number and order ID, with the integration's own idempotency keys.
+
+The API parses a request's shape and calls these; a command could as well. Each runs the same
+service as the pages. Idempotency keys are scoped to their caller (`key_scope`, e.g. one
+integration), so that two callers who happen to pick the same key never replay or block each
+other's operations.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from accounts.models import Account, Subscription
+from config import errors
+from credits.models import CreditEntry
+from credits.services.billing import CreditApplication, apply_credits
+from credits.services.gift_cards import (
+    gift_card_redeem,
+    gift_card_reverse,
+    gift_card_status_inquiry,
+)
+from credits.services.grants import credit_grant, credit_refund, credit_revoke
+
+REQUIRED = "This field is required."
+# Room for the caller's scope within the 100 characters of a stored key.
+MAX_SCOPED_KEY_LENGTH = 80
+
+
+class Operation(StrEnum):
+    GRANT = "grant"
+    REVOKE = "revoke"
+    REFUND = "refund"
+    GIFT_CARD_REDEMPTION = "gift_card_redemption"
+    GIFT_CARD_REVERSAL = "gift_card_reversal"
+    GIFT_CARD_STATUS_INQUIRY = "gift_card_status_inquiry"
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """The service an operation runs, and the fields it requires and the optional ones it
+    takes besides the fields every operation takes (COMMON)."""
+
+    service: Callable[..., CreditEntry]
+    required: frozenset[str]
+    optional: frozenset[str]
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return self.required | self.optional | COMMON
+
+
+COMMON = frozenset({"operation", "idempotency_key", "account", "note", "created_at"})
+OPERATIONS: dict[str, OperationSpec] = {
+    Operation.GRANT: OperationSpec(
+        credit_grant,
+        frozenset({"amount", "credit_type"}),
+        frozenset({"currency", "subscription", "transaction_id"}),
+    ),
+    Operation.REVOKE: OperationSpec(
+        credit_revoke,
+        frozenset({"amount", "credit_type"}),
+        frozenset({"currency", "subscription"}),
+    ),
+    Operation.REFUND: OperationSpec(
+        credit_refund,
+        frozenset({"amount", "credit_type", "transaction_id"}),
+        frozenset({"currency", "subscription"}),
+    ),
+    Operation.GIFT_CARD_REDEMPTION: OperationSpec(
+        gift_card_redeem,
+        frozenset({"amount", "currency", "gift_card"}),
+        frozenset({"transaction_id"}),
+    ),
+    Operation.GIFT_CARD_REVERSAL: OperationSpec(
+        gift_card_reverse,
+        frozenset({"amount", "currency", "gift_card"}),
+        frozenset({"transaction_id"}),
+    ),
+    Operation.GIFT_CARD_STATUS_INQUIRY: OperationSpec(
+        gift_card_status_inquiry,
+        frozenset({"currency", "gift_card", "gift_card_status"}),
+        frozenset({"transaction_id"}),
+    ),
+}
+
+
+def operation_field_errors(operation: str, given: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The fields `operation` requires but `given` lacks, and those it does not take."""
+    spec = OPERATIONS[operation]
+    found = {name: [REQUIRED] for name in sorted(spec.required - set(given))}
+    found |= {name: [errors.NOT_USED] for name in sorted(set(given) - spec.fields)}
+    return found
+
+
+def _targets(account: str, subscription: str | None) -> tuple[Account, Subscription | None]:
+    """The account and subscription named by customer number and order ID."""
+    try:
+        found = Account.objects.get(customer_number=account)
+    except Account.DoesNotExist:
+        raise ValidationError({"account": errors.NO_ACCOUNT.format(account)}) from None
+    if not subscription:
+        return found, None
+    try:
+        return found, Subscription.objects.select_related("product").get(order_id=subscription)
+    except Subscription.DoesNotExist:
+        raise ValidationError(
+            {"subscription": errors.NO_SUBSCRIPTION.format(subscription)}
+        ) from None
+
+
+def scoped_key(key_scope: str, key: str) -> str:
+    return f"{key_scope}:{key}"
+
+
+def credit_operation_perform(
+    *, actor_label: str, key_scope: str, fields: Mapping[str, Any]
+) -> CreditEntry:
+    """Run the operation named by `fields["operation"]` as the system actor `actor_label`.
+
+    `fields` are the operation's inputs by name (see OPERATIONS), with `account` a customer
+    number and `subscription` an order ID. A field the operation does not take, or a missing
+    one, is refused by name. The entry is marked `replayed` when the key returned an earlier
+    call's entry.
+    """
+    operation = fields["operation"]
+    if operation not in OPERATIONS:
+        raise ValidationError({"operation": f"Unknown operation “{operation}”."})
+    found = operation_field_errors(operation, fields)
+    if found:
+        raise ValidationError(found)
+    spec = OPERATIONS[operation]
+    account, subscription = _targets(fields["account"], fields.get("subscription"))
+    kwargs = {
+        name: fields[name]
+        for name in (spec.required | spec.optional | {"note", "created_at"}) - {"subscription"}
+        if name in fields
+    }
+    if "subscription" in spec.required | spec.optional:
+        kwargs["subscription"] = subscription
+    if operation == Operation.GIFT_CARD_STATUS_INQUIRY:
+        kwargs["status"] = kwargs.pop("gift_card_status")
+    return spec.service(
+        actor=None,
+        actor_label=actor_label,
+        account=account,
+        idempotency_key=scoped_key(key_scope, fields["idempotency_key"]),
+        **kwargs,
+    )
+
+
+def credits_apply(
+    *,
+    actor_label: str,
+    key_scope: str,
+    idempotency_key: str,
+    account: str,
+    amount: object,
+    credit_type: str,
+    transaction_id: str,
+    currency: str = "",
+    subscription: str | None = None,
+    note: str = "",
+    created_at: Any = None,
+) -> CreditApplication:
+    """`apply_credits` for an account and subscription named by customer number and order ID,
+    as the system actor `actor_label`, with a key of the caller's scope."""
+    found_account, found_subscription = _targets(account, subscription)
+    return apply_credits(
+        actor=None,
+        actor_label=actor_label,
+        account=found_account,
+        subscription=found_subscription,
+        amount=amount,
+        credit_type=credit_type,
+        currency=currency,
+        transaction_id=transaction_id,
+        note=note,
+        created_at=created_at,
+        idempotency_key=scoped_key(key_scope, idempotency_key),
+    )
