@@ -8,6 +8,7 @@ import datetime as dt
 import random
 import unicodedata
 from decimal import Decimal
+from typing import TextIO
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -99,13 +100,19 @@ def _product_for(rng, products, currency) -> Product:
 
 
 @transaction.atomic
-def load(*, password: str = DEMO_PASSWORD, stdout) -> None:
+def load(*, password: str = DEMO_PASSWORD, stdout: TextIO) -> list[str]:
+    """Load the demo users, products and accounts; return the demo logins, one line each."""
     roles.sync_roles()
     users = ensure_users(password, stdout)
     products = ensure_products()
     if Account.objects.filter(customer_number=str(FIRST_CUSTOMER_NUMBER)).exists():
         stdout.write("Demo accounts already present; left as they are.")
-        return
+    else:
+        _load_accounts(users, products, stdout)
+    return [f"{username:<14} {role}" for username, _first, _last, role, _staff in DEMO_USERS]
+
+
+def _load_accounts(users: list, products: dict[str, Product], stdout: TextIO) -> None:
     rng = random.Random(20261121)
     fakers = {country: Faker(locale) for country, (locale, _) in LOCALES.items()}
     for i, faker in enumerate(fakers.values()):

@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, PaymentMethod, Subscription
+from accounts.transitions import AGENT_ACTIONS, Action, refusal
 
 
 def account_search(*, q: str = "") -> QuerySet[Account]:
@@ -36,3 +37,9 @@ def account_detail(*, customer_number: str) -> Account:
         ),
         customer_number=customer_number,
     )
+
+
+def available_actions(subscription: Subscription) -> list[Action]:
+    """The actions an agent may take on the subscription in its present state, in the menu's
+    order: the same rules by which the services refuse the others."""
+    return [action for action in AGENT_ACTIONS if refusal(action, subscription) is None]

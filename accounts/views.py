@@ -1,21 +1,22 @@
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
-from django.views import View
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from accounts import forms, services
 from accounts.filters import AccountFilter
-from accounts.models import PaymentMethod, Product, Subscription
-from accounts.selectors import account_detail, account_get
+from accounts.models import Account, PaymentMethod, Product, Subscription
+from accounts.selectors import account_detail, account_get, available_actions
 from accounts.tables import AccountTable
+from accounts.transitions import Action
+from config.paging import PagedTableMixin
+from config.views import ActionView
 
 
-class AccountSearchView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class AccountSearchView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     permission_required = "accounts.view_account"
     filterset_class = AccountFilter
     table_class = AccountTable
@@ -27,12 +28,13 @@ class AccountDetailView(PermissionRequiredMixin, DetailView):
     template_name = "accounts/account_detail.html"
     context_object_name = "account"
 
-    def get_object(self, queryset=None):
+    def get_object(self, queryset: Any = None) -> Account:
         return account_detail(customer_number=self.kwargs["customer_number"])
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         account = self.object
         return super().get_context_data(
+            subscriptions=[(sub, available_actions(sub)) for sub in account.subscriptions.all()],
             products=list(Product.objects.filter(is_active=True)),
             address_form=forms.AddressForm(instance=account, prefix="address"),
             billing_day_form=forms.BillingDayForm(initial={"billing_day": account.billing_day}),
@@ -40,49 +42,11 @@ class AccountDetailView(PermissionRequiredMixin, DetailView):
         )
 
 
-def _report(request, exc: ValidationError, what: str):
-    messages.error(request, f"{what} failed: {' '.join(exc.messages)}")
+class AccountActionView(ActionView):
+    """A form posted from the account page: one service call, then back to the account."""
 
-
-class AccountActionView(PermissionRequiredMixin, View):
-    """POST-only base: parse a form, call one service, come back to the account page."""
-
-    http_method_names = ["post"]
-    form_class = None
-    form_prefix = None
-    success_message = ""
-    failure_message = ""
-
-    def call(self, account, data):
-        raise NotImplementedError
-
-    def post(self, request, customer_number, **kwargs):
-        account = account_get(customer_number=customer_number)
-        self.account = account
-        data = {}
-        if self.form_class is not None:
-            form = self.make_form(request.POST)
-            if not form.is_valid():
-                for name, errors in form.errors.items():
-                    field = form.fields.get(name)
-                    label = (
-                        f"{field.label or name.replace('_', ' ').capitalize()}: " if field else ""
-                    )
-                    messages.error(
-                        request, f"{self.failure_message} failed: {label}{' '.join(errors)}"
-                    )
-                return redirect(account)
-            data = form.cleaned_data
-        try:
-            self.call(account, data)
-        except ValidationError as exc:
-            _report(request, exc, self.failure_message)
-        else:
-            messages.success(request, self.success_message)
-        return redirect(account)
-
-    def make_form(self, data):
-        return self.form_class(data, prefix=self.form_prefix)
+    def get_object(self) -> Account:
+        return account_get(customer_number=self.kwargs["customer_number"])
 
 
 class AddressUpdateView(AccountActionView):
@@ -92,14 +56,14 @@ class AddressUpdateView(AccountActionView):
     success_message = "Address updated."
     failure_message = "Address change"
 
-    def make_form(self, data):
+    def make_form(self, data: Any) -> forms.AddressForm:
         # A copy of the account: ModelForm validation writes into its instance, and the service
         # must compare the new values with the stored ones.
-        instance = account_get(customer_number=self.account.customer_number)
-        return self.form_class(data, prefix=self.form_prefix, instance=instance)
+        instance = account_get(customer_number=self.object.customer_number)
+        return forms.AddressForm(data, prefix=self.form_prefix, instance=instance)
 
-    def call(self, account, data):
-        services.account_update_address(actor=self.request.user, account=account, **data)
+    def call(self, target: Account, data: dict[str, Any]) -> None:
+        services.account_update_address(actor=self.request.user, account=target, **data)
 
 
 class BillingDayUpdateView(AccountActionView):
@@ -108,9 +72,9 @@ class BillingDayUpdateView(AccountActionView):
     success_message = "Billing day changed."
     failure_message = "Billing day change"
 
-    def call(self, account, data):
+    def call(self, target: Account, data: dict[str, Any]) -> None:
         services.account_change_billing_day(
-            actor=self.request.user, account=account, billing_day=data["billing_day"]
+            actor=self.request.user, account=target, billing_day=data["billing_day"]
         )
 
 
@@ -119,58 +83,58 @@ class PaymentMethodDefaultView(AccountActionView):
     success_message = "Default payment method changed."
     failure_message = "Payment method change"
 
-    def call(self, account, data):
-        method = get_object_or_404(PaymentMethod, pk=self.kwargs["pk"], account=account)
+    def call(self, target: Account, data: dict[str, Any]) -> None:
+        method = get_object_or_404(PaymentMethod, pk=self.kwargs["pk"], account=target)
         services.payment_method_set_default(actor=self.request.user, method=method)
 
 
-# Subscription actions: URL name -> (form or None, service, arguments from the form, message).
-SUBSCRIPTION_ACTIONS = {
-    "cancel": (None, services.subscription_cancel, {}, "Subscription cancelled."),
-    "schedule-cancellation": (
+# Subscription actions: action -> (form or None, service, arguments from the form, message).
+SUBSCRIPTION_ACTIONS: dict[Action, tuple[Any, Any, dict[str, str], str]] = {
+    Action.CANCEL: (None, services.subscription_cancel, {}, "Subscription cancelled."),
+    Action.SCHEDULE_CANCELLATION: (
         forms.ScheduleCancellationForm,
         services.subscription_schedule_cancellation,
         {"cancel_on": "cancel_on"},
         "Cancellation scheduled.",
     ),
-    "withdraw-cancellation": (
+    Action.WITHDRAW_CANCELLATION: (
         None,
         services.subscription_withdraw_cancellation,
         {},
         "Cancellation withdrawn.",
     ),
-    "schedule-downgrade": (
+    Action.SCHEDULE_DOWNGRADE: (
         forms.ScheduleDowngradeForm,
         services.subscription_schedule_downgrade,
         {"product": "product", "downgrade_on": "downgrade_on"},
         "Downgrade scheduled.",
     ),
-    "withdraw-downgrade": (
+    Action.WITHDRAW_DOWNGRADE: (
         None,
         services.subscription_withdraw_downgrade,
         {},
         "Downgrade withdrawn.",
     ),
-    "change-product": (
+    Action.CHANGE_PRODUCT: (
         forms.ProductForm,
         services.subscription_change_product,
         {"product": "product"},
         "Product changed.",
     ),
-    "schedule-pause": (
+    Action.SCHEDULE_PAUSE: (
         forms.SchedulePauseForm,
         services.subscription_schedule_pause,
         {"pause_on": "pause_on", "months": "months"},
         "Pause scheduled.",
     ),
-    "cancel-pause": (
+    Action.CANCEL_PAUSE: (
         None,
         services.subscription_cancel_scheduled_pause,
         {},
         "Scheduled pause cancelled.",
     ),
-    "end-pause": (None, services.subscription_end_pause_early, {}, "Pause ended."),
-    "refresh-entitlements": (
+    Action.END_PAUSE: (None, services.subscription_end_pause_early, {}, "Pause ended."),
+    Action.REFRESH_ENTITLEMENTS: (
         None,
         services.subscription_refresh_entitlements,
         {},
@@ -183,17 +147,18 @@ class SubscriptionActionView(AccountActionView):
     permission_required = "accounts.manage_subscriptions"
     failure_message = "Subscription action"
 
-    def post(self, request, customer_number, order_id, action):
-        if action not in SUBSCRIPTION_ACTIONS:
-            raise Http404("Unknown subscription action.")
-        self.form_class, self.service, self.arguments, self.success_message = SUBSCRIPTION_ACTIONS[
-            action
-        ]
-        return super().post(request, customer_number)
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            action = Action(kwargs["action"])
+            entry = SUBSCRIPTION_ACTIONS[action]
+        except (ValueError, KeyError):
+            raise Http404("Unknown subscription action.") from None
+        self.form_class, self.service, self.arguments, self.success_message = entry
+        return super().post(request, *args, **kwargs)
 
-    def call(self, account, data):
+    def call(self, target: Account, data: dict[str, Any]) -> None:
         subscription = get_object_or_404(
-            Subscription, account=account, order_id=self.kwargs["order_id"]
+            Subscription, account=target, order_id=self.kwargs["order_id"]
         )
         arguments = {name: data[key] for name, key in self.arguments.items()}
         self.service(actor=self.request.user, subscription=subscription, **arguments)
