@@ -4,16 +4,12 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
+from config import money
+
 # A masked payment detail may show a few digits (the last four), never a card number.
 NO_CARD_NUMBER = RegexValidator(
     r"[0-9]{7,}", inverse_match=True, message="Store masked details only, never a card number."
 )
-CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", message="Use a three-letter ISO 4217 code.")
-
-
-class AccountQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(status=Account.Status.ACTIVE)
 
 
 class Account(models.Model):
@@ -38,8 +34,6 @@ class Account(models.Model):
     # A default rather than auto_now_add: accounts moved from another system keep their date.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "customer_number"]
@@ -71,7 +65,7 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     code = models.SlugField(max_length=50, unique=True)
     price = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, validators=[CURRENCY_CODE])
+    currency = models.CharField(max_length=3, validators=[money.validate_currency_code])
     period_months = models.PositiveSmallIntegerField(default=1)
     is_active = models.BooleanField(default=True)
 

@@ -1,11 +1,11 @@
 import uuid
 
 import pgtrigger
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from activity.registry import REGISTRY, Category
+from activity.registry import REGISTRY, Category, EventType
+from config.actors import Attributed
 
 # The trigger that makes the timeline append-only; only anonymisation may bypass it, through
 # `pgtrigger.ignore(APPEND_ONLY_TRIGGER)`.
@@ -20,7 +20,7 @@ class ActivityEventQuerySet(models.QuerySet):
         return self.order_by("-occurred_at", "-id")
 
 
-class ActivityEvent(models.Model):
+class ActivityEvent(Attributed):
     class Origin(models.TextChoices):
         AGENT = "agent", "Agent"
         API = "api", "API"
@@ -38,17 +38,8 @@ class ActivityEvent(models.Model):
     type = models.CharField(max_length=64)
     occurred_at = models.DateTimeField(default=timezone.now)
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
-    # No database constraint: a user may be deleted while the events keep the name below.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    # Besides `actor` and `actor_name` (Attributed): an agent's, or the system's.
     actor_kind = models.CharField(max_length=10, choices=ActorKind)
-    actor_name = models.CharField(max_length=150)
     subscription = models.ForeignKey(
         "accounts.Subscription",
         on_delete=models.PROTECT,
@@ -81,7 +72,7 @@ class ActivityEvent(models.Model):
         return f"{self.title} · {self.occurred_at:%Y-%m-%d %H:%M}"
 
     @property
-    def event_type(self):
+    def event_type(self) -> EventType | None:
         return REGISTRY.get(self.type)
 
     @property

@@ -39,6 +39,9 @@ class Kind(StrEnum):
 
 # The longest text value we keep; longer values are refused rather than cut.
 MAX_TEXT_LENGTH = 1000
+# Money attributes: below 10^12, with at most 4 decimals.
+MAX_AMOUNT_DIGITS = 12
+MAX_AMOUNT = 10**MAX_AMOUNT_DIGITS
 
 
 @dataclass(frozen=True)
@@ -387,7 +390,13 @@ def _clean_value(attr: Attribute, value):
             amount = Decimal(str(amount))
         except InvalidOperation:
             raise ValueError("needs a decimal amount") from None
-        if not amount.is_finite() or amount.as_tuple().exponent < -4 or abs(amount) >= 10**12:
+        if not amount.is_finite():
+            raise ValueError("needs a decimal amount")
+        # adjusted() is the exponent of the leading digit: no arithmetic that could overflow.
+        if amount and amount.adjusted() >= MAX_AMOUNT_DIGITS:
+            raise ValueError(f"needs an amount below {MAX_AMOUNT:,}")
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -4:
             raise ValueError("needs a decimal amount with at most 4 decimals")
         return {"amount": str(amount), "currency": currency}
     if attr.kind == Kind.TEXT_LIST:

@@ -1,7 +1,10 @@
 """The one write path of the timeline. Every service that changes an account calls
 `activity_record` inside its own transaction, so the change and its event commit together."""
 
+import datetime as dt
 import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,25 +12,25 @@ from django.utils import timezone
 
 from activity.models import ActivityEvent
 from activity.registry import validate_attributes
+from config.actors import SYSTEM_ACTOR, acting_user, actor_name
 
-SYSTEM_ACTOR = "System"
-MAX_ACTOR_NAME = 150
+if TYPE_CHECKING:
+    from accounts.models import Account, Subscription
+    from config.actors import Actor
 
-
-def actor_display_name(user) -> str:
-    return (user.get_full_name() or user.get_username())[:MAX_ACTOR_NAME]
+COMMENT_REQUIRED = "Write a comment before saving it."
 
 
 def build_event(
     *,
-    account,
+    account: "Account",
     type: str,
-    actor=None,
+    actor: "Actor" = None,
     actor_label: str = SYSTEM_ACTOR,
     actor_kind: str | None = None,
-    occurred_at=None,
-    subscription=None,
-    data: dict | None = None,
+    occurred_at: dt.datetime | None = None,
+    subscription: "Subscription | None" = None,
+    data: dict[str, Any] | None = None,
     origin: str | None = None,
     id: uuid.UUID | None = None,
     message: str = "",
@@ -51,22 +54,16 @@ def build_event(
         raise ValidationError({"subscription": "The subscription belongs to another account."})
     if actor_kind not in (None, *ActivityEvent.ActorKind.values):
         raise ValidationError({"actor_kind": f"Unknown actor kind “{actor_kind}”."})
-    if actor is not None:
-        kind, name = ActivityEvent.ActorKind.AGENT, actor_display_name(actor)
-    else:
-        label = (actor_label or SYSTEM_ACTOR).strip()
-        if len(label) > MAX_ACTOR_NAME:
-            raise ValidationError({"actor": f"At most {MAX_ACTOR_NAME} characters."})
-        kind, name = actor_kind or ActivityEvent.ActorKind.SYSTEM, label
+    kind = ActivityEvent.ActorKind.AGENT if actor is not None else actor_kind
     return ActivityEvent(
         id=id or uuid.uuid4(),
         account=account,
         type=type,
         occurred_at=occurred_at,
         recorded_at=timezone.now(),
-        actor=actor,
-        actor_kind=kind,
-        actor_name=name,
+        actor=acting_user(actor),
+        actor_kind=kind or ActivityEvent.ActorKind.SYSTEM,
+        actor_name=actor_name(actor, actor_label),
         subscription=subscription,
         data=cleaned,
         origin=origin,
@@ -75,18 +72,47 @@ def build_event(
 
 
 @transaction.atomic
-def activity_record(**kwargs) -> ActivityEvent:
-    """Validate and store one event; see `build_event` for the arguments."""
-    event = build_event(**kwargs)
+def activity_record(
+    *,
+    account: "Account",
+    type: str,
+    actor: "Actor" = None,
+    actor_label: str = SYSTEM_ACTOR,
+    actor_kind: str | None = None,
+    occurred_at: dt.datetime | None = None,
+    subscription: "Subscription | None" = None,
+    data: dict[str, Any] | None = None,
+    origin: str | None = None,
+    id: uuid.UUID | None = None,
+    message: str = "",
+) -> ActivityEvent:
+    """Validate and store one event of type `type` on `account`, by `actor` (a user) or by the
+    system actor `actor_label`. Raises ValidationError naming each bad field; see `build_event`.
+    """
+    event = build_event(
+        account=account,
+        type=type,
+        actor=actor,
+        actor_label=actor_label,
+        actor_kind=actor_kind,
+        occurred_at=occurred_at,
+        subscription=subscription,
+        data=data,
+        origin=origin,
+        id=id,
+        message=message,
+    )
     event.save(force_insert=True)
     return event
 
 
 @transaction.atomic
-def activity_record_bulk(*, events: list[dict], batch_size: int = 1000) -> list[ActivityEvent]:
+def activity_record_bulk(
+    *, events: Iterable[dict[str, Any]], batch_size: int = 1000
+) -> list[ActivityEvent]:
     """Validate every event first, then insert them all in batches; all or nothing.
 
-    Each item takes the arguments of `build_event`. Raises ValidationError for the first bad
+    Each item takes the arguments of `activity_record`. Raises ValidationError for the first bad
     item, naming its position (`0.attributes.from`), before anything is written.
     """
     built = []
@@ -102,11 +128,11 @@ def activity_record_bulk(*, events: list[dict], batch_size: int = 1000) -> list[
 
 
 @transaction.atomic
-def comment_add(*, actor, account, text: str) -> ActivityEvent:
+def comment_add(*, actor: "Actor", account: "Account", text: str) -> ActivityEvent:
     """An agent's note on the account, recorded as `Comment Added`."""
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"comment": "Write a comment before saving it."})
+        raise ValidationError({"comment": COMMENT_REQUIRED})
     return activity_record(
         account=account, type="comment_added", actor=actor, data={"comment": text}
     )

@@ -1,18 +1,24 @@
-"""Units of credit: how many decimals an amount may have, how it is shown, and its flag.
+"""Currencies and amounts: which codes exist, how many decimals an amount may have, how it is
+shown, and its flag. Products, event attributes and the credit ledger all use these.
 
 Tokens are whole numbers. A currency amount has the currency's minor units (SEK 2, JPY 0,
 KWD 3) as Babel's CLDR data gives them; the database keeps four decimals, enough for all.
 """
 
 import functools
+import re
 from decimal import Decimal
 
 from babel.core import get_global
 from babel.numbers import get_currency_name, get_currency_precision, is_currency
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import to_locale
 
 TOKEN_FLAG = "🪙"
+CURRENCY_CODE_FORMAT = re.compile(r"[A-Z]{3}")
+UNKNOWN_CURRENCY = "Unknown currency “{}”: use an ISO 4217 code, e.g. SEK."
 
 
 @functools.cache
@@ -20,8 +26,29 @@ def _locale() -> str:
     return to_locale(settings.LANGUAGE_CODE)
 
 
-def is_known_currency(code: str) -> bool:
-    return bool(code) and is_currency(code)
+def is_known_currency(code: object) -> bool:
+    """Whether `code` is an ISO 4217 code that Babel knows (three capital letters)."""
+    return (
+        isinstance(code, str) and CURRENCY_CODE_FORMAT.fullmatch(code) is not None
+    ) and is_currency(code)
+
+
+@deconstructible
+class CurrencyCodeValidator:
+    """The one check of a currency code, for model fields, forms and the services."""
+
+    message = UNKNOWN_CURRENCY
+    code = "currency"
+
+    def __call__(self, value: object) -> None:
+        if not is_known_currency(value):
+            raise ValidationError(self.message.format(value), code=self.code)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CurrencyCodeValidator)
+
+
+validate_currency_code = CurrencyCodeValidator()
 
 
 def minor_units(currency: str) -> int:

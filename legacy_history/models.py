@@ -1,22 +1,13 @@
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from config.actors import Attributed
 
-class LegacyImport(models.Model):
+
+class LegacyImport(Attributed):
     """One import of a legacy file: who ran it and what it did (the audit trail of imports)."""
 
     file_name = models.CharField(max_length=255)
-    # No database constraint: a user may be deleted while the record keeps the name below.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    actor_name = models.CharField(max_length=150)
     started_at = models.DateTimeField(default=timezone.now)
     skip_errors = models.BooleanField(default=False)
     created = models.PositiveIntegerField(default=0)

@@ -3,15 +3,20 @@
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count, Q
-from import_export.results import RowResult
+from import_export.results import Result, RowResult
 from tablib import Dataset
 
 from activity.models import ActivityEvent
 from activity.registry import REGISTRY
-from activity.services import activity_record_bulk, actor_display_name
+from activity.services import activity_record_bulk
+from config.actors import acting_user, actor_name
+
+if TYPE_CHECKING:
+    from config.actors import Actor
 from legacy_history.mapping import registry_code_for
 from legacy_history.models import LegacyEntry, LegacyImport
 from legacy_history.resources import LegacyEntryBatchResource
@@ -37,7 +42,7 @@ class ImportReport:
         return self.created + self.skipped + self.failed
 
 
-def _collect(report: ImportReport, result) -> None:
+def _collect(report: ImportReport, result: Result) -> None:
     report.created += result.totals[RowResult.IMPORT_TYPE_NEW]
     report.skipped += result.totals[RowResult.IMPORT_TYPE_SKIP]
     report.failed += (
@@ -45,19 +50,19 @@ def _collect(report: ImportReport, result) -> None:
     )
     for error in result.base_errors:
         report.errors.append((None, str(error.error)))
-    found = []
+    found: list[tuple[int, str]] = []
     for invalid in result.invalid_rows:
         for column, messages in invalid.error_dict.items():
             prefix = "" if column == "__all__" else f"{column}: "
             found += [(invalid.number, prefix + message) for message in messages]
     for error_row in result.error_rows:
         found += [(error_row.number, str(error.error)) for error in error_row.errors]
-    report.errors += sorted(found, key=lambda item: item[0])
+    report.errors += sorted(found, key=lambda item: item[0] or 0)
 
 
 def legacy_history_import(
     *,
-    actor,
+    actor: "Actor",
     datasets: Iterable[Dataset],
     file_name: str,
     actor_label: str = COMMAND_LINE_ACTOR,
@@ -80,8 +85,8 @@ def legacy_history_import(
         if not dry_run:
             batch = LegacyImport.objects.create(
                 file_name=file_name[:255],
-                actor=actor,
-                actor_name=actor_display_name(actor) if actor else actor_label[:150],
+                actor=acting_user(actor),
+                actor_name=actor_name(actor, actor_label),
                 skip_errors=skip_errors,
             )
         resource = LegacyEntryBatchResource(batch=batch)
@@ -101,6 +106,7 @@ def legacy_history_import(
             transaction.set_rollback(True)
             report.committed = True
             return report
+        assert batch is not None  # made above unless dry_run
         batch.created, batch.skipped, batch.failed = report.created, report.skipped, report.failed
         batch.save(update_fields=["created", "skipped", "failed"])
         report.batch, report.committed = batch, True
