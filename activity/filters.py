@@ -1,33 +1,26 @@
 import django_filters
 from django import forms
+from django.db.models import QuerySet
 
 from activity.models import ActivityEvent
 from activity.registry import Category, types_by_category
-from activity.selectors import local_day_range
-from config.forms import DateInput
+from config.filters import DateRangeFilterSet, date_filter
 
 
-def _type_choices():
+def _type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return [
         (category.value, [(t.code, t.title) for t in types])
         for category, types in types_by_category()
     ]
 
 
-class ActivityFilterForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return cleaned
-
-
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(DateRangeFilterSet):
     """Filters of the Recent Activity page and the events API. Dates are inclusive local days."""
 
-    date_from = django_filters.DateFilter(label="From", method="filter_dates", widget=DateInput())
-    date_to = django_filters.DateFilter(label="To", method="filter_dates", widget=DateInput())
+    date_range = ("date_from", "date_to", "occurred_at")
+
+    date_from = date_filter("From")
+    date_to = date_filter("To")
     # No DISTINCT: no join can repeat an event, and DISTINCT makes PostgreSQL read and sort every
     # matching row before it can take one page, instead of reading the page from the index.
     type = django_filters.MultipleChoiceFilter(
@@ -55,17 +48,7 @@ class ActivityFilter(django_filters.FilterSet):
     class Meta:
         model = ActivityEvent
         fields = ["date_from", "date_to", "type", "category", "actor"]
-        form = ActivityFilterForm
 
-    def filter_dates(self, queryset, name, value):
-        # Both bounds are applied together in filter_queryset, from the cleaned form.
-        return queryset
-
-    def filter_category(self, queryset, name, value):
+    def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         codes = [t.code for c, types in types_by_category() if c.code == value for t in types]
         return queryset.filter(type__in=codes)
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
-        return queryset.filter(local_day_range(data.get("date_from"), data.get("date_to")))

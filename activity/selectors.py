@@ -6,11 +6,16 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from activity.models import ActivityEvent
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+from config.dates import aware_utc
 
 PAGE_SIZE = 25
 
@@ -19,25 +24,10 @@ class InvalidCursor(ValueError):
     """A cursor that was not made by `encode_cursor` (edited, truncated, or from elsewhere)."""
 
 
-def events_for_account(account) -> QuerySet[ActivityEvent]:
+def events_for_account(account: "Account") -> QuerySet[ActivityEvent]:
     """The account's events, newest first. Rows carry everything a page shows (the actor's name
     and the attributes are stored on the event), so no join is needed."""
     return ActivityEvent.objects.for_account(account).newest_first()
-
-
-def local_day_range(
-    date_from: dt.date | None, date_to: dt.date | None, field: str = "occurred_at"
-) -> Q:
-    """Inclusive local dates -> a half-open UTC range on `field` (occurred_at by default)."""
-    q = Q()
-    tz = timezone.get_current_timezone()
-    if date_from:
-        q &= Q(**{f"{field}__gte": dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)})
-    # The last date there is has no next day to stop before; nothing lies beyond it anyway.
-    if date_to and date_to < dt.date.max:
-        next_day = date_to + dt.timedelta(days=1)
-        q &= Q(**{f"{field}__lt": dt.datetime.combine(next_day, dt.time.min, tzinfo=tz)})
-    return q
 
 
 # --- Keyset pagination ----------------------------------------------------------------------
@@ -55,12 +45,11 @@ def decode_cursor(cursor: str) -> tuple[str, dt.datetime, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         direction, stamp, pk = base64.urlsafe_b64decode(padded).decode().split("|")
-        when = dt.datetime.fromisoformat(stamp)
-        if direction not in ("o", "n") or timezone.is_naive(when):
+        when = aware_utc(dt.datetime.fromisoformat(stamp))
+        if direction not in ("o", "n") or when is None:
             raise ValueError
-        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
-        return direction, when.astimezone(dt.UTC), uuid.UUID(pk)
-    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
+        return direction, when, uuid.UUID(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidCursor("This page link is not valid; showing the newest activity.") from exc
 
 
@@ -105,7 +94,7 @@ def keyset_page(events: QuerySet, cursor: str | None, size: int = PAGE_SIZE) -> 
     return _page(page, has_older=True, has_newer=len(rows) > size)
 
 
-def _page(events, *, has_older: bool, has_newer: bool) -> KeysetPage:
+def _page(events: list[ActivityEvent], *, has_older: bool, has_newer: bool) -> KeysetPage:
     return KeysetPage(
         events=events,
         older_cursor=encode_cursor("o", events[-1]) if events and has_older else None,

@@ -1,7 +1,18 @@
+"""The base of the back-office's form posts, and what every page's views share."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
 
 
-def safe_next(request, default: str) -> str:
+def safe_next(request: HttpRequest, default: str) -> str:
     """The `next` address posted with a form, if it stays on this site; else `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -9,3 +20,53 @@ def safe_next(request, default: str) -> str:
     ):
         return target
     return default
+
+
+class ActionView(PermissionRequiredMixin, View):
+    """POST-only: parse a form, call one service, go back to the record acted on (its
+    `get_absolute_url`) with a message saying what happened or why nothing did.
+
+    Subclasses name the record (`get_object`), the form (`form_class`, or None for a button),
+    and the service call (`call`); a service's ValidationError becomes the failure message.
+    """
+
+    http_method_names = ["post"]
+    form_class: type[forms.BaseForm] | None = None
+    form_prefix: str | None = None
+    success_message = ""
+    failure_message = ""
+    object: Any
+
+    def get_object(self) -> Any:
+        """The record acted on; the answer goes back to its `get_absolute_url()`."""
+        raise NotImplementedError
+
+    def make_form(self, data: Any) -> forms.BaseForm:
+        assert self.form_class is not None
+        return self.form_class(data, prefix=self.form_prefix)
+
+    def call(self, target: Any, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        target = self.object = self.get_object()
+        data: dict[str, Any] = {}
+        if self.form_class is not None:
+            form = self.make_form(request.POST)
+            if not form.is_valid():
+                for name, errors in form.errors.items():
+                    field = form.fields.get(name)
+                    label = (
+                        f"{field.label or name.replace('_', ' ').capitalize()}: " if field else ""
+                    )
+                    text = " ".join(str(error) for error in errors)
+                    messages.error(request, f"{self.failure_message} failed: {label}{text}")
+                return redirect(target.get_absolute_url())
+            data = form.cleaned_data
+        try:
+            self.call(target, data)
+        except ValidationError as exc:
+            messages.error(request, f"{self.failure_message} failed: {' '.join(exc.messages)}")
+        else:
+            messages.success(request, self.success_message)
+        return redirect(target.get_absolute_url())

@@ -65,6 +65,7 @@ def _rows_for(customer_number: str, email: str, names: list[str]) -> list[list[s
     entries = zip(["Account created", *names], [first, *moments], strict=True)
     for k, (name, moment) in enumerate(entries):
         event = legacy_event(name)
+        assert event is not None, name  # the demo writes listed names only
         if event.type in PERSON_TYPES and rng.random() < 0.6:
             producer = rng.choice(OLD_AGENTS)
         else:

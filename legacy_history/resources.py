@@ -153,8 +153,8 @@ class LegacyEntryResource(resources.ModelResource):
             raise ValidationError({"id": f"The ID “{source_id}” is already on line {first}."})
         if instance.pk is not None:
             return  # imported before: skipped without a second look
-        errors: dict[str, str] = {}
-        values = {"source_id": source_id}
+        errors: dict[str, list[str]] = {}
+        values: dict[str, object] = {"source_id": source_id}
         for column, attribute, clean in (
             ("event", "event_name", lambda r: self._text(r, "event", max_length=200)),
             ("type", "type", self._type),

@@ -2,10 +2,11 @@
 
 from django.db.models import QuerySet
 
+from accounts.models import Account
 from legacy_history.models import LegacyEntry
 
 
-def legacy_entries_pending(account) -> QuerySet[LegacyEntry]:
+def legacy_entries_pending(account: Account) -> QuerySet[LegacyEntry]:
     """The account's legacy entries that are not part of the typed timeline, newest first.
 
     Rows carry everything the page shows, so no join is needed; the partial index on

@@ -1,0 +1,34 @@
+"""Times as the back-office takes them in: local days from the pages and filters, and instants
+carried in cursors. Stored times are UTC; the site's zone (`TIME_ZONE`) decides what a day is."""
+
+import datetime as dt
+
+from django.db.models import Q
+from django.utils import timezone
+
+
+def local_day_range(date_from: dt.date | None, date_to: dt.date | None, *, field: str) -> Q:
+    """Inclusive local dates -> a half-open UTC range on `field`."""
+    q = Q()
+    tz = timezone.get_current_timezone()
+    if date_from:
+        q &= Q(**{f"{field}__gte": dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)})
+    # The last date there is has no next day to stop before; nothing lies beyond it anyway.
+    if date_to and date_to < dt.date.max:
+        next_day = date_to + dt.timedelta(days=1)
+        q &= Q(**{f"{field}__lt": dt.datetime.combine(next_day, dt.time.min, tzinfo=tz)})
+    return q
+
+
+def aware_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """An aware time moved to UTC, or None for a naive time or one beyond the calendar.
+
+    A cursor's time is compared with a column in SQL, so it must be aware; and PostgreSQL
+    refuses UTC offsets beyond ±15:59 that Python accepts, so it travels in UTC.
+    """
+    if value is None or value.utcoffset() is None:
+        return None
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        return None

@@ -1,0 +1,56 @@
+"""The base of the filter forms that take a range of days (Recent Activity, Credit Activity)."""
+
+from typing import Any, ClassVar
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+
+from config.dates import local_day_range
+from config.forms import DateInput
+
+END_BEFORE_START = "The end date is before the start date."
+
+
+class DateRangeForm(forms.Form):
+    """Refuses a range whose end comes before its start, on the end's field."""
+
+    date_range_fields: ClassVar[tuple[str, str]]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start_name, end_name = self.date_range_fields
+        start, end = cleaned.get(start_name), cleaned.get(end_name)
+        if start and end and start > end:
+            self.add_error(end_name, END_BEFORE_START)
+        return cleaned
+
+
+def date_filter(label: str) -> django_filters.DateFilter:
+    """One bound of the range; both are applied together by `DateRangeFilterSet`."""
+    return django_filters.DateFilter(label=label, method="filter_dates", widget=DateInput())
+
+
+class DateRangeFilterSet(django_filters.FilterSet):
+    """A FilterSet with an inclusive range of local days (in the site's time zone) on one time
+    field. Subclasses declare the two bounds with `date_filter` and name them, with the field,
+    in `date_range = (from_name, to_name, field)`."""
+
+    date_range: ClassVar[tuple[str, str, str]]
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class = super().get_form_class()
+        start, end, _field = self.date_range
+        return type(
+            form_class.__name__, (form_class, DateRangeForm), {"date_range_fields": (start, end)}
+        )
+
+    def filter_dates(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        # Both bounds are applied together in filter_queryset, from the cleaned form.
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        start, end, field = self.date_range
+        data = self.form.cleaned_data
+        return queryset.filter(local_day_range(data.get(start), data.get(end), field=field))
