@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
+    # Loaded by `manage.py load_demo`, in the order of INSTALLED_APPS.
+    demo = "accounts.demo"
+
+    def ready(self) -> None:
+        from config import navigation
+
+        navigation.register(navigation.Link("Accounts", "accounts:search", "accounts.view_account"))

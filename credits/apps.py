@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class CreditsConfig(AppConfig):
     name = "credits"
     verbose_name = "Credits"
+    # Loaded by `manage.py load_demo` after the demo accounts (INSTALLED_APPS order).
+    demo = "credits.demo"
+
+    def ready(self) -> None:
+        from config import navigation
+
+        navigation.register(
+            navigation.Link("Credit Activity", "credits:activity", "credits.view_credit_activity")
+        )

@@ -1,0 +1,38 @@
+"""The navigation registry: each app offers its own links, and the layout shows the ones the
+signed-in user may open. No template names another app's pages.
+
+An app registers its links in its AppConfig's `ready()`:
+
+    navigation.register(Link("Credit Activity", "credits:activity", "credits.view_credit_activity"))
+
+`MAIN` links sit in the header; `TIMELINE` links sit beside an account's Recent Activity and
+take the account's customer number.
+"""
+
+from dataclasses import dataclass
+
+MAIN = "main"
+TIMELINE = "timeline"
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url_name: str
+    permission: str
+    place: str = MAIN
+    hint: str = ""
+
+
+_links: list[Link] = []
+
+
+def register(*links: Link) -> None:
+    for link in links:
+        if link not in _links:
+            _links.append(link)
+
+
+def links(place: str) -> list[Link]:
+    """Every registered link of `place`, in the order the apps registered them."""
+    return [link for link in _links if link.place == place]

@@ -1,0 +1,23 @@
+from typing import Any
+
+from django import template
+from django.urls import reverse
+
+from config import navigation
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_links(context: template.Context, place: str, *args: Any) -> list[dict[str, str]]:
+    """The links of `place` (see config.navigation) that the signed-in user may open, with their
+    addresses (`args` fill the address, e.g. an account's customer number)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return [
+        {"label": link.label, "url": reverse(link.url_name, args=args), "hint": link.hint}
+        for link in navigation.links(place)
+        if user.has_perm(link.permission)
+    ]
