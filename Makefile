@@ -36,9 +36,11 @@ bench: $(STAMP) ## Build the large dataset in PostgreSQL and measure (BENCH_DATA
 	$(PY) -m config.dbcheck
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-lint: $(STAMP) ## Check style with ruff
+lint: $(STAMP) ## Check style (ruff), types (mypy) and the app layers (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=true $(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP) ## Reformat with ruff
 	$(VENV)/bin/ruff check --fix .

@@ -25,7 +25,7 @@ class Result:
     note: str = ""
 
     @property
-    def median(self) -> float:
+    def median(self) -> float | None:
         return statistics.median(self.samples) if self.samples else self.value
 
     def as_dict(self) -> dict:

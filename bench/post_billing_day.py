@@ -24,6 +24,7 @@ import time
 import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib import error, request
 
 # Fixed namespace: the same subscription, day and type always give the same event ID.
@@ -60,7 +61,7 @@ class Api:
         self.base_url = base_url.rstrip("/")
         self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
 
-    def post(self, path: str, body) -> tuple[int, object]:
+    def post(self, path: str, body: object) -> tuple[int, Any]:
         data = json.dumps(body).encode()
         req = request.Request(self.base_url + path, data=data, headers=self.headers)
         try:

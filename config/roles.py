@@ -76,10 +76,6 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = set().union(*ROLE_PERMISSIONS.values())
 ROLES = tuple(ROLE_PERMISSIONS)
 
 
-def role_permissions(role: str) -> set[str]:
-    return ROLE_PERMISSIONS[role]
-
-
 @transaction.atomic
 def sync_roles(*, strict: bool = False) -> dict[str, list[str]]:
     """Create the four groups and give each exactly the permissions of the matrix.

@@ -1,11 +1,15 @@
 """Writes of integrations: creating one, issuing its token, disabling and enabling it."""
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import TOKEN_PREFIX_LENGTH, Integration, token_hash
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _new_key() -> str:
@@ -30,7 +34,7 @@ def integration_token_issue(*, integration: Integration) -> str:
 
 
 @transaction.atomic
-def integration_create(*, name: str, created_by=None) -> tuple[Integration, str]:
+def integration_create(*, name: str, created_by: "User | None" = None) -> tuple[Integration, str]:
     """Create an active integration called `name` with a fresh token.
 
     Returns the integration and its token (shown once). Raises ValidationError for an empty or
