@@ -1,13 +1,15 @@
 """The base of the back-office's form posts, and what every page's views share."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
@@ -70,3 +72,12 @@ class ActionView(PermissionRequiredMixin, View):
         else:
             messages.success(request, self.success_message)
         return redirect(target.get_absolute_url())
+
+
+def csv_download(chunks: Iterator[bytes], *, stem: str) -> StreamingHttpResponse:
+    """A streamed CSV file named `<stem>-<local date and time>.csv`, never cached."""
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -13,7 +13,7 @@ tablib (under django-import-export) builds the whole file in memory, so it is no
 
 import csv
 import io
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from typing import Any
 
 from django.conf import settings
@@ -28,21 +28,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat, NullIf, Ord, Round
-from django.db.models.lookups import In
+from django.db.models.functions import NullIf, Round
 from django.utils import timezone
 
 from config import money
-from credits.models import Activity, CreditExport, CreditType, GiftCardStatus
-from credits.services import credit_export_finish
+from config.csvfiles import header_bytes, safe_text
+from credits.models import Activity, CreditType, GiftCardStatus
 
-# A cell starting with one of these is read as a formula by Excel, LibreOffice or Sheets.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Compared as code points: ASCII()/UNICODE() of the first character costs a third of LEFT() IN.
-FORMULA_CODES = [ord(character) for character in FORMULA_START]
 CHUNK_BYTES = 64 * 1024
 PYTHON_CHUNK_ROWS = 2000
-BOM = "\ufeff"  # so that Excel reads the file as UTF-8 (names with å, ä, ö)
 # The columns whose cells are rendered in Python on the portable path (indexes below).
 DATE, AMOUNT, CURRENCY, BALANCE = 0, 8, 9, 10
 
@@ -66,17 +60,6 @@ def header() -> list[str]:
         "Note",
         "By",
     ]
-
-
-def _text(name: str):
-    """A text cell: empty as empty, and a leading quote on one that starts like a formula
-    (a spreadsheet then shows it as text; django-import-export only guards against `=`)."""
-    cell = F(name)
-    return Case(
-        When(In(Ord(cell), FORMULA_CODES), then=Concat(Value("'"), cell)),
-        default=NullIf(cell, Value("")),
-        output_field=CharField(),
-    )
 
 
 def _label(name: str, choices) -> Case:
@@ -125,20 +108,20 @@ def export_rows(entries: QuerySet, *, in_sql: bool) -> QuerySet:
     return entries.values_list(
         date,
         "account__customer_number",
-        _text("account__name"),
-        _text("account__email"),
+        safe_text("account__name"),
+        safe_text("account__email"),
         _label("credit_type", CreditType.choices),
         _label("activity", Activity.choices),
-        _text("gift_card"),
+        safe_text("gift_card"),
         _label("gift_card_status", GiftCardStatus.choices),
         amount,
         NullIf(F("currency"), Value("")),
         balance,
-        _text("transaction_id"),
-        _text("subscription__order_id"),
-        _text("subscription__product__name"),
-        _text("note"),
-        _text("actor_name"),
+        safe_text("transaction_id"),
+        safe_text("subscription__order_id"),
+        safe_text("subscription__product__name"),
+        safe_text("note"),
+        safe_text("actor_name"),
     )
 
 
@@ -194,20 +177,6 @@ def csv_rows(entries: QuerySet, *, use_copy: bool | None = None) -> Generator[by
     """The file's bytes, header first; the generator returns the number of entry rows."""
     if use_copy is None:
         use_copy = connections[entries.db].vendor == "postgresql"
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    csv.writer(buffer, lineterminator="\n").writerow(header())
-    yield buffer.getvalue().encode()
+    yield header_bytes(header())
     rows = _copy_rows(entries) if use_copy else _python_rows(entries)
     return (yield from rows)
-
-
-def recorded(rows: Generator[bytes, None, int], export: CreditExport) -> Iterator[bytes]:
-    """Pass the file's bytes on; when the last has gone out, record the download's row count."""
-    count = yield from rows
-    credit_export_finish(export=export, rows=count)
-
-
-def file_name(stem: str) -> str:
-    """A dated download name: `credit-activity-2026-11-21-093000.csv`."""
-    return f"{stem}-{timezone.localtime().strftime('%Y-%m-%d-%H%M%S')}.csv"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from config import money
 from config.actors import Attributed
+from config.downloads import DownloadRecord
 
 
 def amount_field(verbose_name: str | None = None, **kwargs: Any) -> models.DecimalField:
@@ -301,18 +302,8 @@ class CreditEntry(Attributed):
         return money.plain(self.balance_after, self.currency)
 
 
-class CreditExport(Attributed):
-    """One CSV download of the Credit Activity: who (`actor`), when, with which filters, how
-    many rows (empty while it streams, or when the download was cut off)."""
+class CreditExport(DownloadRecord):
+    """One CSV download of the Credit Activity (see DownloadRecord)."""
 
-    created_at = models.DateTimeField(default=timezone.now)
-    filters = models.JSONField(default=dict, blank=True)
-    row_count = models.PositiveIntegerField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        default_permissions = ("view",)
-
-    def __str__(self):
-        return f"{self.actor_name} · {self.created_at:%Y-%m-%d %H:%M}"
+    class Meta(DownloadRecord.Meta):
+        pass

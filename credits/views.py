@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404, HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
@@ -13,8 +13,9 @@ from django_tables2 import LazyPaginator
 from accounts.models import Account
 from accounts.selectors import account_detail, account_get
 from config import money
+from config.downloads import recorded
 from config.paging import PagedTableMixin
-from config.views import ActionView
+from config.views import ActionView, csv_download
 from credits import export, forms, services
 from credits.filters import CreditActivityFilter
 from credits.selectors import credit_activity, transaction_entries
@@ -56,14 +57,7 @@ class CreditActivityExportView(PermissionRequiredMixin, View):
         if request.GET.get("sort") == "created_at":
             entries = entries.order_by("created_at", "id")
         record = services.credit_export_start(actor=request.user, filters=filterset.used_filters())
-        response = StreamingHttpResponse(
-            export.recorded(export.csv_rows(entries), record),
-            content_type="text/csv; charset=utf-8",
-        )
-        name = export.file_name("credit-activity")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return csv_download(recorded(export.csv_rows(entries), record), stem="credit-activity")
 
 
 class TransactionView(PermissionRequiredMixin, PagedTableMixin, TemplateView):

@@ -12,6 +12,7 @@ from django.http import StreamingHttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
+from config.csvfiles import BOM
 from credits import export, services
 from credits.models import CreditEntry, CreditExport, CreditType
 from credits.views import CreditActivityExportView
@@ -29,7 +30,7 @@ def download(client, query="") -> tuple[StreamingHttpResponse, list[list[str]]]:
     response = client.get(f"{URL}?{query}")
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode("utf-8")
-    assert body.startswith(export.BOM)
+    assert body.startswith(BOM)
     return response, list(csv.reader(io.StringIO(body[1:])))
 
 
