@@ -50,6 +50,12 @@ def finance_user(make_user):
 
 
 @pytest.fixture
+def agent(make_user):
+    """A Customer Service agent with a known name (events record it as the actor's name)."""
+    return make_user(roles.CUSTOMER_SERVICE, first_name="Sara", last_name="Lind")
+
+
+@pytest.fixture
 def admin_user_role(make_user):
     return make_user(roles.SYSTEM_ADMINISTRATOR, is_staff=True)
 

@@ -20,11 +20,6 @@ def account():
     return AccountFactory()
 
 
-@pytest.fixture
-def agent(make_user):
-    return make_user(roles.CUSTOMER_SERVICE, first_name="Sara", last_name="Lind")
-
-
 def test_event_with_a_user_is_an_agents_event_with_the_users_name(account, agent):
     event = activity_record(account=account, type="credit_control_cycle_exited", actor=agent)
     event.refresh_from_db()
