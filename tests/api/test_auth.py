@@ -13,9 +13,7 @@ from config import roles
 from integrations.authentication import DISABLED, INVALID_TOKEN, MISSING_KEY
 from integrations.models import Integration, token_hash
 from integrations.services import integration_create, integration_token_issue
-from tests.factories import AccountFactory
-
-CUSTOMER = "700100"
+from tests.api.conftest import CUSTOMER
 
 # The API's operations: (url name, kwargs, method). Only an integration's token reaches them.
 OPERATIONS = [
@@ -46,11 +44,6 @@ def _api_names(patterns, prefix="", inside=False):
 def test_every_api_address_is_walked():
     walked = {name for name, *_ in OPERATIONS} | set(DOCUMENTATION)
     assert set(_api_names(get_resolver().url_patterns)) == walked
-
-
-@pytest.fixture
-def account(db):
-    return AccountFactory(customer_number=CUSTOMER)
 
 
 def _call(client, name, kwargs, method):
