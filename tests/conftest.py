@@ -66,6 +66,21 @@ def service_client(client, service_user):
     return client
 
 
+@pytest.fixture
+def admin_client(client, admin_user_role):
+    """The test client signed in as a System Administrator (staff, no superuser flag).
+
+    Overrides pytest-django's fixture of the same name, whose user is a superuser: here an
+    administrator is whoever holds the role, and the tests check what the role may do."""
+    client.force_login(admin_user_role)
+    return client
+
+
+def messages_of(response) -> list[str]:
+    """The texts of the messages shown on a page (the response of a followed redirect)."""
+    return [str(m) for m in response.context["messages"]]
+
+
 # --- Browser ------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.models import Account, Subscription
 from activity.models import ActivityEvent
 from tests.accounts.conftest import in_days, reloaded
+from tests.conftest import messages_of
 from tests.factories import (
     AccountFactory,
     PaymentMethodFactory,
@@ -17,10 +18,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 def shown_on_account_page(response, text: str) -> bool:

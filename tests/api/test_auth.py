@@ -191,12 +191,6 @@ def test_create_integration_refuses_a_name_in_use(db):
         call_command("create_integration", "Self-service portal")
 
 
-@pytest.fixture
-def admin_client(client, make_user):
-    client.force_login(make_user(roles.SYSTEM_ADMINISTRATOR, is_staff=True))
-    return client
-
-
 def test_an_administrator_creates_an_integration_and_sees_its_token_once(admin_client):
     response = admin_client.post(
         "/admin/integrations/integration/add/", {"name": "Billing engine"}, follow=True
