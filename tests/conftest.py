@@ -23,12 +23,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "secret-password"
+# Tests create many users; the production hasher is slow on purpose.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    # Tests create many users; the production hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 # --- Roles --------------------------------------------------------------------------------
