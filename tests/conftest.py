@@ -1,8 +1,10 @@
-"""Shared fixtures: users per role, and a Chromium browser driven by Playwright."""
+"""Shared fixtures: the role groups, users per role, and a Chromium browser driven by
+Playwright."""
 
 import os
 
 import pytest
+from django.contrib.auth.models import Group
 
 from config import roles
 from tests.factories import UserFactory
@@ -21,16 +23,47 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "secret-password"
+# Tests create many users; the production hasher is slow on purpose.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    # Tests create many users; the production hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
+# --- Roles --------------------------------------------------------------------------------
+# The data migration creates the four groups without permissions, and `migrate` gives them
+# none today: config's post_migrate handler waits for the sender "config", which Django never
+# sends (the app has no models module). A transactional test's flush (transactional_db,
+# live_server) then truncates auth_group; post_migrate after the flush re-creates content types
+# and permissions only. So the groups get their permissions once per session here, and again
+# after a flush, never per user.
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, with the role groups holding the matrix's permissions."""
+    with django_db_blocker.unblock():
+        roles.sync_roles(strict=True)
+
+
+def _role_groups_synced() -> bool:
+    expected = sum(len(perms) for perms in roles.ROLE_PERMISSIONS.values())
+    held = Group.permissions.through.objects.filter(group__name__in=roles.ROLES)
+    return held.count() == expected
 
 
 @pytest.fixture
-def make_user(db):
+def role_groups(db):
+    """The role groups with their permissions: as the session left them, or synced again when
+    a transactional test's flush emptied them (one query when nothing is missing)."""
+    if not _role_groups_synced():
+        roles.sync_roles(strict=True)
+
+
+@pytest.fixture
+def make_user(db, role_groups):
     """make_user(role) -> a user holding that role (None: a user with no role)."""
 
     def make(role=None, **kwargs):
@@ -50,6 +83,12 @@ def finance_user(make_user):
 
 
 @pytest.fixture
+def agent(make_user):
+    """A Customer Service agent with a known name (events record it as the actor's name)."""
+    return make_user(roles.CUSTOMER_SERVICE, first_name="Sara", last_name="Lind")
+
+
+@pytest.fixture
 def admin_user_role(make_user):
     return make_user(roles.SYSTEM_ADMINISTRATOR, is_staff=True)
 
@@ -58,6 +97,21 @@ def admin_user_role(make_user):
 def service_client(client, service_user):
     client.force_login(service_user)
     return client
+
+
+@pytest.fixture
+def admin_client(client, admin_user_role):
+    """The test client signed in as a System Administrator (staff, no superuser flag).
+
+    Overrides pytest-django's fixture of the same name, whose user is a superuser: here an
+    administrator is whoever holds the role, and the tests check what the role may do."""
+    client.force_login(admin_user_role)
+    return client
+
+
+def messages_of(response) -> list[str]:
+    """The texts of the messages shown on a page (the response of a followed redirect)."""
+    return [str(m) for m in response.context["messages"]]
 
 
 # --- Browser ------------------------------------------------------------------------------

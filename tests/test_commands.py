@@ -5,19 +5,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 
-from accounts.models import Account
-from activity.models import ActivityEvent
 from config.roles import ROLE_PERMISSIONS, sync_roles
 
 
 @pytest.mark.django_db
 def test_sync_roles_gives_each_group_exactly_the_matrix():
-    group = Group.objects.get(name="Finance")
-    group.permissions.clear()
+    # The session starts with the groups synced: empty them all, so that each must be refilled.
+    for group in Group.objects.filter(name__in=ROLE_PERMISSIONS):
+        group.permissions.clear()
     sync_roles(strict=True)
     for role, perms in ROLE_PERMISSIONS.items():
         held = {
@@ -25,28 +22,6 @@ def test_sync_roles_gives_each_group_exactly_the_matrix():
             for p in Group.objects.get(name=role).permissions.select_related("content_type")
         }
         assert held == perms
-
-
-@pytest.mark.django_db
-def test_load_demo_is_idempotent_and_its_users_sign_in(capsys):
-    call_command("load_demo")
-    counts = (Account.objects.count(), ActivityEvent.objects.count())
-    call_command("load_demo")
-    assert (Account.objects.count(), ActivityEvent.objects.count()) == counts
-    assert counts[0] >= 201
-    assert ActivityEvent.objects.filter(account__customer_number="100000").count() >= 20_000
-    statuses = set(Account.objects.values_list("subscriptions__status", flat=True))
-    assert {"trial", "active", "paused", "cancelled", "expired"} <= statuses
-    for username, role in [
-        ("demo-admin", "System Administrator"),
-        ("demo-service", "Customer Service"),
-        ("demo-sales", "Sales Agent"),
-        ("demo-finance", "Finance"),
-    ]:
-        user = authenticate(username=username, password="demo-password")
-        assert user is not None
-        assert list(user.groups.values_list("name", flat=True)) == [role]
-    assert "demo-finance" in capsys.readouterr().out
 
 
 def test_deploy_check_passes_with_production_settings():

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Account, PaymentMethod, Subscription
 from activity.models import ActivityEvent
-from config import roles
+from tests.accounts.conftest import in_days, reloaded
 from tests.factories import (
     AccountFactory,
     PaymentMethodFactory,
@@ -20,42 +20,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def agent(make_user):
-    return make_user(roles.CUSTOMER_SERVICE, first_name="Sara", last_name="Lind")
-
-
-@pytest.fixture
-def account():
-    return AccountFactory(
-        street="Storgatan 1", postcode="111 22", city="Stockholm", country="SE", billing_day=15
-    )
-
-
-@pytest.fixture
-def plus():
-    return ProductFactory(name="Digital Plus", code="plus", price=Decimal("149.00"))
-
-
-@pytest.fixture
-def basic():
-    return ProductFactory(name="Digital Basic", code="basic", price=Decimal("99.00"))
-
-
-@pytest.fixture
-def premium():
-    return ProductFactory(name="Premium", code="premium", price=Decimal("249.00"))
-
-
-@pytest.fixture
-def subscription(account, plus):
-    return SubscriptionFactory(account=account, product=plus, order_id="ORD-100")
-
-
-def in_days(n: int) -> dt.date:
-    return timezone.localdate() + dt.timedelta(days=n)
 
 
 def the_event(account) -> ActivityEvent:
@@ -74,10 +38,6 @@ def assert_by_agent(event, agent):
         "Sara Lind",
         "agent",
     )
-
-
-def reloaded(instance):
-    return type(instance).objects.get(pk=instance.pk)
 
 
 # --- Address ------------------------------------------------------------------------------------

@@ -1,16 +1,15 @@
 """The account page's POST actions: each calls its service and comes back to the account page with a
 message; bad input is refused with a message there, changes nothing and records nothing."""
 
-import datetime as dt
 import html
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Account, Subscription
 from activity.models import ActivityEvent
+from tests.accounts.conftest import in_days, reloaded
+from tests.conftest import messages_of
 from tests.factories import (
     AccountFactory,
     PaymentMethodFactory,
@@ -19,46 +18,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def account():
-    return AccountFactory(
-        customer_number="800001",
-        street="Storgatan 1",
-        postcode="111 22",
-        city="Stockholm",
-        country="SE",
-        billing_day=15,
-    )
-
-
-@pytest.fixture
-def plus():
-    return ProductFactory(name="Digital Plus", code="plus", price=Decimal("149.00"))
-
-
-@pytest.fixture
-def basic():
-    return ProductFactory(name="Digital Basic", code="basic", price=Decimal("99.00"))
-
-
-@pytest.fixture
-def premium():
-    return ProductFactory(name="Premium", code="premium", price=Decimal("249.00"))
-
-
-@pytest.fixture
-def subscription(account, plus):
-    return SubscriptionFactory(account=account, product=plus, order_id="ORD-200")
-
-
-def in_days(n: int) -> str:
-    return (timezone.localdate() + dt.timedelta(days=n)).isoformat()
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 def shown_on_account_page(response, text: str) -> bool:
@@ -77,10 +36,6 @@ def post_action(client, subscription, action, data=None):
         args=[subscription.account.customer_number, subscription.order_id, action],
     )
     return client.post(url, data or {}, follow=True)
-
-
-def reloaded(instance):
-    return type(instance).objects.get(pk=instance.pk)
 
 
 # --- Address --------------------------------------------------------------------------------------
@@ -224,7 +179,7 @@ def test_schedule_cancellation_schedules_and_records(service_client, account, su
         service_client, subscription, "schedule-cancellation", {"cancel_on": in_days(30)}
     )
     assert shown_on_account_page(response, "Cancellation scheduled.")
-    assert reloaded(subscription).cancellation_scheduled_for.isoformat() == in_days(30)
+    assert reloaded(subscription).cancellation_scheduled_for == in_days(30)
     assert event_types(account) == ["subscription_cancellation_scheduled"]
 
 
@@ -416,7 +371,7 @@ def test_cancelling_a_cancelled_subscription_shows_a_message(service_client, acc
     Subscription.objects.filter(pk=subscription.pk).update(status="cancelled")
     response = post_action(service_client, subscription, "cancel")
     assert messages_of(response) == [
-        "Subscription action failed: Subscription ORD-200 is cancelled."
+        "Subscription action failed: Subscription ORD-100 is cancelled."
     ]
     assert event_types(account) == []
 

@@ -71,12 +71,6 @@ def test_anonymisation_path_may_redact_an_event_in_place(event):
 # --- Admin --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_client(client, admin_user_role):
-    client.force_login(admin_user_role)
-    return client
-
-
 def test_admin_lists_events(admin_client, event):
     response = admin_client.get(reverse("admin:activity_activityevent_changelist"))
     assert response.status_code == 200

@@ -10,19 +10,9 @@ from activity.models import ActivityEvent
 from activity.registry import MAX_TEXT_LENGTH
 from activity.services import activity_record, activity_record_bulk, comment_add
 from config import roles
-from tests.factories import AccountFactory, SubscriptionFactory
+from tests.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def account():
-    return AccountFactory()
-
-
-@pytest.fixture
-def agent(make_user):
-    return make_user(roles.CUSTOMER_SERVICE, first_name="Sara", last_name="Lind")
 
 
 def test_event_with_a_user_is_an_agents_event_with_the_users_name(account, agent):

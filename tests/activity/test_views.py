@@ -17,6 +17,7 @@ from activity.registry import MAX_TEXT_LENGTH
 from activity.selectors import PAGE_SIZE
 from config import roles
 from tests.activity.conftest import local
+from tests.conftest import messages_of
 from tests.factories import AccountFactory, ActivityEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,10 +37,6 @@ def url(account, **params) -> str:
 
 def shown(response) -> list:
     return [event.pk for event in response.context["page"].events]
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 def pager_link(response, rel: str) -> str | None:

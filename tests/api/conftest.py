@@ -1,11 +1,14 @@
-"""Fixtures of the API tests: an integration with its token, and clients that send it."""
+"""Fixtures of the API tests: an integration with its token, clients that send it, and the
+account the requests are about."""
 
 import pytest
 from rest_framework.test import APIClient
 
 from integrations.services import integration_create, integration_set_active
+from tests.factories import AccountFactory
 
 INTEGRATION_NAME = "Billing engine"
+CUSTOMER = "700001"  # the customer number of `account`
 
 
 @pytest.fixture
@@ -38,3 +41,8 @@ def disabled_api(db):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
+
+
+@pytest.fixture
+def account(db):
+    return AccountFactory(customer_number=CUSTOMER)

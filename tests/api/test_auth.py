@@ -13,9 +13,7 @@ from config import roles
 from integrations.authentication import DISABLED, INVALID_TOKEN, MISSING_KEY
 from integrations.models import Integration, token_hash
 from integrations.services import integration_create, integration_token_issue
-from tests.factories import AccountFactory
-
-CUSTOMER = "700100"
+from tests.api.conftest import CUSTOMER
 
 # The API's operations: (url name, kwargs, method). Only an integration's token reaches them.
 OPERATIONS = [
@@ -46,11 +44,6 @@ def _api_names(patterns, prefix="", inside=False):
 def test_every_api_address_is_walked():
     walked = {name for name, *_ in OPERATIONS} | set(DOCUMENTATION)
     assert set(_api_names(get_resolver().url_patterns)) == walked
-
-
-@pytest.fixture
-def account(db):
-    return AccountFactory(customer_number=CUSTOMER)
 
 
 def _call(client, name, kwargs, method):
@@ -196,12 +189,6 @@ def test_create_integration_refuses_a_name_in_use(db):
 
     with pytest.raises(Exception, match="already exists"):
         call_command("create_integration", "Self-service portal")
-
-
-@pytest.fixture
-def admin_client(client, make_user):
-    client.force_login(make_user(roles.SYSTEM_ADMINISTRATOR, is_staff=True))
-    return client
 
 
 def test_an_administrator_creates_an_integration_and_sees_its_token_once(admin_client):

@@ -23,11 +23,6 @@ def entries_url(account):
 
 
 @pytest.fixture
-def account(db):
-    return AccountFactory(customer_number="700300")
-
-
-@pytest.fixture
 def subscription(account):
     product = ProductFactory(code="premium-sek", currency="SEK", price=Decimal("149.00"))
     return SubscriptionFactory(account=account, product=product, order_id="ORD-700300")

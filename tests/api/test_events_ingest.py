@@ -29,11 +29,6 @@ from tests.factories import AccountFactory, ActivityEventFactory, SubscriptionFa
 URL = "/api/v1/events/"
 
 
-@pytest.fixture
-def account(db):
-    return AccountFactory(customer_number="700001")
-
-
 def billing_day(account, /, **overrides):
     event = {
         "account": account.customer_number,

@@ -10,7 +10,7 @@ from activity.models import ActivityEvent
 from activity.registry import EVENT_TYPES
 from config.api import BAD_LIMIT
 from config.errors import INVALID_CURSOR
-from tests.factories import AccountFactory, ActivityEventFactory, SubscriptionFactory, UserFactory
+from tests.factories import ActivityEventFactory, SubscriptionFactory, UserFactory
 
 
 def events_url(account):
@@ -19,11 +19,6 @@ def events_url(account):
 
 def at(day, hour=12):
     return dt.datetime(2026, 6, day, hour, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def account(db):
-    return AccountFactory(customer_number="700200")
 
 
 def test_event_types_list_the_whole_registry(api):

@@ -1,9 +1,25 @@
+"""Fixtures and helpers of the credit tests: Karin's account and Premium subscription, a
+Finance user, and the units amounts are given in."""
+
 from decimal import Decimal
 
 import pytest
 
 from config import roles
+from credits import services
+from credits.models import CreditType
 from tests.factories import AccountFactory, ProductFactory, SubscriptionFactory
+
+SEK = {"credit_type": CreditType.CURRENCY, "currency": "SEK"}
+TOKENS = {"credit_type": CreditType.TOKEN, "currency": ""}
+
+
+def grant(account, amount="100", subscription=None, *, actor=None, **kwargs):
+    """credit_grant of SEK (unless kwargs name another unit) to the account's wallet, or the
+    subscription's."""
+    return services.credit_grant(
+        actor=actor, account=account, subscription=subscription, amount=amount, **{**SEK, **kwargs}
+    )
 
 
 @pytest.fixture

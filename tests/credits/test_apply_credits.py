@@ -8,16 +8,9 @@ from django.core.exceptions import ValidationError
 from config.errors import KEY_REUSED
 from credits import services
 from credits.models import Activity, CreditEntry, CreditType
+from tests.credits.conftest import SEK, TOKENS, grant
 
 pytestmark = pytest.mark.django_db
-
-SEK = {"credit_type": CreditType.CURRENCY, "currency": "SEK"}
-
-
-def grant(account, amount, subscription=None, **unit):
-    return services.credit_grant(
-        actor=None, account=account, subscription=subscription, amount=amount, **(unit or SEK)
-    )
 
 
 def apply(account, subscription, amount, **kwargs):
@@ -65,7 +58,7 @@ def test_an_empty_wallet_is_skipped(account, subscription):
 
 def test_only_credit_of_the_same_unit_is_consumed(account, subscription):
     grant(account, "100", currency="EUR", credit_type=CreditType.CURRENCY)
-    grant(account, "7", credit_type=CreditType.TOKEN)
+    grant(account, "7", **TOKENS)
     result = apply(account, None, "20")
     assert result.remainder == Decimal("20.00")
     tokens = apply(account, None, 3, credit_type=CreditType.TOKEN, currency="", transaction_id="A1")

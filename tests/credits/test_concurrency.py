@@ -9,12 +9,12 @@ from django.core.management import call_command
 from django.db import connection
 
 from credits import services
-from credits.models import Activity, CreditEntry, CreditType, CreditWallet
+from credits.models import Activity, CreditEntry, CreditWallet
+from tests.credits.conftest import SEK
 from tests.credits.ledger_checks import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SEK = {"credit_type": CreditType.CURRENCY, "currency": "SEK"}
 ROUNDS = 12
 
 

@@ -16,11 +16,11 @@ from config.csvfiles import BOM
 from credits import export, services
 from credits.models import CreditEntry, CreditExport, CreditType
 from credits.views import CreditActivityExportView
+from tests.credits.conftest import SEK
 from tests.factories import AccountFactory, ProductFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
-SEK = {"credit_type": CreditType.CURRENCY, "currency": "SEK"}
 SUMMER = dt.datetime(2026, 6, 10, 8, 30, 15, tzinfo=dt.UTC)  # 10:30:15 in Stockholm (CEST)
 WINTER = dt.datetime(2026, 1, 10, 8, 30, 15, tzinfo=dt.UTC)  # 09:30:15 in Stockholm (CET)
 URL = reverse("credits:export")

@@ -10,13 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credits import services
-from credits.models import CreditEntry, CreditType
+from credits.models import CreditEntry
+from tests.credits.conftest import SEK, TOKENS
 from tests.credits.ledger_checks import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 
-SEK = {"credit_type": CreditType.CURRENCY, "currency": "SEK"}
-TOKENS = {"credit_type": CreditType.TOKEN, "currency": ""}
 CARDS = ("GC •••• 0001", "GC •••• 0002")
 
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("300"), places=2)

@@ -10,6 +10,7 @@ from activity.models import ActivityEvent
 from config.errors import KEY_REUSED
 from credits import services
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType, CreditWallet
+from tests.credits.conftest import SEK, TOKENS, grant
 from tests.factories import (
     AccountFactory,
     PaymentMethodFactory,
@@ -18,13 +19,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-SEK = {"credit_type": CreditType.CURRENCY, "currency": "SEK"}
-TOKENS = {"credit_type": CreditType.TOKEN, "currency": ""}
-
-
-def grant(account, amount="100", actor=None, **kwargs):
-    return services.credit_grant(actor=actor, account=account, amount=amount, **({**SEK, **kwargs}))
 
 
 def refused(call, **kwargs) -> dict:

@@ -4,12 +4,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from credits import services
-from credits.models import Activity, CreditEntry, CreditType, CreditWallet
+from credits.models import Activity, CreditEntry, CreditWallet
+from tests.credits.conftest import SEK
 from tests.factories import CreditEntryFactory, CreditWalletFactory
 
 pytestmark = pytest.mark.django_db
-
-SEK = {"credit_type": CreditType.CURRENCY, "currency": "SEK"}
 
 
 def test_a_consistent_ledger_verifies(account, subscription, capsys):

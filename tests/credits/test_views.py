@@ -11,6 +11,7 @@ from activity.models import ActivityEvent
 from config import roles
 from credits import services
 from credits.models import CreditEntry, CreditType, CreditWallet
+from tests.credits.conftest import SEK
 from tests.factories import (
     AccountFactory,
     PaymentMethodFactory,
@@ -20,7 +21,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SEK = {"credit_type": CreditType.CURRENCY, "currency": "SEK"}
 PAGE = reverse("credits:activity")
 
 

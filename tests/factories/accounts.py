@@ -3,8 +3,26 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from accounts.models import Account, PaymentMethod, Product, Subscription
+from config.roles import ROLES
+
+
+def groups_of_roles(names) -> list[Group]:
+    """The groups of these roles, which must exist: the factory never creates or syncs them
+    (the `role_groups` fixture does, once)."""
+    unknown = sorted(set(names) - set(ROLES))
+    if unknown:
+        raise ValueError(f"Unknown role {', '.join(unknown)}: the roles are {', '.join(ROLES)}.")
+    groups = list(Group.objects.filter(name__in=names))
+    missing = sorted(set(names) - {group.name for group in groups})
+    if missing:
+        raise LookupError(
+            f"No group for role {', '.join(missing)} in the database: a transactional test's "
+            f"flush removes the groups; request the role_groups fixture (make_user does)."
+        )
+    return groups
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -25,12 +43,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
         if not create or not extracted:
             return
-        from django.contrib.auth.models import Group
-
-        from config.roles import sync_roles
-
-        sync_roles()
-        self.groups.set(Group.objects.filter(name__in=extracted))
+        self.groups.set(groups_of_roles(extracted))
 
 
 class AccountFactory(factory.django.DjangoModelFactory):

@@ -22,6 +22,7 @@ CHANGELIST_QUERY_BUDGET = 9
 
 @pytest.fixture
 def admin_client(client, make_user):
+    # A named administrator: the import record keeps who ran it.
     client.force_login(
         make_user(roles.SYSTEM_ADMINISTRATOR, is_staff=True, first_name="Alva", last_name="Berg")
     )

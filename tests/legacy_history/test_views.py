@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from config import roles
 from legacy_history.services import legacy_history_migrate
+from tests.conftest import messages_of
 from tests.factories import AccountFactory, LegacyEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +24,6 @@ def url(account, **query) -> str:
 
 def listed(response) -> list[str]:
     return [row.record.source_id for row in response.context["table"].page.object_list]
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 @pytest.fixture

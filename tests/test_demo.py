@@ -1,0 +1,102 @@
+"""`manage.py load_demo`: the demo accounts, timelines, ledger and users, built once for this
+module (loading takes seconds) inside a transaction that is rolled back after its last test,
+so no other test ever sees the demo rows."""
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
+
+from accounts.models import Account
+from activity.models import ActivityEvent
+from config import roles
+from credits.models import Activity, CreditEntry, CreditType, CreditWallet, GiftCardStatus
+from tests.conftest import FAST_PASSWORD_HASHERS
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> tuple[int, int, int]:
+    return (Account.objects.count(), ActivityEvent.objects.count(), CreditEntry.objects.count())
+
+
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup, django_db_blocker):
+    """What the first load_demo printed. The demo's rows stay in the outer transaction for
+    the module's tests (each test runs in a savepoint of it) and are rolled back after them."""
+    out = io.StringIO()
+    with django_db_blocker.unblock():
+        without_demo = counts()
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+            call_command("load_demo", stdout=out)
+        # Check the deferred foreign keys now, once, as a commit would; otherwise every test's
+        # teardown checks the demo's pending ones again inside its savepoint.
+        connection.check_constraints()
+        with django_db_blocker.block():
+            yield out.getvalue()
+        transaction.set_rollback(True)
+    with django_db_blocker.unblock():
+        assert counts() == without_demo, "the demo's rows outlived its module"
+
+
+def test_the_demo_has_the_accounts_and_the_large_timeline(demo_output):
+    assert Account.objects.count() >= 201
+    assert ActivityEvent.objects.filter(account__customer_number="100000").count() >= 20_000
+
+
+def test_the_demo_has_subscriptions_in_every_status(demo_output):
+    statuses = set(Account.objects.values_list("subscriptions__status", flat=True))
+    assert {"trial", "active", "paused", "cancelled", "expired"} <= statuses
+
+
+@pytest.mark.parametrize(
+    ("username", "role"),
+    [
+        ("demo-admin", roles.SYSTEM_ADMINISTRATOR),
+        ("demo-service", roles.CUSTOMER_SERVICE),
+        ("demo-sales", roles.SALES_AGENT),
+        ("demo-finance", roles.FINANCE),
+    ],
+)
+def test_each_demo_user_signs_in_and_holds_only_their_role(demo_output, username, role):
+    user = authenticate(username=username, password="demo-password")
+    assert user is not None
+    assert list(user.groups.values_list("name", flat=True)) == [role]
+
+
+def test_load_demo_prints_the_demo_logins(demo_output):
+    assert "Demo logins (password: demo-password):" in demo_output
+    assert "demo-finance" in demo_output
+
+
+def test_the_demo_ledger_has_every_activity_and_every_gift_card_status(demo_output):
+    assert CreditEntry.objects.count() > 500
+    assert set(CreditEntry.objects.values_list("activity", flat=True)) == set(Activity.values)
+    statuses = set(CreditEntry.objects.values_list("gift_card_status", flat=True)) - {""}
+    assert statuses == set(GiftCardStatus.values)
+
+
+def test_the_demo_has_token_subscription_and_account_wallets(demo_output):
+    wallets = CreditWallet.objects
+    assert wallets.filter(credit_type=CreditType.TOKEN).exists()
+    assert wallets.filter(subscription__isnull=False, credit_type=CreditType.CURRENCY).exists()
+    assert wallets.filter(subscription__isnull=True).exists()
+
+
+def test_the_demo_ledger_verifies(demo_output):
+    out = io.StringIO()
+    call_command("verify_ledger", stdout=out)  # raises CommandError on any drift
+    assert "no drift" in out.getvalue()
+
+
+def test_a_second_load_adds_nothing_and_says_so(demo_output):
+    before = counts()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert counts() == before
+    assert "Demo accounts already present; left as they are." in out.getvalue()
+    assert "Demo credit activity already present; left as it is." in out.getvalue()
