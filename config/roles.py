@@ -4,7 +4,11 @@ This is the one place that says who may do what. Views check permissions, never 
 `sync_roles` (and every `migrate`) makes the groups' permissions equal to this matrix.
 """
 
-from django.db import transaction
+from typing import Any
+
+from django.apps import AppConfig
+from django.apps import apps as django_apps
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 SYSTEM_ADMINISTRATOR = "System Administrator"
 CUSTOMER_SERVICE = "Customer Service"
@@ -103,8 +107,16 @@ def sync_roles(*, strict: bool = False) -> dict[str, list[str]]:
     return missing
 
 
-def sync_roles_after_migrate(sender, using="default", **kwargs):
-    # Only once per migrate: the signal fires for every app; ours is the last one configured.
-    if sender.name != "config" or not kwargs.get("apps"):
+def sync_roles_after_migrate(
+    sender: AppConfig, using: str = DEFAULT_DB_ALIAS, **kwargs: Any
+) -> None:
+    """After `migrate` (and after a flush), set the groups' permissions to the matrix.
+
+    The signal is sent once for every app that has models, after that app's permissions are
+    made; acting on the last of them runs once, when every permission exists. (`config` itself
+    has no models, so Django never sends the signal for it.)
+    """
+    with_models = [c for c in django_apps.get_app_configs() if c.models_module is not None]
+    if using != DEFAULT_DB_ALIAS or sender.label != with_models[-1].label:
         return
     sync_roles()

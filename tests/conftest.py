@@ -1,10 +1,8 @@
-"""Shared fixtures: the role groups, users per role, and a Chromium browser driven by
-Playwright."""
+"""Shared fixtures: users per role, and a Chromium browser driven by Playwright."""
 
 import os
 
 import pytest
-from django.contrib.auth.models import Group
 
 from config import roles
 from tests.factories import UserFactory
@@ -33,37 +31,13 @@ def fast_password_hashing(settings):
 
 
 # --- Roles --------------------------------------------------------------------------------
-# The data migration creates the four groups without permissions, and `migrate` gives them
-# none today: config's post_migrate handler waits for the sender "config", which Django never
-# sends (the app has no models module). A transactional test's flush (transactional_db,
-# live_server) then truncates auth_group; post_migrate after the flush re-creates content types
-# and permissions only. So the groups get their permissions once per session here, and again
-# after a flush, never per user.
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """pytest-django's test database, with the role groups holding the matrix's permissions."""
-    with django_db_blocker.unblock():
-        roles.sync_roles(strict=True)
-
-
-def _role_groups_synced() -> bool:
-    expected = sum(len(perms) for perms in roles.ROLE_PERMISSIONS.values())
-    held = Group.permissions.through.objects.filter(group__name__in=roles.ROLES)
-    return held.count() == expected
+# The role groups hold the matrix's permissions in the test database as in any other: every
+# `migrate`, and every flush of a transactional test, ends with config's post_migrate handler
+# (config.roles.sync_roles_after_migrate). UserFactory only looks them up.
 
 
 @pytest.fixture
-def role_groups(db):
-    """The role groups with their permissions: as the session left them, or synced again when
-    a transactional test's flush emptied them (one query when nothing is missing)."""
-    if not _role_groups_synced():
-        roles.sync_roles(strict=True)
-
-
-@pytest.fixture
-def make_user(db, role_groups):
+def make_user(db):
     """make_user(role) -> a user holding that role (None: a user with no role)."""
 
     def make(role=None, **kwargs):

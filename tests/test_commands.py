@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from config.roles import ROLE_PERMISSIONS, sync_roles
 
@@ -70,3 +71,18 @@ def test_test_command_explains_how_to_point_at_a_database_when_none_answers():
     assert result.returncode == 1
     assert "No PostgreSQL server answers at 127.0.0.2:1" in result.stdout
     assert "DATABASE_URL=postgres://" in result.stdout
+
+
+@pytest.mark.django_db
+def test_migrate_gives_the_role_groups_the_matrix(capsys):
+    for group in Group.objects.all():
+        group.permissions.clear()
+
+    call_command("migrate", verbosity=0)
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        held = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in Group.objects.get(name=role).permissions.select_related("content_type")
+        }
+        assert held == perms
