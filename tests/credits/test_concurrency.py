@@ -1,7 +1,6 @@
 """Concurrent writers on one wallet, each thread on its own PostgreSQL connection: no lost
 update, no deadlock, exact balances and balance-after chains."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -12,34 +11,11 @@ from credits import services
 from credits.models import Activity, CreditEntry, CreditWallet
 from tests.credits.conftest import SEK
 from tests.credits.ledger_checks import assert_ledger_consistent
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROUNDS = 12
-
-
-def _run_together(workers):
-    """Start every worker at the same moment; re-raise the first error any of them met."""
-    barrier = threading.Barrier(len(workers))
-    errors = []
-
-    def wrap(work):
-        try:
-            barrier.wait()
-            work()
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=wrap, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung (deadlock?)"
-    if errors:
-        raise errors[0]
 
 
 def test_concurrent_consumption_and_grants_keep_exact_balances(account, subscription):
@@ -78,7 +54,7 @@ def test_concurrent_consumption_and_grants_keep_exact_balances(account, subscrip
 
         return work
 
-    _run_together([consume(n) for n in range(4)] + [grant(True), grant(False)] * 2)
+    run_together([consume(n) for n in range(4)] + [grant(True), grant(False)] * 2)
 
     # 1,300 granted first and 4 x 12 x 5 = 240 during the run; 4 x 12 x 20 = 960 consumed,
     # always covered (the two wallets never hold less than 580 together).
@@ -108,7 +84,7 @@ def test_concurrent_consumers_never_overdraw_a_wallet(account):
 
         return work
 
-    _run_together([consume(n) for n in range(6)])
+    run_together([consume(n) for n in range(6)])
 
     # 30 requests of 7 against 100: exactly 100 consumed, 110 left to bill, balance 0.
     assert sum(r.consumed for r in results) == Decimal("100")
@@ -128,7 +104,7 @@ def test_concurrent_retries_with_one_key_consume_once(account):
             )
         )
 
-    _run_together([retry] * 5)
+    run_together([retry] * 5)
 
     assert {tuple(e.pk for e in r.entries) for r in results} == {
         (CreditEntry.objects.get(activity=Activity.CONSUMPTION).pk,)
