@@ -9,7 +9,7 @@ text instead of running it (django-import-export's own escaping covers only `=`)
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from typing import Any
 
 from django.db.models import Case, CharField, F, Value, When
@@ -50,14 +50,16 @@ def header_bytes(columns: Sequence[str]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def write_rows(rows: Iterable[Sequence[Any]], *, chunk_rows: int = CHUNK_ROWS) -> Any:
-    """Rows as CSV bytes, every cell guarded, in chunks of `chunk_rows` rows; the generator
-    returns the number of rows written."""
+def write_rows(
+    rows: Iterable[Sequence[Any]], *, chunk_rows: int = CHUNK_ROWS, guard: bool = True
+) -> Generator[bytes, None, int]:
+    """Rows as CSV bytes in chunks of `chunk_rows` rows, every text cell guarded (unless the
+    rows come guarded already: `guard=False`); the generator returns the number of rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     count = 0
     for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+        writer.writerow([safe_cell(cell) for cell in row] if guard else row)
         count += 1
         if count % chunk_rows == 0:
             yield buffer.getvalue().encode()
