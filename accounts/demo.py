@@ -312,7 +312,9 @@ def _history(rng, account, subscription, created, agent, today) -> list[dict]:
                 )
             )
         moment += dt.timedelta(days=30)
-    return events
+    # What would happen after today (the end of a late dunning episode or pause) has not yet.
+    now = timezone.now()
+    return [event for event in events if event["occurred_at"] <= now]
 
 
 def _large_account(rng, products, agent, today):

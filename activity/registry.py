@@ -10,9 +10,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
+from enum import Flag, StrEnum, auto
 
 from django.core.exceptions import ValidationError
+
+from config import money
 
 
 class Category(StrEnum):
@@ -39,6 +41,7 @@ class Kind(StrEnum):
 
 # The longest text value we keep; longer values are refused rather than cut.
 MAX_TEXT_LENGTH = 1000
+UNKNOWN_MONEY_CURRENCY = "needs a known three-letter ISO 4217 currency code, e.g. SEK"
 # Money attributes: below 10^12, with at most 4 decimals.
 MAX_AMOUNT_DIGITS = 12
 MAX_AMOUNT = 10**MAX_AMOUNT_DIGITS
@@ -52,12 +55,24 @@ class Attribute:
     required: bool = False
 
 
+class Recorder(Flag):
+    """Who may record a type: staff (the back-office's services, acting for a person) and
+    integrations (the API). Types whose truth the back-office's own services hold (a manual
+    credit is a ledger entry, an anonymisation erases data) are recorded by those services
+    only; the events of the billing run come from the billing system only."""
+
+    STAFF = auto()
+    INTEGRATION = auto()
+    BOTH = STAFF | INTEGRATION
+
+
 @dataclass(frozen=True)
 class EventType:
     title: str
     category: Category
     attributes: tuple[Attribute, ...] = field(default_factory=tuple)
     description: str = ""
+    recorded_by: Recorder = Recorder.BOTH
 
     @property
     def code(self) -> str:
@@ -113,6 +128,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("amount", "Amount", Kind.MONEY),
         ),
         "The customer paid an amount outside the billing cycle.",
+        recorded_by=Recorder.INTEGRATION,
     ),
     EventType(
         "Address Details Modified",
@@ -186,18 +202,21 @@ EVENT_TYPES: tuple[EventType, ...] = (
         Category.SUBSCRIPTION,
         (_product(), _ORDER, _DISCOUNT, _DISCOUNT_OCCURRENCE),
         "A subscription started a new period.",
+        recorded_by=Recorder.INTEGRATION,
     ),
     EventType(
         "Subscription Billing Success",
         Category.BILLING,
         (_product(), _ORDER, _DISCOUNT, _DISCOUNT_OCCURRENCE),
         "A subscription period was billed.",
+        recorded_by=Recorder.INTEGRATION,
     ),
     EventType(
         "Subscription Billing Success Failed",
         Category.BILLING,
         (_product(), _ORDER, _DIBS, _KLARNA),
         "Billing a subscription period failed.",
+        recorded_by=Recorder.INTEGRATION,
     ),
     EventType(
         "New Purchase",
@@ -230,6 +249,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             _REASON,
         ),
         "An agent refunded money to the customer.",
+        recorded_by=Recorder.STAFF,
     ),
     EventType(
         "Manual Credit Added",
@@ -243,6 +263,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             _REASON,
         ),
         "An agent granted credit to the account.",
+        recorded_by=Recorder.STAFF,
     ),
     EventType(
         "Manual Charge Added",
@@ -253,6 +274,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             _REASON,
         ),
         "An agent charged the account outside the billing cycle.",
+        recorded_by=Recorder.STAFF,
     ),
     EventType(
         "Entitlements Refreshed",
@@ -265,6 +287,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         Category.ACCOUNT,
         (),
         "The account's personal data was erased.",
+        recorded_by=Recorder.STAFF,
     ),
     EventType(
         "Email sent",
@@ -274,6 +297,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("to", "To", Kind.TEXT, True),
         ),
         "A receipt or notice was e-mailed to the customer.",
+        recorded_by=Recorder.INTEGRATION,
     ),
     EventType(
         "Pause Scheduled",
@@ -313,18 +337,21 @@ EVENT_TYPES: tuple[EventType, ...] = (
         Category.PAUSE,
         (_product("Paused product"), _ORDER),
         "A pause reached its planned end.",
+        recorded_by=Recorder.INTEGRATION,
     ),
     EventType(
         "Subscription Billing Resubmission Failed",
         Category.BILLING,
         (_product(), _ORDER, _DIBS, _KLARNA),
         "A retry of a failed billing, during dunning, failed again.",
+        recorded_by=Recorder.INTEGRATION,
     ),
     EventType(
         "Comment Added",
         Category.COMMUNICATION,
         (Attribute("comment", "Comment", Kind.TEXT, True),),
         "An agent wrote a note on the account.",
+        recorded_by=Recorder.STAFF,
     ),
 )
 
@@ -381,8 +408,8 @@ def _clean_value(attr: Attribute, value):
         if not isinstance(value, dict) or set(value) != {"amount", "currency"}:
             raise ValueError('must be {"amount": "12.50", "currency": "SEK"}')
         currency = value["currency"]
-        if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
-            raise ValueError("needs a three-letter ISO 4217 currency code")
+        if not money.is_known_currency(currency):
+            raise ValueError(UNKNOWN_MONEY_CURRENCY)
         amount = value["amount"]
         if isinstance(amount, float | bool):
             raise ValueError("needs its amount as a decimal string, not a float")

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from activity.models import ActivityEvent
-from activity.registry import validate_attributes
+from activity.registry import Recorder, get_type, validate_attributes
 from config.actors import SYSTEM_ACTOR, acting_user, actor_name
 
 if TYPE_CHECKING:
@@ -19,6 +19,14 @@ if TYPE_CHECKING:
     from config.actors import Actor
 
 COMMENT_REQUIRED = "Write a comment before saving it."
+NOT_FOR_INTEGRATIONS = (
+    "“{}” is recorded by the back-office's own services (with its ledger entry or its change), "
+    "not through the API."
+)
+NOT_FOR_STAFF = "“{}” is recorded by the billing system, not by staff."
+# Clocks differ a little; an event further ahead of the server's clock is refused.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+IN_THE_FUTURE = "The time lies in the future (more than 5 minutes ahead of the server's clock)."
 
 
 def build_event(
@@ -46,10 +54,18 @@ def build_event(
         origin = ActivityEvent.Origin.AGENT if actor else ActivityEvent.Origin.SYSTEM
     elif origin not in ActivityEvent.Origin.values:
         raise ValidationError({"origin": f"Unknown origin “{origin}”."})
+    event_type = get_type(type)
+    if origin == ActivityEvent.Origin.API and Recorder.INTEGRATION not in event_type.recorded_by:
+        raise ValidationError({"type": NOT_FOR_INTEGRATIONS.format(event_type.title)})
+    if actor is not None and Recorder.STAFF not in event_type.recorded_by:
+        raise ValidationError({"type": NOT_FOR_STAFF.format(event_type.title)})
     cleaned = validate_attributes(type, data, allow_missing=origin == ActivityEvent.Origin.LEGACY)
-    occurred_at = occurred_at or timezone.now()
+    now = timezone.now()
+    occurred_at = occurred_at or now
     if timezone.is_naive(occurred_at):
         raise ValidationError({"occurred_at": "The time must include its UTC offset."})
+    if occurred_at > now + FUTURE_TOLERANCE:
+        raise ValidationError({"occurred_at": IN_THE_FUTURE})
     if subscription is not None and subscription.account_id != account.pk:
         raise ValidationError({"subscription": "The subscription belongs to another account."})
     if actor_kind not in (None, *ActivityEvent.ActorKind.values):

@@ -3,8 +3,10 @@
 import os
 
 import pytest
+from rest_framework.test import APIClient
 
 from config import roles
+from integrations.services import integration_create, integration_set_active
 from tests.factories import UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that tests make
@@ -126,3 +128,40 @@ def sign_in(page):
         page.wait_for_load_state()
 
     return do
+
+
+# --- The integration API ------------------------------------------------------------------
+
+INTEGRATION_NAME = "Billing engine"
+
+
+@pytest.fixture
+def integration_and_key(db):
+    return integration_create(name=INTEGRATION_NAME)
+
+
+@pytest.fixture
+def integration(integration_and_key):
+    return integration_and_key[0]
+
+
+@pytest.fixture
+def api(integration_and_key):
+    """A client that sends the integration's token on every request."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {integration_and_key[1]}")
+    return client
+
+
+@pytest.fixture
+def anonymous_api():
+    return APIClient()
+
+
+@pytest.fixture
+def disabled_api(db):
+    integration, key = integration_create(name="Old portal")
+    integration_set_active(integration=integration, active=False)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from activity.ingest import MAX_BATCH
 from activity.models import ActivityEvent
+from activity.registry import UNKNOWN_MONEY_CURRENCY
 from config.api import PayloadTooLarge
 from config.errors import (
     BATCH_TOO_LARGE,
@@ -343,16 +344,14 @@ def test_attributes_are_checked_against_the_registry(api, account, attributes, e
 def test_money_and_date_attributes_are_checked_by_kind(api, account):
     event = {
         "account": account.customer_number,
-        "type": "manual_refund_issued",
+        "type": "additional_payment_made",
         "occurred_at": "2026-06-01T12:00:00+02:00",
-        "attributes": {"refunded_to": "Visa", "amount": {"amount": 12.5, "currency": "sek"}},
+        "attributes": {"payment_method": "Visa", "amount": {"amount": 12.5, "currency": "sek"}},
     }
 
     response = api.post(URL, event)
 
-    assert response.json() == {
-        "attributes.amount": ["Refunded amount needs a three-letter ISO 4217 currency code."]
-    }
+    assert response.json() == {"attributes.amount": [f"Amount {UNKNOWN_MONEY_CURRENCY}."]}
 
 
 def test_a_subscription_of_another_account_is_refused(api, account):
@@ -382,33 +381,33 @@ def test_a_time_beyond_the_calendar_is_refused_not_a_crash(api, account):
 def test_over_long_text_is_refused(api, account):
     event = {
         "account": account.customer_number,
-        "type": "comment_added",
+        "type": "email_sent",
         "occurred_at": "2026-06-01T12:00:00+02:00",
-        "attributes": {"comment": "x" * 1001},
+        "attributes": {"subject": "x" * 1001, "to": "kund@example.se"},
     }
 
     response = api.post(URL, event)
 
-    assert response.json() == {"attributes.comment": ["Comment must be at most 1000 characters."]}
+    assert response.json() == {"attributes.subject": ["Subject must be at most 1000 characters."]}
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        '{"comment": "a\\u0000b"}',  # JSON's escape of NUL
-        '{"comment": "a\\ud800b"}',  # an unpaired surrogate: not UTF-8
+        '{"subject": "a\\u0000b", "to": "kund@example.se"}',  # JSON's escape of NUL
+        '{"subject": "a\\ud800b", "to": "kund@example.se"}',  # an unpaired surrogate
     ],
 )
 def test_text_the_database_cannot_keep_is_refused_not_a_crash(api, account, body):
     event = (
-        f'{{"account": "{account.customer_number}", "type": "comment_added", '
+        f'{{"account": "{account.customer_number}", "type": "email_sent", '
         f'"occurred_at": "2026-06-01T12:00:00+02:00", "attributes": {body}}}'
     )
 
     response = api.post(URL, event, content_type="application/json")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["attributes.comment"]
+    assert list(response.json()) == ["attributes.subject"]
     assert not ActivityEvent.objects.exists()
 
 
