@@ -5,8 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config import money
+from config.cards import no_card_number, validate_no_card_number
 
-# A masked payment detail may show a few digits (the last four), never a card number.
+# A masked payment detail may show a few digits (the last four), never a card number: no run of
+# seven digits, and no card number written in groups either (config.cards).
 NO_CARD_NUMBER = RegexValidator(
     r"[0-9]{7,}", inverse_match=True, message="Store masked details only, never a card number."
 )
@@ -145,7 +147,7 @@ class PaymentMethod(models.Model):
     brand = models.CharField(max_length=40, blank=True, help_text="Card network, e.g. Visa")
     masked_details = models.CharField(
         max_length=100,
-        validators=[NO_CARD_NUMBER],
+        validators=[NO_CARD_NUMBER, validate_no_card_number],
         help_text="Masked only, e.g. •••• 4242 or a masked Klarna e-mail",
     )
     expires_on = models.DateField(null=True, blank=True)
@@ -161,7 +163,8 @@ class PaymentMethod(models.Model):
                 name="payment_method_one_default_per_account",
             ),
             models.CheckConstraint(
-                condition=~models.Q(masked_details__regex=r"[0-9]{7,}"),
+                condition=~models.Q(masked_details__regex=r"[0-9]{7,}")
+                & no_card_number("masked_details"),
                 name="payment_method_never_full_number",
             ),
         ]

@@ -15,6 +15,7 @@ from enum import Flag, StrEnum, auto
 from django.core.exceptions import ValidationError
 
 from config import money
+from config.cards import has_card_number
 
 
 class Category(StrEnum):
@@ -41,6 +42,7 @@ class Kind(StrEnum):
 
 # The longest text value we keep; longer values are refused rather than cut.
 MAX_TEXT_LENGTH = 1000
+HOLDS_CARD_NUMBER = "must not hold a card number (keep at most its last four digits)"
 UNKNOWN_MONEY_CURRENCY = "needs a known three-letter ISO 4217 currency code, e.g. SEK"
 # Money attributes: below 10^12, with at most 4 decimals.
 MAX_AMOUNT_DIGITS = 12
@@ -371,13 +373,16 @@ def types_by_category() -> list[tuple[Category, list[EventType]]]:
 
 
 def _check_storable(text: str) -> None:
-    """PostgreSQL's JSON keeps neither NUL characters nor unpaired surrogates (not UTF-8)."""
+    """PostgreSQL's JSON keeps neither NUL characters nor unpaired surrogates (not UTF-8); and
+    no text the back-office keeps may hold a card number."""
     if "\x00" in text:
         raise ValueError("must not contain NUL characters")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("must be valid Unicode text") from None
+    if has_card_number(text):
+        raise ValueError(HOLDS_CARD_NUMBER)
 
 
 def _clean_value(attr: Attribute, value):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from config import money
 from config.actors import Attributed
+from config.cards import no_card_number
 from config.downloads import DownloadRecord
 
 
@@ -281,6 +282,10 @@ class CreditEntry(Attributed):
                 name="credit_entry_gift_card_on_gift_card_activity",
             ),
             *_unit_constraints("credit_entry", ("amount", "balance_after")),
+            models.CheckConstraint(
+                condition=no_card_number("note") & no_card_number("gift_card"),
+                name="credit_entry_no_card_number",
+            ),
         ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from config.actors import Attributed
+from config.cards import no_card_number
 
 
 class LegacyImport(Attributed):
@@ -76,6 +77,12 @@ class LegacyEntry(models.Model):
         verbose_name = "legacy entry"
         verbose_name_plural = "legacy entries"
         permissions = [("import_legacyentry", "Can import legacy history files")]
+        constraints = [
+            # Imports mask card numbers in messages (config.cards).
+            models.CheckConstraint(
+                condition=no_card_number("message"), name="legacy_entry_no_card_number"
+            ),
+        ]
         indexes = [
             # The Legacy mode page: one account's entries still outside the timeline.
             models.Index(

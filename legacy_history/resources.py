@@ -17,6 +17,7 @@ from import_export.formats.base_formats import CSV
 from import_export.instance_loaders import CachedInstanceLoader
 
 from accounts.models import Account
+from config.cards import mask_card_numbers
 from legacy_history.csvfile import COLUMNS, check_header, read_dataset
 from legacy_history.models import LegacyEntry
 
@@ -212,10 +213,12 @@ class LegacyEntryResource(resources.ModelResource):
 
     @staticmethod
     def _message(row) -> str:
+        """The old message as it was, but for card numbers: their digits are masked (all but the
+        last four), since no card number may be stored."""
         value = str(row.get("message") or "")
         if len(value) > MAX_MESSAGE_LENGTH:
             raise ValidationError(f"At most {MAX_MESSAGE_LENGTH} characters, not {len(value)}.")
-        return value
+        return mask_card_numbers(value)
 
     def _account(self, row) -> int:
         proprietor = str(row.get("proprietor") or "").strip()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import NO_CARD_NUMBER, Account, Subscription
 from config import money
 from config.actors import SYSTEM_ACTOR, acting_user, actor_name
+from config.cards import validate_no_card_number
 from config.errors import KEY_REUSED, Conflict
 from credits.models import CreditEntry, CreditOperation, CreditType, CreditWallet
 
@@ -170,6 +171,7 @@ def _note(note: str | None, *, required: bool) -> str:
     note = (note or "").strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise ValidationError(NOTE_TOO_LONG)
+    validate_no_card_number(note)
     if required and not note:
         raise ValidationError(REASON_REQUIRED)
     return note
@@ -194,6 +196,7 @@ def _gift_card(value: str | None) -> str:
         raise ValidationError(GIFT_CARD_TOO_LONG)
     try:
         NO_CARD_NUMBER(value)
+        validate_no_card_number(value)
     except ValidationError:
         raise ValidationError(GIFT_CARD_UNMASKED) from None
     return value
