@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from accounts.models import Account, PaymentMethod, Product, Subscription
-from config.admin import ReadOnlyAdmin
+from config.admin import ReadOnlyAdmin, SafeModelAdmin
 
 
 class SubscriptionInline(admin.TabularInline):
@@ -39,7 +39,7 @@ class AccountAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SafeModelAdmin):
     list_display = ("name", "code", "price", "currency", "period_months", "is_active")
     list_filter = ("is_active", "currency")
     search_fields = ("name", "code")

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from config.admin import SafeModelAdmin
 from integrations.models import Integration
 from integrations.services import integration_set_active, integration_token_issue
 
@@ -10,7 +11,7 @@ TOKEN_SHOWN_ONCE = (
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(SafeModelAdmin):
     """System Administrators create integrations here, issue new tokens (which revokes the old
     one) and disable or enable them. Integrations are never deleted: their names label what they
     wrote, and a disabled one keeps its name taken."""

@@ -51,7 +51,7 @@ def rows(response) -> int:
     return len(response.context["table"].page.object_list)
 
 
-@pytest.mark.parametrize("per_page", ["10000", "200000", "-1", "0", "abc", "%00", "9" * 30])
+@pytest.mark.parametrize("per_page", ["10000", "200000", "-1", "0", "abc", "9" * 30])
 @pytest.mark.parametrize("page", ["search", "credit activity", "transaction"])
 def test_no_table_shows_more_than_the_cap_whatever_per_page_says(
     client, make_user, tables, page, per_page

@@ -97,7 +97,7 @@ def test_pages_of_25(agent_client, karin):
     assert "?page=2" in first.content.decode()
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "9" * 5000, "%00"])
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "9" * 5000])
 def test_a_page_that_is_not_a_number_shows_the_first(agent_client, karin, page):
     LegacyEntryFactory.create_batch(30, account=karin)
     response = agent_client.get(url(karin, page=page))

@@ -21,6 +21,7 @@ from activity.services import (
     activity_record,
 )
 from config.cards import CARD_NUMBER, has_card_number, mask_card_numbers
+from config.middleware import NUL_IN_ADDRESS
 from credits.models import CreditEntry
 from credits.services import GIFT_CARD_UNMASKED, credit_grant
 from legacy_history.csvfile import COLUMNS
@@ -314,3 +315,32 @@ def test_the_database_refuses_a_card_number_that_bypasses_the_services(account, 
         transaction.atomic(),
     ):
         cursor.execute(f"UPDATE {table} SET {column} = '4111 1111 1111 1111'")
+
+
+# --- Finding 2: the admin's list filters -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        ("/admin/activity/activityevent/", "type__exact=%00"),
+        ("/admin/credits/creditentry/", "created_at__year=99999999999999999999999"),
+        ("/admin/activity/activityevent/", "occurred_at__year=99999999999999999999999"),
+        ("/admin/credits/creditexport/", "created_at__year=2026&created_at__month=13"),
+        ("/admin/legacy_history/legacyentry/", "created_at__year=-5"),
+    ],
+)
+def test_an_impossible_admin_filter_is_not_a_server_error(admin_client, url, query):
+    response = admin_client.get(f"{url}?{query}")
+
+    assert response.status_code in (200, 302, 400)
+    if response.status_code == 302:
+        assert response.url.endswith("?e=1")  # the admin's "invalid filter" notice
+
+
+def test_a_nul_character_in_a_query_string_is_a_400_on_every_page(admin_client):
+    for url in ("/accounts/", "/credits/activity/", "/admin/accounts/account/"):
+        assert admin_client.get(f"{url}?q=%00").status_code == 400
+    response = admin_client.get("/api/v1/event-types/?x=%00")
+    assert response.status_code == 400
+    assert response.json() == {"detail": NUL_IN_ADDRESS}
