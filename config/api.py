@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import parsers, serializers, status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.urls import replace_query_param
 
 if TYPE_CHECKING:
@@ -69,6 +70,24 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(TOO_DEEP) from None
+
+
+class IntegrationRateThrottle(SimpleRateThrottle):
+    """At most API_THROTTLE_RATE requests per integration (e.g. `6000/minute`), counted per
+    integration whatever address it calls from; a request over the rate is a 429 with
+    Retry-After. Requests without an integration are not counted here (they get a 401)."""
+
+    scope = "integration"
+
+    def get_rate(self) -> str:
+        # Read when used, not when the class is defined, so that a setting can change it.
+        return str(settings.API_THROTTLE_RATE)
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        ident = getattr(getattr(request, "auth", None), "pk", None)
+        if ident is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> "Response | None":

@@ -78,7 +78,9 @@ TEMPLATES = [
 
 # `make run` works on an embedded SQLite file; tests and production use PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Persistent connections in production (checked before reuse); none in development, where
+# runserver's thread per request would otherwise hold a connection per thread.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -141,7 +143,11 @@ REST_FRAMEWORK = {
     "LIST_SERIALIZER_ERRORS_AS_DICT": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # Each integration's requests are counted in the cache (CACHE_URL: use Redis with several
+    # workers, so that they share the count); over the rate, 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.IntegrationRateThrottle"],
 }
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="6000/minute")
 # Request bodies (not uploaded files) held in memory: room for an API batch of 1,000 events.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {

@@ -1,17 +1,19 @@
 """The base of the back-office's form posts, and what every page's views share."""
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+
+from config.downloads import DownloadRecord, recorded
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -72,6 +74,40 @@ class ActionView(PermissionRequiredMixin, View):
         else:
             messages.success(request, self.success_message)
         return redirect(target.get_absolute_url())
+
+
+class CsvDownloadView(View):
+    """A streamed CSV download that is recorded (config.downloads).
+
+    GET checks the request (`refuse`), records the download (`start_record`) and streams the
+    file (`rows`), recording its row count when the last row has gone out. HEAD answers the same
+    headers after the same checks, without running the export or recording anything.
+    """
+
+    file_stem = "download"
+
+    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+        """The answer to a request that cannot be served (bad filters), or None."""
+        return None
+
+    def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
+        raise NotImplementedError
+
+    def start_record(self, request: HttpRequest) -> DownloadRecord:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        refused = self.refuse(request)
+        if refused is not None:
+            return refused
+        chunks = recorded(self.rows(request), self.start_record(request))
+        return csv_download(chunks, stem=self.file_stem)
+
+    def head(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        refused = self.refuse(request)
+        if refused is not None:
+            return refused
+        return csv_download(iter(()), stem=self.file_stem)
 
 
 def csv_download(chunks: Iterator[bytes], *, stem: str) -> StreamingHttpResponse:

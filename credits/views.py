@@ -1,11 +1,11 @@
+from collections.abc import Generator
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator
@@ -13,11 +13,11 @@ from django_tables2 import LazyPaginator
 from accounts.models import Account
 from accounts.selectors import account_detail, account_get
 from config import money
-from config.downloads import recorded
 from config.paging import PagedTableMixin
-from config.views import ActionView, csv_download
+from config.views import ActionView, CsvDownloadView
 from credits import export, forms, services
 from credits.filters import CreditActivityFilter
+from credits.models import CreditExport
 from credits.selectors import credit_activity, transaction_entries
 from credits.tables import CreditEntryTable
 
@@ -40,24 +40,35 @@ class CreditActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
         return super().get_context_data(export_query=query.urlencode(), **kwargs)
 
 
-class CreditActivityExportView(PermissionRequiredMixin, View):
+class CreditActivityExportView(PermissionRequiredMixin, CsvDownloadView):
     """The CSV of exactly the filtered entries (all pages), in the page's date order."""
 
     permission_required = "credits.export_credit_activity"
+    file_stem = "credit-activity"
 
-    def get(self, request: HttpRequest) -> HttpResponseBase:
-        filterset = CreditActivityFilter(request.GET, queryset=credit_activity())
-        if not filterset.is_valid():
-            for name, errors in filterset.errors.items():
-                field = filterset.form.fields.get(name)
-                label = f"{field.label}: " if field else ""
-                messages.error(request, f"Download not started: {label}{' '.join(errors)}")
-            return redirect(f"{reverse('credits:activity')}?{request.GET.urlencode()}")
-        entries = filterset.qs
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.filterset = CreditActivityFilter(request.GET, queryset=credit_activity())
+
+    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+        if self.filterset.is_valid():
+            return None
+        for name, errors in self.filterset.errors.items():
+            field = self.filterset.form.fields.get(name)
+            label = f"{field.label}: " if field else ""
+            messages.error(request, f"Download not started: {label}{' '.join(errors)}")
+        return redirect(f"{reverse('credits:activity')}?{request.GET.urlencode()}")
+
+    def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
+        entries = self.filterset.qs
         if request.GET.get("sort") == "created_at":
             entries = entries.order_by("created_at", "id")
-        record = services.credit_export_start(actor=request.user, filters=filterset.used_filters())
-        return csv_download(recorded(export.csv_rows(entries), record), stem="credit-activity")
+        return export.csv_rows(entries)
+
+    def start_record(self, request: HttpRequest) -> CreditExport:
+        return services.credit_export_start(
+            actor=request.user, filters=self.filterset.used_filters()
+        )
 
 
 class TransactionView(PermissionRequiredMixin, PagedTableMixin, TemplateView):

@@ -1,13 +1,14 @@
-from django.contrib import admin, messages
-from django.utils.html import format_html
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from config.admin import SafeModelAdmin
 from integrations.models import Integration
 from integrations.services import integration_set_active, integration_token_issue
 
-TOKEN_SHOWN_ONCE = (
-    "Token of “{}”: {} — copy it now; it is stored only as a hash and not shown again."
-)
+TOKENS_TEMPLATE = "admin/integrations/integration/tokens.html"
 
 
 @admin.register(Integration)
@@ -58,11 +59,22 @@ class IntegrationAdmin(SafeModelAdmin):
             integration_set_active(integration=obj, active=obj.is_active)
             return
         obj.created_by = request.user
-        key = integration_token_issue(integration=obj)
-        self._show_token(request, obj, key)
+        # Kept on this request only, for `response_add` to show.
+        request._issued_tokens = [(obj, integration_token_issue(integration=obj))]
 
-    def _show_token(self, request, integration, key):
-        messages.warning(request, format_html(TOKEN_SHOWN_ONCE, integration.name, key))
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None):
+        return self._tokens_page(request, request._issued_tokens)  # type: ignore[attr-defined]
+
+    def _tokens_page(self, request: HttpRequest, issued: list) -> HttpResponse:
+        """The new tokens, on a page of their own: never in a message (messages travel in a
+        cookie, signed but not encrypted), never cached."""
+        response = TemplateResponse(
+            request,
+            TOKENS_TEMPLATE,
+            {**self.admin_site.each_context(request), "issued": issued, "opts": self.opts},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
 
     # Actions without `permissions` are offered to anyone who may view the list.
     @admin.action(
@@ -72,17 +84,24 @@ class IntegrationAdmin(SafeModelAdmin):
     def disable(self, request, queryset):
         for integration in queryset:
             integration_set_active(integration=integration, active=False)
+            self.log_change(request, integration, "Disabled: its token is refused.")
         self.message_user(request, f"Disabled {len(queryset)} integration(s).")
 
     @admin.action(description="Enable selected integrations", permissions=["change"])
     def enable(self, request, queryset):
         for integration in queryset:
             integration_set_active(integration=integration, active=True)
+            self.log_change(request, integration, "Enabled.")
         self.message_user(request, f"Enabled {len(queryset)} integration(s).")
 
     @admin.action(
         description="Issue a new token (the old one stops working)", permissions=["change"]
     )
     def issue_new_token(self, request, queryset):
+        issued = []
         for integration in queryset:
-            self._show_token(request, integration, integration_token_issue(integration=integration))
+            issued.append((integration, integration_token_issue(integration=integration)))
+            self.log_change(
+                request, integration, "Issued a new token; the previous one stopped working."
+            )
+        return self._tokens_page(request, issued)

@@ -1,13 +1,23 @@
 """Regression tests that replay the security audit's requests, one finding at a time."""
 
+import csv
 import datetime as dt
+import io
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pgtrigger
 import pytest
+from django.conf import settings
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from rest_framework.test import APIClient
 from tablib import Dataset
 
 from accounts.models import PaymentMethod
@@ -21,9 +31,13 @@ from activity.services import (
     activity_record,
 )
 from config.cards import CARD_NUMBER, has_card_number, mask_card_numbers
+from config.csvfiles import safe_cell
 from config.middleware import NUL_IN_ADDRESS
-from credits.models import CreditEntry
+from credits.export import csv_rows
+from credits.models import CreditEntry, CreditExport
+from credits.selectors import credit_activity
 from credits.services import GIFT_CARD_UNMASKED, credit_grant
+from integrations.services import integration_create
 from legacy_history.csvfile import COLUMNS
 from legacy_history.models import LegacyEntry
 from legacy_history.services import legacy_history_import
@@ -344,3 +358,160 @@ def test_a_nul_character_in_a_query_string_is_a_400_on_every_page(admin_client):
     response = admin_client.get("/api/v1/event-types/?x=%00")
     assert response.status_code == 400
     assert response.json() == {"detail": NUL_IN_ADDRESS}
+
+
+# --- Finding 9: formula guard past whitespace, zero-width and fullwidth characters ----------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ' =HYPERLINK("http://evil.example","x")',
+        '\u200b=HYPERLINK("http://evil.example","x")',
+        "\u00a0\u2060+SUM(A1:A9)",
+        "＝cmd|' /C calc'!A0",
+        "＋1",
+        "－1",
+        "＠SUM(A1)",
+    ],
+)
+@pytest.mark.parametrize("use_copy", [True, False])
+def test_every_csv_cell_that_starts_like_a_formula_is_guarded(account, text, use_copy):
+    account.name = text
+    account.save()
+    credit_grant(
+        actor=None,
+        account=account,
+        amount="1",
+        credit_type="currency",
+        currency="SEK",
+        note=text,
+    )
+
+    body = b"".join(csv_rows(credit_activity(), use_copy=use_copy)).decode("utf-8-sig")
+    row = list(csv.reader(io.StringIO(body)))[1]
+
+    assert row[2] == "'" + text  # account name, kept as it was
+    assert row[14] == "'" + text.strip()  # the note, stripped by the service
+
+
+@pytest.mark.parametrize(
+    "text", ["a =1", "Order -1 was refunded", "x@y.example", "100", "", "   plain"]
+)
+def test_text_that_does_not_start_like_a_formula_is_left_alone(text):
+    assert safe_cell(text) == text
+
+
+# --- Finding 10: HEAD on a CSV download ----------------------------------------------------
+
+
+def test_head_on_the_csv_download_answers_headers_only_and_records_nothing(client, make_user):
+    client.force_login(make_user("Finance"))
+
+    response = client.head("/credits/activity/export.csv?type=currency")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="credit-activity-')
+    assert b"".join(response.streaming_content) == b""
+    assert not CreditExport.objects.exists()
+
+
+def test_head_with_bad_filters_is_refused_like_get(client, make_user):
+    client.force_login(make_user("Finance"))
+
+    assert client.head("/credits/activity/export.csv?type=points").status_code == 302
+    assert not CreditExport.objects.exists()
+
+
+# --- Finding 11: the development server's connections ---------------------------------------
+
+
+def _settings_value(expression: str, **environ: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("CONN_MAX_AGE", "DEBUG")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); from django.conf import settings; print({expression})",
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings", **environ},
+        cwd=Path(settings.BASE_DIR),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_development_keeps_no_connection_open_and_production_reuses_checked_ones():
+    conn = 'settings.DATABASES["default"]'
+    assert _settings_value(f'{conn}["CONN_MAX_AGE"]', DEBUG="true") == "0"
+    assert _settings_value(f'{conn}["CONN_MAX_AGE"]', DEBUG="false") == "60"
+    assert _settings_value(f'{conn}["CONN_HEALTH_CHECKS"]', DEBUG="false") == "True"
+
+
+# --- Finding 12: API throttling -----------------------------------------------------------------
+
+
+def test_an_integration_over_its_rate_gets_429_with_retry_after(api, settings):
+    settings.API_THROTTLE_RATE = "3/minute"
+    cache.clear()
+
+    answers = [api.get("/api/v1/event-types/") for _ in range(4)]
+
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert int(answers[3]["Retry-After"]) > 0
+
+
+def test_each_integration_has_its_own_count(api, settings, db):
+    settings.API_THROTTLE_RATE = "2/minute"
+    cache.clear()
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Token {integration_create(name='Portal')[1]}")
+
+    assert [api.get("/api/v1/event-types/").status_code for _ in range(3)] == [200, 200, 429]
+    assert other.get("/api/v1/event-types/").status_code == 200
+
+
+# --- Findings 6 and 7: a new token is shown once, on its page; actions are logged ------------
+
+
+def _cookies_hold(client, text: str) -> bool:
+    return any(text in morsel.value for morsel in client.cookies.values())
+
+
+def test_a_new_integrations_token_is_shown_on_its_page_and_never_in_a_cookie(admin_client):
+    response = admin_client.post("/admin/integrations/integration/add/", {"name": "Portal"})
+
+    [(integration, key)] = response.context["issued"]
+    assert key in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert not _cookies_hold(admin_client, key)
+    assert key not in admin_client.get("/admin/integrations/integration/").content.decode()
+    assert LogEntry.objects.filter(object_id=str(integration.pk), action_flag=ADDITION).exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "logged"),
+    [
+        ("disable", "Disabled: its token is refused."),
+        ("enable", "Enabled."),
+        ("issue_new_token", "Issued a new token; the previous one stopped working."),
+    ],
+)
+def test_each_integration_action_leaves_an_admin_log_entry(
+    admin_client, integration_and_key, action, logged
+):
+    integration, _ = integration_and_key
+
+    response = admin_client.post(
+        "/admin/integrations/integration/",
+        {"action": action, "_selected_action": [integration.pk]},
+    )
+
+    entry = LogEntry.objects.get(object_id=str(integration.pk), action_flag=CHANGE)
+    assert entry.get_change_message() == logged
+    if action == "issue_new_token":
+        [(_, key)] = response.context["issued"]
+        assert not _cookies_hold(admin_client, key)
