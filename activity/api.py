@@ -24,7 +24,7 @@ from accounts.selectors import account_get
 from activity.filters import ActivityFilter
 from activity.ingest import MAX_BATCH, EventIn, events_ingest
 from activity.models import ActivityEvent
-from activity.registry import EVENT_TYPES, REGISTRY, Category, Kind
+from activity.registry import EVENT_TYPES, REGISTRY, Category, EventType, Kind, Recorder
 from activity.selectors import InvalidCursor, events_for_account, keyset_page
 from config.api import (
     ERROR_RESPONSES,
@@ -59,6 +59,12 @@ class EventTypeSerializer(serializers.Serializer):
     category_title = serializers.CharField(source="category.value")
     description = serializers.CharField()
     attributes = AttributeSerializer(many=True)
+    integrations_may_record = serializers.SerializerMethodField(
+        help_text="False for the types only the back-office's own services record."
+    )
+
+    def get_integrations_may_record(self, event_type: EventType) -> bool:
+        return Recorder.INTEGRATION in event_type.recorded_by
 
 
 class EventInSerializer(StrictFieldsMixin, serializers.Serializer):

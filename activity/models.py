@@ -1,10 +1,10 @@
 import uuid
 
-import pgtrigger
 from django.db import models
 from django.utils import timezone
 
 from activity.registry import REGISTRY, Category, EventType
+from config import triggers
 from config.actors import Attributed
 from config.cards import no_card_number
 
@@ -73,9 +73,7 @@ class ActivityEvent(Attributed):
                 condition=no_card_number("message"), name="event_message_no_card_number"
             ),
         ]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
+        triggers = [triggers.append_only(), triggers.no_truncate()]
 
     def __str__(self):
         return f"{self.title} · {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -5,9 +5,11 @@ download keeps its records in its own model built on `DownloadRecord`."""
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import pgtrigger
 from django.db import models, transaction
 from django.utils import timezone
 
+from config import triggers
 from config.actors import Attributed, acting_user, actor_name
 
 if TYPE_CHECKING:
@@ -24,6 +26,18 @@ class DownloadRecord(Attributed):
         abstract = True
         ordering = ["-created_at"]
         default_permissions = ("view",)
+        # Who, when and which filters never change; the count is written once, at the end.
+        triggers = [
+            triggers.written_once(
+                "actor",
+                "actor_name",
+                "created_at",
+                "filters",
+                until=pgtrigger.Q(old__finished_at__isnull=False),
+            ),
+            triggers.no_delete(),
+            triggers.no_truncate(),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_name} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -78,6 +78,9 @@ TEMPLATES = [
 
 # `make run` works on an embedded SQLite file; tests and production use PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, letting `flush` through the TRUNCATE triggers (config/postgresql).
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
 # Persistent connections in production (checked before reuse); none in development, where
 # runserver's thread per request would otherwise hold a connection per thread.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)

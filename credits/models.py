@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils import timezone
 
-from config import money
+from config import money, triggers
 from config.actors import Attributed
 from config.cards import no_card_number
 from config.downloads import DownloadRecord
@@ -113,6 +113,8 @@ class CreditWallet(models.Model):
     balance = amount_field(default=0)
     # The seq of the newest entry: the next entry is last_seq + 1.
     last_seq = models.PositiveIntegerField(default=0)
+    # The hash of the newest entry, which the next entry's hash covers (credits.chain).
+    last_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = CreditWalletQuerySet.as_manager()
@@ -120,6 +122,8 @@ class CreditWallet(models.Model):
     class Meta:
         ordering = ["account", "subscription", "credit_type", "currency"]
         default_permissions = ("view",)
+        # Balances move with every entry; a wallet is never removed.
+        triggers = [triggers.no_delete(), triggers.no_truncate()]
         constraints = [
             # One wallet per unit for the account itself and per unit for each subscription.
             # Two partial constraints rather than one over a NULL-able column: NULLs are
@@ -168,6 +172,18 @@ class CreditOperation(models.Model):
 
     class Meta:
         default_permissions = ("view",)
+        triggers = [
+            # The remainder is written once, by the call that made the operation.
+            triggers.written_once(
+                "key",
+                "service",
+                "request",
+                "created_at",
+                until=pgtrigger.Q(old__remainder__isnull=False),
+            ),
+            triggers.no_delete(),
+            triggers.no_truncate(),
+        ]
 
     def __str__(self):
         return f"{self.service} {self.key}"
@@ -218,6 +234,12 @@ class CreditEntry(Attributed):
         blank=True,
         related_name="entries",
     )
+    # Tamper evidence (credits.chain): the SHA-256 of the note and gift card code as written,
+    # and the entry's hash, chained to the previous entry's in its wallet.
+    text_digest = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+    # When anonymisation replaced the note and gift card code (the digest stays as written).
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CreditEntryQuerySet.as_manager()
 
@@ -287,9 +309,7 @@ class CreditEntry(Attributed):
                 name="credit_entry_no_card_number",
             ),
         ]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
+        triggers = [triggers.append_only(), triggers.no_truncate()]
 
     def __str__(self):
         return f"{self.get_activity_display()} {self.display_amount} {self.unit_label}"

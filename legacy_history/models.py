@@ -1,6 +1,8 @@
+import pgtrigger
 from django.db import models
 from django.utils import timezone
 
+from config import triggers
 from config.actors import Attributed
 from config.cards import no_card_number
 
@@ -17,6 +19,21 @@ class LegacyImport(Attributed):
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        # The counts are written once, when the import ends.
+        triggers = [
+            triggers.written_once(
+                "file_name",
+                "actor",
+                "actor_name",
+                "started_at",
+                "skip_errors",
+                until=pgtrigger.Q(old__created__gt=0)
+                | pgtrigger.Q(old__skipped__gt=0)
+                | pgtrigger.Q(old__failed__gt=0),
+            ),
+            triggers.no_delete(),
+            triggers.no_truncate(),
+        ]
 
     def __str__(self):
         return f"{self.file_name} · {self.started_at:%Y-%m-%d %H:%M} · {self.actor_name}"
@@ -77,6 +94,24 @@ class LegacyEntry(models.Model):
         verbose_name = "legacy entry"
         verbose_name_plural = "legacy entries"
         permissions = [("import_legacyentry", "Can import legacy history files")]
+        # Kept as imported; the migration links the typed event once.
+        triggers = [
+            triggers.written_once(
+                "source_id",
+                "event_name",
+                "type",
+                "message",
+                "producer",
+                "proprietor",
+                "created_at",
+                "updated_at",
+                "account",
+                "imported_by",
+                until=pgtrigger.Q(old__migrated_event__isnull=False),
+            ),
+            triggers.no_delete(),
+            triggers.no_truncate(),
+        ]
         constraints = [
             # Imports mask card numbers in messages (config.cards).
             models.CheckConstraint(

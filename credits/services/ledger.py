@@ -25,6 +25,7 @@ from config import money
 from config.actors import SYSTEM_ACTOR, acting_user, actor_name
 from config.cards import validate_no_card_number
 from config.errors import KEY_REUSED, Conflict
+from credits import chain
 from credits.models import CreditEntry, CreditOperation, CreditType, CreditWallet
 
 if TYPE_CHECKING:
@@ -352,16 +353,13 @@ def append(
         newest = wallet.entries.order_by("-seq").values_list("created_at", flat=True).first()
         if newest is not None and request.created_at < newest:
             raise ValidationError({"created_at": BEFORE_LAST_ENTRY})
-    wallet.balance = balance
-    wallet.last_seq += 1
-    wallet.save(update_fields=["balance", "last_seq"])
-    return CreditEntry.objects.create(
+    entry = CreditEntry(
         wallet=wallet,
         account_id=wallet.account_id,
         subscription_id=subscription_id or wallet.subscription_id,
         credit_type=wallet.credit_type,
         currency=wallet.currency,
-        seq=wallet.last_seq,
+        seq=wallet.last_seq + 1,
         activity=activity,
         gift_card=request.gift_card,
         gift_card_status=gift_card_status,
@@ -373,7 +371,17 @@ def append(
         actor=acting_user(request.actor),
         actor_name=request.actor_name,
         operation=operation,
+        text_digest=chain.text_digest(request.note, request.gift_card),
     )
+    entry.hash = chain.entry_hash(
+        previous=wallet.last_hash, **{name: getattr(entry, name) for name in chain.HASHED_FIELDS}
+    )
+    wallet.balance = balance
+    wallet.last_seq = entry.seq
+    wallet.last_hash = entry.hash
+    wallet.save(update_fields=["balance", "last_seq", "last_hash"])
+    entry.save(force_insert=True)
+    return entry
 
 
 # --- Idempotency ----------------------------------------------------------------------------

@@ -36,7 +36,10 @@ def test_event_types_list_the_whole_registry(api):
             {"key": "from", "label": "Bill day from", "kind": "integer", "required": True},
             {"key": "to", "label": "Bill day to", "kind": "integer", "required": True},
         ],
+        "integrations_may_record": True,
     }
+    comment = next(t for t in data if t["code"] == "comment_added")
+    assert comment["integrations_may_record"] is False
 
 
 def test_an_accounts_events_come_newest_first(api, account, django_assert_max_num_queries):

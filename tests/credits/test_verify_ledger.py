@@ -17,7 +17,9 @@ def test_a_consistent_ledger_verifies(account, subscription, capsys):
         account=account, subscription=subscription, amount="30", transaction_id="T1", **SEK
     )
     call_command("verify_ledger")
-    assert "Ledger verified: 1 wallets, 2 entries, no drift." in capsys.readouterr().out
+    assert "Ledger verified: 1 wallets, 2 entries, no drift, every hash chain intact." in (
+        capsys.readouterr().out
+    )
 
 
 def test_a_wallet_whose_balance_disagrees_with_its_entries_is_reported(capsys):

@@ -1,0 +1,79 @@
+"""The ledger's hash chain: each entry's SHA-256 covers its wallet's previous entry's hash and
+its own defining fields, so that an entry rewritten behind the services' back — even one whose
+amount, balance and wallet were all changed consistently — no longer matches its hash or its
+successors'. `verify_ledger` recomputes every chain.
+
+The entry's note and gift card code enter the hash through their digest (`text_digest`), which
+is kept when anonymisation redacts the text: the chain stays valid, and the digest of a text
+that was not redacted must still match it.
+"""
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+
+SEPARATOR = "\x1f"
+QUANTUM = Decimal("0.0001")
+
+
+def text_digest(note: str, gift_card: str) -> str:
+    return hashlib.sha256(f"{note}{SEPARATOR}{gift_card}".encode()).hexdigest()
+
+
+def _amount(value: Decimal) -> str:
+    return format(Decimal(value).quantize(QUANTUM), "f")
+
+
+def entry_hash(
+    *,
+    previous: str,
+    wallet_id: int,
+    seq: int,
+    subscription_id: int | None,
+    activity: str,
+    gift_card_status: str,
+    amount: Decimal,
+    balance_after: Decimal,
+    credit_type: str,
+    currency: str,
+    created_at: dt.datetime,
+    transaction_id: str,
+    operation_id: int | None,
+    text_digest: str,
+) -> str:
+    """The hash of one entry, chained to `previous` (empty for a wallet's first entry)."""
+    fields = (
+        previous,
+        str(wallet_id),
+        str(seq),
+        str(subscription_id or ""),
+        activity,
+        gift_card_status,
+        _amount(amount),
+        _amount(balance_after),
+        credit_type,
+        currency,
+        created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        transaction_id,
+        str(operation_id or ""),
+        text_digest,
+    )
+    return hashlib.sha256(SEPARATOR.join(fields).encode()).hexdigest()
+
+
+# The entry's fields that entry_hash takes, in a form .values() can give them.
+HASHED_FIELDS = (
+    "wallet_id",
+    "seq",
+    "subscription_id",
+    "activity",
+    "gift_card_status",
+    "amount",
+    "balance_after",
+    "credit_type",
+    "currency",
+    "created_at",
+    "transaction_id",
+    "operation_id",
+    "text_digest",
+)

@@ -1,0 +1,138 @@
+"""Checks of the whole ledger, for `verify_ledger`: the running balances and entry numbers
+(in SQL, one pass), and the hash chains (streamed, in constant memory)."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+
+from credits import chain
+from credits.models import CreditEntry, CreditWallet
+
+CHUNK = 5000
+
+# One pass over the ledger in SQL. Per wallet, a window over its entries in seq order gives the
+# running sum of the amounts (what each balance_after must be) and the row number (what each
+# seq must be: 1, 2, 3... without gaps); the wallet's balance must equal the sum of all its
+# amounts and its last_seq the number of its entries. Works on PostgreSQL and SQLite (3.25+).
+# On SQLite decimals are stored as floating point, so equality allows half of the smallest
+# stored unit (0.0001); on PostgreSQL numeric is exact and the tolerance changes nothing.
+DRIFT_SQL = """
+WITH running AS (
+    SELECT
+        e.wallet_id,
+        e.seq,
+        e.amount,
+        e.balance_after,
+        SUM(e.amount) OVER (
+            PARTITION BY e.wallet_id ORDER BY e.seq ROWS UNBOUNDED PRECEDING
+        ) AS expected_balance,
+        ROW_NUMBER() OVER (PARTITION BY e.wallet_id ORDER BY e.seq) AS expected_seq
+    FROM credits_creditentry e
+),
+per_wallet AS (
+    SELECT
+        wallet_id,
+        COUNT(*) AS entries,
+        SUM(amount) AS total,
+        MIN(CASE WHEN ABS(balance_after - expected_balance) > 0.00005 THEN seq END)
+            AS first_drifted_seq,
+        SUM(CASE WHEN seq <> expected_seq THEN 1 ELSE 0 END) AS misnumbered
+    FROM running
+    GROUP BY wallet_id
+)
+SELECT
+    w.id,
+    a.customer_number,
+    s.order_id,
+    w.credit_type,
+    w.currency,
+    w.balance,
+    COALESCE(p.total, 0),
+    w.last_seq,
+    COALESCE(p.entries, 0),
+    p.first_drifted_seq,
+    COALESCE(p.misnumbered, 0)
+FROM credits_creditwallet w
+JOIN accounts_account a ON a.id = w.account_id
+LEFT JOIN accounts_subscription s ON s.id = w.subscription_id
+LEFT JOIN per_wallet p ON p.wallet_id = w.id
+WHERE ABS(w.balance - COALESCE(p.total, 0)) > 0.00005
+   OR w.last_seq <> COALESCE(p.entries, 0)
+   OR p.first_drifted_seq IS NOT NULL
+   OR COALESCE(p.misnumbered, 0) > 0
+ORDER BY w.id
+"""
+
+
+@dataclass
+class WalletProblems:
+    wallet_id: int
+    label: str  # customer number, account or subscription, unit
+    problems: list[str] = field(default_factory=list)
+
+
+def wallet_label(wallet_id: int) -> str:
+    wallet = CreditWallet.objects.select_related("account", "subscription").get(pk=wallet_id)
+    where = f"subscription {wallet.subscription.order_id}" if wallet.subscription else "account"
+    return f"{wallet.account.customer_number}, {where}, {wallet.currency or wallet.credit_type}"
+
+
+def ledger_size() -> tuple[int, int]:
+    """(wallets, entries)."""
+    return CreditWallet.objects.count(), CreditEntry.objects.count()
+
+
+def drifted_wallets() -> list[WalletProblems]:
+    """Wallets whose balances, balance-after chain or entry numbers disagree with their entries."""
+    with connection.cursor() as cursor:
+        cursor.execute(DRIFT_SQL)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        (pk, customer, order_id, credit_type, currency, balance, total, last_seq, count,
+         first_seq, misnumbered) = row  # fmt: skip
+        where = f"subscription {order_id}" if order_id else "account"
+        report = WalletProblems(pk, f"{customer}, {where}, {currency or credit_type}")
+        if abs(Decimal(balance) - Decimal(total)) > Decimal("0.00005"):
+            report.problems.append(f"balance {balance} but its entries sum to {total}")
+        if first_seq is not None:
+            report.problems.append(f"balance_after drifts from entry {first_seq}")
+        if misnumbered:
+            report.problems.append(f"{misnumbered} entries numbered out of sequence")
+        if last_seq != count:
+            report.problems.append(f"last_seq {last_seq} for {count} entries")
+        found.append(report)
+    return found
+
+
+def broken_chains() -> Iterator[tuple[int, str]]:
+    """(wallet, what is wrong) for each wallet whose hash chain does not hold: the first entry
+    whose hash (or, unless redacted, whose text's digest) does not match, or a wallet whose last
+    hash is not its newest entry's. Reads the entries in (wallet, seq) order in chunks."""
+    last_hashes = dict(CreditWallet.objects.values_list("pk", "last_hash"))
+    rows = (
+        CreditEntry.objects.order_by("wallet_id", "seq")
+        .values_list("note", "gift_card", "redacted_at", "hash", *chain.HASHED_FIELDS)
+        .iterator(chunk_size=CHUNK)
+    )
+    current, previous, broken = None, "", False
+    for note, gift_card, redacted_at, stored, *values in rows:
+        fields = dict(zip(chain.HASHED_FIELDS, values, strict=True))
+        wallet_id = fields["wallet_id"]
+        if wallet_id != current:
+            if current is not None and not broken and last_hashes.get(current) != previous:
+                yield current, "its last hash is not its newest entry's"
+            current, previous, broken = wallet_id, "", False
+        if broken:
+            continue
+        if redacted_at is None and chain.text_digest(note, gift_card) != fields["text_digest"]:
+            yield wallet_id, f"entry {fields['seq']}: its note or gift card was changed"
+            broken = True
+        elif chain.entry_hash(previous=previous, **fields) != stored:
+            yield wallet_id, f"hash chain broken at entry {fields['seq']}"
+            broken = True
+        previous = stored
+    if current is not None and not broken and last_hashes.get(current) != previous:
+        yield current, "its last hash is not its newest entry's"

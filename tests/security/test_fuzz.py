@@ -1,0 +1,127 @@
+"""Bad input never yields a server error: random query strings — page numbers and sizes,
+cursors, sort orders, NUL characters, huge numbers, long and odd text — sent to every page of
+the permission walk that answers GET and to every list of the admin, as each role. Bounded: a
+fixed number of derandomised examples per page."""
+
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from config.roles import ROLES
+from credits.services import credit_grant
+from tests.factories import (
+    AccountFactory,
+    ActivityEventFactory,
+    LegacyEntryFactory,
+    PaymentMethodFactory,
+    SubscriptionFactory,
+)
+from tests.test_permissions import CUSTOMER, MATRIX, ORDER, TRANSACTION
+
+EXAMPLES = 12
+
+# The parameters the pages and the admin read, and a few they do not.
+KEYS = [
+    "page", "per_page", "cursor", "o", "sort", "q", "date_from", "date_to", "type", "category",
+    "actor", "account_name", "account_id", "account_email", "subscription_id",
+    "subscription_name", "created_from", "created_to", "activity", "status", "country", "p",
+    "all", "e", "_changelist_filters", "created_at__year", "created_at__month",
+    "occurred_at__year", "occurred_at__day", "type__exact", "origin__exact", "migrated",
+]  # fmt: skip
+ODD = [
+    "\x00", "-1", "0", "9" * 40, "1e9", "1.5", "NaN", "2026-13-40", "9999-12-31", "0001-01-01",
+    "-", "..", "'", '"', "<script>", "%", "null", "[]", "{}", "ﾟ", "\u202e", "\ud7ff", " " * 3,
+]  # fmt: skip
+
+values = st.one_of(
+    st.sampled_from(ODD),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=1000, max_size=3000),
+)
+queries = st.lists(
+    st.tuples(st.one_of(st.sampled_from(KEYS), st.text(max_size=12)), values), max_size=5
+)
+
+GET_PAGES = [(name, kwargs) for name, kwargs, _perm, method in MATRIX if method == "get"]
+
+
+@pytest.fixture
+def world(db):
+    account = AccountFactory(customer_number=CUSTOMER)
+    SubscriptionFactory(account=account, order_id=ORDER)
+    PaymentMethodFactory(account=account)
+    credit_grant(
+        actor=None,
+        account=account,
+        amount="10",
+        credit_type="currency",
+        currency="SEK",
+        transaction_id=TRANSACTION,
+    )
+    ActivityEventFactory.create_batch(3, account=account)
+    LegacyEntryFactory.create_batch(3, account=account)
+
+
+@pytest.fixture
+def clients(world, client, make_user):
+    """A signed-in client per role (administrators are staff, so they open the admin too)."""
+    made = {}
+    for role in ROLES:
+        user = make_user(role, is_staff=role == "System Administrator")
+        made[role] = user
+    return made
+
+
+def admin_lists() -> list[str]:
+    return [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for model in admin.site._registry
+    ]
+
+
+def assert_no_server_error(client, url: str, query: list[tuple[str, str]]) -> None:
+    response = client.get(f"{url}?{urlencode(query)}")
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)  # an error while streaming is a server error too
+    assert response.status_code < 500, (url, query, response.status_code)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), GET_PAGES, ids=[name for name, _ in GET_PAGES])
+def test_no_query_string_makes_a_page_fail(client, clients, name, kwargs):
+    url = reverse(name, kwargs=kwargs)
+
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(query=queries)
+    def check(query):
+        for user in clients.values():
+            client.force_login(user)
+            assert_no_server_error(client, url, query)
+
+    check()
+
+
+@pytest.mark.parametrize("url", admin_lists())
+def test_no_query_string_makes_an_admin_list_fail(client, clients, url):
+    client.force_login(clients["System Administrator"])
+
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(query=queries)
+    def check(query):
+        assert_no_server_error(client, url, query)
+
+    check()
