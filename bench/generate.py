@@ -8,10 +8,13 @@ import datetime as dt
 import json
 import random
 import uuid
+from decimal import Decimal
 
+import pgtrigger
 from django.db import connection, transaction
 
 from activity.registry import EVENT_TYPES, Kind
+from credits import chain
 
 WHALE = "B0000001"
 START = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
@@ -38,7 +41,9 @@ def _sample_data(event_type) -> str:
 
 
 def _truncate(tables):
-    with connection.cursor() as cursor:
+    # The benchmark's own database is refilled on every run: past the triggers that refuse
+    # TRUNCATE of the ledger and the timeline (config.triggers).
+    with pgtrigger.ignore(), connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
 
@@ -144,12 +149,13 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
         with raw.cursor().copy(
             "COPY credits_creditentry (wallet_id, account_id, subscription_id, credit_type,"
             " currency, seq, activity, gift_card, gift_card_status, amount, balance_after,"
-            " transaction_id, note, created_at, actor_name) FROM STDIN"
+            " transaction_id, note, created_at, actor_name, text_digest, hash) FROM STDIN"
         ) as copy:
             for account in range(1, account_count + 1):
                 count = per_wallet + (1 if account <= extra else 0)
                 stamps = sorted(START.timestamp() + rng.random() * span for _ in range(count))
                 balance = 0
+                previous = ""
                 for seq, stamp in enumerate(stamps, start=1):
                     if balance < 5000 or rng.random() < 0.3:
                         activity, amount = "grant", rng.randint(5000, 50000)
@@ -157,6 +163,25 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                         activity = rng.choice(("consumption", "consumption", "revocation"))
                         amount = -rng.randint(1, balance)
                     balance += amount
+                    note = rng.choice(LEDGER_NOTES)
+                    created_at = dt.datetime.fromtimestamp(stamp, dt.UTC)
+                    digest = chain.text_digest(note, "")
+                    previous = chain.entry_hash(
+                        previous=previous,
+                        wallet_id=account,
+                        seq=seq,
+                        subscription_id=None,
+                        activity=activity,
+                        gift_card_status="",
+                        amount=Decimal(amount) / 100,
+                        balance_after=Decimal(balance) / 100,
+                        credit_type="currency",
+                        currency="SEK",
+                        created_at=created_at,
+                        transaction_id=f"TX-{account}-{seq}",
+                        operation_id=None,
+                        text_digest=digest,
+                    )
                     copy.write_row(
                         (
                             account,
@@ -171,17 +196,19 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                             f"{amount / 100:.2f}",
                             f"{balance / 100:.2f}",
                             f"TX-{account}-{seq}",
-                            rng.choice(LEDGER_NOTES),
-                            dt.datetime.fromtimestamp(stamp, dt.UTC),
+                            note,
+                            created_at,
                             "System",
+                            digest,
+                            previous,
                         )
                     )
-                balances[account] = (balance, count)
+                balances[account] = (balance, count, previous)
         with raw.cursor().copy(
             "COPY credits_creditwallet (id, account_id, subscription_id, credit_type, currency,"
-            " balance, last_seq, created_at) FROM STDIN"
+            " balance, last_seq, last_hash, created_at) FROM STDIN"
         ) as copy:
-            for account, (balance, count) in balances.items():
+            for account, (balance, count, last_hash) in balances.items():
                 copy.write_row(
                     (
                         account,
@@ -191,6 +218,7 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                         "SEK",
                         f"{balance / 100:.2f}",
                         count,
+                        last_hash,
                         START,
                     )
                 )
