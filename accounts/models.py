@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from config import money
 from config.cards import no_card_number, validate_no_card_number
+from config.personal_data import ANONYMISED_NAME
 
 # A masked payment detail may show a few digits (the last four), never a card number: no run of
 # seven digits, and no card number written in groups either (config.cards).
@@ -37,6 +38,17 @@ class Account(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {
+        "name": f"replaced by “{ANONYMISED_NAME}”",
+        "email": "replaced by an address that is no one's (anonymised-<customer number>@...)",
+        "phone": "emptied",
+        "street": "emptied",
+        "postcode": "emptied",
+        "city": "emptied",
+    }
+    NO_PERSONAL_DATA = ("customer_number", "status", "country")
+
     class Meta:
         ordering = ["name", "customer_number"]
         permissions = [
@@ -58,6 +70,11 @@ class Account(models.Model):
         return reverse("accounts:detail", args=[self.customer_number])
 
     @property
+    def is_anonymised(self) -> bool:
+        """Its personal data was erased: nothing personal may be stored for it again."""
+        return self.status == self.Status.ANONYMISED
+
+    @property
     def address_lines(self) -> list[str]:
         place = " ".join(part for part in (self.postcode, self.city) if part)
         return [line for line in (self.street, place, self.country) if line]
@@ -70,6 +87,10 @@ class Product(models.Model):
     currency = models.CharField(max_length=3, validators=[money.validate_currency_code])
     period_months = models.PositiveSmallIntegerField(default=1)
     is_active = models.BooleanField(default=True)
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ("name", "code", "currency")
 
     class Meta:
         ordering = ["name"]
@@ -114,6 +135,10 @@ class Subscription(models.Model):
 
     objects = SubscriptionQuerySet.as_manager()
 
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ("order_id", "status")
+
     class Meta:
         ordering = ["-started_on", "order_id"]
         constraints = [
@@ -153,6 +178,13 @@ class PaymentMethod(models.Model):
     expires_on = models.DateField(null=True, blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {
+        "masked_details": "replaced (the method is kept, its details are not)",
+        "brand": "emptied",
+    }
+    NO_PERSONAL_DATA = ("kind",)
 
     class Meta:
         ordering = ["-is_default", "created_at"]

@@ -55,6 +55,13 @@ class ActivityEvent(Attributed):
 
     objects = ActivityEventQuerySet.as_manager()
 
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {
+        "data": "the values of the attributes the registry marks personal are replaced",
+        "message": "replaced (the old product's free text)",
+    }
+    NO_PERSONAL_DATA = ("type", "actor_kind", "actor_name", "origin")
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         permissions = [("add_comment", "Can add a comment to an account's activity")]

@@ -55,6 +55,10 @@ class Attribute:
     label: str
     kind: Kind = Kind.TEXT
     required: bool = False
+    # Whether the value is personal data (an e-mail address, payment details, free text about
+    # the customer): anonymisation redacts exactly these. Every attribute says it (a test
+    # fails on None).
+    personal: bool | None = None
 
 
 class Recorder(Flag):
@@ -91,24 +95,26 @@ def type_code(title: str) -> str:
 
 # Attributes that many types share.
 def _product(label="Subscription product", required=True):
-    return Attribute("product", label, Kind.TEXT, required)
+    return Attribute("product", label, Kind.TEXT, required, personal=False)
 
 
-_ORDER = Attribute("order_id", "Subscription order ID", Kind.TEXT, True)
-_DISCOUNT = Attribute("discount_name", "Discount name")
-_DISCOUNT_OCCURRENCE = Attribute("discount_occurrence", "Discount occurrence", Kind.INTEGER)
-_DIBS = Attribute("dibs_response_code", "DIBS acquirer response code")
-_KLARNA = Attribute("klarna_response_code", "Klarna response code")
+_ORDER = Attribute("order_id", "Subscription order ID", Kind.TEXT, True, personal=False)
+_DISCOUNT = Attribute("discount_name", "Discount name", personal=False)
+_DISCOUNT_OCCURRENCE = Attribute(
+    "discount_occurrence", "Discount occurrence", Kind.INTEGER, personal=False
+)
+_DIBS = Attribute("dibs_response_code", "DIBS acquirer response code", personal=False)
+_KLARNA = Attribute("klarna_response_code", "Klarna response code", personal=False)
 # The reason a person gives for a manual credit, charge or refund (see credits.services).
-_REASON = Attribute("reason", "Reason")
+_REASON = Attribute("reason", "Reason", personal=True)
 
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "Billing Date Changed",
         Category.BILLING,
         (
-            Attribute("from", "Bill day from", Kind.INTEGER, True),
-            Attribute("to", "Bill day to", Kind.INTEGER, True),
+            Attribute("from", "Bill day from", Kind.INTEGER, True, personal=False),
+            Attribute("to", "Bill day to", Kind.INTEGER, True, personal=False),
         ),
         "The customer's billing day moved.",
     ),
@@ -116,8 +122,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Account Payment Method Changed",
         Category.PAYMENT,
         (
-            Attribute("from", "From", Kind.TEXT, True),
-            Attribute("to", "To", Kind.TEXT, True),
+            Attribute("from", "From", Kind.TEXT, True, personal=True),
+            Attribute("to", "To", Kind.TEXT, True, personal=True),
             _product("Associated subscription product", required=False),
         ),
         "The payment method used for the account's subscriptions changed.",
@@ -126,8 +132,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Additional Payment Made",
         Category.PAYMENT,
         (
-            Attribute("payment_method", "Payment method used", Kind.TEXT, True),
-            Attribute("amount", "Amount", Kind.MONEY),
+            Attribute("payment_method", "Payment method used", Kind.TEXT, True, personal=True),
+            Attribute("amount", "Amount", Kind.MONEY, personal=False),
         ),
         "The customer paid an amount outside the billing cycle.",
         recorded_by=Recorder.INTEGRATION,
@@ -135,7 +141,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "Address Details Modified",
         Category.ACCOUNT,
-        (Attribute("fields", "Changed fields", Kind.TEXT_LIST, True),),
+        (Attribute("fields", "Changed fields", Kind.TEXT_LIST, True, personal=False),),
         "One or more address fields were edited.",
     ),
     EventType(
@@ -161,7 +167,9 @@ EVENT_TYPES: tuple[EventType, ...] = (
         Category.SUBSCRIPTION,
         (
             _product("Product to be cancelled"),
-            Attribute("cancellation_date", "Scheduled cancellation date", Kind.DATE, True),
+            Attribute(
+                "cancellation_date", "Scheduled cancellation date", Kind.DATE, True, personal=False
+            ),
             _ORDER,
         ),
         "A subscription will end on a future date.",
@@ -176,9 +184,11 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Subscription Downgrade Scheduled",
         Category.SUBSCRIPTION,
         (
-            Attribute("product_from", "Downgrade from", Kind.TEXT, True),
-            Attribute("product_to", "Downgrade to", Kind.TEXT, True),
-            Attribute("downgrade_date", "Scheduled downgrade date", Kind.DATE, True),
+            Attribute("product_from", "Downgrade from", Kind.TEXT, True, personal=False),
+            Attribute("product_to", "Downgrade to", Kind.TEXT, True, personal=False),
+            Attribute(
+                "downgrade_date", "Scheduled downgrade date", Kind.DATE, True, personal=False
+            ),
             _ORDER,
         ),
         "A subscription will move to a cheaper product on a future date.",
@@ -193,8 +203,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Subscription Changed",
         Category.SUBSCRIPTION,
         (
-            Attribute("product_from", "Product from", Kind.TEXT, True),
-            Attribute("product_to", "Product to", Kind.TEXT, True),
+            Attribute("product_from", "Product from", Kind.TEXT, True, personal=False),
+            Attribute("product_to", "Product to", Kind.TEXT, True, personal=False),
             _ORDER,
         ),
         "A subscription moved to another product now.",
@@ -225,9 +235,11 @@ EVENT_TYPES: tuple[EventType, ...] = (
         Category.SUBSCRIPTION,
         (
             _product("Product"),
-            Attribute("order_id", "Product order ID", Kind.TEXT, True),
+            Attribute("order_id", "Product order ID", Kind.TEXT, True, personal=False),
             _DISCOUNT,
-            Attribute("discount_occurrences", "Total discount occurrences", Kind.INTEGER),
+            Attribute(
+                "discount_occurrences", "Total discount occurrences", Kind.INTEGER, personal=False
+            ),
         ),
         "The customer bought a product.",
     ),
@@ -236,7 +248,9 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "New Payment Method",
         Category.PAYMENT,
         (
-            Attribute("masked_details", "Masked PAN / Klarna details", Kind.TEXT, True),
+            Attribute(
+                "masked_details", "Masked PAN / Klarna details", Kind.TEXT, True, personal=True
+            ),
             _product("Current active subscription product", required=False),
         ),
         "A payment method was added to the account.",
@@ -245,9 +259,9 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Manual Refund Issued",
         Category.PAYMENT,
         (
-            Attribute("refunded_to", "Refunded to", Kind.TEXT, True),
-            Attribute("amount", "Refunded amount", Kind.MONEY, True),
-            Attribute("order_id", "Subscription order ID", Kind.TEXT),
+            Attribute("refunded_to", "Refunded to", Kind.TEXT, True, personal=True),
+            Attribute("amount", "Refunded amount", Kind.MONEY, True, personal=False),
+            Attribute("order_id", "Subscription order ID", Kind.TEXT, personal=False),
             _REASON,
         ),
         "An agent refunded money to the customer.",
@@ -259,9 +273,9 @@ EVENT_TYPES: tuple[EventType, ...] = (
         (
             # A grant is money (`amount`) or tokens (`tokens`, whole numbers, not a currency);
             # the credit services record exactly one of the two.
-            Attribute("amount", "Credit amount", Kind.MONEY),
-            Attribute("tokens", "Credit tokens", Kind.INTEGER),
-            Attribute("account_id", "Credited account", Kind.TEXT, True),
+            Attribute("amount", "Credit amount", Kind.MONEY, personal=False),
+            Attribute("tokens", "Credit tokens", Kind.INTEGER, personal=False),
+            Attribute("account_id", "Credited account", Kind.TEXT, True, personal=False),
             _REASON,
         ),
         "An agent granted credit to the account.",
@@ -271,8 +285,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Manual Charge Added",
         Category.BILLING,
         (
-            Attribute("amount", "Charge amount", Kind.MONEY, True),
-            Attribute("account_id", "Charged account", Kind.TEXT, True),
+            Attribute("amount", "Charge amount", Kind.MONEY, True, personal=False),
+            Attribute("account_id", "Charged account", Kind.TEXT, True, personal=False),
             _REASON,
         ),
         "An agent charged the account outside the billing cycle.",
@@ -287,7 +301,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "Customer Anonymised",
         Category.ACCOUNT,
-        (),
+        (Attribute("reason", "Reason", personal=False),),
         "The account's personal data was erased.",
         recorded_by=Recorder.STAFF,
     ),
@@ -295,8 +309,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Email sent",
         Category.COMMUNICATION,
         (
-            Attribute("subject", "Subject", Kind.TEXT, True),
-            Attribute("to", "To", Kind.TEXT, True),
+            Attribute("subject", "Subject", Kind.TEXT, True, personal=False),
+            Attribute("to", "To", Kind.TEXT, True, personal=True),
         ),
         "A receipt or notice was e-mailed to the customer.",
         recorded_by=Recorder.INTEGRATION,
@@ -305,8 +319,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Pause Scheduled",
         Category.PAUSE,
         (
-            Attribute("pause_date", "Pause starts on", Kind.DATE, True),
-            Attribute("months", "Months paused", Kind.INTEGER, True),
+            Attribute("pause_date", "Pause starts on", Kind.DATE, True, personal=False),
+            Attribute("months", "Months paused", Kind.INTEGER, True, personal=False),
             _product("Product to be paused"),
             _ORDER,
         ),
@@ -316,7 +330,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Pause Activated",
         Category.PAUSE,
         (
-            Attribute("months", "Months paused", Kind.INTEGER, True),
+            Attribute("months", "Months paused", Kind.INTEGER, True, personal=False),
             _product("Paused product"),
             _ORDER,
         ),
@@ -351,7 +365,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "Comment Added",
         Category.COMMUNICATION,
-        (Attribute("comment", "Comment", Kind.TEXT, True),),
+        (Attribute("comment", "Comment", Kind.TEXT, True, personal=True),),
         "An agent wrote a note on the account.",
         recorded_by=Recorder.STAFF,
     ),

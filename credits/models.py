@@ -119,6 +119,10 @@ class CreditWallet(models.Model):
 
     objects = CreditWalletQuerySet.as_manager()
 
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ("credit_type", "currency", "last_hash")
+
     class Meta:
         ordering = ["account", "subscription", "credit_type", "currency"]
         default_permissions = ("view",)
@@ -169,6 +173,10 @@ class CreditOperation(models.Model):
     request = models.JSONField()
     remainder = amount_field(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {"request": "the note and gift card code in it are replaced"}
+    NO_PERSONAL_DATA = ("key", "service")
 
     class Meta:
         default_permissions = ("view",)
@@ -246,6 +254,16 @@ class CreditEntry(Attributed):
     # Not stored: True on the entry a service returns for a repeated idempotency key (the first
     # call wrote it; this one wrote nothing). The API answers such a call with a 200.
     replayed = False
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {
+        "note": "replaced; its digest stays, so the hash chain holds",
+        "gift_card": "replaced; its digest stays, so the hash chain holds",
+    }
+    NO_PERSONAL_DATA = (
+        "credit_type", "currency", "activity", "gift_card_status", "transaction_id",
+        "actor_name", "text_digest", "hash",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -329,6 +347,13 @@ class CreditEntry(Attributed):
 
 class CreditExport(DownloadRecord):
     """One CSV download of the Credit Activity (see DownloadRecord)."""
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {
+        "filters": "values naming the customer (e-mail, name) are replaced; all values are "
+        "removed after RETENTION_DAYS"
+    }
+    NO_PERSONAL_DATA = ("actor_name",)
 
     class Meta(DownloadRecord.Meta):
         pass

@@ -42,6 +42,10 @@ class Integration(models.Model):
         related_name="+",
     )
 
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ("name", "token_prefix", "token_hash")
+
     class Meta:
         ordering = ["name"]
 

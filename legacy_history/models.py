@@ -17,6 +17,10 @@ class LegacyImport(Attributed):
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
 
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ("file_name", "actor_name")
+
     class Meta:
         ordering = ["-started_at", "-id"]
         # The counts are written once, when the import ends.
@@ -88,6 +92,14 @@ class LegacyEntry(models.Model):
     )
 
     objects = LegacyEntryQuerySet.as_manager()
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {
+        "message": "replaced",
+        "proprietor": "replaced by the customer number",
+    }
+    # The producer is the old product's staff member or system, not the customer.
+    NO_PERSONAL_DATA = ("source_id", "event_name", "type", "producer")
 
     class Meta:
         ordering = ["-created_at", "-id"]
