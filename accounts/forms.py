@@ -1,8 +1,13 @@
+from typing import Any
+
 from django import forms
 
 from accounts.models import Account, Product
 from accounts.services import MAX_PAUSE_MONTHS
+from accounts.services.anonymise import MAX_REASON_LENGTH
 from config.forms import DateInput
+
+CONFIRM_MISMATCH = "This is not the account's customer number: nothing was erased."
 
 
 class AddressForm(forms.ModelForm):
@@ -36,3 +41,25 @@ class ScheduleDowngradeForm(ProductForm):
 class SchedulePauseForm(forms.Form):
     pause_on = forms.DateField(label="Pause from", widget=DateInput())
     months = forms.IntegerField(min_value=1, max_value=MAX_PAUSE_MONTHS)
+
+
+class AnonymiseForm(forms.Form):
+    """The confirmation of an erasure: the customer number typed again, and a reason."""
+
+    confirm = forms.CharField(label="Type the customer number to confirm", max_length=20)
+    reason = forms.CharField(
+        label="Reason",
+        max_length=MAX_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the Customer Anonymised event, e.g. the request's reference.",
+    )
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def clean_confirm(self) -> str:
+        typed = self.cleaned_data["confirm"].strip()
+        if typed != self.account.customer_number:
+            raise forms.ValidationError(CONFIRM_MISMATCH)
+        return typed

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, PaymentMethod, Subscription
 from accounts.transitions import AGENT_ACTIONS, Action, refusal
+from config.personal_data import erasure_modules
 
 
 def account_search(*, q: str = "") -> QuerySet[Account]:
@@ -37,6 +38,16 @@ def account_detail(*, customer_number: str) -> Account:
         ),
         customer_number=customer_number,
     )
+
+
+def erasure_preview(account: Account) -> dict[str, int]:
+    """What anonymising the account would redact, by kind (nothing once it is anonymised)."""
+    if account.is_anonymised:
+        return {}
+    preview = {"account details": 1, "payment methods": account.payment_methods.count()}
+    for module in erasure_modules():
+        preview.update(module.count(account))
+    return preview
 
 
 def available_actions(subscription: Subscription) -> list[Action]:

@@ -18,6 +18,11 @@ urlpatterns = [
         name="payment-method-default",
     ),
     path(
+        "<key:customer_number>/anonymise/",
+        views.AnonymiseView.as_view(),
+        name="anonymise",
+    ),
+    path(
         "<key:customer_number>/subscriptions/<key:order_id>/<slug:action>/",
         views.SubscriptionActionView.as_view(),
         name="subscription-action",

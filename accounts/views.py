@@ -1,15 +1,17 @@
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from accounts import forms, services
 from accounts.filters import AccountFilter
 from accounts.models import Account, PaymentMethod, Product, Subscription
-from accounts.selectors import account_detail, account_get, available_actions
+from accounts.selectors import account_detail, account_get, available_actions, erasure_preview
 from accounts.tables import AccountTable
 from accounts.transitions import Action
 from config.paging import PagedTableMixin
@@ -162,3 +164,41 @@ class SubscriptionActionView(AccountActionView):
         )
         arguments = {name: data[key] for name, key in self.arguments.items()}
         self.service(actor=self.request.user, subscription=subscription, **arguments)
+
+
+class AnonymiseView(PermissionRequiredMixin, FormView):
+    """The confirmation of an erasure: what will be redacted (counts per kind), the customer
+    number typed again and a reason; then one service call."""
+
+    permission_required = "accounts.anonymise_account"
+    template_name = "accounts/anonymise.html"
+    form_class = forms.AnonymiseForm
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.account = account_get(customer_number=kwargs["customer_number"])
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "account": self.account}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            account=self.account, preview=erasure_preview(self.account), **kwargs
+        )
+
+    def form_valid(self, form: forms.AnonymiseForm) -> HttpResponse:
+        try:
+            erasure = services.account_anonymise(
+                account=self.account, actor=self.request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        if erasure.done:
+            total = sum(erasure.redacted.values())
+            messages.success(
+                self.request, f"The customer's personal data was erased ({total} records)."
+            )
+        else:
+            messages.info(self.request, "This account was anonymised already: nothing changed.")
+        return redirect(self.account.get_absolute_url())

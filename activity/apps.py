@@ -4,3 +4,5 @@ from django.apps import AppConfig
 class ActivityConfig(AppConfig):
     name = "activity"
     verbose_name = "Activity"
+    # Its part of erasing a customer (config.personal_data).
+    erasure = "activity.erasure"

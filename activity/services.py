@@ -13,6 +13,7 @@ from django.utils import timezone
 from activity.models import ActivityEvent
 from activity.registry import Recorder, get_type, validate_attributes
 from config.actors import SYSTEM_ACTOR, acting_user, actor_name
+from config.personal_data import ACCOUNT_ANONYMISED
 
 if TYPE_CHECKING:
     from accounts.models import Account, Subscription
@@ -60,6 +61,10 @@ def build_event(
     if actor is not None and Recorder.STAFF not in event_type.recorded_by:
         raise ValidationError({"type": NOT_FOR_STAFF.format(event_type.title)})
     cleaned = validate_attributes(type, data, allow_missing=origin == ActivityEvent.Origin.LEGACY)
+    if getattr(account, "is_anonymised", False) and (
+        message or any(cleaned.get(a.key) for a in event_type.attributes if a.personal)
+    ):
+        raise ValidationError({"account": ACCOUNT_ANONYMISED})
     now = timezone.now()
     occurred_at = occurred_at or now
     if timezone.is_naive(occurred_at):

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.api import AnonymiseView
 from activity.api import AccountEventListView, EventIngestView, EventTypeListView
 from credits.api import AccountCreditEntryListView, ApplyCreditsView, CreditOperationView
 
@@ -21,6 +22,11 @@ urlpatterns = [
         "v1/accounts/<key:customer_number>/events/",
         AccountEventListView.as_view(),
         name="account-events",
+    ),
+    path(
+        "v1/accounts/<key:customer_number>/anonymise/",
+        AnonymiseView.as_view(),
+        name="account-anonymise",
     ),
     path("v1/credits/", CreditOperationView.as_view(), name="credits"),
     path("v1/charges/apply-credits/", ApplyCreditsView.as_view(), name="apply-credits"),

@@ -2,7 +2,7 @@
 rows (empty while the file streams, or when the download was cut off). Each app that offers a
 download keeps its records in its own model built on `DownloadRecord`."""
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pgtrigger
@@ -11,12 +11,17 @@ from django.utils import timezone
 
 from config import triggers
 from config.actors import Attributed, acting_user, actor_name
+from config.personal_data import REDACTED
 
 if TYPE_CHECKING:
     from config.actors import Actor
 
 
 class DownloadRecord(Attributed):
+    # What `purge_retention` empties once a record is older than RETENTION_DAYS: who, when and
+    # how many rows are kept; which filters (which may name customers) are not.
+    RETENTION = {"filters": dict}
+
     created_at = models.DateTimeField(default=timezone.now)
     filters = models.JSONField(default=dict, blank=True)
     row_count = models.PositiveIntegerField(null=True, blank=True)
@@ -67,3 +72,23 @@ def recorded(chunks: Generator[bytes, None, int], record: DownloadRecord) -> Ite
     download cut off before its end keeps no count."""
     rows = yield from chunks
     download_finish(record, rows=rows)
+
+
+def redact_filters(
+    model: type[DownloadRecord], naming: Callable[[dict[str, Any]], list[str]]
+) -> int:
+    """Replace, in every download record of `model`, the filter values that `naming` says name
+    a customer; return how many records changed. Past the trigger that keeps finished records
+    as they were: erasure is the one path allowed to change them."""
+    changed = []
+    for record in model._default_manager.exclude(filters={}):
+        named = naming(record.filters)
+        if named:
+            record.filters = {
+                key: (REDACTED if key in named else value) for key, value in record.filters.items()
+            }
+            changed.append(record)
+    label = model._meta.label
+    with pgtrigger.ignore(f"{label}:written_once"):
+        model._default_manager.bulk_update(changed, ["filters"])
+    return len(changed)

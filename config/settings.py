@@ -118,6 +118,10 @@ STORAGES = {
     },
 }
 
+# Personal data kept beside records that stay (download filters, sign-in addresses) is removed
+# after this many days by `manage.py purge_retention` (run it daily).
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=400)
+
 SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 

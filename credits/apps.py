@@ -4,6 +4,8 @@ from django.apps import AppConfig
 class CreditsConfig(AppConfig):
     name = "credits"
     verbose_name = "Credits"
+    # Its part of erasing a customer (config.personal_data).
+    erasure = "credits.erasure"
     # Loaded by `manage.py load_demo` after the demo accounts (INSTALLED_APPS order).
     demo = "credits.demo"
 

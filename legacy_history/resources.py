@@ -18,6 +18,7 @@ from import_export.instance_loaders import CachedInstanceLoader
 
 from accounts.models import Account
 from config.cards import mask_card_numbers
+from config.personal_data import ACCOUNT_ANONYMISED
 from legacy_history.csvfile import COLUMNS, check_header, read_dataset
 from legacy_history.models import LegacyEntry
 
@@ -78,6 +79,7 @@ class LegacyEntryResource(resources.ModelResource):
         self.malformed: dict[int, str] = {}
         self.accounts_by_email: dict[str, list[int]] = {}
         self.accounts_by_number: dict[str, int] = {}
+        self.anonymised: set[int] = set()
 
     # --- the dataset ------------------------------------------------------------------------
 
@@ -123,11 +125,14 @@ class LegacyEntryResource(resources.ModelResource):
         rows = (
             Account.objects.annotate(email_key=Upper("email"))
             .filter(Q(email_key__in=emails) | Q(customer_number__in=numbers))
-            .values_list("pk", "email", "customer_number")
+            .values_list("pk", "email", "customer_number", "status")
         )
-        for pk, email, number in rows:
+        self.anonymised = set()
+        for pk, email, number, status in rows:
             self.accounts_by_email.setdefault(email.casefold(), []).append(pk)
             self.accounts_by_number[number] = pk
+            if status == Account.Status.ANONYMISED:
+                self.anonymised.add(pk)
 
     def line(self, row_number: int) -> int:
         if self.line_numbers is not None:
@@ -233,10 +238,15 @@ class LegacyEntryResource(resources.ModelResource):
                 )
             if not matches:
                 raise ValidationError(f"No account has the e-mail “{proprietor}”.")
-            return matches[0]
+            return self._not_anonymised(matches[0])
         if proprietor not in self.accounts_by_number:
             raise ValidationError(f"No account has the customer number “{proprietor}”.")
-        return self.accounts_by_number[proprietor]
+        return self._not_anonymised(self.accounts_by_number[proprietor])
+
+    def _not_anonymised(self, pk: int) -> int:
+        if pk in self.anonymised:
+            raise ValidationError(ACCOUNT_ANONYMISED)
+        return pk
 
     @staticmethod
     def _time(row, column: str, *, required: bool) -> dt.datetime | None:

@@ -23,6 +23,7 @@ MATRIX = [
     ("accounts:detail", {"customer_number": CUSTOMER}, "accounts.view_account", "get"),
     ("accounts:address", {"customer_number": CUSTOMER}, "accounts.change_account", "post"),
     ("accounts:billing-day", {"customer_number": CUSTOMER}, "accounts.change_account", "post"),
+    ("accounts:anonymise", {"customer_number": CUSTOMER}, "accounts.anonymise_account", "get"),
     (
         "accounts:payment-method-default",
         {"customer_number": CUSTOMER, "pk": "payment_method"},

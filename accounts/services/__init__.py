@@ -15,6 +15,7 @@ from accounts.services.accounts import (
     payment_method_add,
     payment_method_set_default,
 )
+from accounts.services.anonymise import Erasure, account_anonymise
 from accounts.services.subscriptions import (
     MAX_PAUSE_MONTHS,
     subscription_activate_pause,
@@ -32,6 +33,8 @@ from accounts.services.subscriptions import (
 )
 
 __all__ = [
+    "Erasure",
+    "account_anonymise",
     "ADDRESS_FIELDS",
     "MAX_PAUSE_MONTHS",
     "account_change_billing_day",

@@ -10,6 +10,7 @@ from accounts.models import Account, PaymentMethod
 from accounts.transitions import LIVE_STATUSES
 from activity.services import activity_record
 from config.actors import SYSTEM_ACTOR
+from config.personal_data import ACCOUNT_ANONYMISED
 
 if TYPE_CHECKING:
     from config.actors import Actor
@@ -23,8 +24,13 @@ def _label(field_name: str) -> str:
     return str(field.verbose_name).capitalize()
 
 
-def _lock_account(account: Account) -> Account:
-    return Account.objects.select_for_update().get(pk=account.pk)
+def _lock_account(account: Account, *, personal: bool = False) -> Account:
+    """The account's row, locked. A write that would store personal data (`personal`) is
+    refused for an anonymised account."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    if personal and locked.is_anonymised:
+        raise ValidationError(ACCOUNT_ANONYMISED)
+    return locked
 
 
 def _live_product_name(account: Account) -> str | None:
@@ -66,7 +72,7 @@ def account_update_address(*, actor: "Actor", account: Account, **address: str) 
     unknown = set(address) - set(ADDRESS_FIELDS)
     if unknown:
         raise ValidationError(f"Not an address field: {', '.join(sorted(unknown))}.")
-    account = _lock_account(account)
+    account = _lock_account(account, personal=True)
     changed = [f for f in ADDRESS_FIELDS if f in address and getattr(account, f) != address[f]]
     if not changed:
         raise ValidationError("Nothing to change: the address is the same.")
@@ -116,7 +122,7 @@ def payment_method_add(
 ) -> PaymentMethod:
     """Add a masked payment method (the default when asked, or when the account has none);
     record `New Payment Method`."""
-    account = _lock_account(account)
+    account = _lock_account(account, personal=True)
     has_default = account.payment_methods.filter(is_default=True).exists()
     method = PaymentMethod(
         account=account,
@@ -148,7 +154,7 @@ def payment_method_add(
 @transaction.atomic
 def payment_method_set_default(*, actor: "Actor", method: PaymentMethod) -> PaymentMethod:
     """Make `method` the account's default; record `Account Payment Method Changed` from/to."""
-    account = _lock_account(method.account)
+    account = _lock_account(method.account, personal=True)
     method = PaymentMethod.objects.get(pk=method.pk, account=account)
     if method.is_default:
         raise ValidationError("This payment method is already the default.")

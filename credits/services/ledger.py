@@ -25,6 +25,7 @@ from config import money
 from config.actors import SYSTEM_ACTOR, acting_user, actor_name
 from config.cards import validate_no_card_number
 from config.errors import KEY_REUSED, Conflict
+from config.personal_data import ACCOUNT_ANONYMISED
 from credits import chain
 from credits.models import CreditEntry, CreditOperation, CreditType, CreditWallet
 
@@ -265,6 +266,12 @@ def ledger_request(
                     f"Currency mismatch: subscription {subscription.order_id} is billed in "
                     f"{billed_in}, not {unit_currency}.",
                 )
+    if account.is_anonymised:
+        # Notes and gift card codes are personal data, which an anonymised account keeps none of.
+        if clean_note:
+            errors.add("note", ACCOUNT_ANONYMISED)
+        if card:
+            errors.add("gift_card", ACCOUNT_ANONYMISED)
     when = errors.check("created_at", lambda: _when(created_at))
     name = errors.check("actor", lambda: actor_name(actor, actor_label), "")
     errors.raise_any()

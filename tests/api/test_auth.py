@@ -23,6 +23,7 @@ OPERATIONS = [
     ("api:credits", {}, "post"),
     ("api:apply-credits", {}, "post"),
     ("api:account-credit-entries", {"customer_number": CUSTOMER}, "get"),
+    ("api:account-anonymise", {"customer_number": CUSTOMER}, "post"),
 ]
 # The schema and its docs, for tokens and for signed-in back-office users.
 DOCUMENTATION = ["api:schema", "api:docs", "api:redoc"]

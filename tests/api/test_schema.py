@@ -23,6 +23,7 @@ OPERATIONS = [
     "POST /api/v1/credits/",
     "POST /api/v1/charges/apply-credits/",
     "GET /api/v1/accounts/{customer_number}/credit-entries/",
+    "POST /api/v1/accounts/{customer_number}/anonymise/",
 ]
 # Invalid input for every operation that takes any; event-types takes none.
 TAKES_NO_INPUT = {"GET /api/v1/event-types/"}
