@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 
 from accounts.models import Account
 from activity.models import ActivityEvent
@@ -63,7 +63,9 @@ def test_the_demo_has_subscriptions_in_every_status(demo_output):
     ],
 )
 def test_each_demo_user_signs_in_and_holds_only_their_role(demo_output, username, role):
-    user = authenticate(username=username, password="demo-password")
+    # As the sign-in page calls it (django-axes needs the request).
+    request = RequestFactory().post("/login/")
+    user = authenticate(request, username=username, password="demo-password")
     assert user is not None
     assert list(user.groups.values_list("name", flat=True)) == [role]
 
