@@ -75,6 +75,23 @@ def _failures(**match: Any) -> Subquery:
 # --- Users --------------------------------------------------------------------------------
 
 
+class RoleFilter(admin.SimpleListFilter):
+    title = "role"
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        groups = Group.objects.order_by("name").values_list("pk", "name")
+        return [(str(pk), name) for pk, name in groups] + [("none", "No role")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value() or ""
+        if value == "none":
+            return queryset.filter(groups__isnull=True)
+        if value.isdigit():
+            return queryset.filter(groups__pk=value)
+        return queryset
+
+
 class SecondFactorFilter(admin.SimpleListFilter):
     title = "second factor"
     parameter_name = "second_factor"
@@ -126,7 +143,7 @@ class StaffUserAdmin(DjangoUserAdmin):
         "locked",
     )
     list_filter = (
-        ("groups", admin.RelatedOnlyFieldListFilter),
+        RoleFilter,
         "is_active",
         "is_staff",
         "is_superuser",

@@ -99,10 +99,6 @@ class SecondFactorMiddleware:
         user: Any = request.user
         if not user.is_authenticated or getattr(view_func, "second_factor_exempt", False):
             return None
-        # What needs no sign-in needs no second factor either: the API (an integration's token,
-        # never the session, answers there) and the sign-in page.
-        if getattr(view_func, "login_required", True) is False:
-            return None
         if user.is_verified():
             return None
         if second_factor_enrolled(user):

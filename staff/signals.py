@@ -60,6 +60,16 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
     )
 
 
+def _refused_unread(request: HttpRequest) -> bool:
+    """Whether axes' backend refused this try before the password was read (sign-in locked).
+    The backend marks the request locked before raising, and axes' own handler then returns
+    without counting it; a failure that *causes* the lock is counted (whichever of the two
+    receivers runs first)."""
+    return bool(getattr(request, "axes_locked_out", False)) and (
+        getattr(request, "axes_failures_since_start", None) is None
+    )
+
+
 def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
@@ -75,8 +85,7 @@ def on_login_failed(
         details={
             "username": username,
             "via": _via(request),
-            # Set by axes' backend before the signal when the try was refused unread.
-            "locked": bool(getattr(request, "axes_locked_out", False)),
+            "locked": _refused_unread(request),
         },
         address=client_address(request),
     )
