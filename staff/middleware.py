@@ -81,6 +81,30 @@ def enrolment_view(view: Any) -> Any:
     return view
 
 
+VERIFY = "verify"
+ENROL = "enrol"
+
+
+def second_factor_pending(request: HttpRequest) -> str | None:
+    """What the signed-in user still owes after the password: VERIFY (a code: they have an
+    authenticator app and this session has not entered one), ENROL (their role requires an app
+    and they have none), or None. Worked out once per request."""
+    if hasattr(request, "_second_factor_pending"):
+        cached: str | None = request._second_factor_pending
+        return cached
+    user: Any = getattr(request, "user", None)
+    # django-otp's OTPMiddleware gives the user is_verified(); without it nothing is verified.
+    verified = getattr(user, "is_verified", lambda: False)
+    pending = None
+    if user is not None and user.is_authenticated and not verified():
+        if second_factor_enrolled(user):
+            pending = VERIFY
+        elif second_factor_required(user):
+            pending = ENROL
+    request._second_factor_pending = pending  # type: ignore[attr-defined]
+    return pending
+
+
 class SecondFactorMiddleware:
     """After the password, a user with a second factor opens nothing until they have entered a
     code (the session is then verified, django-otp's OTPMiddleware says so), and a user whose
@@ -96,16 +120,12 @@ class SecondFactorMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        user: Any = request.user
-        if not user.is_authenticated or getattr(view_func, "second_factor_exempt", False):
+        if getattr(view_func, "second_factor_exempt", False):
             return None
-        if user.is_verified():
-            return None
-        if second_factor_enrolled(user):
+        pending = second_factor_pending(request)
+        if pending == VERIFY:
             return self._to("account:verify", request)
-        if second_factor_required(user) and not getattr(
-            view_func, "second_factor_enrolment", False
-        ):
+        if pending == ENROL and not getattr(view_func, "second_factor_enrolment", False):
             return self._to("account:security", request)
         return None
 

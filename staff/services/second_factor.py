@@ -47,7 +47,7 @@ WRONG_ENROLMENT_CODE = (
     "That code does not match: check that the app shows the Back-office entry you just added, "
     "and enter its current code."
 )
-THROTTLED = "Too many wrong codes: wait {} seconds, then try again."
+THROTTLED = "Too many wrong codes: wait {}, then try again."
 NO_DEVICE = "You have no second factor to verify: set one up first."
 ALREADY_ENROLLED = "You already have an authenticator app: remove it first to set up another."
 NOT_ENROLLED = "You have no authenticator app: set one up first."
@@ -164,7 +164,7 @@ def _check(user: "User", token: str) -> tuple[Device | None, str]:
             if not allowed:
                 until = (info or {}).get("locked_until")
                 wait = max(1, round((until - timezone.now()).total_seconds())) if until else 1
-                return None, THROTTLED.format(wait)
+                return None, THROTTLED.format(f"{wait} second{'' if wait == 1 else 's'}")
             if device.verify_token(token):
                 return device, ""
     return None, WRONG_CODE

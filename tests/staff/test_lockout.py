@@ -57,7 +57,7 @@ def alerts(response) -> list[str]:
 def test_the_defaults_are_five_per_username_twenty_per_address_and_fifteen_minutes():
     assert settings.SIGN_IN_FAILURE_LIMIT == 5
     assert settings.SIGN_IN_ADDRESS_FAILURE_LIMIT == 20
-    assert settings.AXES_COOLOFF_TIME == dt.timedelta(minutes=15)
+    assert dt.timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
 
 
 def test_the_limits_come_from_the_environment():

@@ -113,7 +113,7 @@ def test_repeated_wrong_codes_are_throttled_even_the_right_one(signed_in_finance
         enter_code(signed_in_finance, "000000")
         response = enter_code(signed_in_finance, code_now(finance))
 
-    assert unescape(alerts(response)[0]) == THROTTLED.format(1)
+    assert unescape(alerts(response)[0]) == THROTTLED.format("1 second")
     assert not is_verified(signed_in_finance)
 
 
