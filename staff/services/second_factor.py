@@ -53,6 +53,12 @@ ALREADY_ENROLLED = "You already have an authenticator app: remove it first to se
 NOT_ENROLLED = "You have no authenticator app: set one up first."
 BAD_KEY = "The set-up key is not valid: reload the page to start again."
 WRONG_PASSWORD = "Your password was not correct."
+# How the staff activity says why a code was refused (the throttle's own words stand as they are).
+RECORDED_REASONS = {
+    WRONG_CODE: "Wrong, expired or already used code",
+    NOT_A_CODE: "Not a code",
+    NO_DEVICE: "No second factor set up",
+}
 
 
 def second_factor_required(user: "AbstractBaseUser | AnonymousUser") -> bool:
@@ -183,7 +189,7 @@ def second_factor_verify(*, user: "User", token: str, address: str | None = None
             kind=Kind.SECOND_FACTOR_FAILED,
             actor=user,
             subject=user,
-            details={"reason": refusal},
+            details={"reason": RECORDED_REASONS.get(refusal, refusal)},
             address=address,
         )
         raise ValidationError({"token": refusal})
