@@ -207,3 +207,14 @@ def test_axes_reset_username_unlocks_that_username(plain_client, karin, make_use
 
     assert post_login(Client(), "karin", PASSWORD).status_code == 302
     assert post_login(Client(), "olle", PASSWORD).status_code == 429
+
+
+def test_a_sign_in_without_its_csrf_token_is_refused_with_a_message(karin):
+    client = Client(enforce_csrf_checks=True)
+
+    response = post_login(client, "karin", PASSWORD)
+
+    assert response.status_code == 403
+    assert "Nothing was changed" in text(response)
+    assert not is_signed_in(client)
+    assert not AccessAttempt.objects.exists()
