@@ -78,7 +78,9 @@ def ensure_users(password: str, stdout) -> list:
         user.email = f"{username}@example.com"
         user.is_staff = staff
         user.is_active = True
-        user.set_password(password)
+        # Set only when it differs: every set is recorded as a password change (staff activity).
+        if not user.check_password(password):
+            user.set_password(password)
         user.save()
         user.groups.set([Group.objects.get(name=role)])
         users.append(user)

@@ -3,8 +3,19 @@
 DRF's views are exempt from the back-office's sign-in redirect (DRF marks them so): DRF
 authenticates each request by an integration's token and answers 401 without one. The
 browsable docs are for people, so they opt back into the sign-in redirect.
+
+The docs pages run under the site's Content-Security-Policy: no inline script (their templates,
+templates/drf_spectacular/, load the start-up script as a static file) and no other origin.
+Swagger UI needs data: images (its icons). Redoc needs, on its page only: a nonce for the
+<style> elements it inserts (static/js/redoc-init.js hands it over), the hashes of the two
+<style> elements its bundle inserts as it loads (drf-spectacular-sidecar's Redoc 2; the
+browser tests' CSP check fails when an update changes them), its search index's worker (a
+blob: of its own), and data: images (its logo, which static/js/redoc-init.js draws from here
+instead of Redoc's CDN).
 """
 
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -14,6 +25,21 @@ from activity.api import AccountEventListView, EventIngestView, EventTypeListVie
 from credits.api import AccountCreditEntryListView, ApplyCreditsView, CreditOperationView
 
 app_name = "api"
+
+REDOC_STYLE_HASHES = [
+    # perfect-scrollbar's stylesheet.
+    "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+    # An empty <style> (styled-components' first sheet, before it has the nonce).
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+]
+swagger_policy = csp_update({"img-src": ["data:"]})
+redoc_policy = csp_update(
+    {
+        "style-src": [NONCE, *REDOC_STYLE_HASHES],
+        "worker-src": ["blob:"],
+        "img-src": ["data:"],
+    }
+)
 
 urlpatterns = [
     path("v1/event-types/", EventTypeListView.as_view(), name="event-types"),
@@ -38,12 +64,12 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",
-        login_required(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        swagger_policy(login_required(SpectacularSwaggerView.as_view(url_name="api:schema"))),
         name="docs",
     ),
     path(
         "docs/redoc/",
-        login_required(SpectacularRedocView.as_view(url_name="api:schema")),
+        redoc_policy(login_required(SpectacularRedocView.as_view(url_name="api:schema"))),
         name="redoc",
     ),
 ]

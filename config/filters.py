@@ -54,3 +54,7 @@ class DateRangeFilterSet(django_filters.FilterSet):
         start, end, field = self.date_range
         data = self.form.cleaned_data
         return queryset.filter(local_day_range(data.get(start), data.get(end), field=field))
+
+    def used_filters(self) -> dict[str, str]:
+        """The filters given, as typed (what a CSV download records)."""
+        return {name: self.data[name] for name in self.filters if self.data.get(name)}

@@ -1,7 +1,8 @@
-"""Middleware of the back-office."""
+"""Middleware of the back-office: what no view should have to do itself."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -24,3 +25,20 @@ class RefuseNulMiddleware:
                 return JsonResponse({"detail": NUL_IN_ADDRESS}, status=400)
             raise BadRequest(NUL_IN_ADDRESS)
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Permissions-Policy: deny every browser feature the back-office does not use (camera,
+    microphone, location, payment, USB, ...), so that no page or script can ask for them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response

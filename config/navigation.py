@@ -6,19 +6,22 @@ An app registers its links in its AppConfig's `ready()`:
     navigation.register(Link("Credit Activity", "credits:activity", "credits.view_credit_activity"))
 
 `MAIN` links sit in the header; `TIMELINE` links sit beside an account's Recent Activity and
-take the account's customer number.
+take the account's customer number; `ACCOUNT` links sit beside the signed-in user's name (their
+own pages, for every signed-in user: such a link names no permission).
 """
 
 from dataclasses import dataclass
 
 MAIN = "main"
 TIMELINE = "timeline"
+ACCOUNT = "account"
 
 
 @dataclass(frozen=True)
 class Link:
     label: str
     url_name: str
+    # "" for a page every signed-in user may open.
     permission: str
     place: str = MAIN
     hint: str = ""

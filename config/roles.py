@@ -1,7 +1,9 @@
-"""The role matrix: which permissions each role (a Django group) holds.
+"""The role matrix: which permissions each role (a Django group) holds, and which roles must
+sign in with a second factor.
 
 This is the one place that says who may do what. Views check permissions, never group names;
-`sync_roles` (and every `migrate`) makes the groups' permissions equal to this matrix.
+`sync_roles` (and every `migrate`) makes the groups' permissions equal to this matrix. The admin
+shows the groups read-only: a change is made here, in code, and reviewed like any other.
 """
 
 from typing import Any
@@ -55,8 +57,8 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = set().union(*ROLE_PERMISSIONS.values())
     "auth.add_user",
     "auth.change_user",
     "auth.delete_user",
+    # Roles are read-only in the admin (they are this matrix); users get them as checkboxes.
     "auth.view_group",
-    "auth.change_group",
     "accounts.add_account",
     "accounts.anonymise_account",
     "accounts.view_product",
@@ -75,7 +77,26 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = set().union(*ROLE_PERMISSIONS.values())
     "integrations.view_integration",
     "integrations.add_integration",
     "integrations.change_integration",
+    # Sign-in security: failed and locked sign-ins (django-axes), unlocking (deleting the
+    # attempts, which the admin records), and the record of staff activity and its downloads.
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+    "axes.view_accessfailurelog",
+    "axes.view_accesslog",
+    "staff.view_staffevent",
+    "staff.export_staffevent",
+    "staff.view_staffactivityexport",
 }
+
+# Roles whose users must sign in with a second factor (a TOTP app, or a recovery code): they
+# move money or administer users. Held as a permission, so that code asks `has_perm` and never a
+# group's name (a superuser holds it too). A user who holds it without a device is sent to
+# enrolment after the password and can open nothing else until enrolled, unless the MFA_REQUIRED
+# setting is off (the `make run` demo only).
+SECOND_FACTOR_PERMISSION = "staff.sign_in_with_second_factor"
+SECOND_FACTOR_ROLES: frozenset[str] = frozenset({SYSTEM_ADMINISTRATOR, FINANCE})
+for _role in SECOND_FACTOR_ROLES:
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {SECOND_FACTOR_PERMISSION}
 
 ROLES = tuple(ROLE_PERMISSIONS)
 

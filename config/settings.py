@@ -4,9 +4,11 @@ Every value that differs between machines comes from the environment (or a `.env
 `manage.py`); see `.env.example`. Production differs from development only by those values.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,7 +22,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the admin site that asks for the second factor too.
+    "staff.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -34,27 +37,47 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "activity",
     "accounts",
     "credits",
     "legacy_history",
     "integrations",
+    # Before axes: its axes_reset commands wrap axes' own, to record the unlock.
+    "staff",
+    "axes",
     # Last, so that its post_migrate (role sync) runs after every app's permissions exist.
     "config",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Headers on every response, static files included.
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "config.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acts and from where, for the staff activity that model signals record.
+    "staff.context.RequestContextMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute lifetime: an ended session is signed out here, before the rest.
+    "staff.middleware.SessionLifetimeMiddleware",
+    # request.user.is_verified(): whether this session entered a second-factor code.
+    "django_otp.middleware.OTPMiddleware",
     # Every page is private unless a view says otherwise (only the sign-in page does).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # After the password: the code (or enrolment, where the role requires it) before any page.
+    "staff.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked sign-in's answer into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -71,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "staff.context_processors.second_factor",
             ],
         },
     },
@@ -96,6 +120,50 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts:search"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in lockout (django-axes): failures within the cool-off are counted per username (from any
+# address) and per address (for any username); reaching either limit refuses every further try,
+# the right password included, until one cool-off after the last failure. Tries while locked do
+# not extend the lock. See staff/lockout.py for how the two limits meet axes' one.
+SIGN_IN_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+SIGN_IN_ADDRESS_FAILURE_LIMIT = max(
+    env.int("AXES_IP_FAILURE_LIMIT", default=20), SIGN_IN_FAILURE_LIMIT
+)
+AXES_FAILURE_LIMIT = "staff.lockout.failure_limit"
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "staff.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The admin pages are staff.admin's (unlocking there is recorded).
+AXES_ENABLE_ADMIN = False
+# The client's address: REMOTE_ADDR, which a client cannot forge. Behind a proxy that sets
+# X-Forwarded-For, set AXES_IPWARE_META_PRECEDENCE_ORDER=HTTP_X_FORWARDED_FOR,REMOTE_ADDR and
+# AXES_IPWARE_PROXY_COUNT to the number of proxies.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"]
+)
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_VERBOSE = False
+
+# Second factor (django-otp): required for the roles of config.roles.SECOND_FACTOR_ROLES. Off
+# only for the `make run` demo (MFA_REQUIRED=false), which says so when it starts.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Back-office")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Sessions: signed out after SESSION_IDLE_TIMEOUT seconds without a request, and
+# SESSION_COOKIE_AGE seconds after signing in whatever happens (staff.middleware). A password
+# change signs out every other session (Django's session auth hash).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 
 LANGUAGE_CODE = "en-gb"
 # Times are stored in UTC and shown in this zone; pages and CSV files name it.
@@ -135,6 +203,52 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
+# Content-Security-Policy (django-csp): this site's own files only. No inline script or style
+# anywhere (no 'unsafe-inline'); no other origin. The API docs pages add a per-response nonce
+# for the styles Swagger UI and Redoc insert (config/api_urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy (config.middleware): every feature the site does not use, denied.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 

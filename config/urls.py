@@ -4,14 +4,18 @@ from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
 from config.converters import KeyConverter
+from staff.middleware import second_factor_exempt
 
 # Registered before the includes below, whose patterns use it.
 register_converter(KeyConverter, "key")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:search"), name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Both open before the second factor (staff.middleware).
+    path("login/", second_factor_exempt(auth_views.LoginView.as_view()), name="login"),
+    path("logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
+    path("account/", include("staff.account_urls")),
+    path("staff/", include("staff.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("accounts/", include("accounts.urls")),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -117,3 +117,15 @@ def csv_download(chunks: Iterator[bytes], *, stem: str) -> StreamingHttpResponse
     response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+CSRF_FAILED = (
+    "This form could not be sent: it was open too long, or it did not come from this site. "
+    "Nothing was changed. Go back, reload the page and try again."
+)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a page in the site's layout that says what happened (Django's own
+    carries inline style, which the Content-Security-Policy refuses)."""
+    return render(request, "403_csrf.html", {"message": CSRF_FAILED}, status=403)

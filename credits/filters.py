@@ -51,7 +51,3 @@ class CreditActivityFilter(DateRangeFilterSet):
             "activity",
             "type",
         ]
-
-    def used_filters(self) -> dict[str, str]:
-        """The filters given, as typed (what a CSV download records)."""
-        return {name: self.data[name] for name in self.filters if self.data.get(name)}

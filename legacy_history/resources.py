@@ -7,6 +7,7 @@ file, or names no account is invalid and is written nowhere. A row whose ID was 
 is skipped, whatever it says now: re-importing a file adds nothing.
 """
 
+import builtins
 import datetime as dt
 
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
@@ -19,6 +20,7 @@ from import_export.instance_loaders import CachedInstanceLoader
 from accounts.models import Account
 from config.cards import mask_card_numbers
 from config.personal_data import ACCOUNT_ANONYMISED
+from config.previews import StyleFreeDiff
 from legacy_history.csvfile import COLUMNS, check_header, read_dataset
 from legacy_history.models import LegacyEntry
 
@@ -58,6 +60,10 @@ class LegacyEntryResource(resources.ModelResource):
     updated_at = fields.Field(
         attribute="updated_at", column_name="updated_at", widget=widgets.DateTimeWidget(SHOWN)
     )
+
+    def get_diff_class(self) -> "builtins.type[StyleFreeDiff]":
+        """The preview's diff, without inline style (config.previews)."""
+        return StyleFreeDiff
 
     class Meta:
         model = LegacyEntry

@@ -1,4 +1,5 @@
-"""Shared fixtures: users per role, and a Chromium browser driven by Playwright."""
+"""Shared fixtures: users per role, test clients that sign in, and a Chromium browser driven by
+Playwright, which fails a test whose pages broke the Content-Security-Policy."""
 
 import os
 
@@ -8,6 +9,7 @@ from rest_framework.test import APIClient
 from config import roles
 from integrations.services import integration_create, integration_set_active
 from tests.factories import UserFactory
+from tests.signin import VerifiedClient, authenticator_app, totp_code
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that tests make
 # around it are ordinary synchronous calls.
@@ -69,6 +71,26 @@ def admin_user_role(make_user):
     return make_user(roles.SYSTEM_ADMINISTRATOR, is_staff=True)
 
 
+# --- Clients ------------------------------------------------------------------------------
+# MFA_REQUIRED is on in the tests (pyproject.toml), as in production. `client` is Django's test
+# client whose force_login also verifies the second factor, so that a test of any other page
+# signs in as it always has; tests of sign-in itself use `plain_client` and the real pages.
+
+
+@pytest.fixture
+def client():
+    """The test client; force_login(user) gives a verified session (tests/signin.py)."""
+    return VerifiedClient()
+
+
+@pytest.fixture
+def plain_client():
+    """Django's own test client: force_login leaves the second factor to be entered."""
+    from django.test import Client
+
+    return Client()
+
+
 @pytest.fixture
 def service_client(client, service_user):
     client.force_login(service_user)
@@ -107,25 +129,71 @@ def browser():
         browser.close()
 
 
+# Every page reports what its Content-Security-Policy blocked: Chromium logs each violation to
+# the console, and this listener (added before any page script, outside the policy) logs the
+# DOM's securitypolicyviolation events too.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+  + ` at ${e.sourceFile}:${e.lineNumber}`
+));
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation:") or "Content Security Policy" in text
+
+
 @pytest.fixture
-def page(browser, live_server):
+def csp_violations():
+    """What the browser's pages reported as blocked by the Content-Security-Policy; the `page`
+    fixture fails the test if any (a test that provokes one on purpose clears the list)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, csp_violations):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    context.add_init_script(CSP_WATCH)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(f"{page.url}: {message.text}")
+            if is_csp_violation(message.text)
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture
 def sign_in(page):
-    """sign_in(username, password) through the real sign-in page."""
+    """sign_in(username, password) through the real sign-in pages: the password, then, for a
+    user with an authenticator app or whose role requires one, the app's current code
+    (computed here, as the app computes it; a user who needs an app and has none is given one,
+    as if they had enrolled earlier). `code=False` stops after the password."""
+    from django.contrib.auth import get_user_model
 
-    def do(username, password=PASSWORD):
+    from staff.services import second_factor_required
+
+    def do(username, password=PASSWORD, code=True):
+        user = get_user_model().objects.get(username=username)
+        device = None
+        if code and (second_factor_required(user) or user.totpdevice_set.exists()):
+            device = authenticator_app(user)
         page.goto("/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
+        if device is not None and "/account/verify/" in page.url:
+            page.get_by_label("Code").fill(totp_code(device))
+            page.get_by_role("button", name="Verify").click()
+            page.wait_for_load_state()
 
     return do
 

@@ -5,15 +5,16 @@ so no other test ever sees the demo rows."""
 import io
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.test import override_settings
+from django.test import Client, RequestFactory, override_settings
 
 from accounts.models import Account
 from activity.models import ActivityEvent
 from config import roles
 from credits.models import Activity, CreditEntry, CreditType, CreditWallet, GiftCardStatus
+from staff.models import Kind, StaffEvent
 from tests.conftest import FAST_PASSWORD_HASHERS
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,9 @@ def test_the_demo_has_subscriptions_in_every_status(demo_output):
     ],
 )
 def test_each_demo_user_signs_in_and_holds_only_their_role(demo_output, username, role):
-    user = authenticate(username=username, password="demo-password")
+    # As the sign-in page calls it (django-axes needs the request).
+    request = RequestFactory().post("/login/")
+    user = authenticate(request, username=username, password="demo-password")
     assert user is not None
     assert list(user.groups.values_list("name", flat=True)) == [role]
 
@@ -71,6 +74,49 @@ def test_each_demo_user_signs_in_and_holds_only_their_role(demo_output, username
 def test_load_demo_prints_the_demo_logins(demo_output):
     assert "Demo logins (password: demo-password):" in demo_output
     assert "demo-finance" in demo_output
+
+
+def test_load_demo_says_two_factor_sign_in_is_required_where_it_is(demo_output):
+    assert "Two-factor sign-in is required for Finance and System Administrator" in demo_output
+
+
+def test_with_mfa_off_the_demo_says_so_and_how_to_try_it(demo_output, settings):
+    settings.MFA_REQUIRED = False
+    out = io.StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    note = out.getvalue()
+    assert "Two-factor sign-in is OFF for this demo (MFA_REQUIRED=false)" in note
+    assert "/account/security/" in note and "MFA_REQUIRED=true make run" in note
+
+
+@pytest.mark.parametrize("username", ["demo-admin", "demo-finance"])
+def test_with_mfa_off_the_demo_logins_need_the_password_alone(demo_output, settings, username):
+    settings.MFA_REQUIRED = False
+    client = Client()
+
+    response = client.post("/login/", {"username": username, "password": "demo-password"})
+
+    assert response.status_code == 302
+    assert client.get("/credits/activity/").status_code == 200
+
+
+def test_with_mfa_on_the_demo_finance_user_sets_up_an_app_first(demo_output):
+    client = Client()
+    client.post("/login/", {"username": "demo-finance", "password": "demo-password"})
+
+    assert client.get("/credits/activity/").url.startswith("/account/security/")
+
+
+def test_no_demo_user_holds_a_permission_directly(demo_output):
+    assert not get_user_model().user_permissions.through.objects.exists()
+
+
+def test_a_second_load_changes_no_password(demo_output):
+    before = StaffEvent.objects.filter(kind=Kind.PASSWORD_CHANGED).count()
+    call_command("load_demo", stdout=io.StringIO())
+    assert StaffEvent.objects.filter(kind=Kind.PASSWORD_CHANGED).count() == before
 
 
 def test_the_demo_ledger_has_every_activity_and_every_gift_card_status(demo_output):

@@ -2,11 +2,16 @@
 
 The expected answer comes from `config.roles.ROLE_PERMISSIONS` (the one place that says who may
 do what): anonymous -> sign-in redirect, a role without the permission -> 403, a role with it
--> 200 for a page, a redirect (never 403) for a form post. A URL added to the site without a
-row here fails `test_every_url_is_in_the_matrix`.
+-> 200 for a page, a redirect (never 403) for a form post. A row whose permission is None is a
+signed-in user's own page: every user may open it. A URL added to the site without a row here
+fails `test_every_url_is_in_the_matrix`.
+
+Every answer of the walk carries the security headers, and no user ever holds a permission of
+their own: access comes from roles only.
 """
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from config.roles import ROLE_PERMISSIONS, ROLES
@@ -56,6 +61,14 @@ MATRIX = [
     ("credits:revoke", {"customer_number": CUSTOMER}, "credits.revoke_credit", "post"),
     ("credits:charge", {"customer_number": CUSTOMER}, "credits.add_manual_charge", "post"),
     ("credits:refund", {"customer_number": CUSTOMER}, "credits.issue_manual_refund", "post"),
+    ("staff:activity", {}, "staff.view_staffevent", "get"),
+    ("staff:export", {}, "staff.export_staffevent", "get"),
+    # Every signed-in user's own sign-in security.
+    ("account:security", {}, None, "get"),
+    ("account:password", {}, None, "get"),
+    ("account:enrol", {}, None, "post"),
+    ("account:recovery-codes", {}, None, "post"),
+    ("account:remove", {}, None, "post"),
 ]
 
 # Addresses outside the matrix, each with the reason.
@@ -63,6 +76,7 @@ NOT_IN_MATRIX = {
     "home": "redirects to the account search",
     "login": "the sign-in page is public",
     "logout": "signing out needs no permission",
+    "account:verify": "the code after the password: tests/staff/test_two_factor.py walks it",
 }
 # Namespaces with their own gatekeeping, tested elsewhere. "api": integration tokens, not roles
 # (tests/api/test_auth.py walks every API address).
@@ -106,12 +120,48 @@ def _url(world, name, kwargs):
     return reverse(name, kwargs={k: world.get(v, v) for k, v in kwargs.items()})
 
 
+@pytest.fixture(autouse=True)
+def nobody_holds_a_permission_directly(db):
+    """Access comes from roles only: after each test of the walk, no user holds a permission of
+    their own (the admin's user form offers none)."""
+    yield
+    direct = get_user_model().user_permissions.through.objects
+    assert not direct.exists(), f"users hold permissions directly: {list(direct.values())}"
+
+
+def assert_security_headers(response):
+    """What every answer carries: a Content-Security-Policy of this site's own files (no inline
+    script or style, no other origin), Referrer-Policy, and a Permissions-Policy that denies
+    what the site does not use."""
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self';" in policy + ";"
+    assert "style-src 'self';" in policy + ";"
+    assert "object-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert "http" not in policy
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "geolocation=()" in response["Permissions-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def _expect_allowed(response, method):
+    if method == "get":
+        assert response.status_code == 200
+    else:
+        assert response.status_code in (302, 303)
+
+
 @pytest.mark.parametrize(("name", "kwargs", "perm", "method"), MATRIX)
 def test_anonymous_is_sent_to_sign_in(client, world, name, kwargs, perm, method):
     url = _url(world, name, kwargs)
     response = getattr(client, method)(url)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+    assert_security_headers(response)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -119,18 +169,22 @@ def test_anonymous_is_sent_to_sign_in(client, world, name, kwargs, perm, method)
 def test_role_gets_what_the_matrix_says(client, make_user, world, role, name, kwargs, perm, method):
     client.force_login(make_user(role))
     response = getattr(client, method)(_url(world, name, kwargs))
-    if perm not in ROLE_PERMISSIONS[role]:
+    if perm is not None and perm not in ROLE_PERMISSIONS[role]:
         assert response.status_code == 403
-    elif method == "get":
-        assert response.status_code == 200
     else:
-        assert response.status_code in (302, 303)
+        _expect_allowed(response, method)
+    assert_security_headers(response)
 
 
 @pytest.mark.parametrize(("name", "kwargs", "perm", "method"), MATRIX)
 def test_user_without_role_is_refused(client, make_user, world, name, kwargs, perm, method):
     client.force_login(make_user(None))
-    assert getattr(client, method)(_url(world, name, kwargs)).status_code == 403
+    response = getattr(client, method)(_url(world, name, kwargs))
+    if perm is None:
+        _expect_allowed(response, method)
+    else:
+        assert response.status_code == 403
+    assert_security_headers(response)
 
 
 def test_admin_is_for_staff_only(client, make_user):

@@ -19,5 +19,5 @@ def nav_links(context: template.Context, place: str, *args: Any) -> list[dict[st
     return [
         {"label": link.label, "url": reverse(link.url_name, args=args), "hint": link.hint}
         for link in navigation.links(place)
-        if user.has_perm(link.permission)
+        if not link.permission or user.has_perm(link.permission)
     ]

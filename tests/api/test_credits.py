@@ -335,12 +335,12 @@ def test_apply_credits_refuses_bad_input_by_field(api, account, change, field):
 
 
 def test_a_grant_and_its_consumption_show_on_the_account_page(api, account, admin_user_role):
-    from django.test import Client
+    from tests.signin import VerifiedClient
 
     api.post(CREDITS, grant(account, amount="100"))
     api.post(APPLY, apply(account, amount="40.00"))
 
-    page = Client()
+    page = VerifiedClient()
     page.force_login(admin_user_role)
     html = page.get(account.get_absolute_url()).content.decode()
 

@@ -1,20 +1,20 @@
 """System Administrators see the record of CSV downloads and the ledger in the admin, read-only."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from config import roles
 from credits import services
 from credits.models import CreditExport
 from tests.factories import SubscriptionFactory
+from tests.signin import VerifiedClient
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(make_user):
-    client = Client()  # its own session, beside finance_client's
+    client = VerifiedClient()  # its own session, beside finance_client's
     client.force_login(make_user(roles.SYSTEM_ADMINISTRATOR, is_staff=True))
     return client
 

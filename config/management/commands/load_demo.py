@@ -2,7 +2,10 @@ from importlib import import_module
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+
+from config.roles import SECOND_FACTOR_ROLES
 
 
 class Command(BaseCommand):
@@ -26,3 +29,19 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo logins (password: {password}):"))
             for line in summary:
                 self.stdout.write(f"  {line}")
+            self.stdout.write(self._second_factor_note())
+
+    @staticmethod
+    def _second_factor_note() -> str:
+        roles = " and ".join(sorted(SECOND_FACTOR_ROLES))
+        if settings.MFA_REQUIRED:
+            return (
+                f"Two-factor sign-in is required for {roles}: at their first sign-in those users "
+                "set up an authenticator app (a TOTP app) at /account/security/."
+            )
+        return (
+            f"Two-factor sign-in is OFF for this demo (MFA_REQUIRED=false): {roles} sign in with "
+            "the password alone. To try it, sign in and set up an app at /account/security/ "
+            "(any user; from then on that user is asked for a code), or run "
+            "`MFA_REQUIRED=true make run` to require it as in production."
+        )

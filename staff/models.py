@@ -1,0 +1,215 @@
+"""Staff activity: what the people who use the back-office did to their own and each other's
+access — sign-ins and failed ones, lockouts and unlocks, second factors, passwords, roles and
+flags. Each row says who acted, whom it concerned, what happened, when, and from which address.
+
+Rows are never changed or deleted (a trigger refuses it on PostgreSQL): the record is evidence.
+Each kind is declared once below, with the keys its details may hold and the sentence that
+describes it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from config.actors import MAX_ACTOR_NAME, Attributed
+from config.downloads import DownloadRecord
+
+APPEND_ONLY_TRIGGER = "staff.StaffEvent:append_only"
+
+
+class Kind(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    LOCKED_OUT = "locked_out", "Sign-in locked"
+    UNLOCKED = "unlocked", "Sign-in unlocked"
+    SECOND_FACTOR_VERIFIED = "second_factor_verified", "Second factor verified"
+    SECOND_FACTOR_FAILED = "second_factor_failed", "Second-factor code refused"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Second factor enrolled"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Recovery codes regenerated"
+    SECOND_FACTOR_REMOVED = "second_factor_removed", "Second factor removed"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Second factor reset"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    USER_CREATED = "user_created", "User created"
+    ROLES_CHANGED = "roles_changed", "Roles changed"
+    STAFF_CHANGED = "staff_changed", "Staff status changed"
+    SUPERUSER_CHANGED = "superuser_changed", "Superuser status changed"
+    ACTIVE_CHANGED = "active_changed", "Active status changed"
+
+
+def _yes_no(value: Any) -> str:
+    return "yes" if value else "no"
+
+
+def _names(values: Any) -> str:
+    return ", ".join(str(v) for v in values or [])
+
+
+def _flag(label: str) -> Callable[[dict[str, Any]], str]:
+    def describe(d: dict[str, Any]) -> str:
+        return f"{label}: {_yes_no(d['from'])} → {_yes_no(d['to'])}"
+
+    return describe
+
+
+def _roles(d: dict[str, Any]) -> str:
+    parts = []
+    if d.get("added"):
+        parts.append(f"added {_names(d['added'])}")
+    if d.get("removed"):
+        parts.append(f"removed {_names(d['removed'])}")
+    return "Roles: " + ("; ".join(parts) or "unchanged")
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What one kind's details may hold (`keys`; each required unless in `optional`) and the
+    sentence the page and the CSV show for them."""
+
+    keys: frozenset[str]
+    describe: Callable[[dict[str, Any]], str]
+    optional: frozenset[str] = frozenset()
+
+
+SPECS: dict[str, KindSpec] = {
+    Kind.SIGNED_IN: KindSpec(frozenset({"via"}), lambda d: f"Password accepted at {d['via']}"),
+    Kind.SIGN_IN_FAILED: KindSpec(
+        frozenset({"username", "via", "locked"}),
+        lambda d: (
+            f"Refused while sign-in is locked, as “{d['username']}” at {d['via']}"
+            if d["locked"]
+            else f"Wrong username or password, as “{d['username']}” at {d['via']}"
+        ),
+    ),
+    Kind.LOCKED_OUT: KindSpec(
+        frozenset({"username", "until"}),
+        lambda d: f"Sign-in locked for “{d['username']}” and this address until {d['until']}",
+    ),
+    Kind.UNLOCKED: KindSpec(
+        frozenset({"username", "ip", "attempts"}),
+        lambda d: (
+            "Failed sign-ins cleared"
+            + (f" for “{d['username']}”" if d["username"] else "")
+            + (f" from {d['ip']}" if d["ip"] else "")
+            + ("" if d["username"] or d["ip"] else " for everyone")
+            + f" ({d['attempts']} records)"
+        ),
+    ),
+    Kind.SECOND_FACTOR_VERIFIED: KindSpec(
+        frozenset({"method", "codes_left"}),
+        lambda d: (
+            f"Code accepted from {d['method']}"
+            + (
+                f" ({d['codes_left']} recovery codes left)"
+                if d["method"] == "a recovery code"
+                else ""
+            )
+        ),
+        optional=frozenset({"codes_left"}),
+    ),
+    Kind.SECOND_FACTOR_FAILED: KindSpec(frozenset({"reason"}), lambda d: d["reason"]),
+    Kind.SECOND_FACTOR_ENROLLED: KindSpec(
+        frozenset({"device", "codes"}),
+        lambda d: f"Enrolled {d['device']} and {d['codes']} recovery codes",
+    ),
+    Kind.RECOVERY_CODES_REGENERATED: KindSpec(
+        frozenset({"codes"}),
+        lambda d: f"{d['codes']} new recovery codes; the old ones stop working",
+    ),
+    Kind.SECOND_FACTOR_REMOVED: KindSpec(
+        frozenset({"devices"}), lambda d: f"Removed by the user ({_names(d['devices'])})"
+    ),
+    Kind.SECOND_FACTOR_RESET: KindSpec(
+        frozenset({"devices"}),
+        lambda d: f"Removed by an administrator ({_names(d['devices']) or 'no device'})",
+    ),
+    Kind.PASSWORD_CHANGED: KindSpec(
+        frozenset(), lambda d: "Password changed; the user's other sessions are signed out"
+    ),
+    Kind.USER_CREATED: KindSpec(
+        frozenset({"staff", "superuser", "active"}),
+        lambda d: (
+            f"Created (staff {_yes_no(d['staff'])}, superuser {_yes_no(d['superuser'])},"
+            f" active {_yes_no(d['active'])})"
+        ),
+    ),
+    Kind.ROLES_CHANGED: KindSpec(
+        frozenset({"added", "removed"}), _roles, optional=frozenset({"added", "removed"})
+    ),
+    Kind.STAFF_CHANGED: KindSpec(frozenset({"from", "to"}), _flag("Staff status")),
+    Kind.SUPERUSER_CHANGED: KindSpec(frozenset({"from", "to"}), _flag("Superuser status")),
+    Kind.ACTIVE_CHANGED: KindSpec(frozenset({"from", "to"}), _flag("Active")),
+}
+
+
+class StaffEventQuerySet(models.QuerySet):
+    def newest_first(self) -> "StaffEventQuerySet":
+        return self.order_by("-occurred_at", "-id")
+
+
+class StaffEvent(Attributed):
+    """One thing a person (or the system) did to a user's access. `actor`/`actor_name` is who
+    acted; `subject`/`subject_name` whom it concerned (for a failed sign-in: the username typed,
+    which may name nobody)."""
+
+    occurred_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=40, choices=Kind)
+    # No database constraint: a user may be deleted while their record stays.
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    subject_name = models.CharField("username", max_length=MAX_ACTOR_NAME, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    address = models.GenericIPAddressField("from address", null=True, blank=True)
+
+    objects = StaffEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        default_permissions = ("view",)
+        permissions = [
+            ("export_staffevent", "Can download staff activity as CSV"),
+            # Held by the roles of config.roles.SECOND_FACTOR_ROLES (see there).
+            ("sign_in_with_second_factor", "Must sign in with a second factor"),
+        ]
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="staffevent_time_idx"),
+            models.Index(fields=["subject", "-occurred_at"], name="staffevent_subject_idx"),
+            models.Index(fields=["kind", "-occurred_at"], name="staffevent_kind_idx"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} · {self.subject_name} · {self.occurred_at:%Y-%m-%d %H:%M}"
+        )
+
+    @property
+    def description(self) -> str:
+        """The sentence that says what happened (the page's and the CSV's "What")."""
+        spec = SPECS.get(self.kind)
+        if spec is None:
+            return self.get_kind_display()
+        try:
+            return spec.describe(self.details)
+        except (KeyError, TypeError):
+            # A row written before its kind's details changed still shows something.
+            return self.get_kind_display()
+
+
+class StaffActivityExport(DownloadRecord):
+    """One CSV download of the staff activity (see DownloadRecord)."""
+
+    class Meta(DownloadRecord.Meta):
+        verbose_name = "staff activity download"

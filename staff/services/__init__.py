@@ -1,0 +1,37 @@
+"""The write paths of staff activity and sign-in security. Pages, the admin, the management
+commands and the sign-in signals all call these."""
+
+from staff.services.events import NOT_SIGNED_IN, staff_activity_export_start, staff_event_record
+from staff.services.second_factor import (
+    RECOVERY_CODE_COUNT,
+    recovery_codes,
+    recovery_codes_regenerate,
+    second_factor_enrol,
+    second_factor_enrolled,
+    second_factor_remove,
+    second_factor_required,
+    second_factor_reset,
+    second_factor_verify,
+    totp_config_url,
+    totp_new_key,
+)
+from staff.services.users import sign_in_unlock, user_deactivate
+
+__all__ = [
+    "NOT_SIGNED_IN",
+    "RECOVERY_CODE_COUNT",
+    "recovery_codes",
+    "recovery_codes_regenerate",
+    "second_factor_enrol",
+    "second_factor_enrolled",
+    "second_factor_remove",
+    "second_factor_required",
+    "second_factor_reset",
+    "second_factor_verify",
+    "sign_in_unlock",
+    "staff_activity_export_start",
+    "staff_event_record",
+    "totp_config_url",
+    "totp_new_key",
+    "user_deactivate",
+]

@@ -1,0 +1,268 @@
+"""Second factors (django-otp): an authenticator app (TOTP) and ten single-use recovery codes.
+
+A user is *enrolled* when they have a confirmed TOTP device; enrolment also makes their recovery
+codes. Sign-in asks for a code from either after the password. A TOTP code is accepted once (a
+code at or before the last accepted time step is refused) and within one 30-second step of the
+clock; a recovery code is deleted when used. Wrong codes are throttled by django-otp: after n
+failures the next try waits 2^(n-1) seconds.
+"""
+
+import time
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp.models import Device
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
+
+from config.roles import SECOND_FACTOR_PERMISSION
+from staff.models import Kind
+from staff.services.events import staff_event_record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from config.actors import Actor
+
+RECOVERY_CODE_COUNT = 10
+TOTP_NAME = "Authenticator app"
+RECOVERY_NAME = "Recovery codes"
+TOTP_METHOD = "the authenticator app"
+RECOVERY_METHOD = "a recovery code"
+
+NOT_A_CODE = "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
+NOT_A_TOTP_CODE = "Enter the 6-digit code your authenticator app shows."
+WRONG_CODE = (
+    "That code was not accepted: it is wrong, expired or already used. "
+    "Enter the code your app shows now, or an unused recovery code."
+)
+WRONG_ENROLMENT_CODE = (
+    "That code does not match: check that the app shows the Back-office entry you just added, "
+    "and enter its current code."
+)
+THROTTLED = "Too many wrong codes: wait {}, then try again."
+NO_DEVICE = "You have no second factor to verify: set one up first."
+ALREADY_ENROLLED = "You already have an authenticator app: remove it first to set up another."
+NOT_ENROLLED = "You have no authenticator app: set one up first."
+BAD_KEY = "The set-up key is not valid: reload the page to start again."
+WRONG_PASSWORD = "Your password was not correct."
+# How the staff activity says why a code was refused (the throttle's own words stand as they are).
+RECORDED_REASONS = {
+    WRONG_CODE: "Wrong, expired or already used code",
+    NOT_A_CODE: "Not a code",
+    NO_DEVICE: "No second factor set up",
+}
+
+
+def second_factor_required(user: "AbstractBaseUser | AnonymousUser") -> bool:
+    """Whether `user` must sign in with a second factor: their roles hold the matrix's
+    second-factor permission (config.roles.SECOND_FACTOR_ROLES), or they are a superuser,
+    and MFA_REQUIRED is on."""
+    return bool(
+        settings.MFA_REQUIRED
+        and isinstance(user, PermissionsMixin)
+        and user.is_authenticated
+        and user.has_perm(SECOND_FACTOR_PERMISSION)
+    )
+
+
+def second_factor_enrolled(user: "AbstractBaseUser | AnonymousUser") -> bool:
+    """Whether `user` has a confirmed authenticator app."""
+    return user.is_authenticated and TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def totp_new_key() -> str:
+    """A new random TOTP secret (hex), to show as a QR code until the user confirms it."""
+    key: str = default_key()
+    return key
+
+
+def _totp(key: str, user: "User") -> TOTPDevice:
+    try:
+        key_validator(key)
+    except ValidationError:
+        raise ValidationError({"token": BAD_KEY}) from None
+    return TOTPDevice(user=user, name=TOTP_NAME, key=key, confirmed=False)
+
+
+def totp_config_url(*, user: "User", key: str) -> str:
+    """The otpauth:// address an authenticator app reads from the QR code (issuer: the
+    OTP_TOTP_ISSUER setting; label: the username)."""
+    url: str = _totp(key, user).config_url
+    return url
+
+
+def _clean(token: str) -> str:
+    return "".join((token or "").split()).lower()
+
+
+def _new_recovery_codes(user: "User") -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def second_factor_enrol(
+    *, user: "User", key: str, token: str, address: str | None = None
+) -> TOTPDevice:
+    """Confirm the authenticator app set up with `key` by its current code `token`, and make
+    ten new recovery codes (the user's way back in without the app). Returns the app's device,
+    which verified this session. Refuses a wrong code, a bad key and a second app
+    (ValidationError on `token`)."""
+    device = _totp(key, user)
+    if second_factor_enrolled(user):
+        raise ValidationError({"token": ALREADY_ENROLLED})
+    token = _clean(token)
+    if not (token.isascii() and token.isdigit() and len(token) == device.digits):
+        raise ValidationError({"token": NOT_A_TOTP_CODE})
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not totp.verify(int(token), device.tolerance):
+        raise ValidationError({"token": WRONG_ENROLMENT_CODE})
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device.confirmed = True
+    device.last_t = totp.t()
+    device.save()
+    codes = _new_recovery_codes(user)
+    staff_event_record(
+        kind=Kind.SECOND_FACTOR_ENROLLED,
+        actor=user,
+        subject=user,
+        details={"device": TOTP_NAME.lower(), "codes": len(codes)},
+        address=address,
+    )
+    return device
+
+
+def recovery_codes(user: "User") -> list[str]:
+    """The user's unused recovery codes."""
+    return list(
+        StaticToken.objects.filter(device__user=user, device__confirmed=True)
+        .order_by("pk")
+        .values_list("token", flat=True)
+    )
+
+
+def _check(user: "User", token: str) -> tuple[Device | None, str]:
+    """The device that accepts `token` (a 6-digit code goes to the app, anything else to the
+    recovery codes), or None and why not. Its own transaction, which keeps django-otp's
+    throttle count of a failure even when the caller refuses afterwards."""
+    token = _clean(token)
+    if not token or len(token) > 16 or not token.isalnum():
+        return None, NOT_A_CODE
+    kind = TOTPDevice if token.isdigit() else StaticDevice
+    with transaction.atomic():
+        devices = [d for d in devices_for_user(user, for_verify=True) if isinstance(d, kind)]
+        if not devices:
+            return None, WRONG_CODE
+        for device in devices:
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                until = (info or {}).get("locked_until")
+                wait = max(1, round((until - timezone.now()).total_seconds())) if until else 1
+                return None, THROTTLED.format(f"{wait} second{'' if wait == 1 else 's'}")
+            if device.verify_token(token):
+                return device, ""
+    return None, WRONG_CODE
+
+
+def second_factor_verify(*, user: "User", token: str, address: str | None = None) -> Device:
+    """Check a sign-in's second factor: a current code of the user's authenticator app, or one
+    of their recovery codes (used up by this). Returns the device that accepted it; refuses a
+    wrong, expired or reused code, and any code while throttled (ValidationError on `token`).
+    Both outcomes are recorded."""
+    if not any(devices_for_user(user)):
+        raise ValidationError({"token": NO_DEVICE})
+    device, refusal = _check(user, token)
+    if device is None:
+        staff_event_record(
+            kind=Kind.SECOND_FACTOR_FAILED,
+            actor=user,
+            subject=user,
+            details={"reason": RECORDED_REASONS.get(refusal, refusal)},
+            address=address,
+        )
+        raise ValidationError({"token": refusal})
+    details: dict[str, object] = {"method": TOTP_METHOD}
+    if isinstance(device, StaticDevice):
+        details = {"method": RECOVERY_METHOD, "codes_left": device.token_set.count()}
+    staff_event_record(
+        kind=Kind.SECOND_FACTOR_VERIFIED,
+        actor=user,
+        subject=user,
+        details=details,
+        address=address,
+    )
+    return device
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, user: "User", address: str | None = None) -> list[str]:
+    """Replace the user's recovery codes with ten new ones (the old stop working) and return
+    them."""
+    if not second_factor_enrolled(user):
+        raise ValidationError({"token": NOT_ENROLLED})
+    codes = _new_recovery_codes(user)
+    staff_event_record(
+        kind=Kind.RECOVERY_CODES_REGENERATED,
+        actor=user,
+        subject=user,
+        details={"codes": len(codes)},
+        address=address,
+    )
+    return codes
+
+
+def _delete_devices(user: "User") -> list[str]:
+    names = []
+    for model in (TOTPDevice, StaticDevice):
+        devices = model.objects.filter(user=user)
+        names += [d.name for d in devices if d.confirmed]
+        devices.delete()
+    return names
+
+
+def second_factor_remove(
+    *, user: "User", password: str, token: str, address: str | None = None
+) -> None:
+    """The user removes their own second factor, proving it with their password and a current
+    code (or a recovery code). Refuses either wrong (ValidationError on `password` or `token`);
+    a user whose role requires a second factor is asked to enrol again at once."""
+    if not user.check_password(password or ""):
+        raise ValidationError({"password": WRONG_PASSWORD})
+    second_factor_verify(user=user, token=token, address=address)
+    with transaction.atomic():
+        names = _delete_devices(user)
+        staff_event_record(
+            kind=Kind.SECOND_FACTOR_REMOVED,
+            actor=user,
+            subject=user,
+            details={"devices": names},
+            address=address,
+        )
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: "Actor", user: "User", address: str | None = None) -> int:
+    """An administrator removes another user's second factor (a lost phone): the user's
+    verified sessions stop being verified, and at the next sign-in they enrol again. Returns
+    the number of devices removed."""
+    names = _delete_devices(user)
+    staff_event_record(
+        kind=Kind.SECOND_FACTOR_RESET,
+        actor=actor,
+        subject=user,
+        details={"devices": names},
+        address=address,
+    )
+    return len(names)

@@ -1,0 +1,249 @@
+"""The pages of sign-in security (every signed-in user's own: the code after the password, the
+second factor, the password) and the staff activity record (System Administrators)."""
+
+import base64
+from typing import Any
+from urllib.parse import urlencode
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_otp import login as otp_login
+
+from config.downloads import recorded
+from config.paging import PagedTableMixin
+from config.views import csv_download, safe_next
+from staff import export, services
+from staff.context import client_address
+from staff.filters import StaffActivityFilter
+from staff.forms import CodeForm, EnrolForm, RemoveForm
+from staff.middleware import enrolment_view, second_factor_exempt
+from staff.selectors import staff_activity
+from staff.services.second_factor import NOT_A_TOTP_CODE
+from staff.tables import StaffEventTable
+
+# The secret of an app being set up, kept in the session until a code confirms it.
+PENDING_KEY = "staff_pending_totp_key"
+
+ENROLLED = (
+    "Your authenticator app is set up. Keep the recovery codes below somewhere safe: each "
+    "signs you in once if you lose the app."
+)
+REGENERATED = "New recovery codes made: the old ones no longer work."
+REMOVED = "Your second factor was removed."
+PASSWORD_CHANGED = "Your password was changed. Your other sessions have been signed out."
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@method_decorator(second_factor_exempt, name="dispatch")
+class VerifyView(View):
+    """After the password: a code from the authenticator app or a recovery code, then on to
+    `next` (when it stays on this site)."""
+
+    template_name = "staff/verify.html"
+
+    def _next(self) -> str:
+        return safe_next(self.request, reverse("home"))
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_verified():  # type: ignore[union-attr]
+            return redirect(self._next())
+        if not services.second_factor_enrolled(request.user):
+            return redirect(reverse("account:security"))
+        return self._page(CodeForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not services.second_factor_enrolled(request.user):
+            return redirect(reverse("account:security"))
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            try:
+                device = services.second_factor_verify(
+                    user=request.user,  # type: ignore[arg-type]
+                    token=form.cleaned_data["token"],
+                    address=client_address(request),
+                )
+            except ValidationError as exc:
+                form.add_error("token", _error_text(exc))
+            else:
+                # A new session key for the verified session, as at sign-in.
+                request.session.cycle_key()
+                otp_login(request, device)
+                return redirect(self._next())
+        return self._page(form)
+
+    def _page(self, form: CodeForm) -> HttpResponse:
+        return render(
+            self.request, self.template_name, {"form": form, "next": safe_next(self.request, "")}
+        )
+
+
+@method_decorator(enrolment_view, name="dispatch")
+class SecurityView(TemplateView):
+    """The user's own second factor: set up an authenticator app (the QR code is drawn here,
+    by segno), see and regenerate recovery codes, remove the app."""
+
+    template_name = "staff/security.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user: Any = self.request.user
+        context = super().get_context_data(**kwargs)
+        enrolled = services.second_factor_enrolled(user)
+        context.update(
+            enrolled=enrolled,
+            required=services.second_factor_required(user),
+            next=safe_next(self.request, ""),
+        )
+        if enrolled:
+            context.update(codes=services.recovery_codes(user), remove_form=RemoveForm())
+        else:
+            key = self.request.session.get(PENDING_KEY) or services.totp_new_key()
+            self.request.session[PENDING_KEY] = key
+            url = services.totp_config_url(user=user, key=key)
+            context.update(
+                qr_svg=segno.make(url, error="m").svg_inline(
+                    scale=5, dark="#111", light="#fff", title="QR code for your authenticator app"
+                ),
+                secret=_base32(key),
+                enrol_form=EnrolForm(),
+            )
+        return context
+
+
+def _base32(key: str) -> str:
+    """The secret as an app's "enter a key" field takes it, in groups of four."""
+    text = base64.b32encode(bytes.fromhex(key)).decode()
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+@method_decorator(enrolment_view, name="dispatch")
+class EnrolView(View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = EnrolForm(request.POST)
+        key = request.session.get(PENDING_KEY)
+        if not key:
+            messages.error(request, "The set-up expired: scan the new QR code below.")
+            return redirect(reverse("account:security"))
+        if not form.is_valid():
+            messages.error(request, f"Set-up failed: {NOT_A_TOTP_CODE}")
+            return redirect(reverse("account:security"))
+        try:
+            device = services.second_factor_enrol(
+                user=request.user,  # type: ignore[arg-type]
+                key=key,
+                token=form.cleaned_data["token"],
+                address=client_address(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, f"Set-up failed: {_error_text(exc)}")
+            return redirect(reverse("account:security"))
+        del request.session[PENDING_KEY]
+        request.session.cycle_key()
+        otp_login(request, device)
+        messages.success(request, ENROLLED)
+        # The codes are shown on the security page; it offers the way on to `next`.
+        target = safe_next(request, "")
+        query = f"?{urlencode({'next': target})}" if target else ""
+        return redirect(reverse("account:security") + query)
+
+
+class RecoveryCodesView(View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            services.recovery_codes_regenerate(
+                user=request.user,  # type: ignore[arg-type]
+                address=client_address(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, REGENERATED)
+        return redirect(reverse("account:security"))
+
+
+class RemoveView(View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = RemoveForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Removal failed: enter your password and a current code.")
+            return redirect(reverse("account:security"))
+        try:
+            services.second_factor_remove(
+                user=request.user,  # type: ignore[arg-type]
+                password=form.cleaned_data["password"],
+                token=form.cleaned_data["token"],
+                address=client_address(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, f"Removal failed: {_error_text(exc)}")
+        else:
+            messages.success(request, REMOVED)
+        return redirect(reverse("account:security"))
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Every user's own password, checked by AUTH_PASSWORD_VALIDATORS. Django keeps this
+    session signed in and signs out the others (their session hash no longer matches)."""
+
+    template_name = "staff/password.html"
+    success_url = reverse_lazy("account:security")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, PASSWORD_CHANGED)
+        return response
+
+
+class StaffActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
+    """Who did what to whose access, newest first, filtered by user, kind and dates."""
+
+    permission_required = "staff.view_staffevent"
+    filterset_class = StaffActivityFilter
+    table_class = StaffEventTable
+    template_name = "staff/activity.html"
+
+    def get_queryset(self) -> Any:
+        return staff_activity()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(export_query=query.urlencode(), **kwargs)
+
+
+class StaffActivityExportView(PermissionRequiredMixin, View):
+    """The CSV of exactly the filtered rows (all pages), newest first; every download is
+    recorded like the ledger's."""
+
+    permission_required = "staff.export_staffevent"
+
+    def get(self, request: HttpRequest) -> HttpResponseBase:
+        filterset = StaffActivityFilter(request.GET, queryset=staff_activity())
+        if not filterset.is_valid():
+            for name, errors in filterset.errors.items():
+                field = filterset.form.fields.get(name)
+                label = f"{field.label}: " if field else ""
+                messages.error(request, f"Download not started: {label}{' '.join(errors)}")
+            return redirect(f"{reverse('staff:activity')}?{request.GET.urlencode()}")
+        record = services.staff_activity_export_start(
+            actor=request.user, filters=filterset.used_filters()
+        )
+        return csv_download(recorded(export.csv_rows(filterset.qs), record), stem="staff-activity")
