@@ -9,6 +9,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -108,6 +109,30 @@ class CsvDownloadView(View):
         if refused is not None:
             return refused
         return csv_download(iter(()), stem=self.file_stem)
+
+
+class FilteredCsvDownloadView(CsvDownloadView):
+    """The CSV of exactly what a list page's filters select (all pages). Bad filters start no
+    download: the list page says why. The record keeps the filters as they were typed."""
+
+    filterset_class: Any
+    list_url_name = ""
+
+    def base_queryset(self) -> Any:
+        raise NotImplementedError
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.filterset = self.filterset_class(request.GET, queryset=self.base_queryset())
+
+    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+        if self.filterset.is_valid():
+            return None
+        for name, errors in self.filterset.errors.items():
+            field = self.filterset.form.fields.get(name)
+            label = f"{field.label}: " if field else ""
+            messages.error(request, f"Download not started: {label}{' '.join(errors)}")
+        return redirect(f"{reverse(self.list_url_name)}?{request.GET.urlencode()}")
 
 
 def csv_download(chunks: Iterator[bytes], *, stem: str) -> StreamingHttpResponse:

@@ -1,11 +1,8 @@
 from collections.abc import Generator
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import Http404, HttpRequest
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator
@@ -14,7 +11,7 @@ from accounts.models import Account
 from accounts.selectors import account_detail, account_get
 from config import money
 from config.paging import PagedTableMixin
-from config.views import ActionView, CsvDownloadView
+from config.views import ActionView, FilteredCsvDownloadView
 from credits import export, forms, services
 from credits.filters import CreditActivityFilter
 from credits.models import CreditExport
@@ -40,24 +37,16 @@ class CreditActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
         return super().get_context_data(export_query=query.urlencode(), **kwargs)
 
 
-class CreditActivityExportView(PermissionRequiredMixin, CsvDownloadView):
+class CreditActivityExportView(PermissionRequiredMixin, FilteredCsvDownloadView):
     """The CSV of exactly the filtered entries (all pages), in the page's date order."""
 
     permission_required = "credits.export_credit_activity"
     file_stem = "credit-activity"
+    filterset_class = CreditActivityFilter
+    list_url_name = "credits:activity"
 
-    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        super().setup(request, *args, **kwargs)
-        self.filterset = CreditActivityFilter(request.GET, queryset=credit_activity())
-
-    def refuse(self, request: HttpRequest) -> HttpResponse | None:
-        if self.filterset.is_valid():
-            return None
-        for name, errors in self.filterset.errors.items():
-            field = self.filterset.form.fields.get(name)
-            label = f"{field.label}: " if field else ""
-            messages.error(request, f"Download not started: {label}{' '.join(errors)}")
-        return redirect(f"{reverse('credits:activity')}?{request.GET.urlencode()}")
+    def base_queryset(self) -> Any:
+        return credit_activity()
 
     def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
         entries = self.filterset.qs

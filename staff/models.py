@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from config import triggers
 from config.actors import MAX_ACTOR_NAME, Attributed
 from config.downloads import DownloadRecord
 
@@ -173,6 +173,14 @@ class StaffEvent(Attributed):
 
     objects = StaffEventQuerySet.as_manager()
 
+    # Personal data, field by field (config.personal_data): the staff member's own, not a
+    # customer's, so a customer's erasure touches none of it; the address goes after
+    # RETENTION_DAYS (purge_retention), who did what and when stays.
+    PERSONAL_DATA = {"address": "removed after RETENTION_DAYS (purge_retention)"}
+    NO_PERSONAL_DATA = ("kind", "subject_name", "details", "actor_name")
+    RETENTION = {"address": lambda: None}
+    RETENTION_DATE = "occurred_at"
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         default_permissions = ("view",)
@@ -186,9 +194,7 @@ class StaffEvent(Attributed):
             models.Index(fields=["subject", "-occurred_at"], name="staffevent_subject_idx"),
             models.Index(fields=["kind", "-occurred_at"], name="staffevent_kind_idx"),
         ]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
+        triggers = [triggers.append_only(), triggers.no_truncate()]
 
     def __str__(self) -> str:
         return (
@@ -210,6 +216,10 @@ class StaffEvent(Attributed):
 
 class StaffActivityExport(DownloadRecord):
     """One CSV download of the staff activity (see DownloadRecord)."""
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {"filters": "all values removed after RETENTION_DAYS"}
+    NO_PERSONAL_DATA = ("actor_name",)
 
     class Meta(DownloadRecord.Meta):
         verbose_name = "staff activity download"

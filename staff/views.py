@@ -2,6 +2,7 @@
 second factor, the password) and the staff activity record (System Administrators)."""
 
 import base64
+from collections.abc import Generator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -19,14 +20,14 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_otp import login as otp_login
 
-from config.downloads import recorded
 from config.paging import PagedTableMixin
-from config.views import csv_download, safe_next
+from config.views import FilteredCsvDownloadView, safe_next
 from staff import export, services
 from staff.context import client_address
 from staff.filters import StaffActivityFilter
 from staff.forms import CodeForm, EnrolForm, RemoveForm
 from staff.middleware import enrolment_view, second_factor_exempt
+from staff.models import StaffActivityExport
 from staff.selectors import staff_activity
 from staff.services.second_factor import NOT_A_TOTP_CODE
 from staff.tables import StaffEventTable
@@ -229,21 +230,22 @@ class StaffActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
         return super().get_context_data(export_query=query.urlencode(), **kwargs)
 
 
-class StaffActivityExportView(PermissionRequiredMixin, View):
+class StaffActivityExportView(PermissionRequiredMixin, FilteredCsvDownloadView):
     """The CSV of exactly the filtered rows (all pages), newest first; every download is
     recorded like the ledger's."""
 
     permission_required = "staff.export_staffevent"
+    file_stem = "staff-activity"
+    filterset_class = StaffActivityFilter
+    list_url_name = "staff:activity"
 
-    def get(self, request: HttpRequest) -> HttpResponseBase:
-        filterset = StaffActivityFilter(request.GET, queryset=staff_activity())
-        if not filterset.is_valid():
-            for name, errors in filterset.errors.items():
-                field = filterset.form.fields.get(name)
-                label = f"{field.label}: " if field else ""
-                messages.error(request, f"Download not started: {label}{' '.join(errors)}")
-            return redirect(f"{reverse('staff:activity')}?{request.GET.urlencode()}")
-        record = services.staff_activity_export_start(
-            actor=request.user, filters=filterset.used_filters()
+    def base_queryset(self) -> Any:
+        return staff_activity()
+
+    def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
+        return export.csv_rows(self.filterset.qs)
+
+    def start_record(self, request: HttpRequest) -> StaffActivityExport:
+        return services.staff_activity_export_start(
+            actor=request.user, filters=self.filterset.used_filters()
         )
-        return csv_download(recorded(export.csv_rows(filterset.qs), record), stem="staff-activity")

@@ -8,8 +8,8 @@ from django.db import models
 from activity.registry import EVENT_TYPES
 from config.personal_data import declarations
 
-OUR_APPS = {"accounts", "activity", "credits", "legacy_history", "integrations"}
-TEXT = (models.CharField, models.TextField, models.JSONField)
+OUR_APPS = {"accounts", "activity", "credits", "legacy_history", "integrations", "staff"}
+TEXT = (models.CharField, models.TextField, models.JSONField, models.GenericIPAddressField)
 
 
 def our_models():
