@@ -26,7 +26,19 @@ class ScheduleCancellationForm(forms.Form):
 
 
 class ProductForm(forms.Form):
+    """A product to move a subscription to: only those offered (`choices`, from
+    `selectors.product_choices`) are valid; the services check the same rule again."""
+
     product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True))
+
+    def __init__(self, *args, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if choices is not None:
+            field = self.fields["product"]
+            field.queryset = Product.objects.filter(pk__in=[p.pk for p in choices])
+            field.error_messages["invalid_choice"] = (
+                "That product is not offered for this subscription: choose one from the list."
+            )
 
 
 class ScheduleDowngradeForm(ProductForm):

@@ -112,6 +112,10 @@ class Subscription(models.Model):
 
     objects = SubscriptionQuerySet.as_manager()
 
+    # Not stored: True on the subscription a keyed action returns when the key had done it
+    # already (nothing changed this time).
+    replayed = False
+
     class Meta:
         ordering = ["-started_on", "order_id"]
         constraints = [

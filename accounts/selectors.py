@@ -3,8 +3,8 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Account, PaymentMethod, Subscription
-from accounts.transitions import AGENT_ACTIONS, Action, refusal
+from accounts.models import Account, PaymentMethod, Product, Subscription
+from accounts.transitions import AGENT_ACTIONS, Action, product_refusal, refusal
 
 
 def account_search(*, q: str = "") -> QuerySet[Account]:
@@ -43,3 +43,20 @@ def available_actions(subscription: Subscription) -> list[Action]:
     """The actions an agent may take on the subscription in its present state, in the menu's
     order: the same rules by which the services refuse the others."""
     return [action for action in AGENT_ACTIONS if refusal(action, subscription) is None]
+
+
+def product_choices(
+    subscription: Subscription, action: Action, products: list[Product] | None = None
+) -> list[Product]:
+    """The products `action` may move the subscription to (change now, or a downgrade): the
+    same rule by which the services refuse the others (`transitions.product_refusal`).
+    `products`: the products on sale, when the caller has read them already (one query for a
+    page of subscriptions)."""
+    if products is None:
+        products = list(Product.objects.filter(is_active=True))
+    return [p for p in products if product_refusal(action, subscription, p) is None]
+
+
+def currencies_in_use() -> list[str]:
+    """The currency codes the products are sold in, for the pickers of money forms."""
+    return sorted(set(Product.objects.values_list("currency", flat=True)))

@@ -99,6 +99,8 @@ _DIBS = Attribute("dibs_response_code", "DIBS acquirer response code")
 _KLARNA = Attribute("klarna_response_code", "Klarna response code")
 # The reason a person gives for a manual credit, charge or refund (see credits.services).
 _REASON = Attribute("reason", "Reason")
+# The transaction a payment or charge was made under (its credit entries carry the same ID).
+_TRANSACTION = Attribute("transaction_id", "Transaction ID")
 
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
@@ -126,6 +128,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         (
             Attribute("payment_method", "Payment method used", Kind.TEXT, True),
             Attribute("amount", "Amount", Kind.MONEY),
+            _TRANSACTION,
         ),
         "The customer paid an amount outside the billing cycle.",
         recorded_by=Recorder.INTEGRATION,
@@ -151,7 +154,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "Subscription Cancelled",
         Category.SUBSCRIPTION,
-        (_product("Cancelled product"), _ORDER),
+        (_product("Cancelled product"), _ORDER, _REASON),
         "A subscription ended immediately.",
     ),
     EventType(
@@ -194,6 +197,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("product_from", "Product from", Kind.TEXT, True),
             Attribute("product_to", "Product to", Kind.TEXT, True),
             _ORDER,
+            _REASON,
         ),
         "A subscription moved to another product now.",
     ),
@@ -272,6 +276,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("amount", "Charge amount", Kind.MONEY, True),
             Attribute("account_id", "Charged account", Kind.TEXT, True),
             _REASON,
+            _TRANSACTION,
         ),
         "An agent charged the account outside the billing cycle.",
         recorded_by=Recorder.STAFF,
