@@ -55,8 +55,3 @@ def product_choices(
     if products is None:
         products = list(Product.objects.filter(is_active=True))
     return [p for p in products if product_refusal(action, subscription, p) is None]
-
-
-def currencies_in_use() -> list[str]:
-    """The currency codes the products are sold in, for the pickers of money forms."""
-    return sorted(set(Product.objects.values_list("currency", flat=True)))

@@ -54,6 +54,10 @@ class ActivityEvent(Attributed):
 
     objects = ActivityEventQuerySet.as_manager()
 
+    # Not stored: True on the event a keyed service returns when the key had recorded it
+    # already (nothing was recorded now).
+    replayed = False
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         permissions = [("add_comment", "Can add a comment to an account's activity")]

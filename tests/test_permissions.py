@@ -55,6 +55,22 @@ MATRIX = [
     ("credits:revoke", {"customer_number": CUSTOMER}, "credits.revoke_credit", "post"),
     ("credits:charge", {"customer_number": CUSTOMER}, "credits.add_manual_charge", "post"),
     ("credits:refund", {"customer_number": CUSTOMER}, "credits.issue_manual_refund", "post"),
+    # The confirmation pages of the actions that cannot be undone.
+    (
+        "accounts:subscription-action",
+        {"customer_number": CUSTOMER, "order_id": ORDER, "action": "cancel"},
+        "accounts.manage_subscriptions",
+        "get",
+    ),
+    (
+        "accounts:subscription-action",
+        {"customer_number": CUSTOMER, "order_id": ORDER, "action": "change-product"},
+        "accounts.manage_subscriptions",
+        "get",
+    ),
+    ("credits:revoke", {"customer_number": CUSTOMER}, "credits.revoke_credit", "get"),
+    ("credits:charge", {"customer_number": CUSTOMER}, "credits.add_manual_charge", "get"),
+    ("credits:refund", {"customer_number": CUSTOMER}, "credits.issue_manual_refund", "get"),
 ]
 
 # Addresses outside the matrix, each with the reason.
