@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.generic import DetailView
@@ -14,6 +14,7 @@ from accounts.models import Account, PaymentMethod, Product, Subscription
 from accounts.selectors import (
     account_detail,
     account_get,
+    account_glance,
     available_actions,
     product_choices,
 )
@@ -24,10 +25,19 @@ from config.views import ActionView, Change, ConfirmedActionView
 
 
 class AccountSearchView(PermissionRequiredMixin, PagedTableMixin, FilterView):
+    """Search; a search that finds exactly one account opens it."""
+
     permission_required = "accounts.view_account"
     filterset_class = AccountFilter
     table_class = AccountTable
     template_name = "accounts/account_search.html"
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        searched = self.request.GET.get("q", "").strip()
+        table = context["table"]
+        if searched and context["filter"].is_valid() and table.paginator.count == 1:
+            return redirect(table.page.object_list.data[0].get_absolute_url())
+        return super().render_to_response(context, **kwargs)
 
 
 class AccountDetailView(PermissionRequiredMixin, DetailView):
@@ -42,6 +52,7 @@ class AccountDetailView(PermissionRequiredMixin, DetailView):
         account = self.object
         on_sale = list(Product.objects.filter(is_active=True))
         return super().get_context_data(
+            glance=account_glance(account),
             subscriptions=[
                 (
                     sub,

@@ -19,6 +19,10 @@ from config.dates import aware_utc
 
 PAGE_SIZE = 25
 
+# What the account page's header reads from the timeline.
+CREDIT_CONTROL_TYPES = ("credit_control_cycle_entered", "credit_control_cycle_exited")
+PAYMENT_TYPES = ("subscription_billing_success", "additional_payment_made", "manual_charge_added")
+
 
 class InvalidCursor(ValueError):
     """A cursor that was not made by `encode_cursor` (edited, truncated, or from elsewhere)."""
@@ -28,6 +32,11 @@ def events_for_account(account: "Account") -> QuerySet[ActivityEvent]:
     """The account's events, newest first. Rows carry everything a page shows (the actor's name
     and the attributes are stored on the event), so no join is needed."""
     return ActivityEvent.objects.for_account(account).newest_first()
+
+
+def latest_event(account: "Account", types: tuple[str, ...]) -> ActivityEvent | None:
+    """The account's newest event of one of `types` (one query, from the account-type index)."""
+    return events_for_account(account).filter(type__in=types).first()
 
 
 # --- Keyset pagination ----------------------------------------------------------------------

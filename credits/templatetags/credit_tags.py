@@ -47,3 +47,9 @@ def credit_panel(context, account):
         "request": context.get("request"),
         **forms,
     }
+
+
+@register.inclusion_tag("credits/_balances.html")
+def credit_balances(account):
+    """Each wallet's balance in a line, for the account page's header (one query)."""
+    return {"wallets": list(account_wallets(account=account))}
