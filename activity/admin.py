@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from activity.models import ActivityEvent
+from activity.models import ActivityEvent, ActivityExport
 from config.admin import ReadOnlyAdmin
 
 
@@ -14,3 +14,12 @@ class ActivityEventAdmin(ReadOnlyAdmin):
     list_select_related = ("account",)
     date_hierarchy = "occurred_at"
     show_full_result_count = False
+
+
+@admin.register(ActivityExport)
+class ActivityExportAdmin(ReadOnlyAdmin):
+    """Who downloaded which account's Recent Activity, and when (written by the download)."""
+
+    list_display = ("created_at", "actor_name", "filters", "row_count", "finished_at")
+    search_fields = ("actor_name",)
+    date_hierarchy = "created_at"

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from activity.registry import REGISTRY, Category, EventType
 from config.actors import Attributed
+from config.downloads import DownloadRecord
 
 # The trigger that makes the timeline append-only; only anonymisation may bypass it, through
 # `pgtrigger.ignore(APPEND_ONLY_TRIGGER)`.
@@ -21,6 +22,8 @@ class ActivityEventQuerySet(models.QuerySet):
 
 
 class ActivityEvent(Attributed):
+    """One interaction on an account's timeline (see `activity.registry` for the types)."""
+
     class Origin(models.TextChoices):
         AGENT = "agent", "Agent"
         API = "api", "API"
@@ -89,13 +92,21 @@ class ActivityEvent(Attributed):
         event_type = self.event_type
         return event_type.category if event_type else None
 
-    def attribute_rows(self) -> list[tuple[str, object, str]]:
-        """(label, value, kind) for each attribute present, in the registry's order."""
+    def attribute_rows(self) -> list[tuple[str, object, str, str]]:
+        """(label, value, kind, key) for each attribute present, in the registry's order."""
         event_type = self.event_type
         if event_type is None:
-            return [(key, value, "text") for key, value in self.data.items()]
+            return [(key, value, "text", key) for key, value in self.data.items()]
         return [
-            (attr.label, self.data[attr.key], attr.kind.value)
+            (attr.label, self.data[attr.key], attr.kind.value, attr.key)
             for attr in event_type.attributes
             if attr.key in self.data
         ]
+
+
+class ActivityExport(DownloadRecord):
+    """One CSV download of an account's Recent Activity (see DownloadRecord); its filters
+    include the account's customer number."""
+
+    class Meta(DownloadRecord.Meta):
+        pass

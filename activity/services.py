@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from activity.models import ActivityEvent
+from activity.models import ActivityEvent, ActivityExport
 from activity.registry import Recorder, get_type, validate_attributes
 from config.actors import SYSTEM_ACTOR, acting_user, actor_name
+from config.downloads import download_start
 
 if TYPE_CHECKING:
     from accounts.models import Account, Subscription
@@ -152,3 +153,9 @@ def comment_add(*, actor: "Actor", account: "Account", text: str) -> ActivityEve
     return activity_record(
         account=account, type="comment_added", actor=actor, data={"comment": text}
     )
+
+
+def activity_export_start(*, actor: "Actor", filters: dict[str, Any]) -> ActivityExport:
+    """Record that `actor` started a Recent Activity download with these filters (as typed,
+    with the account's customer number); its row count follows when the file is complete."""
+    return download_start(ActivityExport, actor=actor, filters=filters)

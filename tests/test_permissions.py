@@ -37,6 +37,7 @@ MATRIX = [
     ),
     ("activity:recent", {"customer_number": CUSTOMER}, "activity.view_activityevent", "get"),
     ("activity:comment", {"customer_number": CUSTOMER}, "activity.add_comment", "post"),
+    ("activity:export", {"customer_number": CUSTOMER}, "activity.view_activityevent", "get"),
     (
         "legacy_history:legacy",
         {"customer_number": CUSTOMER},
