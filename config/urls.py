@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
@@ -10,6 +12,12 @@ register_converter(KeyConverter, "key")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:search"), name="home"),
+    # Browsers ask for /favicon.ico whatever the page links to.
+    path(
+        "favicon.ico",
+        login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+        name="favicon",
+    ),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -22,3 +30,7 @@ urlpatterns = [
         include("legacy_history.urls"),
     ),
 ]
+
+# The 403 page names the roles that grant the page; 400, 404 and 500 are the templates of the
+# same names, in the site's layout.
+handler403 = "config.views.permission_denied"

@@ -8,12 +8,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+
+from config.roles import ROLE_PERMISSIONS
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -198,3 +200,19 @@ def csv_download(chunks: Iterator[bytes], *, stem: str) -> StreamingHttpResponse
     response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def granting_roles(request: HttpRequest) -> list[str]:
+    """The roles that hold the permission the requested page asks for (from its view)."""
+    match = request.resolver_match
+    view_class = getattr(getattr(match, "func", None), "view_class", None)
+    needed = getattr(view_class, "permission_required", None)
+    if not needed:
+        return []
+    perms = {needed} if isinstance(needed, str) else set(needed)
+    return [role for role, held in ROLE_PERMISSIONS.items() if perms <= held]
+
+
+def permission_denied(request: HttpRequest, exception: PermissionDenied) -> HttpResponse:
+    """The 403 page: in the layout, naming the roles that may open the page."""
+    return render(request, "403.html", {"granting_roles": granting_roles(request)}, status=403)

@@ -79,6 +79,7 @@ NOT_IN_MATRIX = {
     "home": "redirects to the account search",
     "login": "the sign-in page is public",
     "logout": "signing out needs no permission",
+    "favicon": "the site's icon, public like any static file",
 }
 # Namespaces with their own gatekeeping, tested elsewhere. "api": integration tokens, not roles
 # (tests/api/test_auth.py walks every API address).
