@@ -133,7 +133,8 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+# django-tables2's own template, with sort direction, the rows in view and scrolling on phones.
+DJANGO_TABLES2_TEMPLATE = "table.html"
 
 # The integration API (/api/): JSON only, every request authenticated by an integration's token.
 REST_FRAMEWORK = {

@@ -15,6 +15,7 @@ from django_tables2 import LazyPaginator
 from accounts.models import Account
 from accounts.selectors import account_detail, account_get
 from config import money
+from config.dates import date_presets
 from config.downloads import recorded
 from config.paging import PagedTableMixin
 from config.views import ActionView, Change, ConfirmedActionView, csv_download
@@ -39,7 +40,18 @@ class CreditActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         query = self.request.GET.copy()
         query.pop("page", None)
-        return super().get_context_data(export_query=query.urlencode(), **kwargs)
+        presets = []
+        for label, first, last in date_presets(timezone.localdate()):
+            preset = query.copy()
+            preset["created_from"], preset["created_to"] = first.isoformat(), last.isoformat()
+            chosen = (query.get("created_from"), query.get("created_to")) == (
+                first.isoformat(),
+                last.isoformat(),
+            )
+            presets.append({"label": label, "query": preset.urlencode(), "chosen": chosen})
+        return super().get_context_data(
+            export_query=query.urlencode(), date_presets=presets, **kwargs
+        )
 
 
 class CreditActivityExportView(PermissionRequiredMixin, View):

@@ -417,3 +417,34 @@ def test_a_currency_outside_the_list_is_refused(finance_client, account):
     )
     assert page.context["valid"] is False
     assert "Select a valid choice" in page.content.decode()
+
+
+# --- Sort direction, the rows in view, date presets -------------------------------------------
+
+
+def test_the_sorted_date_column_says_its_direction(finance_client, two_customers):
+    html = finance_client.get(PAGE).content.decode()
+    assert 'aria-sort="descending"' in html and "(newest first)" in html
+    html = finance_client.get(f"{PAGE}?sort=created_at").content.decode()
+    assert 'aria-sort="ascending"' in html and "(oldest first)" in html
+
+
+def test_the_pager_shows_the_rows_in_view(finance_client, account):
+    for _ in range(30):
+        services.credit_grant(actor=None, account=account, amount="1", **SEK)
+    assert "Rows 1–25" in finance_client.get(PAGE).content.decode()
+    assert "Rows 26–30" in finance_client.get(f"{PAGE}?page=2").content.decode()
+
+
+def test_date_presets_fill_the_range_and_keep_the_other_filters(finance_client, two_customers):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    response = finance_client.get(f"{PAGE}?account_name=karin")
+    presets = {p["label"]: p["query"] for p in response.context["date_presets"]}
+    assert list(presets) == ["Today", "Last 7 days", "Last 30 days", "This month", "Last month"]
+    assert presets["Today"] == (
+        f"account_name=karin&created_from={today.isoformat()}&created_to={today.isoformat()}"
+    )
+    first = today.replace(day=1)
+    assert f"created_from={first.isoformat()}" in presets["This month"]
