@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 from accounts.models import Account, Product
@@ -34,7 +36,7 @@ class ProductForm(forms.Form):
     def __init__(self, *args, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         if choices is not None:
-            field = self.fields["product"]
+            field = cast(forms.ModelChoiceField, self.fields["product"])
             field.queryset = Product.objects.filter(pk__in=[p.pk for p in choices])
             field.error_messages["invalid_choice"] = (
                 "That product is not offered for this subscription: choose one from the list."

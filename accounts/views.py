@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -169,7 +169,7 @@ class SubscriptionActionView(AccountActionView):
     permission_required = "accounts.manage_subscriptions"
     failure_message = "Subscription action"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if kwargs["action"] in CONFIRMED:
             return SubscriptionConfirmView.as_view()(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)

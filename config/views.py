@@ -79,7 +79,9 @@ class ActionView(PermissionRequiredMixin, View):
 
 
 MAX_REASON_LENGTH = 1000
-CONFIRMATION_EXPIRED = "This confirmation is no longer valid: check what will happen and confirm again."
+CONFIRMATION_EXPIRED = (
+    "This confirmation is no longer valid: check what will happen and confirm again."
+)
 ALREADY_DONE = "Already done: this confirmation was posted before, and nothing was changed now."
 
 

@@ -6,8 +6,8 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views import View
 from django.utils import timezone
+from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator
@@ -158,7 +158,9 @@ class RevokeView(CreditConfirmView):
             Change("Date", "", timezone.localdate().isoformat()),
         ]
 
-    def call_confirmed(self, target: Account, data: dict[str, Any], *, reason: str, key: str) -> Any:
+    def call_confirmed(
+        self, target: Account, data: dict[str, Any], *, reason: str, key: str
+    ) -> Any:
         wallet = data["wallet"]
         return services.credit_revoke(
             actor=self.request.user,
@@ -195,13 +197,29 @@ class ChargeView(CreditConfirmView):
                 account=target, currency=currency, subscription=data["subscription"]
             )
             taken = min(available, amount)
-            rows.append(Change("From credit", _amount(available, currency), _amount(taken, currency)))
-            rows.append(Change(f"Billed to {method or 'the payment method'}", "", _amount(amount - taken, currency)))
+            rows.append(
+                Change("From credit", _amount(available, currency), _amount(taken, currency))
+            )
+            rows.append(
+                Change(
+                    f"Billed to {method or 'the payment method'}",
+                    "",
+                    _amount(amount - taken, currency),
+                )
+            )
         else:
-            rows.append(Change(f"Billed to {method or 'the payment method'}", "", f"{data['amount']} {currency}"))
+            rows.append(
+                Change(
+                    f"Billed to {method or 'the payment method'}",
+                    "",
+                    f"{data['amount']} {currency}",
+                )
+            )
         return rows
 
-    def call_confirmed(self, target: Account, data: dict[str, Any], *, reason: str, key: str) -> Any:
+    def call_confirmed(
+        self, target: Account, data: dict[str, Any], *, reason: str, key: str
+    ) -> Any:
         charge = services.manual_charge(
             actor=self.request.user, account=target, note=reason, idempotency_key=key, **data
         )
@@ -233,7 +251,9 @@ class RefundView(CreditConfirmView):
             Change("Date", "", timezone.localdate().isoformat()),
         ]
 
-    def call_confirmed(self, target: Account, data: dict[str, Any], *, reason: str, key: str) -> Any:
+    def call_confirmed(
+        self, target: Account, data: dict[str, Any], *, reason: str, key: str
+    ) -> Any:
         return services.manual_refund(
             actor=self.request.user, account=target, note=reason, idempotency_key=key, **data
         )

@@ -125,9 +125,11 @@ def test_each_account_is_created_once(demo_output):
 
 def test_payment_method_events_name_methods_the_account_has(demo_output):
     large = Account.objects.get(customer_number="100000")
-    assert not ActivityEvent.objects.filter(account=large, type="new_payment_method").exclude(
-        data__masked_details__in=[str(m) for m in large.payment_methods.all()]
-    ).exists()
+    assert (
+        not ActivityEvent.objects.filter(account=large, type="new_payment_method")
+        .exclude(data__masked_details__in=[str(m) for m in large.payment_methods.all()])
+        .exists()
+    )
 
 
 def test_trials_are_recent(demo_output):

@@ -1,10 +1,9 @@
 from django import template
 from django.urls import reverse
 
-from config import navigation
-
 from activity.forms import CommentForm
 from activity.selectors import events_for_account, keyset_page
+from config import navigation
 
 register = template.Library()
 

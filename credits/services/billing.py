@@ -233,6 +233,7 @@ def manual_charge(
     def replay(operation: CreditOperation) -> ManualCharge:
         application = consume()  # keyed: returns what the first call consumed
         billed = application.remainder if application else request.amount
+        assert event_id is not None  # a replay has a key
         event = ActivityEvent.objects.get(pk=event_id)
         return ManualCharge(event=event, application=application, billed=billed, replayed=True)
 
@@ -310,6 +311,7 @@ def manual_refund(
         )
 
     def replay(operation: CreditOperation) -> ActivityEvent:
+        assert event_id is not None  # a replay has a key
         event = ActivityEvent.objects.get(pk=event_id)
         event.replayed = True
         return event

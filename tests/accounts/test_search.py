@@ -90,7 +90,9 @@ def test_search_page_runs_a_fixed_number_of_queries(
 # --- Phone numbers, card digits, and the one match that opens the account ---------------------
 
 
-@pytest.mark.parametrize("typed", ["+46 8-555 010 00", "08 555 01000", "0046855501000", "855501000"])
+@pytest.mark.parametrize(
+    "typed", ["+46 8-555 010 00", "08 555 01000", "0046855501000", "855501000"]
+)
 def test_a_phone_number_in_any_common_format_finds_the_account(typed):
     karin = AccountFactory(phone="+46 8-555 010 00")
     AccountFactory(phone="+46 70 123 45 67")

@@ -6,6 +6,7 @@ from tests.activity.conftest import local
 
 pytestmark = pytest.mark.django_db
 
+
 def test_the_event_list_shows_24_hour_times_and_filters_types_by_title(
     admin_client, account, add_event
 ):

@@ -59,7 +59,10 @@ def test_the_file_has_one_row_per_event_with_time_id_type_category_actor_attribu
 
 def test_the_file_keeps_the_filters_and_takes_every_page(service_client, account, add_event):
     for i in range(60):
-        add_event("email_sent" if i % 2 else "comment_added", at=local(2026, 6, 1) + dt.timedelta(minutes=i))
+        add_event(
+            "email_sent" if i % 2 else "comment_added",
+            at=local(2026, 6, 1) + dt.timedelta(minutes=i),
+        )
     _header, *rows = read(service_client.get(export_url(account, "type=comment_added")))
     assert len(rows) == 30
     assert {row[2] for row in rows} == {"Comment Added"}
@@ -68,9 +71,9 @@ def test_the_file_keeps_the_filters_and_takes_every_page(service_client, account
 
 
 def test_a_cell_that_starts_like_a_formula_is_defused(service_client, account, add_event):
-    add_event("comment_added", data={"comment": "=HYPERLINK(\"x\")"})
+    add_event("comment_added", data={"comment": '=HYPERLINK("x")'})
     _header, row = read(service_client.get(export_url(account)))
-    assert row[5] == "Comment: =HYPERLINK(\"x\")"  # starts with the label, so harmless
+    assert row[5] == 'Comment: =HYPERLINK("x")'  # starts with the label, so harmless
     add_event("email_sent", data={"subject": "@SUM(1)", "to": "a@example.com"}, actor_name="=cmd")
     _header, newest, _older = read(service_client.get(export_url(account)))
     assert newest[4] == "'=cmd"

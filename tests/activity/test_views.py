@@ -647,8 +647,10 @@ def test_a_bad_jump_date_says_so(service_client, account):
 
 
 def test_oldest_shows_the_first_events_and_no_older_link(service_client, account, add_event):
-    events = [add_event("email_sent", at=local(2026, 6, 1, hour=1) + dt.timedelta(minutes=i))
-              for i in range(PAGE_SIZE + 3)]
+    events = [
+        add_event("email_sent", at=local(2026, 6, 1, hour=1) + dt.timedelta(minutes=i))
+        for i in range(PAGE_SIZE + 3)
+    ]
     from activity.selectors import OLDEST_CURSOR
 
     response = service_client.get(url(account, cursor=OLDEST_CURSOR))

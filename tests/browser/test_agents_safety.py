@@ -97,9 +97,7 @@ def walk(page, path, width):
 # --- 1 and 2: confirmation steps and valid choices only ------------------------------------------
 
 
-def test_cancel_now_asks_for_a_reason_and_a_repost_does_nothing_twice(
-    browser, live_server, world
-):
+def test_cancel_now_asks_for_a_reason_and_a_repost_does_nothing_twice(browser, live_server, world):
     page = new_page(browser, live_server, WIDE)
     sign_in(page, "agent")
     page.goto(world.get_absolute_url())
@@ -221,7 +219,9 @@ def test_chips_show_the_filters_and_the_csv_has_the_rows_of_the_page(
 
     chips = page.get_by_role("list", name="Active filters")
     assert chips.inner_text().startswith("Email sent")
-    assert page.locator(".match-count").inner_text() == "20 events on this page match these filters."
+    assert (
+        page.locator(".match-count").inner_text() == "20 events on this page match these filters."
+    )
     shown_ids = page.locator(".event-id code").all_inner_texts()
     assert len(shown_ids) == 20
 
