@@ -12,12 +12,6 @@ class AddressForm(forms.ModelForm):
         model = Account
         fields = ["street", "postcode", "city", "country"]
 
-    def clean_country(self):
-        country = self.cleaned_data["country"].upper()
-        if country and not (len(country) == 2 and country.isalpha()):
-            raise forms.ValidationError("Use a two-letter country code, e.g. SE.")
-        return country
-
 
 class BillingDayForm(forms.Form):
     billing_day = forms.IntegerField(min_value=1, max_value=28, label="Billing day")

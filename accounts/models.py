@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 from config import money
 
@@ -26,7 +27,7 @@ class Account(models.Model):
     street = models.CharField(max_length=200, blank=True)
     postcode = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
+    country = CountryField(blank=True, help_text="Chosen by name; stored as its ISO 3166 code")
     billing_day = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(28)]
     )
@@ -58,7 +59,7 @@ class Account(models.Model):
     @property
     def address_lines(self) -> list[str]:
         place = " ".join(part for part in (self.postcode, self.city) if part)
-        return [line for line in (self.street, place, self.country) if line]
+        return [line for line in (self.street, place, self.country.name) if line]
 
 
 class Product(models.Model):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Account, Product, Subscription
 from accounts.transitions import LIVE_STATUSES, Action, product_refusal, refusal
 from activity.models import ActivityEvent
-from activity.services import activity_record
+from activity.services import activity_record, keyed_event_id
 from config.actors import SYSTEM_ACTOR
 from config.errors import KEY_REUSED, Conflict
 
@@ -30,8 +30,6 @@ MAX_REASON_LENGTH = 1000
 REASON_REQUIRED = "Give a reason: it is kept with the event."
 REASON_TOO_LONG = f"A reason is at most {MAX_REASON_LENGTH} characters."
 KEY_INVALID = "An idempotency key is 1 to 100 characters."
-# Keyed actions record their event under an ID made from the key, so a repeat finds it.
-KEYED_EVENTS = uuid.UUID("6f1d3c52-8a7e-4f0b-9d0e-2a4c5b6e7f80")
 
 
 def _today() -> dt.date:
@@ -94,7 +92,7 @@ def _event_id(key: str | None) -> uuid.UUID | None:
         return None
     if not isinstance(key, str) or len(key) > 100 or not key.strip():
         raise ValidationError({"idempotency_key": KEY_INVALID})
-    return uuid.uuid5(KEYED_EVENTS, key)
+    return keyed_event_id(key)
 
 
 def _transition(

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from accounts.models import Account, PaymentMethod, Subscription
 from activity.models import ActivityEvent
-from activity.services import activity_record
+from activity.services import activity_record, keyed_event_id
 from config import money
 from config.actors import SYSTEM_ACTOR
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType
@@ -31,12 +31,6 @@ if TYPE_CHECKING:
     from config.actors import Actor
 
 REFUND_TO_REQUIRED = "Choose one of the account's payment methods."
-# A keyed charge or refund records its event under an ID made from the key (see `_event_id`).
-KEYED_EVENTS = uuid.UUID("0c8f6a2e-51d4-4b7a-9e3c-7d2b1a0f9e64")
-
-
-def _event_id(key: str | None) -> uuid.UUID | None:
-    return uuid.uuid5(KEYED_EVENTS, key) if key else None
 
 
 @dataclass(frozen=True)
@@ -190,7 +184,8 @@ def manual_charge(
         transaction_id = f"MC-{hashlib.sha256(idempotency_key.encode()).hexdigest()[:12].upper()}"
     else:
         transaction_id = f"MC-{uuid.uuid4().hex[:12].upper()}"
-    event_id = _event_id(idempotency_key)
+    # Each service has its own events' IDs: a key never names another service's event.
+    event_id = keyed_event_id(f"manual_charge:{idempotency_key}" if idempotency_key else None)
 
     def consume() -> CreditApplication | None:
         if not use_credits:
@@ -297,7 +292,7 @@ def manual_refund(
     }
     if subscription is not None:
         data["order_id"] = subscription.order_id
-    event_id = _event_id(idempotency_key)
+    event_id = keyed_event_id(f"manual_refund:{idempotency_key}" if idempotency_key else None)
 
     def run(operation: CreditOperation | None) -> ActivityEvent:
         return activity_record(

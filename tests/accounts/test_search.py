@@ -44,7 +44,7 @@ def test_status_and_country_filters(service_client):
     AccountFactory(customer_number="100", country="SE", status="active")
     AccountFactory(customer_number="101", country="NO", status="active")
     AccountFactory(customer_number="102", country="NO", status="closed")
-    assert _numbers(service_client.get(SEARCH, {"country": "no", "status": "active"})) == ["101"]
+    assert _numbers(service_client.get(SEARCH, {"country": "NO", "status": "active"})) == ["101"]
 
 
 def test_empty_search_lists_every_account(service_client):
@@ -121,3 +121,10 @@ def test_a_search_with_two_matches_lists_them(service_client):
     response = service_client.get(reverse("accounts:search"), {"q": "karin"})
     assert response.status_code == 200
     assert response.context["table"].paginator.count == 2
+
+
+def test_countries_are_chosen_by_name(service_client):
+    AccountFactory(customer_number="101", country="NO")
+    page = service_client.get(SEARCH)
+    assert '<option value="NO">Norway</option>' in page.content.decode()
+    assert _numbers(service_client.get(SEARCH, {"country": "NO"})) == ["101"]

@@ -13,7 +13,7 @@ def test_customer_service_finds_an_account_by_email_and_opens_it(page, sign_in, 
     SubscriptionFactory(account=account, order_id="ORD-777001")
 
     sign_in("agent")
-    page.get_by_placeholder("Name, e-mail, customer number or order ID").fill(
+    page.get_by_placeholder("Name, e-mail, customer number, order ID, phone or card digits").fill(
         "KARIN.nilsson@example.se"
     )
     page.get_by_role("button", name="Search").click()
