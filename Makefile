@@ -24,10 +24,12 @@ run: $(STAMP) ## Migrate the local SQLite database, load demo data and serve on 
 	DEBUG=true $(PY) manage.py load_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
-node_modules/axe-core/axe.min.js: package.json package-lock.json
+# axe-core for the browser tests (package.json), installed when missing or changed.
+node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
-test: $(STAMP) node_modules/axe-core/axe.min.js ## Run the whole test suite against PostgreSQL (DATABASE_URL)
+test: $(STAMP) node_modules/.installed ## Run the whole test suite against PostgreSQL (DATABASE_URL)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m config.dbcheck
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
 
