@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
 from config.converters import KeyConverter
+from config.views import favicon
 
 # Registered before the includes below, whose patterns use it.
 register_converter(KeyConverter, "key")
@@ -13,11 +12,7 @@ register_converter(KeyConverter, "key")
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:search"), name="home"),
     # Browsers ask for /favicon.ico whatever the page links to.
-    path(
-        "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
-        name="favicon",
-    ),
+    path("favicon.ico", favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

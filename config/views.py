@@ -7,10 +7,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -218,3 +220,10 @@ def granting_roles(request: HttpRequest) -> list[str]:
 def permission_denied(request: HttpRequest, exception: PermissionDenied) -> HttpResponse:
     """The 403 page: in the layout, naming the roles that may open the page."""
     return render(request, "403.html", {"granting_roles": granting_roles(request)}, status=403)
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon (its
+    address is looked up per request, as the static files' manifest may hash it)."""
+    return redirect(static("favicon.svg"), permanent=True)
