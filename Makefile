@@ -28,7 +28,12 @@ run: $(STAMP) ## Migrate the local SQLite database, load demo data and serve on 
 	$(RUN_ENV) $(PY) manage.py load_demo
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP) ## Run the whole test suite against PostgreSQL (DATABASE_URL)
+# axe-core for the browser tests (package.json), installed when missing or changed.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(STAMP) node_modules/.installed ## Run the whole test suite against PostgreSQL (DATABASE_URL)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m config.dbcheck
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
 

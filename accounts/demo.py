@@ -18,7 +18,7 @@ from faker import Faker
 
 from accounts import services
 from accounts.models import Account, Product, Subscription
-from activity.services import activity_record_bulk
+from activity.services import activity_record, activity_record_bulk
 from config import roles
 
 DEMO_PASSWORD = "demo-password"
@@ -31,6 +31,13 @@ DEMO_USERS = (
 )
 ACCOUNT_COUNT = 200
 FIRST_CUSTOMER_NUMBER = 100001
+# The story: customers joined from autumn 2016 on; the old Account History product logged their
+# accounts until mid-2021 (legacy_history.demo), when this back-office's timeline took over.
+# Trials are new customers of the last two weeks.
+FIRST_JOINED = dt.datetime(2016, 9, 1, 9, 0, tzinfo=dt.UTC)
+JOINING_DAYS = 690
+TIMELINE_START = dt.datetime(2021, 7, 1, 3, 0, tzinfo=dt.UTC)
+ANONYMISED_NUMBER = "100201"
 LARGE_ACCOUNT_NUMBER = "100000"
 LARGE_ACCOUNT_EVENTS = 20_000
 LOCALES = {
@@ -73,13 +80,12 @@ def ensure_users(password: str, stdout) -> list:
     User = get_user_model()
     users = []
     for username, first, last, role, staff in DEMO_USERS:
-        user, _ = User.objects.get_or_create(username=username)
+        user, created = User.objects.get_or_create(username=username)
         user.first_name, user.last_name = first, last
         user.email = f"{username}@example.com"
         user.is_staff = staff
         user.is_active = True
-        # Set only when it differs: every set is recorded as a password change (staff activity).
-        if not user.check_password(password):
+        if created:  # a second load keeps a password someone has changed since
             user.set_password(password)
         user.save()
         user.groups.set([Group.objects.get(name=role)])
@@ -127,9 +133,15 @@ def _load_accounts(users: list, products: dict[str, Product], stdout: TextIO) ->
         country = list(LOCALES)[n % len(LOCALES)]
         faker, tld = fakers[country], LOCALES[country][1]
         first, last = faker.first_name(), faker.last_name()
-        created = timezone.now() - dt.timedelta(
-            days=rng.randint(90, 900), minutes=rng.randint(0, 1440)
-        )
+        status = statuses[n % len(statuses)]
+        if status == "trial":
+            created = timezone.now() - dt.timedelta(
+                days=rng.randint(1, 13), minutes=rng.randint(0, 1440)
+            )
+        else:
+            created = FIRST_JOINED + dt.timedelta(
+                days=rng.randint(0, JOINING_DAYS), minutes=rng.randint(0, 1440)
+            )
         account = services.account_create(
             actor=None,
             customer_number=str(FIRST_CUSTOMER_NUMBER + n),
@@ -146,16 +158,65 @@ def _load_accounts(users: list, products: dict[str, Product], stdout: TextIO) ->
         )
         _add_payment_methods(rng, account, n)
         currency = CURRENCY_BY_COUNTRY[country]
-        status = statuses[n % len(statuses)]
         subscription = _add_subscription(rng, account, products, currency, status, created, n)
+        _agent_touches(rng, subscription, products, agent, n)
         history.extend(_history(rng, account, subscription, created, agent, today))
     large = _large_account(rng, products, agent, today)
     history.extend(_large_history(rng, large, agent))
     activity_record_bulk(events=history)
+    _anonymised_account(users[0])
     stdout.write(
         f"Created {ACCOUNT_COUNT + 1} demo accounts and {len(history)} timeline events "
         f"(account {LARGE_ACCOUNT_NUMBER} has {LARGE_ACCOUNT_EVENTS:,})."
     )
+
+
+def _agent_touches(rng, subscription, products, agent, n):
+    """Changes of mind an agent records on the phone: a cancellation or a downgrade scheduled
+    and withdrawn, a pause scheduled and called off, a pause ended early."""
+    if subscription.status == "active" and n % 30 == 21:
+        services.subscription_schedule_cancellation(
+            actor=agent,
+            subscription=subscription,
+            cancel_on=timezone.localdate() + dt.timedelta(days=rng.randint(10, 40)),
+        )
+        services.subscription_withdraw_cancellation(actor=agent, subscription=subscription)
+    cheaper = [
+        p
+        for p in products.values()
+        if p.currency == subscription.product.currency and p.price < subscription.product.price
+    ]
+    if subscription.status == "active" and n % 10 == 6 and cheaper:
+        services.subscription_schedule_downgrade(
+            actor=agent,
+            subscription=subscription,
+            product=cheaper[0],
+            downgrade_on=timezone.localdate() + dt.timedelta(days=rng.randint(5, 25)),
+        )
+        services.subscription_withdraw_downgrade(actor=agent, subscription=subscription)
+    if subscription.status == "active" and n % 20 == 11:
+        services.subscription_schedule_pause(
+            actor=agent,
+            subscription=subscription,
+            pause_on=timezone.localdate() + dt.timedelta(days=rng.randint(5, 20)),
+            months=1,
+        )
+        services.subscription_cancel_scheduled_pause(actor=agent, subscription=subscription)
+    if subscription.status == "paused" and n % 15 == 7:
+        services.subscription_end_pause_early(actor=agent, subscription=subscription)
+
+
+def _anonymised_account(admin) -> None:
+    """A customer who asked to be forgotten: no personal data left, and the event that says so."""
+    account = services.account_create(
+        actor=None,
+        customer_number=ANONYMISED_NUMBER,
+        name="Anonymised customer",
+        email=f"anonymised-{ANONYMISED_NUMBER}@invalid.example",
+        created_at=FIRST_JOINED + dt.timedelta(days=400),
+        status=Account.Status.ANONYMISED,
+    )
+    activity_record(account=account, type="customer_anonymised", actor=admin)
 
 
 def _add_payment_methods(rng, account, n):
@@ -224,13 +285,17 @@ def _sub(subscription, **extra):
 def _history(rng, account, subscription, created, agent, today) -> list[dict]:
     """Monthly billing, receipts, the odd dunning episode and a few agent touches."""
     events = []
-    moment = created + dt.timedelta(days=30)
+    moment = max(created, TIMELINE_START) + dt.timedelta(days=30)
     end = timezone.now() - dt.timedelta(days=1)
+    paused_until = None  # no billing while a pause runs
     if subscription.ended_on:  # an ended subscription stops billing when it ends
         end = min(end, dt.datetime.combine(subscription.ended_on, dt.time.min, tzinfo=dt.UTC))
     while moment < end:
         at = moment.replace(hour=3, minute=rng.randint(0, 59))
         base = {"account": account, "subscription": subscription}
+        if paused_until is not None and at < paused_until:
+            moment += dt.timedelta(days=30)
+            continue
         if rng.random() < 0.08:
             code = {"dibs_response_code": rng.choice(["05", "51", "54"])}
             events += [
@@ -313,6 +378,7 @@ def _history(rng, account, subscription, created, agent, today) -> list[dict]:
                     data=_sub(subscription),
                 )
             )
+            paused_until = at + dt.timedelta(days=44)
         moment += dt.timedelta(days=30)
     # What would happen after today (the end of a late dunning episode or pause) has not yet.
     now = timezone.now()
@@ -331,7 +397,7 @@ def _large_account(rng, products, agent, today):
         city="Stockholm",
         country="SE",
         billing_day=1,
-        created_at=timezone.now() - dt.timedelta(days=3 * 365),
+        created_at=FIRST_JOINED - dt.timedelta(days=120),
     )
     services.payment_method_add(
         actor=None,
@@ -353,7 +419,7 @@ def _large_account(rng, products, agent, today):
 def _large_history(rng, subscription, agent) -> list[dict]:
     """A company account with thousands of seats: many events a day for three years."""
     account = subscription.account
-    start = account.created_at + dt.timedelta(hours=1)
+    start = max(account.created_at, TIMELINE_START) + dt.timedelta(hours=1)
     span = (timezone.now() - dt.timedelta(hours=1) - start).total_seconds()
     events = []
     for i in range(LARGE_ACCOUNT_EVENTS):
@@ -417,14 +483,17 @@ def _large_history(rng, subscription, agent) -> list[dict]:
                 )
             )
         else:
+            # Extra seats bought between billing runs, paid by the account's e-invoice.
             events.append(
                 dict(
                     account=account,
-                    type="new_payment_method",
+                    subscription=subscription,
+                    type="additional_payment_made",
                     occurred_at=at,
                     data={
-                        "masked_details": f"Visa •••• {i % 10000:04d}",
-                        "product": subscription.product.name,
+                        "payment_method": "E-invoice (Peppol)",
+                        "amount": {"amount": f"{249 * (1 + i % 5)}.00", "currency": "SEK"},
+                        "transaction_id": f"SEAT-{i:05d}",
                     },
                 )
             )

@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django_countries import countries
 
 from accounts.models import Account
 from accounts.selectors import account_search
@@ -11,12 +12,15 @@ class AccountFilter(django_filters.FilterSet):
         method="search",
         max_length=200,
         widget=forms.TextInput(
-            attrs={"placeholder": "Name, e-mail, customer number or order ID", "autofocus": True}
+            attrs={
+                "placeholder": "Name, e-mail, customer number, order ID, phone or card digits",
+                "autofocus": True,
+            }
         ),
     )
     status = django_filters.ChoiceFilter(choices=Account.Status.choices, empty_label="Any status")
-    country = django_filters.CharFilter(
-        lookup_expr="iexact", max_length=2, widget=forms.TextInput(attrs={"size": 3})
+    country = django_filters.ChoiceFilter(
+        choices=list(countries), empty_label="Any country", label="Country"
     )
 
     class Meta:

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -15,12 +15,6 @@ class AddressForm(forms.ModelForm):
         model = Account
         fields = ["street", "postcode", "city", "country"]
 
-    def clean_country(self):
-        country = self.cleaned_data["country"].upper()
-        if country and not (len(country) == 2 and country.isalpha()):
-            raise forms.ValidationError("Use a two-letter country code, e.g. SE.")
-        return country
-
 
 class BillingDayForm(forms.Form):
     billing_day = forms.IntegerField(min_value=1, max_value=28, label="Billing day")
@@ -31,7 +25,19 @@ class ScheduleCancellationForm(forms.Form):
 
 
 class ProductForm(forms.Form):
+    """A product to move a subscription to: only those offered (`choices`, from
+    `selectors.product_choices`) are valid; the services check the same rule again."""
+
     product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True))
+
+    def __init__(self, *args, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if choices is not None:
+            field = cast(forms.ModelChoiceField, self.fields["product"])
+            field.queryset = Product.objects.filter(pk__in=[p.pk for p in choices])
+            field.error_messages["invalid_choice"] = (
+                "That product is not offered for this subscription: choose one from the list."
+            )
 
 
 class ScheduleDowngradeForm(ProductForm):

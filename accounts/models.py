@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 from config import money
 from config.cards import no_card_number, validate_no_card_number
@@ -29,7 +30,7 @@ class Account(models.Model):
     street = models.CharField(max_length=200, blank=True)
     postcode = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
+    country = CountryField(blank=True, help_text="Chosen by name; stored as its ISO 3166 code")
     billing_day = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(28)]
     )
@@ -77,7 +78,7 @@ class Account(models.Model):
     @property
     def address_lines(self) -> list[str]:
         place = " ".join(part for part in (self.postcode, self.city) if part)
-        return [line for line in (self.street, place, self.country) if line]
+        return [line for line in (self.street, place, self.country.name) if line]
 
 
 class Product(models.Model):
@@ -138,6 +139,9 @@ class Subscription(models.Model):
     # Personal data, field by field (config.personal_data).
     PERSONAL_DATA: dict[str, str] = {}
     NO_PERSONAL_DATA = ("order_id", "status")
+    # Not stored: True on the subscription a keyed action returns when the key had done it
+    # already (nothing changed this time).
+    replayed = False
 
     class Meta:
         ordering = ["-started_on", "order_id"]

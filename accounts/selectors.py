@@ -1,24 +1,73 @@
 """Read queries shared by the account pages, the API and the other apps."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.db.models.lookups import EndsWith
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Account, PaymentMethod, Subscription
-from accounts.transitions import AGENT_ACTIONS, Action, refusal
+from accounts.models import Account, PaymentMethod, Product, Subscription
+from accounts.transitions import (
+    AGENT_ACTIONS,
+    LIVE_STATUSES,
+    Action,
+    product_refusal,
+    refusal,
+)
+from activity.models import ActivityEvent
+from activity.selectors import CREDIT_CONTROL_TYPES, PAYMENT_TYPES, latest_event
 from config.personal_data import erasure_modules
 
 
 def account_search(*, q: str = "") -> QuerySet[Account]:
     """Accounts whose name or e-mail contains `q`, or whose customer number or any order ID is
-    exactly `q` (case-insensitive). An empty `q` matches every account."""
+    exactly `q` (case-insensitive), or whose phone number ends like the phone number `q` (any
+    format), or with a card ending in `q` (four digits). An empty `q` matches every account."""
     accounts = Account.objects.all()
     q = q.strip()
     if not q:
         return accounts
     order = Subscription.objects.filter(account=OuterRef("pk"), order_id__iexact=q)
     return accounts.filter(
-        Q(name__icontains=q) | Q(email__icontains=q) | Q(customer_number__iexact=q) | Exists(order)
+        Q(name__icontains=q)
+        | Q(email__icontains=q)
+        | Q(customer_number__iexact=q)
+        | Exists(order)
+        | _phone_or_card(q)
     )
+
+
+# --- Phone numbers and card digits in the search box ---------------------------------------
+# Separate conditions, OR-ed onto the search above: a phone number in any common format
+# (+46 8-555 010 00, 08 555 01000, 0046855501000) and a card's last four digits.
+PHONE_SEPARATORS = (" ", "-", "(", ")", ".", "/", "+", "\u00a0")
+MIN_PHONE_DIGITS = 6
+# The national number's last digits decide: country codes and trunk zeros vary by format.
+PHONE_MATCH_DIGITS = 8
+
+
+def _phone_digits() -> Replace | F:
+    expression: Replace | F = F("phone")
+    for separator in PHONE_SEPARATORS:
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def _phone_or_card(q: str) -> Q:
+    condition = Q(pk__in=[])
+    if re.fullmatch(r"[0-9]{4}", q):
+        cards = PaymentMethod.objects.filter(
+            account=OuterRef("pk"), kind=PaymentMethod.Kind.CARD, masked_details__endswith=q
+        )
+        condition |= Q(Exists(cards))
+    digits = re.sub(r"[^0-9]", "", q)
+    if len(digits) >= MIN_PHONE_DIGITS and re.fullmatch(r"[0-9 ()./+\-]+", q):
+        tail = digits[-PHONE_MATCH_DIGITS:]
+        condition |= Q(EndsWith(_phone_digits(), Value(tail)))
+    return condition
 
 
 def account_get(*, customer_number: str) -> Account:
@@ -54,3 +103,59 @@ def available_actions(subscription: Subscription) -> list[Action]:
     """The actions an agent may take on the subscription in its present state, in the menu's
     order: the same rules by which the services refuse the others."""
     return [action for action in AGENT_ACTIONS if refusal(action, subscription) is None]
+
+
+def product_choices(
+    subscription: Subscription, action: Action, products: list[Product] | None = None
+) -> list[Product]:
+    """The products `action` may move the subscription to (change now, or a downgrade): the
+    same rule by which the services refuse the others (`transitions.product_refusal`).
+    `products`: the products on sale, when the caller has read them already (one query for a
+    page of subscriptions)."""
+    if products is None:
+        products = list(Product.objects.filter(is_active=True))
+    return [p for p in products if product_refusal(action, subscription, p) is None]
+
+
+@dataclass(frozen=True)
+class AccountGlance:
+    """The account page's header: what an agent needs to see first."""
+
+    account: Account
+    live: list[Subscription]
+    scheduled: list[str] = field(default_factory=list)
+    # Credit control (dunning): in it or not, and since when (from the timeline).
+    in_credit_control: bool = False
+    credit_control_since: dt.datetime | None = None
+    last_payment: ActivityEvent | None = None
+
+
+def account_glance(account: Account) -> AccountGlance:
+    """The header of an account fetched by `account_detail` (its subscriptions prefetched):
+    live plans with their next billing, scheduled changes, credit-control state and the last
+    payment. Two queries, whatever the account holds."""
+    live = [s for s in account.subscriptions.all() if s.status in LIVE_STATUSES]
+    scheduled = []
+    for sub in live:
+        if sub.cancellation_scheduled_for:
+            scheduled.append(f"{sub.order_id}: cancellation on {sub.cancellation_scheduled_for}")
+        if sub.downgrade_to_id and sub.downgrade_to is not None:
+            scheduled.append(
+                f"{sub.order_id}: downgrade to {sub.downgrade_to.name} on "
+                f"{sub.downgrade_scheduled_for}"
+            )
+        if sub.pause_scheduled_for:
+            scheduled.append(
+                f"{sub.order_id}: pause of {sub.pause_months} month"
+                f"{'' if sub.pause_months == 1 else 's'} from {sub.pause_scheduled_for}"
+            )
+    control = latest_event(account, CREDIT_CONTROL_TYPES)
+    in_control = control is not None and control.type == "credit_control_cycle_entered"
+    return AccountGlance(
+        account=account,
+        live=live,
+        scheduled=scheduled,
+        in_credit_control=in_control,
+        credit_control_since=control.occurred_at if control else None,
+        last_payment=latest_event(account, PAYMENT_TYPES),
+    )

@@ -4,7 +4,7 @@ rest) and for the pages (which offer only these; `selectors.available_actions`).
 from collections.abc import Callable
 from enum import StrEnum
 
-from accounts.models import Subscription
+from accounts.models import Product, Subscription
 
 LIVE_STATUSES = (Subscription.Status.TRIAL, Subscription.Status.ACTIVE, Subscription.Status.PAUSED)
 
@@ -106,4 +106,30 @@ def refusal(action: Action, subscription: Subscription) -> str | None:
         reason = guard(subscription)
         if reason:
             return reason
+    return None
+
+
+# Actions that move a subscription to another product, and which products each allows.
+PRODUCT_ACTIONS = (Action.CHANGE_PRODUCT, Action.SCHEDULE_DOWNGRADE)
+
+
+def product_refusal(action: Action, subscription: Subscription, product: Product) -> str | None:
+    """Why `product` is not a choice for `action` on the subscription; None when it is.
+
+    Any move stays in the currency the subscription is billed in and goes to a product still
+    sold; a downgrade goes to a cheaper one. The pickers offer exactly the products this allows
+    (`selectors.product_choices`), and the services refuse the rest with these words.
+    """
+    current = subscription.product
+    if product.pk == current.pk:
+        return "Choose a product other than the current one."
+    if not product.is_active:
+        return f"{product} is no longer sold."
+    if product.currency != current.currency:
+        return (
+            f"{product} is billed in {product.currency}; subscription {subscription.order_id} "
+            f"is billed in {current.currency}."
+        )
+    if action == Action.SCHEDULE_DOWNGRADE and product.price >= current.price:
+        return f"{product} is not a downgrade from {current}: it is not cheaper."
     return None

@@ -3,26 +3,44 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from accounts import forms, services
 from accounts.filters import AccountFilter
 from accounts.models import Account, PaymentMethod, Product, Subscription
-from accounts.selectors import account_detail, account_get, available_actions, erasure_preview
+from accounts.selectors import (
+    account_detail,
+    account_get,
+    account_glance,
+    available_actions,
+    erasure_preview,
+    product_choices,
+)
 from accounts.tables import AccountTable
 from accounts.transitions import Action
 from config.paging import PagedTableMixin
-from config.views import ActionView
+from config.views import ActionView, Change, ConfirmedActionView
 
 
 class AccountSearchView(PermissionRequiredMixin, PagedTableMixin, FilterView):
+    """Search; a search that finds exactly one account opens it."""
+
     permission_required = "accounts.view_account"
     filterset_class = AccountFilter
     table_class = AccountTable
     template_name = "accounts/account_search.html"
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        searched = self.request.GET.get("q", "").strip()
+        table = context["table"]
+        if searched and context["filter"].is_valid() and table.paginator.count == 1:
+            return redirect(table.page.object_list.data[0].get_absolute_url())
+        return super().render_to_response(context, **kwargs)
 
 
 class AccountDetailView(PermissionRequiredMixin, DetailView):
@@ -35,9 +53,20 @@ class AccountDetailView(PermissionRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         account = self.object
+        on_sale = list(Product.objects.filter(is_active=True))
         return super().get_context_data(
-            subscriptions=[(sub, available_actions(sub)) for sub in account.subscriptions.all()],
-            products=list(Product.objects.filter(is_active=True)),
+            glance=account_glance(account),
+            subscriptions=[
+                (
+                    sub,
+                    available_actions(sub),
+                    {
+                        "change": product_choices(sub, Action.CHANGE_PRODUCT, on_sale),
+                        "downgrade": product_choices(sub, Action.SCHEDULE_DOWNGRADE, on_sale),
+                    },
+                )
+                for sub in account.subscriptions.all()
+            ],
             address_form=forms.AddressForm(instance=account, prefix="address"),
             billing_day_form=forms.BillingDayForm(initial={"billing_day": account.billing_day}),
             **kwargs,
@@ -91,8 +120,8 @@ class PaymentMethodDefaultView(AccountActionView):
 
 
 # Subscription actions: action -> (form or None, service, arguments from the form, message).
+# Cancelling now and changing the product now are confirmed first (SubscriptionConfirmView).
 SUBSCRIPTION_ACTIONS: dict[Action, tuple[Any, Any, dict[str, str], str]] = {
-    Action.CANCEL: (None, services.subscription_cancel, {}, "Subscription cancelled."),
     Action.SCHEDULE_CANCELLATION: (
         forms.ScheduleCancellationForm,
         services.subscription_schedule_cancellation,
@@ -116,12 +145,6 @@ SUBSCRIPTION_ACTIONS: dict[Action, tuple[Any, Any, dict[str, str], str]] = {
         services.subscription_withdraw_downgrade,
         {},
         "Downgrade withdrawn.",
-    ),
-    Action.CHANGE_PRODUCT: (
-        forms.ProductForm,
-        services.subscription_change_product,
-        {"product": "product"},
-        "Product changed.",
     ),
     Action.SCHEDULE_PAUSE: (
         forms.SchedulePauseForm,
@@ -148,6 +171,11 @@ SUBSCRIPTION_ACTIONS: dict[Action, tuple[Any, Any, dict[str, str], str]] = {
 class SubscriptionActionView(AccountActionView):
     permission_required = "accounts.manage_subscriptions"
     failure_message = "Subscription action"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if kwargs["action"] in CONFIRMED:
+            return SubscriptionConfirmView.as_view()(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -202,3 +230,104 @@ class AnonymiseView(PermissionRequiredMixin, FormView):
         else:
             messages.info(self.request, "This account was anonymised already: nothing changed.")
         return redirect(self.account.get_absolute_url())
+
+
+def _product_label(product: Product) -> str:
+    return f"{product.name} ({product.price} {product.currency} a {_period(product)})"
+
+
+def _period(product: Product) -> str:
+    months = product.period_months
+    return "month" if months == 1 else f"{months} months"
+
+
+class SubscriptionConfirmView(AccountActionView, ConfirmedActionView):
+    """Cancel now, or change the product now: the confirmation page, then the change."""
+
+    permission_required = "accounts.manage_subscriptions"
+    failure_message = "Subscription action"
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.action = Action(kwargs["action"])
+        self.title, self.confirm_label, self.success_message = CONFIRMED[self.action]
+        self.form_class = forms.ProductForm if self.action == Action.CHANGE_PRODUCT else None
+
+    def get_object(self) -> Account:
+        account = super().get_object()
+        self.sub = get_object_or_404(
+            Subscription.objects.select_related("product", "downgrade_to"),
+            account=account,
+            order_id=self.kwargs["order_id"],
+        )
+        return account
+
+    def subscription(self, target: Account) -> Subscription:
+        return self.sub
+
+    def make_form(self, data: Any) -> forms.ProductForm:
+        # The page offers only the allowed products; a post is checked by the service, which
+        # also knows a repeat of a confirmation that was done already.
+        if self.request.method == "GET":
+            return forms.ProductForm(data, choices=product_choices(self.sub, self.action))
+        return forms.ProductForm(data)
+
+    def changes(self, target: Account, data: dict[str, Any]) -> list[Change]:
+        sub = self.subscription(target)
+        today = date_format(timezone.localdate(), "Y-m-d")
+        next_billing = date_format(sub.next_billing_on, "Y-m-d") if sub.next_billing_on else ""
+        rows = [Change("Subscription", sub.order_id, sub.order_id)]
+        if self.action == Action.CANCEL:
+            rows += [
+                Change("Product", _product_label(sub.product), _product_label(sub.product)),
+                Change("Status", sub.get_status_display(), "Cancelled"),
+                Change("Ends", "", today),
+                Change("Next billing", next_billing, "None: billing stops"),
+            ]
+            scheduled = [
+                text
+                for text, when in (
+                    ("a cancellation", sub.cancellation_scheduled_for),
+                    ("a downgrade", sub.downgrade_scheduled_for),
+                    ("a pause", sub.pause_scheduled_for),
+                )
+                if when
+            ]
+            if scheduled:
+                rows.append(Change("Scheduled", ", ".join(scheduled).capitalize(), "Dropped"))
+        else:
+            product = data["product"]
+            rows += [
+                Change("Product", _product_label(sub.product), _product_label(product)),
+                Change("From", "", today),
+                Change("Next billing", next_billing, f"{next_billing} at the new price"),
+            ]
+            if sub.downgrade_to_id:
+                rows.append(Change("Scheduled downgrade", str(sub.downgrade_to), "Dropped"))
+        return rows
+
+    def call_confirmed(
+        self, target: Account, data: dict[str, Any], *, reason: str, key: str
+    ) -> Subscription:
+        subscription = self.subscription(target)
+        if self.action == Action.CANCEL:
+            return services.subscription_cancel(
+                actor=self.request.user,
+                subscription=subscription,
+                reason=reason,
+                idempotency_key=key,
+            )
+        return services.subscription_change_product(
+            actor=self.request.user,
+            subscription=subscription,
+            product=data["product"],
+            reason=reason,
+            idempotency_key=key,
+        )
+
+
+# Confirmed actions: action -> (page title, button, success message).
+CONFIRMED: dict[str, tuple[str, str, str]] = {
+    Action.CANCEL: ("Cancel the subscription now", "Cancel now", "Subscription cancelled."),
+    Action.CHANGE_PRODUCT: ("Change the product now", "Change product now", "Product changed."),
+}

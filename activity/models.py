@@ -7,6 +7,7 @@ from activity.registry import REGISTRY, Category, EventType
 from config import triggers
 from config.actors import Attributed
 from config.cards import no_card_number
+from config.downloads import DownloadRecord
 
 # The trigger that makes the timeline append-only; only anonymisation may bypass it, through
 # `pgtrigger.ignore(APPEND_ONLY_TRIGGER)`.
@@ -22,6 +23,8 @@ class ActivityEventQuerySet(models.QuerySet):
 
 
 class ActivityEvent(Attributed):
+    """One interaction on an account's timeline (see `activity.registry` for the types)."""
+
     class Origin(models.TextChoices):
         AGENT = "agent", "Agent"
         API = "api", "API"
@@ -61,6 +64,9 @@ class ActivityEvent(Attributed):
         "message": "replaced (the old product's free text)",
     }
     NO_PERSONAL_DATA = ("type", "actor_kind", "actor_name", "origin")
+    # Not stored: True on the event a keyed service returns when the key had recorded it
+    # already (nothing was recorded now).
+    replayed = False
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -99,13 +105,26 @@ class ActivityEvent(Attributed):
         event_type = self.event_type
         return event_type.category if event_type else None
 
-    def attribute_rows(self) -> list[tuple[str, object, str]]:
-        """(label, value, kind) for each attribute present, in the registry's order."""
+    def attribute_rows(self) -> list[tuple[str, object, str, str]]:
+        """(label, value, kind, key) for each attribute present, in the registry's order."""
         event_type = self.event_type
         if event_type is None:
-            return [(key, value, "text") for key, value in self.data.items()]
+            return [(key, value, "text", key) for key, value in self.data.items()]
         return [
-            (attr.label, self.data[attr.key], attr.kind.value)
+            (attr.label, self.data[attr.key], attr.kind.value, attr.key)
             for attr in event_type.attributes
             if attr.key in self.data
         ]
+
+
+class ActivityExport(DownloadRecord):
+    """One CSV download of an account's Recent Activity (see DownloadRecord); its filters
+    include the account's customer number."""
+
+    # Personal data, field by field (config.personal_data): the filters name an account by its
+    # customer number only; they are removed after RETENTION_DAYS like every download's.
+    PERSONAL_DATA = {"filters": "all values removed after RETENTION_DAYS"}
+    NO_PERSONAL_DATA = ("actor_name",)
+
+    class Meta(DownloadRecord.Meta):
+        pass

@@ -107,6 +107,8 @@ _DIBS = Attribute("dibs_response_code", "DIBS acquirer response code", personal=
 _KLARNA = Attribute("klarna_response_code", "Klarna response code", personal=False)
 # The reason a person gives for a manual credit, charge or refund (see credits.services).
 _REASON = Attribute("reason", "Reason", personal=True)
+# The transaction a payment or charge was made under (its credit entries carry the same ID).
+_TRANSACTION = Attribute("transaction_id", "Transaction ID", personal=False)
 
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
@@ -134,6 +136,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         (
             Attribute("payment_method", "Payment method used", Kind.TEXT, True, personal=True),
             Attribute("amount", "Amount", Kind.MONEY, personal=False),
+            _TRANSACTION,
         ),
         "The customer paid an amount outside the billing cycle.",
         recorded_by=Recorder.INTEGRATION,
@@ -159,7 +162,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "Subscription Cancelled",
         Category.SUBSCRIPTION,
-        (_product("Cancelled product"), _ORDER),
+        (_product("Cancelled product"), _ORDER, _REASON),
         "A subscription ended immediately.",
     ),
     EventType(
@@ -206,6 +209,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("product_from", "Product from", Kind.TEXT, True, personal=False),
             Attribute("product_to", "Product to", Kind.TEXT, True, personal=False),
             _ORDER,
+            _REASON,
         ),
         "A subscription moved to another product now.",
     ),
@@ -288,6 +292,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("amount", "Charge amount", Kind.MONEY, True, personal=False),
             Attribute("account_id", "Charged account", Kind.TEXT, True, personal=False),
             _REASON,
+            _TRANSACTION,
         ),
         "An agent charged the account outside the billing cycle.",
         recorded_by=Recorder.STAFF,

@@ -19,6 +19,10 @@ from config.dates import aware_utc
 
 PAGE_SIZE = 25
 
+# What the account page's header reads from the timeline.
+CREDIT_CONTROL_TYPES = ("credit_control_cycle_entered", "credit_control_cycle_exited")
+PAYMENT_TYPES = ("subscription_billing_success", "additional_payment_made", "manual_charge_added")
+
 
 class InvalidCursor(ValueError):
     """A cursor that was not made by `encode_cursor` (edited, truncated, or from elsewhere)."""
@@ -28,6 +32,11 @@ def events_for_account(account: "Account") -> QuerySet[ActivityEvent]:
     """The account's events, newest first. Rows carry everything a page shows (the actor's name
     and the attributes are stored on the event), so no join is needed."""
     return ActivityEvent.objects.for_account(account).newest_first()
+
+
+def latest_event(account: "Account", types: tuple[str, ...]) -> ActivityEvent | None:
+    """The account's newest event of one of `types` (one query, from the account-type index)."""
+    return events_for_account(account).filter(type__in=types).first()
 
 
 # --- Keyset pagination ----------------------------------------------------------------------
@@ -68,9 +77,30 @@ class KeysetPage:
         ]
 
 
+# The edges of a timeline, as cursors: "before the end of a day" and "from the very start".
+_FIRST_ID = uuid.UUID(int=0)
+_LAST_ID = uuid.UUID(int=2**128 - 1)
+_START = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+
+
+def day_cursor(day: dt.date) -> str:
+    """The cursor of the page that starts with the newest event on or before local `day`."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+    end = timezone.make_aware(end, timezone.get_current_timezone())
+    raw = f"o|{end.isoformat()}|{_LAST_ID}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+OLDEST_CURSOR = (
+    base64.urlsafe_b64encode(f"n|{_START.isoformat()}|{_FIRST_ID}".encode()).decode().rstrip("=")
+)
+
+
 def keyset_page(events: QuerySet, cursor: str | None, size: int = PAGE_SIZE) -> KeysetPage:
     """One page of `events` (ordered newest first) after or before `cursor`.
 
+    Events of the same time keep one order, by their ID, on every page and every load.
+    `OLDEST_CURSOR` gives the oldest page; `day_cursor` the page that starts at a day.
     Raises InvalidCursor for a malformed cursor.
     """
     if not cursor:
@@ -91,7 +121,7 @@ def keyset_page(events: QuerySet, cursor: str | None, size: int = PAGE_SIZE) -> 
         .order_by("occurred_at", "id")[: size + 1]
     )
     page = rows[:size][::-1]
-    return _page(page, has_older=True, has_newer=len(rows) > size)
+    return _page(page, has_older=cursor != OLDEST_CURSOR, has_newer=len(rows) > size)
 
 
 def _page(events: list[ActivityEvent], *, has_older: bool, has_newer: bool) -> KeysetPage:

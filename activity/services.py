@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from activity.models import ActivityEvent
+from activity.models import ActivityEvent, ActivityExport
 from activity.registry import Recorder, get_type, validate_attributes
 from config.actors import SYSTEM_ACTOR, acting_user, actor_name
+from config.downloads import download_start
 from config.personal_data import ACCOUNT_ANONYMISED
 
 if TYPE_CHECKING:
@@ -25,9 +26,17 @@ NOT_FOR_INTEGRATIONS = (
     "not through the API."
 )
 NOT_FOR_STAFF = "“{}” is recorded by the billing system, not by staff."
+# A keyed write (an idempotency key) records its event under an ID made from the key, so that a
+# repeat of the write finds the event it made (`keyed_event_id`).
+KEYED_EVENTS = uuid.UUID("6f1d3c52-8a7e-4f0b-9d0e-2a4c5b6e7f80")
 # Clocks differ a little; an event further ahead of the server's clock is refused.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 IN_THE_FUTURE = "The time lies in the future (more than 5 minutes ahead of the server's clock)."
+
+
+def keyed_event_id(key: str | None) -> uuid.UUID | None:
+    """The ID of the event a write keyed by `key` records (None without a key)."""
+    return uuid.uuid5(KEYED_EVENTS, key) if key else None
 
 
 def build_event(
@@ -157,3 +166,9 @@ def comment_add(*, actor: "Actor", account: "Account", text: str) -> ActivityEve
     return activity_record(
         account=account, type="comment_added", actor=actor, data={"comment": text}
     )
+
+
+def activity_export_start(*, actor: "Actor", filters: dict[str, Any]) -> ActivityExport:
+    """Record that `actor` started a Recent Activity download with these filters (as typed,
+    with the account's customer number); its row count follows when the file is complete."""
+    return download_start(ActivityExport, actor=actor, filters=filters)

@@ -6,4 +6,5 @@ app_name = "activity"
 urlpatterns = [
     path("", views.RecentActivityView.as_view(), name="recent"),
     path("comment/", views.CommentAddView.as_view(), name="comment"),
+    path("export.csv", views.ActivityExportView.as_view(), name="export"),
 ]

@@ -1,15 +1,76 @@
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.selectors import account_get
+from activity.export import csv_rows
 from activity.filters import ActivityFilter
 from activity.forms import CommentForm
-from activity.selectors import InvalidCursor, events_for_account, keyset_page
-from activity.services import comment_add
-from config.views import safe_next
+from activity.registry import REGISTRY, Category
+from activity.selectors import (
+    OLDEST_CURSOR,
+    InvalidCursor,
+    day_cursor,
+    events_for_account,
+    keyset_page,
+)
+from activity.services import activity_export_start, comment_add
+from config.downloads import recorded
+from config.views import csv_download, safe_next
+
+NOT_A_DAY = "“{}” is not a date: give the day to jump to as YYYY-MM-DD."
+
+
+def _without(query: QueryDict, name: str, value: str | None = None) -> str:
+    """The query string without `name` (or only its `value`), and without a cursor."""
+    rest = query.copy()
+    rest.pop("cursor", None)
+    if value is None:
+        rest.pop(name, None)
+    else:
+        rest.setlist(name, [v for v in rest.getlist(name) if v != value])
+    return rest.urlencode()
+
+
+def active_filters(filterset: ActivityFilter, query: QueryDict) -> list[dict[str, str]]:
+    """The filters in use, each as a chip: what it says, and the address without it."""
+    if not filterset.is_valid():
+        return []
+    data = filterset.form.cleaned_data
+    chips = []
+    if data.get("date_from"):
+        chips.append({"label": f"From {data['date_from']:%Y-%m-%d}", "query": "date_from"})
+    if data.get("date_to"):
+        chips.append({"label": f"To {data['date_to']:%Y-%m-%d}", "query": "date_to"})
+    for code in data.get("type") or []:
+        chips.append({"label": REGISTRY[code].title, "query": "type", "value": code})
+    if data.get("category"):
+        label = next(c.value for c in Category if c.code == data["category"])
+        chips.append({"label": f"Category: {label}", "query": "category"})
+    if data.get("actor"):
+        chips.append({"label": f"Actor: {data['actor'].capitalize()}", "query": "actor"})
+    return [
+        {"label": chip["label"], "remove": _without(query, chip["query"], chip.get("value"))}
+        for chip in chips
+    ]
+
+
+def used_filters(query: QueryDict) -> dict[str, Any]:
+    """The timeline's filters as typed, for the record of a download."""
+    used: dict[str, Any] = {}
+    for name in ActivityFilter.base_filters:
+        values = [v for v in query.getlist(name) if v]
+        if values:
+            used[name] = values if name == "type" else values[0]
+    return used
 
 
 class RecentActivityView(PermissionRequiredMixin, TemplateView):
@@ -18,25 +79,67 @@ class RecentActivityView(PermissionRequiredMixin, TemplateView):
     permission_required = "activity.view_activityevent"
     template_name = "activity/recent_activity.html"
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        jump = request.GET.get("jump", "").strip()
+        if jump:
+            query = request.GET.copy()
+            query.pop("jump")
+            query.pop("cursor", None)
+            try:
+                query["cursor"] = day_cursor(dt.date.fromisoformat(jump))
+            except (ValueError, OverflowError):
+                messages.error(request, NOT_A_DAY.format(jump[:20]))
+            return redirect(f"{request.path}?{query.urlencode()}")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         account = account_get(customer_number=self.kwargs["customer_number"])
         filterset = ActivityFilter(self.request.GET, queryset=events_for_account(account))
         events = filterset.qs if filterset.is_valid() else events_for_account(account).none()
         cursor = self.request.GET.get("cursor")
         try:
-            page = keyset_page(events, cursor)
+            page = keyset_page(events.select_related("actor"), cursor)
         except InvalidCursor as exc:
             messages.error(self.request, str(exc))
-            page = keyset_page(events, None)
+            page = keyset_page(events.select_related("actor"), None)
         query = self.request.GET.copy()
         query.pop("cursor", None)
+        chosen_types = set(self.request.GET.getlist("type"))
         return super().get_context_data(
             account=account,
             filter=filterset,
             page=page,
             filter_query=query.urlencode(),
+            chips=active_filters(filterset, self.request.GET),
+            chosen_types=chosen_types,
+            oldest_cursor=OLDEST_CURSOR,
+            at_oldest=cursor == OLDEST_CURSOR,
             comment_form=CommentForm(),
             **kwargs,
+        )
+
+
+class ActivityExportView(PermissionRequiredMixin, View):
+    """The CSV of the account's events that the timeline's filters match (every page)."""
+
+    permission_required = "activity.view_activityevent"
+
+    def get(self, request: HttpRequest, customer_number: str) -> HttpResponseBase:
+        account = account_get(customer_number=customer_number)
+        filterset = ActivityFilter(request.GET, queryset=events_for_account(account))
+        if not filterset.is_valid():
+            for name, errors in filterset.errors.items():
+                field = filterset.form.fields.get(name)
+                label = f"{field.label}: " if field else ""
+                messages.error(request, f"Download not started: {label}{' '.join(errors)}")
+            page = reverse("activity:recent", args=[customer_number])
+            return redirect(f"{page}?{request.GET.urlencode()}")
+        record = activity_export_start(
+            actor=request.user,
+            filters={"account": customer_number, **used_filters(request.GET)},
+        )
+        return csv_download(
+            recorded(csv_rows(filterset.qs), record), stem=f"recent-activity-{customer_number}"
         )
 
 

@@ -32,3 +32,16 @@ def aware_utc(value: dt.datetime | None) -> dt.datetime | None:
         return value.astimezone(dt.UTC)
     except OverflowError:
         return None
+
+
+def date_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The ranges a date filter offers in one click: (label, first day, last day), inclusive."""
+    first_of_month = today.replace(day=1)
+    last_month_end = first_of_month - dt.timedelta(days=1)
+    return [
+        ("Today", today, today),
+        ("Last 7 days", today - dt.timedelta(days=6), today),
+        ("Last 30 days", today - dt.timedelta(days=29), today),
+        ("This month", first_of_month, today),
+        ("Last month", last_month_end.replace(day=1), last_month_end),
+    ]

@@ -16,7 +16,15 @@ from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import to_locale
 
-TOKEN_FLAG = "🪙"
+# Flags are SVG files (flag-icons, vendored under static/ with its licence), not emoji, which
+# show as empty boxes or letters on systems without an emoji font.
+FLAGS_DIR = "vendor/flag-icons/4x3"
+# The flags vendored: the countries (and the EU) of the currencies the product is used with.
+FLAG_CODES = frozenset(
+    ("se", "no", "dk", "fi", "de", "gb", "eu", "us", "ch", "is", "pl", "jp", "ca", "au")
+)
+TOKEN_ICON = "img/token.svg"
+CURRENCY_ICON = "img/currency.svg"
 CURRENCY_CODE_FORMAT = re.compile(r"[A-Z]{3}")
 UNKNOWN_CURRENCY = "Unknown currency “{}”: use an ISO 4217 code, e.g. SEK."
 
@@ -84,11 +92,11 @@ def currency_name(currency: str) -> str:
 
 
 def currency_flag(currency: str) -> str:
-    """The flag of the currency's country (its code's first two letters: SEK -> SE, EUR -> EU),
-    made of regional-indicator symbols; a coin for tokens and for supranational codes."""
+    """The static path of the currency's flag: its country's (the code's first two letters:
+    SEK -> se, EUR -> eu), a coin for tokens, a generic currency sign for any other code."""
     if not currency:
-        return TOKEN_FLAG
-    country = currency[:2].upper()
-    if country.startswith("X") or not country.isalpha():
-        return "¤"
-    return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in country)
+        return TOKEN_ICON
+    country = currency[:2].lower()
+    if country in FLAG_CODES:
+        return f"{FLAGS_DIR}/{country}.svg"
+    return CURRENCY_ICON

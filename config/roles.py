@@ -70,6 +70,8 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = set().union(*ROLE_PERMISSIONS.values())
     "credits.view_creditentry",
     "credits.view_creditoperation",
     "credits.view_creditexport",
+    # The record of Recent Activity downloads.
+    "activity.view_activityexport",
     # Legacy history: upload old Account History files (admin and command line).
     "legacy_history.import_legacyentry",
     "legacy_history.view_legacyimport",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,7 +18,13 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 # No default outside DEBUG: a production server must be given its own key.
-SECRET_KEY = env("SECRET_KEY") if not DEBUG else env("SECRET_KEY", default="dev-only-insecure-key")
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY in the environment or in .env; for the local demo database of "
+        "`make run`, set DEBUG=true instead (e.g. DEBUG=true .venv/bin/python manage.py "
+        "createsuperuser)."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -41,6 +48,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_countries",
     "activity",
     "accounts",
     "credits",
@@ -170,6 +178,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True
+# ISO dates and 24-hour times everywhere, the admin included (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -250,7 +260,8 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     )
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+# django-tables2's own template, with sort direction, the rows in view and scrolling on phones.
+DJANGO_TABLES2_TEMPLATE = "table.html"
 
 # The integration API (/api/): JSON only, every request authenticated by an integration's token.
 REST_FRAMEWORK = {

@@ -4,6 +4,7 @@ from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
 from config.converters import KeyConverter
+from config.views import favicon
 from staff.middleware import second_factor_exempt
 
 # Registered before the includes below, whose patterns use it.
@@ -11,6 +12,8 @@ register_converter(KeyConverter, "key")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:search"), name="home"),
+    # Browsers ask for /favicon.ico whatever the page links to.
+    path("favicon.ico", favicon, name="favicon"),
     # Both open before the second factor (staff.middleware).
     path("login/", second_factor_exempt(auth_views.LoginView.as_view()), name="login"),
     path("logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
@@ -26,3 +29,7 @@ urlpatterns = [
         include("legacy_history.urls"),
     ),
 ]
+
+# The 403 page names the roles that grant the page; 400, 404 and 500 are the templates of the
+# same names, in the site's layout.
+handler403 = "config.views.permission_denied"

@@ -1,20 +1,31 @@
 """The base of the back-office's form posts, and what every page's views share."""
 
+import secrets
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from config.downloads import DownloadRecord, recorded
+from config.roles import ROLE_PERMISSIONS
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -135,6 +146,123 @@ class FilteredCsvDownloadView(CsvDownloadView):
         return redirect(f"{reverse(self.list_url_name)}?{request.GET.urlencode()}")
 
 
+MAX_REASON_LENGTH = 1000
+CONFIRMATION_EXPIRED = (
+    "This confirmation is no longer valid: check what will happen and confirm again."
+)
+ALREADY_DONE = "Already done: this confirmation was posted before, and nothing was changed now."
+
+
+class ReasonForm(forms.Form):
+    """The confirmation step's own fields: the reason the person must write, and the key made
+    when the page was shown (so that posting it twice does the action once)."""
+
+    reason = forms.CharField(
+        label="Reason",
+        max_length=MAX_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
+        help_text="Required: it is kept with the record of this action.",
+    )
+    key = forms.CharField(max_length=40, widget=forms.HiddenInput)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of a confirmation page: what changes, as it is now and as it will be."""
+
+    label: str
+    now: str
+    after: str = ""
+
+
+class ConfirmedActionView(ActionView):
+    """An action that cannot be undone, in two steps served without JavaScript.
+
+    GET shows the confirmation page: exactly what will happen (`changes`, from the choices in
+    the query string, parsed by `form_class`), a reason to write, and a one-time key. POST does
+    it: the choices again, the reason and the key; the service gets the key scoped to the user
+    (`idempotency_key`), so a second post of the same page (back button, double click) does
+    nothing twice. Every POST answers with a redirect: to the record with the outcome, or back
+    to the confirmation page when the reason is missing.
+    """
+
+    http_method_names = ["get", "post"]
+    template_name = "confirm.html"
+    title = ""
+    confirm_label = ""
+    warning = "This cannot be undone."
+    replayed = False
+
+    def changes(self, target: Any, data: dict[str, Any]) -> list[Change]:
+        raise NotImplementedError
+
+    def call_confirmed(self, target: Any, data: dict[str, Any], *, reason: str, key: str) -> Any:
+        """Run the service; return what it made (its `replayed` says whether it was a repeat)."""
+        raise NotImplementedError
+
+    def call(self, target: Any, data: dict[str, Any]) -> None:
+        raise NotImplementedError  # a confirmed action runs through `call_confirmed`
+
+    def choices_form(self, data: Any) -> forms.BaseForm | None:
+        return self.make_form(data) if self.form_class is not None else None
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        target = self.object = self.get_object()
+        form = self.choices_form(request.GET)
+        valid = form is None or form.is_valid()
+        data = form.cleaned_data if form is not None and valid else {}
+        return render(
+            request,
+            self.template_name,
+            {
+                "title": self.title,
+                "object": target,
+                "back_url": target.get_absolute_url(),
+                "form": form,
+                "valid": valid,
+                "changes": self.changes(target, data) if valid else [],
+                "warning": self.warning,
+                "confirm_label": self.confirm_label,
+                "reason_form": ReasonForm(initial={"key": secrets.token_urlsafe(18)}),
+            },
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        target = self.object = self.get_object()
+        form = self.choices_form(request.POST)
+        if form is not None and not form.is_valid():
+            return super().post(request, *args, **kwargs)  # the choices' errors, on the record
+        reason_form = ReasonForm(request.POST)
+        if not reason_form.is_valid():
+            if "key" in reason_form.errors:
+                messages.error(request, CONFIRMATION_EXPIRED)
+            else:
+                for error in reason_form.errors.get("reason", []):
+                    messages.error(request, f"{self.failure_message} not done: Reason: {error}")
+            return redirect(f"{request.path}?{self.choices_query(request.POST)}")
+        data = form.cleaned_data if form is not None else {}
+        key = f"confirm:{request.user.pk}:{reason_form.cleaned_data['key']}"
+        try:
+            done = self.call_confirmed(
+                target, data, reason=reason_form.cleaned_data["reason"], key=key
+            )
+        except ValidationError as exc:
+            messages.error(request, f"{self.failure_message} failed: {' '.join(exc.messages)}")
+        else:
+            if getattr(done, "replayed", False):
+                messages.info(request, ALREADY_DONE)
+            else:
+                messages.success(request, self.success_message)
+        return redirect(target.get_absolute_url())
+
+    def choices_query(self, posted: QueryDict) -> str:
+        """The posted choices as a query string, to show the confirmation page again."""
+        query = posted.copy()
+        for name in ("csrfmiddlewaretoken", "reason", "key"):
+            query.pop(name, None)
+        return query.urlencode()
+
+
 def csv_download(chunks: Iterator[bytes], *, stem: str) -> StreamingHttpResponse:
     """A streamed CSV file named `<stem>-<local date and time>.csv`, never cached."""
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
@@ -154,3 +282,26 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: a page in the site's layout that says what happened (Django's own
     carries inline style, which the Content-Security-Policy refuses)."""
     return render(request, "403_csrf.html", {"message": CSRF_FAILED}, status=403)
+
+
+def granting_roles(request: HttpRequest) -> list[str]:
+    """The roles that hold the permission the requested page asks for (from its view)."""
+    match = request.resolver_match
+    view_class = getattr(getattr(match, "func", None), "view_class", None)
+    needed = getattr(view_class, "permission_required", None)
+    if not needed:
+        return []
+    perms = {needed} if isinstance(needed, str) else set(needed)
+    return [role for role, held in ROLE_PERMISSIONS.items() if perms <= held]
+
+
+def permission_denied(request: HttpRequest, exception: PermissionDenied) -> HttpResponse:
+    """The 403 page: in the layout, naming the roles that may open the page."""
+    return render(request, "403.html", {"granting_roles": granting_roles(request)}, status=403)
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon (its
+    address is looked up per request, as the static files' manifest may hash it)."""
+    return redirect(static("favicon.svg"), permanent=True)

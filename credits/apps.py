@@ -13,5 +13,12 @@ class CreditsConfig(AppConfig):
         from config import navigation
 
         navigation.register(
-            navigation.Link("Credit Activity", "credits:activity", "credits.view_credit_activity")
+            navigation.Link("Credit Activity", "credits:activity", "credits.view_credit_activity"),
+            # A transaction ID on the timeline leads to the transaction's credit entries.
+            navigation.Link(
+                "Transaction",
+                "credits:transaction",
+                "credits.view_credit_activity",
+                place="attribute:transaction_id",
+            ),
         )

@@ -7,6 +7,7 @@ from typing import cast
 from django import forms
 
 from credits.models import CreditType, CreditWallet
+from credits.selectors import currencies_in_use
 from credits.services import MAX_NOTE_LENGTH
 
 
@@ -18,20 +19,21 @@ def _account_currency(account) -> str:
 
 
 class AccountForm(forms.Form):
-    """A form about one account; choices come from its (prefetched) subscriptions."""
+    """A form about one account; choices come from its (prefetched) subscriptions, currencies
+    from the codes in use (`currencies`, when the caller has read them already)."""
 
     amount = forms.CharField(
         max_length=30, widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10})
     )
-    note = forms.CharField(
-        label="Reason",
-        max_length=MAX_NOTE_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
-    )
 
-    def __init__(self, *args, account, **kwargs):
+    def __init__(self, *args, account, currencies=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
+        if "currency" in self.fields:
+            codes = currencies_in_use() if currencies is None else currencies
+            self._choice("currency").choices = [("", self.no_currency_label)] + [
+                (code, code) for code in codes
+            ]
         self._subscriptions = {s.order_id: s for s in account.subscriptions.all()}
         if "subscription" in self.fields:
             self._choice("subscription").choices = [("", self.no_subscription_label)] + [
@@ -42,6 +44,7 @@ class AccountForm(forms.Form):
             self.fields["currency"].initial = _account_currency(account)
 
     no_subscription_label = "None"
+    no_currency_label = "Choose…"
 
     def _choice(self, name: str) -> forms.ChoiceField:
         return cast(forms.ChoiceField, self.fields[name])
@@ -55,11 +58,15 @@ class AccountForm(forms.Form):
 
 
 def _currency_field():
+    # A select of the codes in use (set by AccountForm); the services check the code again.
+    return forms.ChoiceField(required=False)
+
+
+def _reason_field():
     return forms.CharField(
-        max_length=3,
-        required=False,
-        widget=forms.TextInput(attrs={"size": 4, "placeholder": "SEK"}),
-        help_text="ISO code, e.g. SEK (none for tokens)",
+        label="Reason",
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
     )
 
 
@@ -69,8 +76,10 @@ class GrantForm(AccountForm):
         label="Type", choices=CreditType.choices, initial=CreditType.CURRENCY
     )
     currency = _currency_field()
+    note = _reason_field()
     field_order = ["subscription", "credit_type", "currency", "amount", "note"]
     no_subscription_label = "The account"
+    no_currency_label = "None (tokens)"
 
     def clean(self):
         cleaned = super().clean() or {}
@@ -79,9 +88,13 @@ class GrantForm(AccountForm):
         return cleaned
 
 
+# Revocations, charges and refunds cannot be undone: their forms choose what to do, and the
+# confirmation page (config.views.ConfirmedActionView) asks for the reason.
+
+
 class RevokeForm(AccountForm):
     wallet = forms.ChoiceField(label="From")
-    field_order = ["wallet", "amount", "note"]
+    field_order = ["wallet", "amount"]
 
     def __init__(self, *args, account, wallets=None, **kwargs):
         super().__init__(*args, account=account, **kwargs)
@@ -103,14 +116,14 @@ class ChargeForm(AccountForm):
     use_credits = forms.BooleanField(
         label="Use the account's credit first", required=False, initial=True
     )
-    field_order = ["amount", "currency", "subscription", "use_credits", "note"]
+    field_order = ["amount", "currency", "subscription", "use_credits"]
 
 
 class RefundForm(AccountForm):
     currency = _currency_field()
     refunded_to = forms.ChoiceField(label="Refund to")
     subscription = forms.ChoiceField(label="Subscription", required=False)
-    field_order = ["amount", "currency", "refunded_to", "subscription", "note"]
+    field_order = ["amount", "currency", "refunded_to", "subscription"]
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, account=account, **kwargs)

@@ -1,9 +1,11 @@
 """Reads of the ledger, shared by the pages, the CSV download and the API."""
 
-from django.db.models import F, QuerySet
+from decimal import Decimal
 
-from accounts.models import Account
-from credits.models import CreditEntry, CreditWallet
+from django.db.models import F, Q, QuerySet, Sum
+
+from accounts.models import Account, Product, Subscription
+from credits.models import CreditEntry, CreditType, CreditWallet
 
 PANEL_ENTRIES = 10
 
@@ -35,3 +37,28 @@ def account_credit_history(*, account: Account, limit: int = PANEL_ENTRIES) -> l
         .select_related("subscription")
         .newest_first()[:limit]
     )
+
+
+def account_credit_balance(
+    *, account: Account, currency: str, subscription: Subscription | None = None
+) -> Decimal:
+    """What a transaction in `currency` could consume: the account's wallet of that currency
+    and, when the transaction is a subscription's, that subscription's wallet."""
+    scope = Q(subscription__isnull=True)
+    if subscription is not None:
+        scope |= Q(subscription=subscription)
+    total = (
+        CreditWallet.objects.for_account(account)
+        .filter(scope, credit_type=CreditType.CURRENCY, currency=currency)
+        .aggregate(total=Sum("balance"))["total"]
+    )
+    return total or Decimal(0)
+
+
+def currencies_in_use() -> list[str]:
+    """The currency codes products are sold in or credit is held in (one query), for the
+    currency pickers of the credit forms."""
+    codes = Product.objects.values_list("currency", flat=True).union(
+        CreditWallet.objects.exclude(currency="").values_list("currency", flat=True)
+    )
+    return sorted(set(codes))

@@ -15,7 +15,10 @@ class CreditEntryTable(BaseTable):
     (filter, created_at) indexes on a ledger of millions of entries."""
 
     created_at = tables.DateTimeColumn(
-        verbose_name="Date", format="Y-m-d H:i", order_by=("created_at", "id")
+        verbose_name="Date",
+        format="Y-m-d H:i",
+        order_by=("created_at", "id"),
+        attrs={"td": {"class": "nowrap"}},
     )
     account = tables.Column(
         verbose_name="Account",
@@ -37,13 +40,18 @@ class CreditEntryTable(BaseTable):
         attrs={"td": {"class": "num"}, "th": {"class": "num"}},
     )
     transaction_id = tables.Column(
-        verbose_name="Transaction", linkify=_transaction_url, orderable=False, empty_values=("",)
+        verbose_name="Transaction",
+        linkify=_transaction_url,
+        orderable=False,
+        empty_values=("",),
+        attrs={"td": {"class": "nowrap"}},
     )
     subscription = tables.Column(
         verbose_name="Subscription",
         accessor="subscription__order_id",
         linkify=lambda record: record.subscription.get_absolute_url(),
         orderable=False,
+        attrs={"td": {"class": "nowrap"}},
     )
     note = tables.Column(orderable=False, empty_values=("",))
 

@@ -1,8 +1,10 @@
 from collections.abc import Generator
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator
@@ -10,12 +12,13 @@ from django_tables2 import LazyPaginator
 from accounts.models import Account
 from accounts.selectors import account_detail, account_get
 from config import money
+from config.dates import date_presets
 from config.paging import PagedTableMixin
-from config.views import ActionView, FilteredCsvDownloadView
+from config.views import ActionView, Change, ConfirmedActionView, FilteredCsvDownloadView
 from credits import export, forms, services
 from credits.filters import CreditActivityFilter
 from credits.models import CreditExport
-from credits.selectors import credit_activity, transaction_entries
+from credits.selectors import account_credit_balance, credit_activity, transaction_entries
 from credits.tables import CreditEntryTable
 
 
@@ -34,7 +37,18 @@ class CreditActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         query = self.request.GET.copy()
         query.pop("page", None)
-        return super().get_context_data(export_query=query.urlencode(), **kwargs)
+        presets = []
+        for label, first, last in date_presets(timezone.localdate()):
+            preset = query.copy()
+            preset["created_from"], preset["created_to"] = first.isoformat(), last.isoformat()
+            chosen = (query.get("created_from"), query.get("created_to")) == (
+                first.isoformat(),
+                last.isoformat(),
+            )
+            presets.append({"label": label, "query": preset.urlencode(), "chosen": chosen})
+        return super().get_context_data(
+            export_query=query.urlencode(), date_presets=presets, **kwargs
+        )
 
 
 class CreditActivityExportView(PermissionRequiredMixin, FilteredCsvDownloadView):
@@ -102,34 +116,113 @@ class GrantView(CreditActionView):
         services.credit_grant(actor=self.request.user, account=target, **data)
 
 
-class RevokeView(CreditActionView):
+def _amount(amount: Any, currency: str) -> str:
+    return f"{money.plain(amount, currency)} {currency or 'tokens'}"
+
+
+def _checked_amount(data: dict[str, Any], currency: str) -> Decimal | None:
+    """The amount as a number, or None when it is not one (the service refuses it on
+    confirmation, with its own words)."""
+    try:
+        amount = Decimal(str(data.get("amount", "")).strip())
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
+
+
+class CreditConfirmView(CreditActionView, ConfirmedActionView):
+    """A credit operation that cannot be undone: confirmation page, then one service call."""
+
+    def make_form(self, data: Any) -> Any:
+        account = account_detail(customer_number=self.object.customer_number)
+        return self.form_class(data, account=account, prefix=self.form_prefix)
+
+
+class RevokeView(CreditConfirmView):
     permission_required = "credits.revoke_credit"
     form_class = forms.RevokeForm
     form_prefix = "revoke"
     success_message = "Credit revoked."
     failure_message = "Revocation"
+    title = "Revoke credit"
+    confirm_label = "Revoke credit"
 
-    def call(self, target: Account, data: dict[str, Any]) -> None:
+    def changes(self, target: Account, data: dict[str, Any]) -> list[Change]:
         wallet = data["wallet"]
-        services.credit_revoke(
+        amount = _checked_amount(data, wallet.currency)
+        after = _amount(wallet.balance - amount, wallet.currency) if amount is not None else ""
+        return [
+            Change("Wallet", f"{wallet.scope_label} · {wallet.unit_label}"),
+            Change("Revoked", "", f"−{data['amount']} {wallet.currency or 'tokens'}"),
+            Change("Balance", _amount(wallet.balance, wallet.currency), after),
+            Change("Date", "", timezone.localdate().isoformat()),
+        ]
+
+    def call_confirmed(
+        self, target: Account, data: dict[str, Any], *, reason: str, key: str
+    ) -> Any:
+        wallet = data["wallet"]
+        return services.credit_revoke(
             actor=self.request.user,
             account=target,
             subscription=wallet.subscription,
             credit_type=wallet.credit_type,
             currency=wallet.currency,
             amount=data["amount"],
-            note=data["note"],
+            note=reason,
+            idempotency_key=key,
         )
 
 
-class ChargeView(CreditActionView):
+class ChargeView(CreditConfirmView):
     permission_required = "credits.add_manual_charge"
     form_class = forms.ChargeForm
     form_prefix = "charge"
     failure_message = "Manual charge"
+    title = "Add a manual charge"
+    confirm_label = "Add charge"
 
-    def call(self, target: Account, data: dict[str, Any]) -> None:
-        charge = services.manual_charge(actor=self.request.user, account=target, **data)
+    def changes(self, target: Account, data: dict[str, Any]) -> list[Change]:
+        currency = data["currency"]
+        amount = _checked_amount(data, currency)
+        methods = sorted(target.payment_methods.all(), key=lambda m: not m.is_default)
+        method = methods[0] if methods else None
+        rows = [
+            Change("Charge", "", f"{data['amount']} {currency}"),
+            Change("Subscription", "", str(data["subscription"] or "None")),
+            Change("Date", "", timezone.localdate().isoformat()),
+        ]
+        if data["use_credits"] and amount is not None:
+            available = account_credit_balance(
+                account=target, currency=currency, subscription=data["subscription"]
+            )
+            taken = min(available, amount)
+            rows.append(
+                Change("From credit", _amount(available, currency), _amount(taken, currency))
+            )
+            rows.append(
+                Change(
+                    f"Billed to {method or 'the payment method'}",
+                    "",
+                    _amount(amount - taken, currency),
+                )
+            )
+        else:
+            rows.append(
+                Change(
+                    f"Billed to {method or 'the payment method'}",
+                    "",
+                    f"{data['amount']} {currency}",
+                )
+            )
+        return rows
+
+    def call_confirmed(
+        self, target: Account, data: dict[str, Any], *, reason: str, key: str
+    ) -> Any:
+        charge = services.manual_charge(
+            actor=self.request.user, account=target, note=reason, idempotency_key=key, **data
+        )
         currency = data["currency"]
         billed = f"{money.plain(charge.billed, currency)} {currency} billed to the payment method"
         if charge.application and charge.application.entries:
@@ -137,14 +230,30 @@ class ChargeView(CreditActionView):
             self.success_message = f"Charge added: {consumed} {currency} from credit, {billed}."
         else:
             self.success_message = f"Charge added: {billed}."
+        return charge
 
 
-class RefundView(CreditActionView):
+class RefundView(CreditConfirmView):
     permission_required = "credits.issue_manual_refund"
     form_class = forms.RefundForm
     form_prefix = "refund"
     success_message = "Refund issued."
     failure_message = "Manual refund"
+    title = "Issue a manual refund"
+    confirm_label = "Issue refund"
 
-    def call(self, target: Account, data: dict[str, Any]) -> None:
-        services.manual_refund(actor=self.request.user, account=target, **data)
+    def changes(self, target: Account, data: dict[str, Any]) -> list[Change]:
+        return [
+            Change("Refund", "", f"{data['amount']} {data['currency']}"),
+            Change("Refunded to", "", str(data["refunded_to"])),
+            Change("Subscription", "", str(data["subscription"] or "None")),
+            Change("Credit balances", "Unchanged", "Unchanged: money goes back, not credit"),
+            Change("Date", "", timezone.localdate().isoformat()),
+        ]
+
+    def call_confirmed(
+        self, target: Account, data: dict[str, Any], *, reason: str, key: str
+    ) -> Any:
+        return services.manual_refund(
+            actor=self.request.user, account=target, note=reason, idempotency_key=key, **data
+        )

@@ -57,12 +57,14 @@ def _message(name: str) -> str:
 
 
 def _rows_for(customer_number: str, email: str, names: list[str]) -> list[list[str]]:
-    """One account's entries: its creation first, then `names` in time order."""
+    """One account's entries: `names` in time order.
+
+    No "Account created" entry: every demo account has its own New Customer Created (from its
+    creation, before this history), and that name would migrate into a second one."""
     rng = random.Random(f"legacy-{customer_number}")
     moments = sorted(HISTORY_START + dt.timedelta(days=rng.uniform(0, HISTORY_DAYS)) for _ in names)
-    first = HISTORY_START - dt.timedelta(days=rng.randint(30, 400))
     rows = []
-    entries = zip(["Account created", *names], [first, *moments], strict=True)
+    entries = zip(names, moments, strict=True)
     for k, (name, moment) in enumerate(entries):
         event = legacy_event(name)
         assert event is not None, name  # the demo writes listed names only
@@ -116,8 +118,10 @@ def write_file(path: Path, rows: list[list[str]]) -> None:
 
 
 def load(*, password: str = "", stdout) -> None:
+    # Only customers who were customers while the old product logged (not this month's trials).
     accounts = list(
         Account.objects.filter(customer_number__in=[LARGE_ACCOUNT_NUMBER, *DEMO_CUSTOMER_NUMBERS])
+        .filter(created_at__lt=HISTORY_START)
         .order_by("customer_number")
         .values_list("customer_number", "email")
     )

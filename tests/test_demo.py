@@ -146,3 +146,76 @@ def test_a_second_load_adds_nothing_and_says_so(demo_output):
     assert counts() == before
     assert "Demo accounts already present; left as they are." in out.getvalue()
     assert "Demo credit activity already present; left as it is." in out.getvalue()
+
+
+# --- One consistent story -------------------------------------------------------------------
+
+
+def test_every_event_type_of_the_registry_appears(demo_output):
+    from activity.registry import REGISTRY
+
+    assert set(ActivityEvent.objects.values_list("type", flat=True).distinct()) == set(REGISTRY)
+
+
+def test_each_account_is_created_once(demo_output):
+    from django.db.models import Count
+
+    repeated = (
+        ActivityEvent.objects.filter(type="new_customer_created")
+        .values("account")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    assert not repeated.exists()
+
+
+def test_payment_method_events_name_methods_the_account_has(demo_output):
+    large = Account.objects.get(customer_number="100000")
+    assert (
+        not ActivityEvent.objects.filter(account=large, type="new_payment_method")
+        .exclude(data__masked_details__in=[str(m) for m in large.payment_methods.all()])
+        .exists()
+    )
+
+
+def test_trials_are_recent(demo_output):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import Subscription
+
+    trials = Subscription.objects.filter(status="trial")
+    assert trials.exists()
+    assert not trials.filter(started_on__lt=timezone.localdate() - dt.timedelta(days=31)).exists()
+
+
+def test_no_billing_while_a_pause_runs(demo_output):
+    for ended in ActivityEvent.objects.filter(type="pause_ended").select_related("subscription"):
+        started = (
+            ActivityEvent.objects.filter(
+                subscription=ended.subscription,
+                type="pause_activated",
+                occurred_at__lt=ended.occurred_at,
+            )
+            .order_by("-occurred_at")
+            .first()
+        )
+        assert started is not None
+        assert not ActivityEvent.objects.filter(
+            subscription=ended.subscription,
+            type="subscription_billing_success",
+            occurred_at__gt=started.occurred_at,
+            occurred_at__lt=ended.occurred_at,
+        ).exists()
+
+
+def test_a_second_load_keeps_a_changed_password(demo_output):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="demo-sales")
+    user.set_password("changed-password-123")
+    user.save()
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        call_command("load_demo", stdout=io.StringIO())
+    assert authenticate(username="demo-sales", password="changed-password-123") is not None

@@ -43,6 +43,7 @@ MATRIX = [
     ),
     ("activity:recent", {"customer_number": CUSTOMER}, "activity.view_activityevent", "get"),
     ("activity:comment", {"customer_number": CUSTOMER}, "activity.add_comment", "post"),
+    ("activity:export", {"customer_number": CUSTOMER}, "activity.view_activityevent", "get"),
     (
         "legacy_history:legacy",
         {"customer_number": CUSTOMER},
@@ -69,6 +70,22 @@ MATRIX = [
     ("account:enrol", {}, None, "post"),
     ("account:recovery-codes", {}, None, "post"),
     ("account:remove", {}, None, "post"),
+    # The confirmation pages of the actions that cannot be undone.
+    (
+        "accounts:subscription-action",
+        {"customer_number": CUSTOMER, "order_id": ORDER, "action": "cancel"},
+        "accounts.manage_subscriptions",
+        "get",
+    ),
+    (
+        "accounts:subscription-action",
+        {"customer_number": CUSTOMER, "order_id": ORDER, "action": "change-product"},
+        "accounts.manage_subscriptions",
+        "get",
+    ),
+    ("credits:revoke", {"customer_number": CUSTOMER}, "credits.revoke_credit", "get"),
+    ("credits:charge", {"customer_number": CUSTOMER}, "credits.add_manual_charge", "get"),
+    ("credits:refund", {"customer_number": CUSTOMER}, "credits.issue_manual_refund", "get"),
 ]
 
 # Addresses outside the matrix, each with the reason.
@@ -77,6 +94,7 @@ NOT_IN_MATRIX = {
     "login": "the sign-in page is public",
     "logout": "signing out needs no permission",
     "account:verify": "the code after the password: tests/staff/test_two_factor.py walks it",
+    "favicon": "the site's icon, public like any static file",
 }
 # Namespaces with their own gatekeeping, tested elsewhere. "api": integration tokens, not roles
 # (tests/api/test_auth.py walks every API address).

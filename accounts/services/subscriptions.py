@@ -6,6 +6,7 @@ the action's own arguments, change it, save it, and record the action's event on
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,15 +15,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, Product, Subscription
-from accounts.transitions import LIVE_STATUSES, Action, refusal
-from activity.services import activity_record
+from accounts.transitions import LIVE_STATUSES, Action, product_refusal, refusal
+from activity.models import ActivityEvent
+from activity.services import activity_record, keyed_event_id
 from config.actors import SYSTEM_ACTOR
+from config.errors import KEY_REUSED, Conflict
 
 if TYPE_CHECKING:
     from config.actors import Actor
 
 MAX_PAUSE_MONTHS = 12
 PAUSE_MONTHS = f"A pause lasts 1 to {MAX_PAUSE_MONTHS} months."
+MAX_REASON_LENGTH = 1000
+REASON_REQUIRED = "Give a reason: it is kept with the event."
+REASON_TOO_LONG = f"A reason is at most {MAX_REASON_LENGTH} characters."
+KEY_INVALID = "An idempotency key is 1 to 100 characters."
 
 
 def _today() -> dt.date:
@@ -64,11 +71,28 @@ def _require_months(months: object) -> None:
         raise ValidationError(PAUSE_MONTHS)
 
 
-def _require_other_product(subscription: Subscription, product: Product) -> None:
-    if product.pk == subscription.product_id:
-        raise ValidationError("Choose a product other than the current one.")
-    if not product.is_active:
-        raise ValidationError(f"{product} is no longer sold.")
+def _require_product(action: Action, subscription: Subscription, product: Product) -> None:
+    reason = product_refusal(action, subscription, product)
+    if reason:
+        raise ValidationError({"product": reason})
+
+
+def _reason(actor: "Actor", reason: str) -> str:
+    """The reason a person must give for an action that cannot be undone (kept on its event)."""
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError({"reason": REASON_TOO_LONG})
+    if actor is not None and not reason:
+        raise ValidationError({"reason": REASON_REQUIRED})
+    return reason
+
+
+def _event_id(key: str | None) -> uuid.UUID | None:
+    if key is None or key == "":
+        return None
+    if not isinstance(key, str) or len(key) > 100 or not key.strip():
+        raise ValidationError({"idempotency_key": KEY_INVALID})
+    return keyed_event_id(key)
 
 
 def _transition(
@@ -81,6 +105,7 @@ def _transition(
     check: Callable[[Subscription], None] | None = None,
     update_fields: list[str] | None = None,
     actor_label: str = SYSTEM_ACTOR,
+    idempotency_key: str | None = None,
 ) -> Subscription:
     """Lock, check, change, save, record.
 
@@ -88,12 +113,25 @@ def _transition(
     `check` (the service's own arguments against that state) must pass, else ValidationError
     and nothing changes. `change` sets the new state and returns the attributes of the `event`
     recorded, in the same transaction, with the actor.
+
+    With an `idempotency_key`, the event is stored under an ID made from the key; a repeat of
+    the same action with the key (a confirmation posted twice) finds it after taking the lock,
+    changes nothing and returns the subscription marked `replayed`. The key used for another
+    action or subscription is a Conflict.
     """
+    event_id = _event_id(idempotency_key)
     subscription = (
         Subscription.objects.select_for_update(of=("self",))
         .select_related("account", "product", "downgrade_to")
         .get(pk=subscription.pk)
     )
+    if event_id is not None:
+        done = ActivityEvent.objects.filter(pk=event_id).values_list("type", "subscription_id")
+        for done_type, done_subscription in done:
+            if (done_type, done_subscription) != (event, subscription.pk):
+                raise Conflict({"idempotency_key": KEY_REUSED})
+            subscription.replayed = True
+            return subscription
     reason = refusal(action, subscription)
     if reason:
         raise ValidationError(reason)
@@ -111,6 +149,7 @@ def _transition(
         actor_label=actor_label,
         subscription=subscription,
         data=data,
+        id=event_id,
     )
     return subscription
 
@@ -166,8 +205,16 @@ def subscription_create(
 
 
 @transaction.atomic
-def subscription_cancel(*, actor: "Actor", subscription: Subscription) -> Subscription:
-    """End the subscription now; any scheduled change is dropped with it."""
+def subscription_cancel(
+    *,
+    actor: "Actor",
+    subscription: Subscription,
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> Subscription:
+    """End the subscription now; any scheduled change is dropped with it. A person must give a
+    reason, kept on the event; with a key, a repeat changes nothing (see `_transition`)."""
+    reason = _reason(actor, reason)
 
     def change(sub: Subscription) -> dict[str, Any]:
         sub.status = Subscription.Status.CANCELLED
@@ -177,7 +224,7 @@ def subscription_cancel(*, actor: "Actor", subscription: Subscription) -> Subscr
         sub.downgrade_to = sub.downgrade_scheduled_for = None
         sub.pause_scheduled_for = sub.pause_months = None
         sub.paused_until = None
-        return _sub_data(sub)
+        return _sub_data(sub, reason=reason)
 
     return _transition(
         actor=actor,
@@ -185,6 +232,7 @@ def subscription_cancel(*, actor: "Actor", subscription: Subscription) -> Subscr
         action=Action.CANCEL,
         event="subscription_cancelled",
         change=change,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -237,9 +285,7 @@ def subscription_schedule_downgrade(
     cancellation."""
 
     def check(sub: Subscription) -> None:
-        _require_other_product(sub, product)
-        if product.currency != sub.product.currency or product.price >= sub.product.price:
-            raise ValidationError(f"{product} is not a downgrade from {sub.product}.")
+        _require_product(Action.SCHEDULE_DOWNGRADE, sub, product)
         _require_future(downgrade_on, "downgrade date")
         _require_before_cancellation(sub, downgrade_on, "downgrade")
 
@@ -285,9 +331,17 @@ def subscription_withdraw_downgrade(*, actor: "Actor", subscription: Subscriptio
 
 @transaction.atomic
 def subscription_change_product(
-    *, actor: "Actor", subscription: Subscription, product: Product
+    *,
+    actor: "Actor",
+    subscription: Subscription,
+    product: Product,
+    reason: str = "",
+    idempotency_key: str | None = None,
 ) -> Subscription:
-    """Move to another product now; a scheduled downgrade no longer applies."""
+    """Move to another product in the same currency now; a scheduled downgrade no longer
+    applies. A person must give a reason, kept on the event; with a key, a repeat changes
+    nothing (see `_transition`)."""
+    reason = _reason(actor, reason)
     previous: dict[str, str] = {}
 
     def change(sub: Subscription) -> dict[str, Any]:
@@ -298,6 +352,7 @@ def subscription_change_product(
             "product_from": previous["name"],
             "product_to": product.name,
             "order_id": sub.order_id,
+            "reason": reason,
         }
 
     return _transition(
@@ -305,8 +360,9 @@ def subscription_change_product(
         subscription=subscription,
         action=Action.CHANGE_PRODUCT,
         event="subscription_changed",
-        check=lambda sub: _require_other_product(sub, product),
+        check=lambda sub: _require_product(Action.CHANGE_PRODUCT, sub, product),
         change=change,
+        idempotency_key=idempotency_key,
     )
 
 

@@ -3,6 +3,7 @@ refunds that agents make outside the billing cycle."""
 
 import dataclasses
 import datetime as dt
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,11 +14,18 @@ from django.db import transaction
 
 from accounts.models import Account, PaymentMethod, Subscription
 from activity.models import ActivityEvent
-from activity.services import activity_record
+from activity.services import activity_record, keyed_event_id
 from config import money
 from config.actors import SYSTEM_ACTOR
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType
-from credits.services.ledger import OTHER_ACCOUNT, append, ledger_request, lock, once, wallet_for
+from credits.services.ledger import (
+    OTHER_ACCOUNT,
+    append,
+    ledger_request,
+    lock,
+    once,
+    wallet_for,
+)
 
 if TYPE_CHECKING:
     from config.actors import Actor
@@ -131,6 +139,8 @@ class ManualCharge:
     event: ActivityEvent
     application: CreditApplication | None
     billed: Decimal
+    # The idempotency key returned an earlier call's charge; nothing was written now.
+    replayed: bool = False
 
 
 @transaction.atomic
@@ -145,13 +155,16 @@ def manual_charge(
     use_credits: bool = True,
     transaction_id: str = "",
     actor_label: str = SYSTEM_ACTOR,
+    idempotency_key: str | None = None,
 ) -> ManualCharge:
     """Charge the account outside the billing cycle and record Manual Charge Added.
 
     Like every transaction, a charge first consumes the account's (and the subscription's)
     currency credit unless `use_credits` is off; the rest is what the payment method is billed.
     The charge is not itself a wallet entry: the ledger shows only the credit it consumed,
-    under the charge's transaction ID (`MC-` and 12 random characters unless one is given).
+    under the charge's transaction ID (`MC-` and 12 characters unless one is given: random,
+    or made from the idempotency key). With a key, a repeat returns the first charge
+    (`replayed`) and writes nothing.
     """
     request = ledger_request(
         actor=actor,
@@ -165,11 +178,19 @@ def manual_charge(
         reason_required=True,
         transaction_id=transaction_id,
     )
-    transaction_id = request.transaction_id or f"MC-{uuid.uuid4().hex[:12].upper()}"
-    application = None
-    billed = request.amount
-    if use_credits:
-        application = apply_credits(
+    if request.transaction_id:
+        transaction_id = request.transaction_id
+    elif idempotency_key:
+        transaction_id = f"MC-{hashlib.sha256(idempotency_key.encode()).hexdigest()[:12].upper()}"
+    else:
+        transaction_id = f"MC-{uuid.uuid4().hex[:12].upper()}"
+    # Each service has its own events' IDs: a key never names another service's event.
+    event_id = keyed_event_id(f"manual_charge:{idempotency_key}" if idempotency_key else None)
+
+    def consume() -> CreditApplication | None:
+        if not use_credits:
+            return None
+        return apply_credits(
             account=account,
             subscription=subscription,
             amount=request.amount,
@@ -179,24 +200,46 @@ def manual_charge(
             note=request.note,
             actor=actor,
             actor_label=actor_label,
+            idempotency_key=f"{idempotency_key}:credit" if idempotency_key else None,
         )
-        billed = application.remainder
-    event = activity_record(
-        account=account,
-        type="manual_charge_added",
-        actor=actor,
-        actor_label=actor_label,
-        subscription=subscription,
-        data={
-            "amount": {
-                "amount": money.plain(request.amount, request.currency),
-                "currency": request.currency,
+
+    def run(operation: CreditOperation | None) -> ManualCharge:
+        application = consume()
+        event = activity_record(
+            account=account,
+            type="manual_charge_added",
+            actor=actor,
+            actor_label=actor_label,
+            subscription=subscription,
+            id=event_id,
+            data={
+                "amount": {
+                    "amount": money.plain(request.amount, request.currency),
+                    "currency": request.currency,
+                },
+                "account_id": account.customer_number,
+                "reason": request.note,
+                "transaction_id": transaction_id,
             },
-            "account_id": account.customer_number,
-            "reason": request.note,
-        },
+        )
+        billed = application.remainder if application else request.amount
+        return ManualCharge(event=event, application=application, billed=billed)
+
+    def replay(operation: CreditOperation) -> ManualCharge:
+        application = consume()  # keyed: returns what the first call consumed
+        billed = application.remainder if application else request.amount
+        assert event_id is not None  # a replay has a key
+        event = ActivityEvent.objects.get(pk=event_id)
+        return ManualCharge(event=event, application=application, billed=billed, replayed=True)
+
+    charge, _replayed = once(
+        service="manual_charge",
+        key=idempotency_key,
+        request=request.as_json(note=request.note, use_credits=use_credits),
+        run=run,
+        replay=replay,
     )
-    return ManualCharge(event=event, application=application, billed=billed)
+    return charge
 
 
 @transaction.atomic
@@ -210,11 +253,13 @@ def manual_refund(
     note: str,
     subscription: Subscription | None = None,
     actor_label: str = SYSTEM_ACTOR,
+    idempotency_key: str | None = None,
 ) -> ActivityEvent:
     """Refund money to one of the account's payment methods and record Manual Refund Issued.
 
     Money back to a card or invoice is not credit, so the ledger does not move; to give credit
-    back instead, grant it (or refund a credit-based transaction with `credit_refund`).
+    back instead, grant it (or refund a credit-based transaction with `credit_refund`). With a
+    key, a repeat returns the first refund's event (`replayed`) and records nothing.
     """
     try:
         request = ledger_request(
@@ -247,11 +292,35 @@ def manual_refund(
     }
     if subscription is not None:
         data["order_id"] = subscription.order_id
-    return activity_record(
-        account=account,
-        type="manual_refund_issued",
-        actor=actor,
-        actor_label=actor_label,
-        subscription=subscription,
-        data=data,
+    event_id = keyed_event_id(f"manual_refund:{idempotency_key}" if idempotency_key else None)
+
+    def run(operation: CreditOperation | None) -> ActivityEvent:
+        return activity_record(
+            account=account,
+            type="manual_refund_issued",
+            actor=actor,
+            actor_label=actor_label,
+            subscription=subscription,
+            data=data,
+            id=event_id,
+        )
+
+    def replay(operation: CreditOperation) -> ActivityEvent:
+        assert event_id is not None  # a replay has a key
+        event = ActivityEvent.objects.get(pk=event_id)
+        event.replayed = True
+        return event
+
+    assert refunded_to is not None  # else refused above
+    event, _replayed = once(
+        service="manual_refund",
+        key=idempotency_key,
+        request=request.as_json(
+            note=request.note,
+            refunded_to=refunded_to.pk,
+            subscription=subscription.pk if subscription else None,
+        ),
+        run=run,
+        replay=replay,
     )
+    return event

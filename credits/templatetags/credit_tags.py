@@ -2,7 +2,7 @@ from django import template
 
 from config import money
 from credits.forms import AccountForm, ChargeForm, GrantForm, RefundForm, RevokeForm
-from credits.selectors import account_credit_history, account_wallets
+from credits.selectors import account_credit_history, account_wallets, currencies_in_use
 
 register = template.Library()
 
@@ -25,14 +25,20 @@ def credit_panel(context, account):
     perms = context.get("perms")
     wallets = list(account_wallets(account=account))
     forms: dict[str, AccountForm] = {}
-    if perms and perms["credits"]["grant_credit"]:
-        forms["grant_form"] = GrantForm(account=account, prefix="grant")
-    if perms and perms["credits"]["revoke_credit"]:
+    may = {
+        name: bool(perms and perms["credits"][name])
+        for name in ("grant_credit", "revoke_credit", "add_manual_charge", "issue_manual_refund")
+    }
+    # One query for the currency pickers of every form shown.
+    currencies = currencies_in_use() if any(may.values()) else []
+    if may["grant_credit"]:
+        forms["grant_form"] = GrantForm(account=account, currencies=currencies, prefix="grant")
+    if may["revoke_credit"]:
         forms["revoke_form"] = RevokeForm(account=account, wallets=wallets, prefix="revoke")
-    if perms and perms["credits"]["add_manual_charge"]:
-        forms["charge_form"] = ChargeForm(account=account, prefix="charge")
-    if perms and perms["credits"]["issue_manual_refund"]:
-        forms["refund_form"] = RefundForm(account=account, prefix="refund")
+    if may["add_manual_charge"]:
+        forms["charge_form"] = ChargeForm(account=account, currencies=currencies, prefix="charge")
+    if may["issue_manual_refund"]:
+        forms["refund_form"] = RefundForm(account=account, currencies=currencies, prefix="refund")
     return {
         "account": account,
         "wallets": wallets,
@@ -41,3 +47,9 @@ def credit_panel(context, account):
         "request": context.get("request"),
         **forms,
     }
+
+
+@register.inclusion_tag("credits/_balances.html")
+def credit_balances(account):
+    """Each wallet's balance in a line, for the account page's header (one query)."""
+    return {"wallets": list(account_wallets(account=account))}

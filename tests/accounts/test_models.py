@@ -33,4 +33,4 @@ def test_a_full_card_number_fails_validation_with_a_message():
 
 def test_address_lines_skip_empty_parts():
     account = AccountFactory.build(street="Storgatan 1", postcode="", city="Lund", country="SE")
-    assert account.address_lines == ["Storgatan 1", "Lund", "SE"]
+    assert account.address_lines == ["Storgatan 1", "Lund", "Sweden"]

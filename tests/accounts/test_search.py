@@ -1,13 +1,16 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import AccountFactory, SubscriptionFactory
+from accounts.selectors import account_search
+from tests.factories import AccountFactory, PaymentMethodFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 SEARCH = reverse("accounts:search")
 
 
 def _numbers(response):
+    if response.status_code == 302:  # exactly one match: the account opens
+        return [response.url.strip("/").rsplit("/", 1)[-1]]
     return [row.record.customer_number for row in response.context["table"].page.object_list]
 
 
@@ -41,7 +44,7 @@ def test_status_and_country_filters(service_client):
     AccountFactory(customer_number="100", country="SE", status="active")
     AccountFactory(customer_number="101", country="NO", status="active")
     AccountFactory(customer_number="102", country="NO", status="closed")
-    assert _numbers(service_client.get(SEARCH, {"country": "no", "status": "active"})) == ["101"]
+    assert _numbers(service_client.get(SEARCH, {"country": "NO", "status": "active"})) == ["101"]
 
 
 def test_empty_search_lists_every_account(service_client):
@@ -83,3 +86,46 @@ def test_search_page_runs_a_fixed_number_of_queries(
     # As before, plus one for the second factor (whether the user has an authenticator app).
     with django_assert_max_num_queries(8):
         assert service_client.get(SEARCH).status_code == 200
+
+
+# --- Phone numbers, card digits, and the one match that opens the account ---------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["+46 8-555 010 00", "08 555 01000", "0046855501000", "855501000"]
+)
+def test_a_phone_number_in_any_common_format_finds_the_account(typed):
+    karin = AccountFactory(phone="+46 8-555 010 00")
+    AccountFactory(phone="+46 70 123 45 67")
+    assert list(account_search(q=typed)) == [karin]
+
+
+def test_the_last_four_digits_of_a_card_find_the_account():
+    karin = AccountFactory()
+    PaymentMethodFactory(account=karin, kind="card", brand="Visa", masked_details="•••• 4242")
+    other = AccountFactory()
+    PaymentMethodFactory(account=other, kind="card", brand="Visa", masked_details="•••• 1111")
+    assert list(account_search(q="4242")) == [karin]
+
+
+def test_a_search_with_exactly_one_match_opens_the_account(service_client):
+    karin = AccountFactory(name="Karin Nilsson")
+    AccountFactory(name="Olle Berg")
+    response = service_client.get(reverse("accounts:search"), {"q": "karin"})
+    assert response.status_code == 302
+    assert response.url == karin.get_absolute_url()
+
+
+def test_a_search_with_two_matches_lists_them(service_client):
+    AccountFactory(name="Karin Nilsson")
+    AccountFactory(name="Karin Berg")
+    response = service_client.get(reverse("accounts:search"), {"q": "karin"})
+    assert response.status_code == 200
+    assert response.context["table"].paginator.count == 2
+
+
+def test_countries_are_chosen_by_name(service_client):
+    AccountFactory(customer_number="101", country="NO")
+    page = service_client.get(SEARCH)
+    assert '<option value="NO">Norway</option>' in page.content.decode()
+    assert _numbers(service_client.get(SEARCH, {"country": "NO"})) == ["101"]

@@ -124,6 +124,7 @@ def test_what_each_state_offers(state, expected):
 
 def test_the_account_page_offers_the_available_actions_only(service_client):
     sub = make("pause scheduled")
+    _cheaper(sub)  # a product to change or downgrade to
     page = service_client.get(sub.account.get_absolute_url()).content.decode()
 
     for action in CALLS:

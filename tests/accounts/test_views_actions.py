@@ -30,6 +30,23 @@ def event_types(account) -> list[str]:
     return list(ActivityEvent.objects.filter(account=account).values_list("type", flat=True))
 
 
+REASON = "Customer asked on the phone."
+
+
+def confirm_action(client, subscription, action, data=None, reason=REASON):
+    """Open the confirmation page of `action` with the choices `data`, then confirm it with
+    the page's key and a reason; return the followed answer (and the page's key)."""
+    url = reverse(
+        "accounts:subscription-action",
+        args=[subscription.account.customer_number, subscription.order_id, action],
+    )
+    page = client.get(url, data or {})
+    assert page.status_code == 200
+    key = page.context["reason_form"]["key"].value()
+    posted = {**(data or {}), "reason": reason, "key": key}
+    return client.post(url, posted, follow=True), posted
+
+
 def post_action(client, subscription, action, data=None):
     url = reverse(
         "accounts:subscription-action",
@@ -52,7 +69,7 @@ def address_url(account) -> str:
 
 def test_address_form_changes_the_address_and_records_it(service_client, service_user, account):
     response = service_client.post(
-        address_url(account), address_data(street="Nygatan 5", country="se"), follow=True
+        address_url(account), address_data(street="Nygatan 5", country="SE"), follow=True
     )
     assert shown_on_account_page(response, "Address updated.")
     account.refresh_from_db()
@@ -77,9 +94,7 @@ def test_malformed_country_is_refused_with_a_message(service_client, account):
     response = service_client.post(
         address_url(account), address_data(street="Nygatan 5", country="S1"), follow=True
     )
-    assert shown_on_account_page(
-        response, "Address change failed: Country: Use a two-letter country code, e.g. SE."
-    )
+    assert shown_on_account_page(response, "Address change failed: Country: Select a valid choice.")
     assert reloaded(account).street == "Storgatan 1"
     assert event_types(account) == []
 
@@ -167,11 +182,95 @@ def test_payment_method_of_another_account_is_not_found(service_client, account)
 
 
 def test_cancel_now_cancels_and_records(service_client, service_user, account, subscription):
-    response = post_action(service_client, subscription, "cancel")
+    response, _ = confirm_action(service_client, subscription, "cancel")
     assert shown_on_account_page(response, "Subscription cancelled.")
     assert reloaded(subscription).status == "cancelled"
     event = ActivityEvent.objects.get(account=account)
     assert (event.type, event.actor) == ("subscription_cancelled", service_user)
+    assert event.data["reason"] == REASON
+
+
+# --- Confirmation steps ---------------------------------------------------------------------------
+
+
+def test_the_cancel_page_shows_what_will_happen_and_changes_nothing(
+    service_client, account, subscription
+):
+    url = reverse(
+        "accounts:subscription-action", args=[account.customer_number, "ORD-100", "cancel"]
+    )
+    page = service_client.get(url)
+    changes = {c.label: (c.now, c.after) for c in page.context["changes"]}
+    assert changes["Status"] == ("Active", "Cancelled")
+    assert changes["Product"][0].startswith("Digital Plus (149.00 SEK")
+    assert "This cannot be undone." in page.content.decode()
+    assert reloaded(subscription).status == "active"
+    assert event_types(account) == []
+
+
+def test_the_change_page_shows_the_product_and_price_before_and_after(
+    service_client, account, subscription, premium
+):
+    url = reverse(
+        "accounts:subscription-action",
+        args=[account.customer_number, "ORD-100", "change-product"],
+    )
+    page = service_client.get(url, {"product": premium.pk})
+    changes = {c.label: (c.now, c.after) for c in page.context["changes"]}
+    assert changes["Product"] == (
+        "Digital Plus (149.00 SEK a month)",
+        "Premium (249.00 SEK a month)",
+    )
+
+
+def test_a_confirmation_without_a_reason_comes_back_and_changes_nothing(
+    service_client, account, subscription
+):
+    response, _ = confirm_action(service_client, subscription, "cancel", reason="")
+    assert response.resolver_match.url_name == "subscription-action"
+    assert messages_of(response) == [
+        "Subscription action not done: Reason: This field is required."
+    ]
+    assert reloaded(subscription).status == "active"
+    assert event_types(account) == []
+
+
+def test_a_confirmation_posted_twice_changes_once_and_says_so(
+    service_client, account, subscription, premium
+):
+    response, posted = confirm_action(
+        service_client, subscription, "change-product", {"product": premium.pk}
+    )
+    assert messages_of(response) == ["Product changed."]
+    again = service_client.post(
+        reverse(
+            "accounts:subscription-action",
+            args=[account.customer_number, "ORD-100", "change-product"],
+        ),
+        posted,
+        follow=True,
+    )
+    assert messages_of(again) == [
+        "Already done: this confirmation was posted before, and nothing was changed now."
+    ]
+    assert event_types(account) == ["subscription_changed"]
+
+
+def test_a_confirmation_without_its_key_is_refused(service_client, account, subscription):
+    response = post_action(service_client, subscription, "cancel", {"reason": REASON})
+    assert messages_of(response)[0].startswith("This confirmation is no longer valid")
+    assert reloaded(subscription).status == "active"
+
+
+def test_a_product_in_another_currency_cannot_be_confirmed(service_client, account, subscription):
+    gbp = ProductFactory(name="Digital Plus (GBP)", currency="GBP")
+    url = reverse(
+        "accounts:subscription-action",
+        args=[account.customer_number, "ORD-100", "change-product"],
+    )
+    page = service_client.get(url, {"product": gbp.pk})
+    assert page.context["valid"] is False
+    assert "That product is not offered for this subscription" in page.content.decode()
 
 
 def test_schedule_cancellation_schedules_and_records(service_client, account, subscription):
@@ -214,7 +313,9 @@ def test_withdraw_downgrade_withdraws_and_records(service_client, account, subsc
 
 
 def test_change_product_changes_and_records(service_client, account, subscription, premium):
-    response = post_action(service_client, subscription, "change-product", {"product": premium.pk})
+    response, _ = confirm_action(
+        service_client, subscription, "change-product", {"product": premium.pk}
+    )
     assert shown_on_account_page(response, "Product changed.")
     assert reloaded(subscription).product == premium
     assert event_types(account) == ["subscription_changed"]
@@ -313,7 +414,8 @@ def test_downgrade_to_a_dearer_product_shows_a_message(
         {"product": premium.pk, "downgrade_on": in_days(14)},
     )
     assert messages_of(response) == [
-        "Subscription action failed: Premium is not a downgrade from Digital Plus."
+        "Subscription action failed: Premium is not a downgrade from Digital Plus: it is not "
+        "cheaper."
     ]
     assert reloaded(subscription).downgrade_to is None
     assert event_types(account) == []
@@ -321,7 +423,12 @@ def test_downgrade_to_a_dearer_product_shows_a_message(
 
 @pytest.mark.parametrize("product", ["999999", "abc", ""])
 def test_unknown_product_shows_a_message(service_client, account, subscription, product):
-    response = post_action(service_client, subscription, "change-product", {"product": product})
+    response = post_action(
+        service_client,
+        subscription,
+        "change-product",
+        {"product": product, "reason": REASON, "key": "k"},
+    )
     assert shown_on_account_page(response, "Subscription action failed: Product: ")
     assert reloaded(subscription).product.name == "Digital Plus"
     assert event_types(account) == []
@@ -331,7 +438,12 @@ def test_product_no_longer_sold_is_not_offered_and_is_refused(
     service_client, account, subscription
 ):
     retired = ProductFactory(name="Retired Plan", is_active=False)
-    response = post_action(service_client, subscription, "change-product", {"product": retired.pk})
+    response = post_action(
+        service_client,
+        subscription,
+        "change-product",
+        {"product": retired.pk, "reason": REASON, "key": "k"},
+    )
     assert shown_on_account_page(
         response, "Subscription action failed: Product: Select a valid choice."
     )
@@ -369,7 +481,7 @@ def test_ending_a_pause_that_is_not_running_shows_a_message(service_client, acco
 
 def test_cancelling_a_cancelled_subscription_shows_a_message(service_client, account, subscription):
     Subscription.objects.filter(pk=subscription.pk).update(status="cancelled")
-    response = post_action(service_client, subscription, "cancel")
+    response = post_action(service_client, subscription, "cancel", {"reason": REASON, "key": "k"})
     assert messages_of(response) == [
         "Subscription action failed: Subscription ORD-100 is cancelled."
     ]
@@ -406,7 +518,7 @@ def test_order_of_another_account_is_not_found(service_client, account):
 def test_actions_answer_post_only(service_client, subscription):
     url = reverse(
         "accounts:subscription-action",
-        args=[subscription.account.customer_number, subscription.order_id, "cancel"],
+        args=[subscription.account.customer_number, subscription.order_id, "refresh-entitlements"],
     )
     assert service_client.get(url).status_code == 405
     assert reloaded(subscription).status == "active"

@@ -78,7 +78,8 @@ def test_events_are_grouped_by_local_day(service_client, account, add_event):
     response = service_client.get(url(account))
     days = [(day, [e.pk for e in events]) for day, events in response.context["page"].days]
     assert days == [(dt.date(2026, 6, 2), [late.pk]), (dt.date(2026, 6, 1), [evening.pk])]
-    headings = re.findall(r'<h3 class="day-head">([^<]+)</h3>', response.content.decode())
+    # Day headings sit under the page's h1, so they are h2 (h3 in the account page's panel).
+    headings = re.findall(r'<h2 class="day-head">([^<]+)</h2>', response.content.decode())
     assert headings == ["Tuesday 2 June 2026", "Monday 1 June 2026"]
 
 
@@ -87,17 +88,20 @@ def test_item_shows_title_category_actor_local_time_and_labelled_attributes(
 ):
     add_event("email_sent", at=local(2026, 6, 1, 14, 5))
     content = service_client.get(url(account)).content.decode()
-    item = re.search(r'<li class="event" data-type="email_sent">.*?</li>', content, re.S).group(0)
+    item = re.search(r'<li class="event" data-type="email_sent"[^>]*>.*?</li>', content, re.S)[0]
     assert '<span class="event-title">Email sent</span>' in item
     assert '<span class="badge cat-communication">Communication</span>' in item
-    assert ">14:05</time> · System" in item
+    assert '>14:05</time> · <span class="actor">System</span>' in item
     assert "<dt>Subject</dt>" in item and "<dd>Your receipt</dd>" in item
     assert "<dt>To</dt>" in item and "<dd>customer@example.com</dd>" in item
 
 
-def test_agent_event_shows_the_agents_name(service_client, account, add_event):
-    add_event("comment_added", agent=True)
-    assert "· Sara Lind</span>" in service_client.get(url(account)).content.decode()
+def test_agent_event_shows_the_agents_name_and_username(service_client, account, agent):
+    from activity.services import comment_add
+
+    comment_add(actor=agent, account=account, text="Called the customer.")
+    content = service_client.get(url(account)).content.decode()
+    assert f'<span class="actor">Sara Lind <span class="username">({agent.username})' in content
 
 
 def test_page_links_to_legacy_mode(service_client, account):
@@ -569,3 +573,89 @@ def test_comment_form_is_not_offered_to_finance(client, make_user, account):
     client.force_login(make_user(roles.FINANCE))
     content = client.get(url(account)).content.decode()
     assert f'action="{comment_url(account)}"' not in content
+
+
+# --- Working with the timeline: IDs, links, order, chips, jumps, the CSV -----------------------
+
+
+def test_each_event_shows_its_unique_id_with_a_copy_button(service_client, account, add_event):
+    event = add_event("email_sent")
+    content = service_client.get(url(account)).content.decode()
+    assert f'<code id="id-{event.pk}">{event.pk}</code>' in content
+    assert f'data-copy="id-{event.pk}"' in content
+
+
+def test_order_ids_link_to_the_subscription_and_transactions_to_their_page(
+    client, make_user, account
+):
+    from credits.services import credit_grant, manual_charge
+    from tests.factories import SubscriptionFactory
+
+    SubscriptionFactory(account=account, order_id="ORD-1")
+    finance = make_user("Finance")
+    credit_grant(actor=None, account=account, amount="5", credit_type="currency", currency="SEK")
+    charge = manual_charge(
+        actor=finance, account=account, amount="20", currency="SEK", note="Lost card"
+    )
+    ActivityEventFactory(
+        account=account,
+        type="subscription_billing_success",
+        data={"product": "Digital Plus", "order_id": "ORD-1"},
+    )
+    client.force_login(finance)
+    content = client.get(url(account)).content.decode()
+    assert f'<a href="{account.get_absolute_url()}#subscription-ORD-1">ORD-1</a>' in content
+    transaction = charge.event.data["transaction_id"]
+    assert f'<a href="/credits/transactions/{transaction}/">{transaction}</a>' in content
+
+
+def test_events_of_the_same_time_keep_one_order_across_pages_and_loads(
+    service_client, account, add_event
+):
+    same = local(2026, 6, 1)
+    events = [add_event("email_sent", at=same) for _ in range(PAGE_SIZE + 7)]
+    first = service_client.get(url(account))
+    second = follow(service_client, account, pager_link(first, "next"))
+    ordered = shown(first) + shown(second)
+    assert sorted(ordered) == sorted(e.pk for e in events)  # each once
+    assert shown(service_client.get(url(account))) == shown(first)  # the same order again
+    assert ordered == sorted(ordered, reverse=True)
+
+
+def test_active_filters_show_as_chips_that_remove_themselves(service_client, account, add_event):
+    add_event("email_sent")
+    response = service_client.get(
+        url(account, type=["email_sent", "comment_added"], date_from="2026-01-01")
+    )
+    chips = response.context["chips"]
+    assert [c["label"] for c in chips] == ["From 2026-01-01", "Email sent", "Comment Added"]
+    assert chips[1]["remove"] == "type=comment_added&date_from=2026-01-01"
+    assert "1 event on this page matches these filters." in response.content.decode()
+
+
+def test_jump_to_a_date_shows_the_page_that_starts_there(service_client, account, add_event):
+    for day in range(1, 11):
+        add_event("email_sent", at=local(2026, 6, day))
+    response = service_client.get(url(account, jump="2026-06-04"), follow=True)
+    days = [day for day, _events in response.context["page"].days]
+    assert days[0] == dt.date(2026, 6, 4)
+    assert response.redirect_chain[0][0].startswith(url(account) + "?cursor=")
+
+
+def test_a_bad_jump_date_says_so(service_client, account):
+    response = service_client.get(url(account, jump="soon"), follow=True)
+    assert messages_of(response) == ["“soon” is not a date: give the day to jump to as YYYY-MM-DD."]
+
+
+def test_oldest_shows_the_first_events_and_no_older_link(service_client, account, add_event):
+    events = [
+        add_event("email_sent", at=local(2026, 6, 1, hour=1) + dt.timedelta(minutes=i))
+        for i in range(PAGE_SIZE + 3)
+    ]
+    from activity.selectors import OLDEST_CURSOR
+
+    response = service_client.get(url(account, cursor=OLDEST_CURSOR))
+    assert shown(response)[-1] == events[0].pk
+    assert len(shown(response)) == PAGE_SIZE
+    assert response.context["page"].older_cursor is None
+    assert response.context["page"].newer_cursor is not None

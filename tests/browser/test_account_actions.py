@@ -43,7 +43,7 @@ def test_agent_schedules_and_withdraws_a_cancellation_and_sees_both_events(
     panel = page.locator("section[aria-labelledby=activity-h]")
     titles = panel.locator(".event-title").all_inner_texts()
     assert titles == ["Subscription Cancellation Withdrawn", "Subscription Cancellation Scheduled"]
-    assert panel.locator(".event-meta").first.inner_text().endswith("Sara Lind")
+    assert panel.locator(".event-meta .actor").first.inner_text() == "Sara Lind (agent)"
     assert cancel_on in panel.locator("li.event").nth(1).inner_text()
     subscription.refresh_from_db()
     assert (subscription.status, subscription.cancellation_scheduled_for) == (

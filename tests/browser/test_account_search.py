@@ -13,15 +13,13 @@ def test_customer_service_finds_an_account_by_email_and_opens_it(page, sign_in, 
     SubscriptionFactory(account=account, order_id="ORD-777001")
 
     sign_in("agent")
-    page.get_by_placeholder("Name, e-mail, customer number or order ID").fill(
+    page.get_by_placeholder("Name, e-mail, customer number, order ID, phone or card digits").fill(
         "KARIN.nilsson@example.se"
     )
     page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
 
-    rows = page.locator("table.table tbody tr")
-    assert rows.count() == 1
-    page.get_by_role("link", name="Karin Nilsson").click()
-
+    # The one account that matches opens at once.
     assert page.get_by_role("heading", level=1).inner_text().startswith("Karin Nilsson")
     # The cell of the subscriptions table (the credit forms also offer the order ID).
     assert page.get_by_role("cell", name="ORD-777001", exact=True).is_visible()

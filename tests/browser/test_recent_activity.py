@@ -75,6 +75,7 @@ def test_customer_service_filters_by_two_types_and_dates_then_pages_older_and_ba
     assert page.get_by_role("heading", level=1).inner_text() == "Recent Activity"
     assert page.locator("li.event").count() == 25  # unfiltered, the newest page
 
+    page.locator("details.type-picker summary").click()  # the types sit in a closed control
     page.get_by_label("Comment Added", exact=True).check()
     page.get_by_label("Credit Control Cycle Entered", exact=True).check()
     page.get_by_label("From", exact=True).fill("2026-05-02")
@@ -89,14 +90,14 @@ def test_customer_service_filters_by_two_types_and_dates_then_pages_older_and_ba
     assert page.get_by_label("Comment Added", exact=True).is_checked()
     assert page.get_by_label("From", exact=True).input_value() == "2026-05-02"
 
-    page.get_by_role("link", name="Older →").click()
+    page.get_by_role("link", name="Older →").first.click()  # the pager is above and below
     page.wait_for_load_state()
     times, types = shown(page)
     assert types == set(PICKED)
     assert times == expected[25:]
     assert page.get_by_role("link", name="Older →").count() == 0
 
-    page.get_by_role("link", name="← Newer").click()
+    page.get_by_role("link", name="← Newer").first.click()
     page.wait_for_load_state()
     times, _types = shown(page)
     assert times == expected[:25]

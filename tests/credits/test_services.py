@@ -473,6 +473,7 @@ def test_a_manual_charge_consumes_credit_first_and_bills_the_rest(account, subsc
         "amount": {"amount": "100.00", "currency": "SEK"},
         "account_id": account.customer_number,
         "reason": "Lost card",
+        "transaction_id": entry.transaction_id,
     }
 
 

@@ -87,10 +87,10 @@ def test_amounts_are_signed_with_the_currency_flag_and_its_name_on_hover(
 ):
     listed = rows(finance_client.get(PAGE))
     (consumption,) = [r for r in listed if "Consumption" in r]
-    assert 'title="Swedish Krona"' in consumption
-    assert "🇸🇪" in consumption
+    assert 'alt="Swedish Krona" title="Swedish Krona"' in consumption
+    assert 'src="/static/vendor/flag-icons/4x3/se.svg"' in consumption
     assert "-40.00" in consumption and "60.00" in consumption
-    assert 'title="Tokens"' in listed[0]
+    assert 'src="/static/img/token.svg" alt="Tokens" title="Tokens"' in listed[0]
 
 
 @pytest.mark.parametrize(
@@ -271,7 +271,7 @@ def test_granting_from_the_account_page(finance_client, account, subscription, f
         {
             "grant-subscription": "ORD-700001",
             "grant-credit_type": "currency",
-            "grant-currency": "sek",
+            "grant-currency": "SEK",
             "grant-amount": "149",
             "grant-note": "Missed delivery",
         },
@@ -312,12 +312,22 @@ def test_a_service_refusal_is_shown_on_the_account_page(finance_client, account)
     assert not CreditWallet.objects.exists()
 
 
+def confirm(client, url, choices, reason):
+    """Open the confirmation page with the choices, then confirm it with its key and a
+    reason; return the followed answer and what was posted."""
+    page = client.get(url, choices)
+    assert page.status_code == 200 and page.context["valid"], page.content.decode()
+    posted = {**choices, "reason": reason, "key": page.context["reason_form"]["key"].value()}
+    return client.post(url, posted, follow=True), posted
+
+
 def test_revoking_from_the_account_page(finance_client, account):
     wallet = services.credit_grant(actor=None, account=account, amount="50", **SEK).wallet
-    response = finance_client.post(
+    response, _ = confirm(
+        finance_client,
         reverse("credits:revoke", args=[account.customer_number]),
-        {"revoke-wallet": str(wallet.pk), "revoke-amount": "20", "revoke-note": "Twice"},
-        follow=True,
+        {"revoke-wallet": str(wallet.pk), "revoke-amount": "20"},
+        "Twice",
     )
     assert "Credit revoked." in response.content.decode()
     wallet.refresh_from_db()
@@ -326,15 +336,11 @@ def test_revoking_from_the_account_page(finance_client, account):
 
 def test_a_manual_charge_from_the_account_page_uses_credit_first(finance_client, account):
     services.credit_grant(actor=None, account=account, amount="50", **SEK)
-    response = finance_client.post(
+    response, _ = confirm(
+        finance_client,
         reverse("credits:charge", args=[account.customer_number]),
-        {
-            "charge-amount": "80",
-            "charge-currency": "SEK",
-            "charge-use_credits": "on",
-            "charge-note": "Replacement card",
-        },
-        follow=True,
+        {"charge-amount": "80", "charge-currency": "SEK", "charge-use_credits": "on"},
+        "Replacement card",
     )
     assert (
         "Charge added: 50.00 SEK from credit, 30.00 SEK billed to the payment method."
@@ -342,19 +348,104 @@ def test_a_manual_charge_from_the_account_page_uses_credit_first(finance_client,
     )
 
 
-def test_a_manual_refund_from_the_account_page(finance_client, account):
+def test_a_manual_refund_from_the_account_page(finance_client, account, subscription):
     method = PaymentMethodFactory(account=account)
-    response = finance_client.post(
+    response, _ = confirm(
+        finance_client,
         reverse("credits:refund", args=[account.customer_number]),
-        {
-            "refund-amount": "99",
-            "refund-currency": "SEK",
-            "refund-refunded_to": str(method.pk),
-            "refund-note": "Charged after cancellation",
-        },
-        follow=True,
+        {"refund-amount": "99", "refund-currency": "SEK", "refund-refunded_to": str(method.pk)},
+        "Charged after cancellation",
     )
     assert "Refund issued." in response.content.decode()
     assert ActivityEvent.objects.get(type="manual_refund_issued").data["reason"] == (
         "Charged after cancellation"
     )
+
+
+def test_the_charge_page_shows_what_credit_pays_and_what_the_card_is_billed(
+    finance_client, account
+):
+    PaymentMethodFactory(account=account, brand="Visa", masked_details="•••• 4242")
+    services.credit_grant(actor=None, account=account, amount="50", **SEK)
+    page = finance_client.get(
+        reverse("credits:charge", args=[account.customer_number]),
+        {"charge-amount": "80", "charge-currency": "SEK", "charge-use_credits": "on"},
+    )
+    changes = {c.label: (c.now, c.after) for c in page.context["changes"]}
+    assert changes["From credit"] == ("50.00 SEK", "50.00 SEK")
+    assert changes["Billed to Visa •••• 4242"] == ("", "30.00 SEK")
+    assert not ActivityEvent.objects.filter(type="manual_charge_added").exists()
+
+
+@pytest.mark.parametrize("action", ["revoke", "charge", "refund"])
+def test_a_credit_confirmation_posted_twice_does_it_once(finance_client, account, action):
+    method = PaymentMethodFactory(account=account)
+    wallet = services.credit_grant(actor=None, account=account, amount="50", **SEK).wallet
+    url = reverse(f"credits:{action}", args=[account.customer_number])
+    choices = {
+        "revoke": {"revoke-wallet": str(wallet.pk), "revoke-amount": "20"},
+        "charge": {"charge-amount": "80", "charge-currency": "SEK", "charge-use_credits": "on"},
+        "refund": {
+            "refund-amount": "9",
+            "refund-currency": "SEK",
+            "refund-refunded_to": str(method.pk),
+        },
+    }[action]
+    _, posted = confirm(finance_client, url, choices, "Asked by the customer")
+    before = (CreditEntry.objects.count(), ActivityEvent.objects.count())
+    again = finance_client.post(url, posted, follow=True)
+    assert "Already done: this confirmation was posted before" in again.content.decode()
+    assert (CreditEntry.objects.count(), ActivityEvent.objects.count()) == before
+
+
+def test_a_revocation_without_a_reason_changes_nothing(finance_client, account):
+    wallet = services.credit_grant(actor=None, account=account, amount="50", **SEK).wallet
+    response, _ = confirm(
+        finance_client,
+        reverse("credits:revoke", args=[account.customer_number]),
+        {"revoke-wallet": str(wallet.pk), "revoke-amount": "20"},
+        "",
+    )
+    assert "Revocation not done: Reason: This field is required." in response.content.decode()
+    wallet.refresh_from_db()
+    assert wallet.balance == Decimal("50")
+
+
+def test_a_currency_outside_the_list_is_refused(finance_client, account):
+    page = finance_client.get(
+        reverse("credits:charge", args=[account.customer_number]),
+        {"charge-amount": "80", "charge-currency": "XXX"},
+    )
+    assert page.context["valid"] is False
+    assert "Select a valid choice" in page.content.decode()
+
+
+# --- Sort direction, the rows in view, date presets -------------------------------------------
+
+
+def test_the_sorted_date_column_says_its_direction(finance_client, two_customers):
+    html = finance_client.get(PAGE).content.decode()
+    assert 'aria-sort="descending"' in html and "(newest first)" in html
+    html = finance_client.get(f"{PAGE}?sort=created_at").content.decode()
+    assert 'aria-sort="ascending"' in html and "(oldest first)" in html
+
+
+def test_the_pager_shows_the_rows_in_view(finance_client, account):
+    for _ in range(30):
+        services.credit_grant(actor=None, account=account, amount="1", **SEK)
+    assert "Rows 1–25" in finance_client.get(PAGE).content.decode()
+    assert "Rows 26–30" in finance_client.get(f"{PAGE}?page=2").content.decode()
+
+
+def test_date_presets_fill_the_range_and_keep_the_other_filters(finance_client, two_customers):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    response = finance_client.get(f"{PAGE}?account_name=karin")
+    presets = {p["label"]: p["query"] for p in response.context["date_presets"]}
+    assert list(presets) == ["Today", "Last 7 days", "Last 30 days", "This month", "Last month"]
+    assert presets["Today"] == (
+        f"account_name=karin&created_from={today.isoformat()}&created_to={today.isoformat()}"
+    )
+    first = today.replace(day=1)
+    assert f"created_from={first.isoformat()}" in presets["This month"]

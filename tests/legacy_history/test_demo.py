@@ -1,5 +1,6 @@
 """The demo legacy history: every event name, imported and migrated, and safe to load again."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -20,7 +21,11 @@ def events_count() -> int:
 @pytest.fixture
 def demo_accounts(db):
     return [
-        AccountFactory(customer_number=number, email=f"demo{number}@example.se")
+        AccountFactory(
+            customer_number=number,
+            email=f"demo{number}@example.se",
+            created_at=dt.datetime(2016, 1, 1, tzinfo=dt.UTC),
+        )
         for number in ("100001", "100002", "100003")
     ]
 
@@ -30,7 +35,8 @@ def test_the_demo_covers_every_event_name_and_migrates_the_mapped_ones(demo_acco
     demo.load(stdout=out)
 
     names = set(LegacyEntry.objects.values_list("event_name", flat=True))
-    assert names == {event.name for event in LEGACY_EVENTS}
+    # Every name but the account's creation, which each account has on its timeline already.
+    assert names == {event.name for event in LEGACY_EVENTS} - {"Account created"}
     for event in LEGACY_EVENTS:
         entries = LegacyEntry.objects.filter(event_name=event.name)
         if event.maps_to:
