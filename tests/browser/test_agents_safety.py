@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from accounts.models import Subscription
 from activity.models import ActivityEvent
 from config import roles
 from credits import services as credit_services
+from staff.services import second_factor_required
 from tests.browser.axe import assert_accessible
 from tests.conftest import PASSWORD
 from tests.factories import (
@@ -24,6 +26,7 @@ from tests.factories import (
     ProductFactory,
     SubscriptionFactory,
 )
+from tests.signin import authenticator_app, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,11 +79,18 @@ def new_page(browser, live_server, viewport):
 
 
 def sign_in(page, username):
+    """The password, then the authenticator app's code for the roles that need one."""
+    user = get_user_model().objects.get(username=username)
+    device = authenticator_app(user) if second_factor_required(user) else None
     page.goto("/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    if device is not None:
+        page.get_by_label("Code").fill(totp_code(device))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_load_state()
 
 
 def walk(page, path, width):

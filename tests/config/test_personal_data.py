@@ -43,6 +43,8 @@ def test_the_personal_attributes_are_the_expected_ones():
         ("manual_refund_issued", "reason"),
         ("manual_credit_added", "reason"),
         ("manual_charge_added", "reason"),
+        ("subscription_cancelled", "reason"),
+        ("subscription_changed", "reason"),
         ("email_sent", "to"),
         ("comment_added", "comment"),
     }
