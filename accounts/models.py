@@ -41,7 +41,13 @@ class Account(models.Model):
             ("manage_subscriptions", "Can act on an account's subscriptions"),
             ("anonymise_account", "Can anonymise an account (GDPR erasure)"),
         ]
-        indexes = [models.Index(Upper("email"), name="account_email_upper_idx")]
+        indexes = [
+            models.Index(Upper("email"), name="account_email_upper_idx"),
+            # Search: the list by name, and a customer number in any case. On PostgreSQL the
+            # name and the e-mail also have pg_trgm GIN indexes (migration 0004) for `contains`.
+            models.Index(fields=["name", "customer_number"], name="account_name_number_idx"),
+            models.Index(Upper("customer_number"), name="account_number_upper_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(billing_day__gte=1, billing_day__lte=28),
