@@ -9,10 +9,11 @@ from activity.filters import ActivityFilter
 from activity.forms import CommentForm
 from activity.selectors import InvalidCursor, events_for_account, keyset_page
 from activity.services import comment_add
+from config.replicas import ReplicaReadsMixin
 from config.views import safe_next
 
 
-class RecentActivityView(PermissionRequiredMixin, TemplateView):
+class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateView):
     """One account's timeline: filters in the query string, keyset pages of 25."""
 
     permission_required = "activity.view_activityevent"

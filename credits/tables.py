@@ -7,7 +7,6 @@ from config import money
 from config.tables import DirectCellsTable, path_builder
 from credits.models import Activity, CreditEntry, CreditType, GiftCardStatus
 
-
 TYPE_LABELS = dict(CreditType.choices)
 ACTIVITY_LABELS = dict(Activity.choices)
 STATUS_LABELS = dict(GiftCardStatus.choices)

@@ -15,6 +15,7 @@ from accounts.selectors import account_detail, account_get
 from config import money
 from config.downloads import recorded
 from config.paging import PagedTableMixin
+from config.replicas import ReplicaReadsMixin, read_alias
 from config.views import ActionView, csv_download
 from credits import export, forms, services
 from credits.filters import CreditActivityFilter
@@ -22,7 +23,7 @@ from credits.selectors import credit_activity, transaction_entries
 from credits.tables import CreditEntryTable
 
 
-class CreditActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
+class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin, FilterView):
     """Every customer's credit activity, filtered; pages without a COUNT over the ledger."""
 
     permission_required = "credits.view_credit_activity"
@@ -40,7 +41,7 @@ class CreditActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
         return super().get_context_data(export_query=query.urlencode(), **kwargs)
 
 
-class CreditActivityExportView(PermissionRequiredMixin, View):
+class CreditActivityExportView(ReplicaReadsMixin, PermissionRequiredMixin, View):
     """The CSV of exactly the filtered entries (all pages), in the page's date order."""
 
     permission_required = "credits.export_credit_activity"
@@ -53,7 +54,8 @@ class CreditActivityExportView(PermissionRequiredMixin, View):
                 label = f"{field.label}: " if field else ""
                 messages.error(request, f"Download not started: {label}{' '.join(errors)}")
             return redirect(f"{reverse('credits:activity')}?{request.GET.urlencode()}")
-        entries = filterset.qs
+        # Bound now: the file streams after this view (and its choice of database) returns.
+        entries = filterset.qs.using(read_alias())
         if request.GET.get("sort") == "created_at":
             entries = entries.order_by("created_at", "id")
         record = services.credit_export_start(actor=request.user, filters=filterset.used_filters())
