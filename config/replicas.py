@@ -33,6 +33,7 @@ PRIMARY = "default"
 # After a replica failed to answer, how long requests read from the primary without trying it.
 RETRY_SECONDS = 10
 PIN_KEY = "replica-pin:{}"
+ROUTER = "config.replicas.ReplicaRouter"
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ _down_until: dict[tuple[str, str, str], float] = {}
 
 
 def configured() -> bool:
-    return REPLICA in settings.DATABASES
+    """Whether there is a replica and the router that uses it."""
+    return REPLICA in settings.DATABASES and ROUTER in settings.DATABASE_ROUTERS
 
 
 def _who(request: HttpRequest) -> str | None:
