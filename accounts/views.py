@@ -12,7 +12,7 @@ from accounts.models import Account, PaymentMethod, Product, Subscription
 from accounts.selectors import account_detail, account_get, available_actions
 from accounts.tables import AccountTable
 from accounts.transitions import Action
-from config.paging import PagedTableMixin
+from config.paging import CappedPaginator, PagedTableMixin
 from config.views import ActionView
 
 
@@ -20,6 +20,7 @@ class AccountSearchView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     permission_required = "accounts.view_account"
     filterset_class = AccountFilter
     table_class = AccountTable
+    paginator_class = CappedPaginator
     template_name = "accounts/account_search.html"
 
 
