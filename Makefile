@@ -36,6 +36,10 @@ bench: $(STAMP) ## Build the large dataset in PostgreSQL and measure (BENCH_DATA
 	$(PY) -m config.dbcheck
 	$(PY) -m bench.run $(BENCH_ARGS)
 
+loadtest: $(STAMP) ## Locust for 60 s against make serve on a fresh demo (LOADTEST_DATABASE_URL)
+	$(PY) -m config.dbcheck
+	$(PY) -m bench.loadtest $(LOADTEST_ARGS)
+
 replica: ## A streaming replica of the local PostgreSQL on port 5433 (Debian clusters; idempotent)
 	$(PYTHON) -m config.localreplica
 
