@@ -123,7 +123,7 @@ class Subscription(models.Model):
         # An order ID in any case (search, Credit Activity). A btree, not a trigram index:
         # order IDs are matched whole, and pg_trgm's equality read 27 ms of posting lists
         # at 2,000,000 subscriptions where this reads three pages.
-        indexes = [models.Index(Upper("order_id"), name="subscription_order_id_upper_idx")]
+        indexes = [models.Index(Upper("order_id"), name="subscription_order_upper_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(downgrade_to__isnull=True)

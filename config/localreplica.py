@@ -146,7 +146,9 @@ def create(version: str, primary: str) -> None:
 
 
 def start(version: str) -> None:
-    run("pg_ctlcluster", "--skip-systemctl-redirect", version, REPLICA_CLUSTER, "start", check=False)
+    run(
+        "pg_ctlcluster", "--skip-systemctl-redirect", version, REPLICA_CLUSTER, "start", check=False
+    )
 
 
 def drop(version: str) -> None:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.http import RFC3986_SUBDELIMS
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from config.paging import PER_PAGE
 
@@ -40,7 +40,7 @@ class DirectCellsTable(BaseTable):
         """The project's table template, which the direct-cells template extends."""
         return settings.DJANGO_TABLES2_TEMPLATE
 
-    def body_rows(self) -> list[str]:
+    def body_rows(self) -> list[SafeString]:
         """The page's rows as HTML."""
         columns = [
             (column, getattr(self, f"cell_{column.name}", None), column.attrs["td"].as_html())

@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
             model_name="subscription",
             index=models.Index(
                 django.db.models.functions.text.Upper("order_id"),
-                name="subscription_order_id_upper_idx",
+                name="subscription_order_upper_idx",
             ),
         ),
     ]

@@ -97,4 +97,3 @@ def test_a_capped_paginator_counts_no_further_than_its_cap():
     assert CappedPaginator(accounts, 2, cap=3).num_pages == 2
     assert CappedPaginator(accounts, 2, cap=5).count == 5
     assert not CappedPaginator(accounts, 2, cap=5).capped
-
