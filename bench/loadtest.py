@@ -24,6 +24,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from bench.run import ensure_database
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/backoffice_loadtest"
 ROOT = Path(__file__).resolve().parent.parent
 NAME_PARTS = ["berg", "son", "lind", "holm", "sen", "anna", "erik", "lund", "nen", "str"]
@@ -46,24 +48,6 @@ def manage(env: dict[str, str], *args: str) -> str:
     if result.returncode:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout
-
-
-def fresh_database(url: str) -> None:
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    name = config["NAME"]
-    with psycopg.connect(
-        host=config["HOST"],
-        port=config["PORT"] or 5432,
-        user=config["USER"],
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def wait_until_up(url: str, seconds: float = 180) -> None:
@@ -122,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "WORKERS": str(args.workers),
     }
     print(f"loading the demo into {url} ...", flush=True)
-    fresh_database(url)
+    ensure_database(url, fresh=True)
     manage(env, "migrate", "--no-input")
     manage(env, "load_demo")
     token = manage(env, "create_integration", f"Load test {secrets.token_hex(3)}").strip()

@@ -35,7 +35,8 @@ def configure_django(url: str) -> None:
     django.setup()
 
 
-def ensure_database(url: str) -> None:
+def ensure_database(url: str, *, fresh: bool = False) -> None:
+    """Create the database of `url` when it is missing (`fresh`: drop it first)."""
     import environ
     import psycopg
 
@@ -48,6 +49,8 @@ def ensure_database(url: str) -> None:
         dbname="postgres",
         autocommit=True,
     ) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
         ).fetchone()
