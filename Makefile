@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/backoffice
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test serve lint format bench
+.PHONY: help install run test serve lint format bench replica loadtest
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -44,6 +44,13 @@ serve: $(STAMP) ## Serve with gunicorn and whitenoise (production settings from 
 bench: $(STAMP) ## Build the large dataset in PostgreSQL and measure (BENCH_DATABASE_URL, BENCH_ARGS)
 	$(PY) -m config.dbcheck
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+loadtest: $(STAMP) ## Locust for 60 s against make serve on a fresh demo (LOADTEST_DATABASE_URL)
+	$(PY) -m config.dbcheck
+	$(PY) -m bench.loadtest $(LOADTEST_ARGS)
+
+replica: ## A streaming replica of the local PostgreSQL on port 5433 (Debian clusters; idempotent)
+	$(PYTHON) -m config.localreplica
 
 lint: $(STAMP) ## Check style (ruff), types (mypy) and the app layers (import-linter)
 	$(VENV)/bin/ruff check .

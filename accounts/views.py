@@ -23,7 +23,7 @@ from accounts.selectors import (
 )
 from accounts.tables import AccountTable
 from accounts.transitions import Action
-from config.paging import PagedTableMixin
+from config.paging import CappedPaginator, PagedTableMixin
 from config.views import ActionView, Change, ConfirmedActionView
 
 
@@ -33,6 +33,7 @@ class AccountSearchView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     permission_required = "accounts.view_account"
     filterset_class = AccountFilter
     table_class = AccountTable
+    paginator_class = CappedPaginator
     template_name = "accounts/account_search.html"
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:

@@ -31,6 +31,7 @@ from config.api import (
     LIMIT_SCHEMA,
     NOT_FOUND_RESPONSE,
     OffsetDateTimeField,
+    ReplicaReadsAPIMixin,
     StrictFieldsMixin,
     as_domain_error,
     cursor_links,
@@ -208,7 +209,7 @@ class EventIngestView(APIView):
         )
 
 
-class AccountEventListView(APIView):
+class AccountEventListView(ReplicaReadsAPIMixin, APIView):
     """An account's events, newest first, with the Recent Activity page's filters.
 
     Pages follow a cursor: `next` leads to older events, `previous` to newer ones.

@@ -24,6 +24,7 @@ from activity.selectors import (
 )
 from activity.services import activity_export_start, comment_add
 from config.downloads import recorded
+from config.replicas import ReplicaReadsMixin
 from config.views import csv_download, safe_next
 
 NOT_A_DAY = "“{}” is not a date: give the day to jump to as YYYY-MM-DD."
@@ -73,7 +74,7 @@ def used_filters(query: QueryDict) -> dict[str, Any]:
     return used
 
 
-class RecentActivityView(PermissionRequiredMixin, TemplateView):
+class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateView):
     """One account's timeline: filters in the query string, keyset pages of 25."""
 
     permission_required = "activity.view_activityevent"

@@ -5,13 +5,16 @@ ledger entries carry correct sequence numbers and running balances (verify_ledge
 """
 
 import datetime as dt
+import functools
 import json
 import random
+import unicodedata
 import uuid
 from decimal import Decimal
 
 import pgtrigger
 from django.db import connection, transaction
+from django.utils.text import slugify
 
 from activity.registry import EVENT_TYPES, Kind
 from credits import chain
@@ -25,8 +28,65 @@ def customer_number(i: int) -> str:
     return f"B{i:07d}"
 
 
+# Names as the demo's six countries write them, from Faker's lists: a search by a name part
+# then matches about as many accounts as it would in a real customer base.
+NAME_LOCALES = ("sv_SE", "no_NO", "da_DK", "fi_FI", "de_DE", "en_GB")
+PRODUCT_NAMES = (
+    "Digital Basic",
+    "Digital Plus",
+    "Premium All Access",
+    "Weekend Paper",
+    "Family Bundle",
+    "Sport Extra",
+)
+# One subscription in SUBSCRIPTION_WALLET_EVERY has its own wallet (the others' credit is the
+# account's), so that the Credit Activity page has entries to find by subscription name.
+SUBSCRIPTION_WALLET_EVERY = 3
+
+
+@functools.cache
+def _name_pools() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    import importlib
+
+    pools = []
+    for locale in NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        pools.append((tuple(provider.first_names), tuple(provider.last_names)))
+    return tuple(pools)
+
+
+def _mix(i: int, salt: int) -> int:
+    """A fixed pseudo-random number for account `i` (Knuth's multiplicative hash)."""
+    return ((i * 2654435761 + salt * 40503) % 2**32) >> 7
+
+
+def _name_parts(i: int) -> tuple[str, str]:
+    pools = _name_pools()
+    firsts, lasts = pools[_mix(i, 1) % len(pools)]
+    return firsts[_mix(i, 2) % len(firsts)], lasts[_mix(i, 3) % len(lasts)]
+
+
+def account_name(i: int) -> str:
+    first, last = _name_parts(i)
+    return f"{first} {last}"
+
+
+def _ascii(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return "".join(c for c in plain if c.isalnum() or c == "-")
+
+
 def account_email(i: int) -> str:
-    return f"customer{i}@bench.example.com"
+    first, last = _name_parts(i)
+    return f"{_ascii(first)}.{_ascii(last)}{i}@bench.example.com"
+
+
+def order_id(i: int) -> str:
+    return f"ORD-B{i:07d}"
+
+
+def product_id(i: int) -> int:
+    return 1 + _mix(i, 4) % len(PRODUCT_NAMES)
 
 
 def _sample_data(event_type) -> str:
@@ -48,26 +108,70 @@ def _truncate(tables):
 
 
 def accounts(count: int, rng: random.Random) -> None:
-    """`count` accounts, one product, one subscription each (subscription id = account id)."""
+    """`count` accounts with one subscription each (subscription id = account id), over the
+    products of PRODUCT_NAMES."""
     _truncate(["accounts_account", "accounts_product"])
-    now = dt.datetime.now(dt.UTC)
     with connection.cursor() as cursor:
-        cursor.execute(
+        cursor.cursor.executemany(
             "INSERT INTO accounts_product"
             " (id, name, code, price, currency, period_months, is_active)"
-            " VALUES (1, 'Premium', 'premium', 99.00, 'SEK', 1, true)"
+            " VALUES (%s, %s, %s, 99.00, 'SEK', 1, true)",
+            [(n, name, slugify(name)) for n, name in enumerate(PRODUCT_NAMES, start=1)],
         )
+    _copy_accounts(1, count, rng)
+
+
+def search_accounts(total: int, rng: random.Random) -> None:
+    """More accounts after the first ones, up to `total`, for the search measurements.
+
+    The trigram indexes are dropped while the rows are copied and built again after (building
+    a GIN index at once is many times faster than growing it row by row)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM accounts_account")
+        first = cursor.fetchone()[0] + 1
+    if first > total:
+        return
+    indexes = trigram_indexes()
+    with connection.cursor() as cursor:
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    _copy_accounts(first, total, rng)
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("RESET maintenance_work_mem")
+        for table in ("accounts_account", "accounts_subscription"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def trigram_indexes() -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of every pg_trgm index of the schema."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid"
+            " JOIN pg_opclass o ON o.oid = ANY(i.indclass::oid[])"
+            " WHERE o.opcname = 'gin_trgm_ops' AND c.relnamespace = 'public'::regnamespace"
+            " ORDER BY 1"
+        )
+        return cursor.fetchall()
+
+
+def _copy_accounts(first: int, last: int, rng: random.Random) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with connection.cursor() as cursor:
         raw = cursor.connection  # the psycopg 3 connection under Django's wrapper
         with raw.cursor().copy(
             "COPY accounts_account (id, customer_number, name, email, phone, street, postcode,"
             " city, country, billing_day, status, created_at, updated_at) FROM STDIN"
         ) as copy:
-            for i in range(1, count + 1):
+            for i in range(first, last + 1):
                 copy.write_row(
                     (
                         i,
                         customer_number(i),
-                        f"Customer {i}",
+                        account_name(i),
                         account_email(i),
                         "",
                         "Street 1",
@@ -84,8 +188,8 @@ def accounts(count: int, rng: random.Random) -> None:
             "COPY accounts_subscription (id, account_id, product_id, order_id, status,"
             " started_on, created_at, updated_at) FROM STDIN"
         ) as copy:
-            for i in range(1, count + 1):
-                copy.write_row((i, i, 1, f"ORD-B{i:07d}", "active", START.date(), now, now))
+            for i in range(first, last + 1):
+                copy.write_row((i, i, product_id(i), order_id(i), "active", START.date(), now, now))
         for table in ("accounts_account", "accounts_subscription", "accounts_product"):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
@@ -136,8 +240,9 @@ LEDGER_NOTES = ("Goodwill after a missed delivery", "Billing run", '=HYPERLINK("
 
 
 def ledger(total: int, account_count: int, rng: random.Random) -> None:
-    """One SEK wallet per account and `total` entries spread over them, in time order per
-    wallet, with gap-free seq numbers and exact running balances (verify_ledger passes)."""
+    """One SEK wallet per account (every third one its subscription's) and `total` entries
+    spread over them, in time order per wallet, with gap-free seq numbers and exact running
+    balances (verify_ledger passes)."""
     _truncate(["credits_creditentry", "credits_creditwallet"])
     per_wallet, extra = divmod(total, account_count)
     span = (END - START).total_seconds()
@@ -153,6 +258,7 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
         ) as copy:
             for account in range(1, account_count + 1):
                 count = per_wallet + (1 if account <= extra else 0)
+                subscription = _wallet_subscription(account)
                 stamps = sorted(START.timestamp() + rng.random() * span for _ in range(count))
                 balance = 0
                 previous = ""
@@ -186,7 +292,7 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                         (
                             account,
                             account,
-                            None,
+                            subscription,
                             "currency",
                             "SEK",
                             seq,
@@ -213,7 +319,7 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                     (
                         account,
                         account,
-                        None,
+                        _wallet_subscription(account),
                         "currency",
                         "SEK",
                         f"{balance / 100:.2f}",
@@ -229,6 +335,11 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
     with connection.cursor() as cursor:  # VACUUM cannot run inside the transaction above
         cursor.execute("VACUUM ANALYZE credits_creditentry")
         cursor.execute("VACUUM ANALYZE credits_creditwallet")
+
+
+def _wallet_subscription(account: int) -> int | None:
+    """The subscription whose wallet is the account's one wallet, or None (its own)."""
+    return account if account % SUBSCRIPTION_WALLET_EVERY == 0 else None
 
 
 def settle() -> None:

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from accounts.models import Account
@@ -23,6 +23,8 @@ class Result:
     samples: list[float] = field(default_factory=list)
     value: float | None = None
     note: str = ""
+    # The same measurement on the baseline (e.g. without an index), shown in the note.
+    baseline: float | None = None
 
     @property
     def median(self) -> float | None:
@@ -32,6 +34,8 @@ class Result:
         data = {"name": self.name, "unit": self.unit, "median": self.median, "note": self.note}
         if self.samples:
             data |= {"min": min(self.samples), "max": max(self.samples), "n": len(self.samples)}
+        if self.baseline is not None:
+            data["baseline"] = self.baseline
         return data
 
 
@@ -153,6 +157,53 @@ def credit_activity(client, email: str, repeat: int) -> list[Result]:
             timed(_get(client, f"/credits/activity/?account_email={email}"), repeat),
         ),
     ]
+
+
+# Account search and Credit Activity's text filters, over the search accounts (bench.generate).
+SEARCH_NAME_PART = "nilss"  # Nilsson, Nilsen...: about 1 account in 400
+
+
+def search_pages(account: int) -> list[tuple[str, str]]:
+    """(row name, address) of the searches measured; `account` is one of the accounts with
+    credit entries, whose e-mail, customer number and order ID are searched for."""
+    from bench import generate
+
+    return [
+        (f"Account search: a name part ({SEARCH_NAME_PART})", f"/accounts/?q={SEARCH_NAME_PART}"),
+        ("Account search: an e-mail", f"/accounts/?q={generate.account_email(account)}"),
+        ("Account search: a customer number", f"/accounts/?q={generate.customer_number(account)}"),
+        ("Account search: an order ID", f"/accounts/?q={generate.order_id(account)}"),
+        ("Account search: a term that matches nothing", "/accounts/?q=zzqx"),
+        (
+            f"Credit Activity: account name contains {SEARCH_NAME_PART}",
+            f"/credits/activity/?account_name={SEARCH_NAME_PART}",
+        ),
+        (
+            "Credit Activity: subscription name contains sport",
+            "/credits/activity/?subscription_name=sport",
+        ),
+    ]
+
+
+def search(client, account: int, repeat: int) -> list[Result]:
+    """Each search with the trigram indexes, and the same without them: they are dropped in a
+    transaction, measured, and the transaction rolled back (which restores them unbuilt)."""
+    from bench.generate import trigram_indexes
+
+    pages = search_pages(account)
+    results = [
+        Result(name, "ms", timed(_get(client, url), repeat), note="target <= 30 ms")
+        for name, url in pages
+    ]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for name, _definition in trigram_indexes():
+                cursor.execute(f'DROP INDEX "{name}"')
+        for result, (_name, url) in zip(results, pages, strict=True):
+            result.baseline = statistics.median(timed(_get(client, url), max(repeat // 4, 1)))
+            result.note = f"without trigram indexes: {result.baseline:,.1f} ms; {result.note}"
+        transaction.set_rollback(True)
+    return results
 
 
 def _throughput(name, rows, seconds, memory, note=""):

@@ -1,7 +1,8 @@
 """Benchmark: build a large dataset in PostgreSQL with COPY, measure, print a table, write JSON.
 
     make bench                       # default sizes (see --help)
-    python -m bench.run --events 20000 --accounts 200 --whale 5000 --credit-entries 20000
+    python -m bench.run --events 20000 --accounts 200 --whale 5000 --credit-entries 20000 \
+        --search-accounts 50000
 
 Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/backoffice_bench); the
 database is created and migrated when missing, and its tables are refilled on every run.
@@ -34,7 +35,8 @@ def configure_django(url: str) -> None:
     django.setup()
 
 
-def ensure_database(url: str) -> None:
+def ensure_database(url: str, *, fresh: bool = False) -> None:
+    """Create the database of `url` when it is missing (`fresh`: drop it first)."""
     import environ
     import psycopg
 
@@ -47,6 +49,8 @@ def ensure_database(url: str) -> None:
         dbname="postgres",
         autocommit=True,
     ) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
         ).fetchone()
@@ -60,6 +64,12 @@ def parse(argv):
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--whale", type=int, default=200_000, help="events of the largest account")
     parser.add_argument("--credit-entries", type=int, default=1_000_000)
+    parser.add_argument(
+        "--search-accounts",
+        type=int,
+        default=2_000_000,
+        help="accounts in all, for the search measurements (the first --accounts have events)",
+    )
     parser.add_argument("--repeat", type=int, default=20, help="samples per timed measurement")
     parser.add_argument("--depth", type=int, default=1000, help="page depth for the deep page")
     parser.add_argument("--seed", type=int, default=7)
@@ -91,6 +101,7 @@ def main(argv=None) -> int:
             ("accounts", lambda: generate.accounts(args.accounts, rng)),
             ("events", lambda: generate.events(args.events, args.accounts, args.whale, rng)),
             ("ledger", lambda: generate.ledger(args.credit_entries, args.accounts, rng)),
+            ("search accounts", lambda: generate.search_accounts(args.search_accounts, rng)),
         ]:
             start = time.perf_counter()
             fn()
@@ -109,6 +120,8 @@ def main(argv=None) -> int:
     depth = min(args.depth, max(args.whale // 25, 1))
     results = measure.recent_activity(client, generate.WHALE, args.repeat, depth)
     results += measure.credit_activity(client, generate.account_email(2), args.repeat)
+    print("measuring search, with and without the trigram indexes ...", flush=True)
+    results += measure.search(client, min(2, args.accounts), args.repeat)
     print("measuring the CSV download ...", flush=True)
     results += measure.csv_export(client)
     print("measuring ingestion and concurrent apply_credits ...", flush=True)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rest_framework.response import Response
 
 from config.errors import NAIVE_TIME, NON_FIELD, TOO_DEEP, UNKNOWN_FIELD, Conflict, field_errors
+from config.replicas import prefer_replica
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -44,6 +45,15 @@ ERROR_RESPONSES = {
 NOT_FOUND_RESPONSE = {
     404: OpenApiResponse(OpenApiTypes.OBJECT, description="No account with this number."),
 }
+
+
+class ReplicaReadsAPIMixin:
+    """For an API view that only reads: once the request is authenticated (so that an
+    integration's recent writes keep it on the primary), its queries may use the replica."""
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        prefer_replica(request)
 
 
 class PayloadTooLarge(APIException):

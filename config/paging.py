@@ -15,7 +15,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import EmptyPage, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 from django_tables2 import SingleTableMixin, Table
 
 PER_PAGE = 25
@@ -25,6 +27,29 @@ MAX_PAGE_DIGITS = 9
 
 NOT_A_PAGE = "“{}” is not a page number; showing page 1."
 NO_SUCH_PAGE = "There is no page {}; showing page {}."
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `cap` rows and one more: a list that matches more (a search over
+    millions of accounts) is refined, not paged to its end, and its count would cost as
+    much as the page. `capped` says the list is longer than the pages shown."""
+
+    def __init__(self, object_list: Any, per_page: int, *args: Any, cap: int = 1000, **kwargs: Any):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        # A django-tables2 table pages its BoundRows, whose TableData holds the queryset.
+        queryset = getattr(getattr(rows, "data", None), "data", rows)
+        if isinstance(queryset, QuerySet):
+            return queryset.order_by()[: self.cap + 1].count()
+        return min(len(rows), self.cap + 1)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
 
 
 def page_number(raw: str | None) -> int | None:

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # After the password: the code (or enrolment, where the role requires it) before any page.
     "staff.middleware.SecondFactorMiddleware",
+    # Where the request reads from (primary or replica), inside the session's save.
+    "config.replicas.ReplicaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked sign-in's answer into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -118,6 +120,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A read replica (optional): the heavy reads go there, see config/replicas.py.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["ENGINE"] = DATABASES["default"]["ENGINE"]
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # The tests' database reaches the replica by replication: never created there.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+# After a user's (or integration's) write, their reads stay on the primary this long.
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
+# Under PgBouncer in transaction mode: server-side cursors cannot outlive a transaction.
+for _database in DATABASES.values():
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -26,6 +26,7 @@ from config.api import (
     MAX_PAGE_SIZE,
     NOT_FOUND_RESPONSE,
     OffsetDateTimeField,
+    ReplicaReadsAPIMixin,
     StrictFieldsMixin,
     page_size,
 )
@@ -231,7 +232,7 @@ class CreditEntryPageSerializer(serializers.Serializer):
     results = CreditEntrySerializer(many=True)
 
 
-class AccountCreditEntryListView(APIView):
+class AccountCreditEntryListView(ReplicaReadsAPIMixin, APIView):
     """An account's credit entries, newest first, with the Credit Activity page's filters."""
 
     @extend_schema(

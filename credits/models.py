@@ -137,8 +137,10 @@ class CreditWallet(models.Model):
                 condition=Q(subscription__isnull=True),
                 name="credit_wallet_one_per_account_unit",
             ),
+            # The account last in each key: a subscription (and a wallet) belongs to one
+            # account, so it changes nothing here, and a table distributed by account needs it.
             models.UniqueConstraint(
-                fields=["subscription", "credit_type", "currency"],
+                fields=["subscription", "credit_type", "currency", "account"],
                 condition=Q(subscription__isnull=False),
                 name="credit_wallet_one_per_subscription_unit",
             ),
@@ -300,7 +302,9 @@ class CreditEntry(Attributed):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["wallet", "seq"], name="credit_entry_seq_per_wallet"),
+            models.UniqueConstraint(
+                fields=["wallet", "seq", "account"], name="credit_entry_seq_per_wallet"
+            ),
             models.CheckConstraint(condition=Q(seq__gte=1), name="credit_entry_seq_gte_1"),
             models.CheckConstraint(
                 condition=Q(activity__in=ADDING, amount__gt=0)

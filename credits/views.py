@@ -14,6 +14,7 @@ from accounts.selectors import account_detail, account_get
 from config import money
 from config.dates import date_presets
 from config.paging import PagedTableMixin
+from config.replicas import ReplicaReadsMixin, read_alias
 from config.views import ActionView, Change, ConfirmedActionView, FilteredCsvDownloadView
 from credits import export, forms, services
 from credits.filters import CreditActivityFilter
@@ -22,7 +23,7 @@ from credits.selectors import account_credit_balance, credit_activity, transacti
 from credits.tables import CreditEntryTable
 
 
-class CreditActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
+class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin, FilterView):
     """Every customer's credit activity, filtered; pages without a COUNT over the ledger."""
 
     permission_required = "credits.view_credit_activity"
@@ -51,7 +52,7 @@ class CreditActivityView(PermissionRequiredMixin, PagedTableMixin, FilterView):
         )
 
 
-class CreditActivityExportView(PermissionRequiredMixin, FilteredCsvDownloadView):
+class CreditActivityExportView(ReplicaReadsMixin, PermissionRequiredMixin, FilteredCsvDownloadView):
     """The CSV of exactly the filtered entries (all pages), in the page's date order."""
 
     permission_required = "credits.export_credit_activity"
@@ -63,7 +64,8 @@ class CreditActivityExportView(PermissionRequiredMixin, FilteredCsvDownloadView)
         return credit_activity()
 
     def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
-        entries = self.filterset.qs
+        # Bound now: the file streams after this view (and its choice of database) returns.
+        entries = self.filterset.qs.using(read_alias())
         if request.GET.get("sort") == "created_at":
             entries = entries.order_by("created_at", "id")
         return export.csv_rows(entries)

@@ -67,8 +67,9 @@ class LegacyEntry(models.Model):
         VOUCHER = "voucher", "Voucher"
         DISTRIBUTION = "distribution", "Distribution"
 
-    # The old product's entry ID: re-importing a file finds it and adds nothing.
-    source_id = models.CharField("source ID", max_length=100, unique=True)
+    # The old product's entry ID: re-importing a file finds it and adds nothing. Unique per
+    # account (every unique key of a table distributed by account includes the account).
+    source_id = models.CharField("source ID", max_length=100)
     event_name = models.CharField("event", max_length=200)
     type = models.CharField(max_length=20, choices=Type)
     message = models.TextField(blank=True)
@@ -82,13 +83,14 @@ class LegacyEntry(models.Model):
         "accounts.Account", on_delete=models.PROTECT, related_name="legacy_entries"
     )
     imported_by = models.ForeignKey(LegacyImport, on_delete=models.PROTECT, related_name="entries")
-    # The typed event this entry became; set once by the migration, never cleared.
-    migrated_event = models.OneToOneField(
+    # The typed event this entry became; set once by the migration, never cleared. One entry
+    # per event, by the constraint below (with the account, rather than a one-to-one field).
+    migrated_event = models.ForeignKey(
         "activity.ActivityEvent",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="legacy_entry",
+        related_name="legacy_entries",
     )
 
     objects = LegacyEntryQuerySet.as_manager()
@@ -128,6 +130,15 @@ class LegacyEntry(models.Model):
             # Imports mask card numbers in messages (config.cards).
             models.CheckConstraint(
                 condition=no_card_number("message"), name="legacy_entry_no_card_number"
+            ),
+            # The source ID first: an import looks entries up by the IDs of its file.
+            models.UniqueConstraint(
+                fields=["source_id", "account"], name="legacy_entry_source_id_per_account"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "migrated_event"],
+                condition=models.Q(migrated_event__isnull=False),
+                name="legacy_entry_one_per_event",
             ),
         ]
         indexes = [

@@ -4,7 +4,8 @@ One resource serves the admin's upload (preview, then confirm) and the managemen
 batches). It checks every row itself, so that each error names the file's column and the row's
 line: a row that is malformed, has an unknown type or a bad timestamp, repeats an ID of the same
 file, or names no account is invalid and is written nowhere. A row whose ID was imported before
-is skipped, whatever it says now: re-importing a file adds nothing.
+for the same account, or for the same proprietor as the file writes it, is skipped, whatever
+it says now: re-importing a file adds nothing. (An ID is unique per account, not alone.)
 """
 
 import builtins
@@ -15,7 +16,6 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
-from import_export.instance_loaders import CachedInstanceLoader
 
 from accounts.models import Account
 from config.cards import mask_card_numbers
@@ -69,8 +69,6 @@ class LegacyEntryResource(resources.ModelResource):
         model = LegacyEntry
         fields = COLUMNS
         import_id_fields = ("id",)
-        # One query finds the rows of a dataset that were imported before.
-        instance_loader_class = CachedInstanceLoader
         use_bulk = True
         batch_size = 1000
         report_skipped = True
@@ -86,6 +84,9 @@ class LegacyEntryResource(resources.ModelResource):
         self.accounts_by_email: dict[str, list[int]] = {}
         self.accounts_by_number: dict[str, int] = {}
         self.anonymised: set[int] = set()
+        # (source ID, account ID) and (source ID, proprietor as written, casefolded) -> the
+        # entry imported before.
+        self.imported: dict[tuple[str, object], LegacyEntry] = {}
 
     # --- the dataset ------------------------------------------------------------------------
 
@@ -100,6 +101,7 @@ class LegacyEntryResource(resources.ModelResource):
             raise
         self._refuse_nul_characters(dataset)
         self._load_accounts(dataset)
+        self._load_imported(dataset)
 
     def _refuse_nul_characters(self, dataset):
         """Mark rows with a NUL character as malformed and blank the character out: PostgreSQL
@@ -139,6 +141,28 @@ class LegacyEntryResource(resources.ModelResource):
             self.accounts_by_number[number] = pk
             if status == Account.Status.ANONYMISED:
                 self.anonymised.add(pk)
+
+    def _load_imported(self, dataset):
+        """The dataset's rows imported before, in one query (served by the unique index on
+        source ID and account)."""
+        ids = {str(value or "").strip() for value in dataset["id"]}
+        self.imported = {}
+        for entry in LegacyEntry.objects.filter(source_id__in=ids):
+            self.imported[(entry.source_id, entry.account_id)] = entry
+            self.imported[(entry.source_id, entry.proprietor.casefold())] = entry
+
+    def get_instance(self, instance_loader, row):
+        """The entry this row was imported as before, if any: the same ID for the same
+        account, or for the same proprietor as written (its account may have changed since)."""
+        source_id = str(row.get("id") or "").strip()
+        proprietor = str(row.get("proprietor") or "").strip()
+        found = self.imported.get((source_id, proprietor.casefold()))
+        if found is None:
+            try:
+                found = self.imported.get((source_id, self._account(row)))
+            except ValidationError:
+                return None
+        return found
 
     def line(self, row_number: int) -> int:
         if self.line_numbers is not None:

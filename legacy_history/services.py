@@ -21,8 +21,8 @@ from legacy_history.mapping import registry_code_for
 from legacy_history.models import LegacyEntry, LegacyImport
 from legacy_history.resources import LegacyEntryBatchResource
 
-# Migrated events get an ID derived from the entry's source ID: the same entry can only ever
-# become the same event.
+# Migrated events get an ID derived from the entry's account and source ID: the same entry can
+# only ever become the same event.
 LEGACY_EVENT_NAMESPACE = uuid.UUID("6f1c2a57-3f0e-4a56-9a0b-6b8f3d1c7e21")
 COMMAND_LINE_ACTOR = "command line"
 
@@ -150,7 +150,9 @@ def _event_for(entry: LegacyEntry, code: str) -> dict:
     """The typed event an entry becomes: its time, its producer as actor, its message kept, and
     no attributes (the old row has none to give)."""
     return {
-        "id": uuid.uuid5(LEGACY_EVENT_NAMESPACE, entry.source_id),
+        "id": uuid.uuid5(
+            LEGACY_EVENT_NAMESPACE, f"{entry.account.customer_number}/{entry.source_id}"
+        ),
         "account": entry.account,
         "type": code,
         "occurred_at": entry.created_at,

@@ -5,11 +5,12 @@ from django.views.generic import TemplateView
 
 from accounts.selectors import account_get
 from config.paging import PagedTableMixin
+from config.replicas import ReplicaReadsMixin
 from legacy_history.selectors import legacy_entries_pending
 from legacy_history.tables import LegacyEntryTable
 
 
-class LegacyModeView(PermissionRequiredMixin, PagedTableMixin, TemplateView):
+class LegacyModeView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin, TemplateView):
     """One account's old Account History entries that are not in the timeline, 25 a page.
 
     As in the old product there is no filter and no sorting: the query takes `page` only (paged

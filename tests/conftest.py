@@ -34,6 +34,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
+@pytest.fixture(autouse=True)
+def reads_from_the_primary(request, settings):
+    """With a replica configured (DATABASE_REPLICA_URL), only the tests marked `replica` use
+    it: the others write in a transaction that the replica never sees."""
+    if "replica" in settings.DATABASES and request.node.get_closest_marker("replica") is None:
+        settings.DATABASE_ROUTERS = []
+
+
 # --- Roles --------------------------------------------------------------------------------
 # The role groups hold the matrix's permissions in the test database as in any other: every
 # `migrate`, and every flush of a transactional test, ends with config's post_migrate handler

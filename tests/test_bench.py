@@ -8,6 +8,7 @@ import random
 
 import pytest
 
+from accounts.models import Account
 from bench import generate, measure
 from bench.run import print_table, write_json
 
@@ -19,10 +20,12 @@ def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
     generate.accounts(30, rng)
     generate.events(900, 30, 300, rng)
     generate.ledger(600, 30, rng)
+    generate.search_accounts(200, rng)
     client = measure.signed_in_client(make_user("System Administrator", is_staff=True))
 
     results = measure.recent_activity(client, generate.WHALE, repeat=2, depth=5)
     results += measure.credit_activity(client, generate.account_email(2), repeat=2)
+    results += measure.search(client, 2, repeat=2)
     results += measure.csv_export(client)
     numbers = [generate.customer_number(i) for i in range(2, 31)]
     results += measure.ingestion(2, 50, numbers)
@@ -31,6 +34,11 @@ def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
     by_name = {r.name: r for r in results}
     assert by_name["Ledger drift after the run (verify_ledger)"].value == 0
     assert "Credit Activity: filtered by account e-mail" in by_name
+    searches = [r for r in results if r.name.startswith("Account search")]
+    assert len(searches) == 5 and all(r.baseline is not None for r in searches)
+    assert Account.objects.count() == 200
+    # The trigram indexes dropped for the baseline are all back.
+    assert len(generate.trigram_indexes()) == 3
     assert all(r.median is not None and r.median >= 0 for r in results)
     counts = {r.note for r in results if r.name.endswith("peak memory")}
     assert counts == {"600 rows"}  # ours, the COPY floor and the import-export baseline alike

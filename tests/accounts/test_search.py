@@ -129,3 +129,27 @@ def test_countries_are_chosen_by_name(service_client):
     page = service_client.get(SEARCH)
     assert '<option value="NO">Norway</option>' in page.content.decode()
     assert _numbers(service_client.get(SEARCH, {"country": "NO"})) == ["101"]
+def test_exact_matches_come_first_then_by_name(service_client):
+    AccountFactory(name="Anna Ek", customer_number="100")
+    AccountFactory(name="Bo Ekberg", customer_number="ek")
+    AccountFactory(name="Cilla Berg", customer_number="102", email="ekdahl@example.se")
+    orders = AccountFactory(name="Dan Åberg", customer_number="103")
+    SubscriptionFactory(account=orders, order_id="EK")
+    found = _numbers(service_client.get(SEARCH, {"q": "EK"}))
+    # The customer number and the order ID that are "ek" (any case), by name; then the names
+    # and e-mails that contain it.
+    assert found == ["ek", "103", "100", "102"]
+
+
+def test_an_exact_email_comes_before_emails_that_contain_it(service_client):
+    AccountFactory(name="Anna Holm", customer_number="100", email="hanna@example.se")
+    AccountFactory(name="Bo Lind", customer_number="101", email="Anna@Example.se")
+    found = _numbers(service_client.get(SEARCH, {"q": "anna@example.se"}))
+    assert found == ["101", "100"]
+
+
+def test_a_clicked_header_orders_the_results(service_client):
+    AccountFactory(name="Anna Ek", customer_number="100")
+    AccountFactory(name="Bo Ek", customer_number="ek")
+    found = _numbers(service_client.get(SEARCH, {"q": "ek", "sort": "-customer_number"}))
+    assert found == ["ek", "100"]

@@ -2,7 +2,8 @@
 
 import pytest
 
-from config.paging import MAX_PER_PAGE, PER_PAGE, page_number, page_size
+from accounts.models import Account
+from config.paging import MAX_PER_PAGE, PER_PAGE, CappedPaginator, page_number, page_size
 from credits.services import credit_grant
 from tests.factories import AccountFactory, LegacyEntryFactory
 
@@ -85,3 +86,14 @@ def test_a_page_past_the_end_says_so_and_shows_a_page(client, make_user, tables,
     assert response.status_code == 200
     notices = [str(m) for m in response.context["messages"]]
     assert any(n.startswith("There is no page 999999; showing page") for n in notices)
+
+
+@pytest.mark.django_db
+def test_a_capped_paginator_counts_no_further_than_its_cap():
+    AccountFactory.create_batch(5)
+    accounts = Account.objects.all()
+    assert CappedPaginator(accounts, 2, cap=3).count == 4
+    assert CappedPaginator(accounts, 2, cap=3).capped
+    assert CappedPaginator(accounts, 2, cap=3).num_pages == 2
+    assert CappedPaginator(accounts, 2, cap=5).count == 5
+    assert not CappedPaginator(accounts, 2, cap=5).capped

@@ -219,6 +219,21 @@ def test_rows_imported_before_are_skipped_even_if_their_account_changed(write_cs
     assert "skipped (already imported): 1" in out
 
 
+def test_an_id_is_unique_per_account_not_alone(write_csv, karin, olle):
+    first = write_csv(row(id="A", proprietor=karin.email))
+    second = write_csv(row(id="A", proprietor=olle.email))
+    run(first)
+    out, _ = run(second)
+    assert "created: 1" in out
+    assert {(e.account_id, e.source_id) for e in LegacyEntry.objects.all()} == {
+        (karin.pk, "A"),
+        (olle.pk, "A"),
+    }
+    out, _ = run(second)
+    assert "skipped (already imported): 1" in out
+    assert LegacyEntry.objects.count() == 2
+
+
 def test_an_id_repeated_in_a_later_batch_is_still_caught(write_csv, karin):
     path = write_csv(row(id="A"), row(id="B"), row(id="C"), row(id="A"))
     text = refused(path, "--batch-size", "2")
