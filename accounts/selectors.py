@@ -4,7 +4,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Replace
 from django.db.models.lookups import EndsWith
 from django.shortcuts import get_object_or_404

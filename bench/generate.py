@@ -276,7 +276,7 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                         previous=previous,
                         wallet_id=account,
                         seq=seq,
-                        subscription_id=None,
+                        subscription_id=subscription,
                         activity=activity,
                         gift_card_status="",
                         amount=Decimal(amount) / 100,

@@ -66,12 +66,16 @@ def signed_in_client(user) -> Client:
     return client
 
 
-def _get(client, url):
+def _get(client, url, answers=(200,)):
     def fn():
         response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
+        assert response.status_code in answers, (url, response.status_code)
 
     return fn
+
+
+# A search with exactly one match answers with the account's address (302): it ran in full.
+SEARCH_ANSWERS = (200, 302)
 
 
 def recent_activity(client, whale: str, repeat: int, depth: int) -> list[Result]:
@@ -192,7 +196,7 @@ def search(client, account: int, repeat: int) -> list[Result]:
 
     pages = search_pages(account)
     results = [
-        Result(name, "ms", timed(_get(client, url), repeat), note="target <= 30 ms")
+        Result(name, "ms", timed(_get(client, url, SEARCH_ANSWERS), repeat), note="target <= 30 ms")
         for name, url in pages
     ]
     with transaction.atomic():
@@ -200,7 +204,9 @@ def search(client, account: int, repeat: int) -> list[Result]:
             for name, _definition in trigram_indexes():
                 cursor.execute(f'DROP INDEX "{name}"')
         for result, (_name, url) in zip(results, pages, strict=True):
-            result.baseline = statistics.median(timed(_get(client, url), max(repeat // 4, 1)))
+            result.baseline = statistics.median(
+                timed(_get(client, url, SEARCH_ANSWERS), max(repeat // 4, 1))
+            )
             result.note = f"without trigram indexes: {result.baseline:,.1f} ms; {result.note}"
         transaction.set_rollback(True)
     return results

@@ -129,6 +129,8 @@ def test_countries_are_chosen_by_name(service_client):
     page = service_client.get(SEARCH)
     assert '<option value="NO">Norway</option>' in page.content.decode()
     assert _numbers(service_client.get(SEARCH, {"country": "NO"})) == ["101"]
+
+
 def test_exact_matches_come_first_then_by_name(service_client):
     AccountFactory(name="Anna Ek", customer_number="100")
     AccountFactory(name="Bo Ekberg", customer_number="ek")
