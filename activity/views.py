@@ -1,19 +1,20 @@
 import datetime as dt
+from collections.abc import Generator
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.selectors import account_get
 from activity.export import csv_rows
 from activity.filters import ActivityFilter
 from activity.forms import CommentForm
+from activity.models import ActivityExport
 from activity.registry import REGISTRY, Category
 from activity.selectors import (
     OLDEST_CURSOR,
@@ -23,9 +24,8 @@ from activity.selectors import (
     keyset_page,
 )
 from activity.services import activity_export_start, comment_add
-from config.downloads import recorded
-from config.replicas import ReplicaReadsMixin
-from config.views import csv_download, safe_next
+from config.replicas import ReplicaReadsMixin, read_alias
+from config.views import FilteredCsvDownloadView, safe_next
 
 NOT_A_DAY = "“{}” is not a date: give the day to jump to as YYYY-MM-DD."
 
@@ -120,27 +120,28 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
         )
 
 
-class ActivityExportView(PermissionRequiredMixin, View):
+class ActivityExportView(ReplicaReadsMixin, PermissionRequiredMixin, FilteredCsvDownloadView):
     """The CSV of the account's events that the timeline's filters match (every page)."""
 
     permission_required = "activity.view_activityevent"
+    filterset_class = ActivityFilter
 
-    def get(self, request: HttpRequest, customer_number: str) -> HttpResponseBase:
-        account = account_get(customer_number=customer_number)
-        filterset = ActivityFilter(request.GET, queryset=events_for_account(account))
-        if not filterset.is_valid():
-            for name, errors in filterset.errors.items():
-                field = filterset.form.fields.get(name)
-                label = f"{field.label}: " if field else ""
-                messages.error(request, f"Download not started: {label}{' '.join(errors)}")
-            page = reverse("activity:recent", args=[customer_number])
-            return redirect(f"{page}?{request.GET.urlencode()}")
-        record = activity_export_start(
+    def base_queryset(self) -> Any:
+        self.account = account_get(customer_number=self.kwargs["customer_number"])
+        self.file_stem = f"recent-activity-{self.account.customer_number}"
+        return events_for_account(self.account)
+
+    def list_url(self) -> str:
+        return reverse("activity:recent", args=[self.account.customer_number])
+
+    def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
+        # Bound now: the file streams after this view (and its choice of database) returns.
+        return csv_rows(self.filterset.qs.using(read_alias()))
+
+    def start_record(self, request: HttpRequest) -> ActivityExport:
+        return activity_export_start(
             actor=request.user,
-            filters={"account": customer_number, **used_filters(request.GET)},
-        )
-        return csv_download(
-            recorded(csv_rows(filterset.qs), record), stem=f"recent-activity-{customer_number}"
+            filters={"account": self.account.customer_number, **used_filters(request.GET)},
         )
 
 

@@ -132,6 +132,10 @@ class FilteredCsvDownloadView(CsvDownloadView):
     def base_queryset(self) -> Any:
         raise NotImplementedError
 
+    def list_url(self) -> str:
+        """The list page whose filters these are (where bad filters are explained)."""
+        return reverse(self.list_url_name)
+
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
         self.filterset = self.filterset_class(request.GET, queryset=self.base_queryset())
@@ -143,7 +147,7 @@ class FilteredCsvDownloadView(CsvDownloadView):
             field = self.filterset.form.fields.get(name)
             label = f"{field.label}: " if field else ""
             messages.error(request, f"Download not started: {label}{' '.join(errors)}")
-        return redirect(f"{reverse(self.list_url_name)}?{request.GET.urlencode()}")
+        return redirect(f"{self.list_url()}?{request.GET.urlencode()}")
 
 
 MAX_REASON_LENGTH = 1000
