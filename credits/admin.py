@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
-from credits.models import CreditEntry, CreditExport, CreditWallet
+from credits.models import CreditApproval, CreditEntry, CreditExport, CreditWallet
 
 
 @admin.register(CreditExport)
@@ -44,3 +44,23 @@ class CreditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("account",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+@admin.register(CreditApproval)
+class CreditApprovalAdmin(ReadOnlyAdmin):
+    """Requests for approval: decided on their own page (/credits/approvals/), by Finance."""
+
+    list_display = (
+        "requested_at",
+        "account",
+        "operation",
+        "amount",
+        "currency",
+        "actor_name",
+        "state",
+        "decided_by_name",
+    )
+    list_filter = ("state", "operation")
+    search_fields = ("account__customer_number", "actor_name")
+    list_select_related = ("account",)
+    date_hierarchy = "requested_at"

@@ -1,7 +1,16 @@
 import django_filters
+from django.db.models import Q
+from django.utils import timezone
 
 from config.filters import DateRangeFilterSet, date_filter
-from credits.models import Activity, CreditEntry, CreditType
+from credits.models import (
+    Activity,
+    ApprovalOperation,
+    ApprovalState,
+    CreditApproval,
+    CreditEntry,
+    CreditType,
+)
 
 
 class CreditActivityFilter(DateRangeFilterSet):
@@ -51,3 +60,43 @@ class CreditActivityFilter(DateRangeFilterSet):
             "activity",
             "type",
         ]
+
+
+class CreditApprovalFilter(django_filters.FilterSet):
+    """The filters of the approvals page. Without a `state` the page shows what waits."""
+
+    state = django_filters.ChoiceFilter(
+        choices=ApprovalState.choices, empty_label="Any state", method="filter_state"
+    )
+    operation = django_filters.ChoiceFilter(
+        choices=ApprovalOperation.choices, empty_label="Any operation"
+    )
+    currency = django_filters.CharFilter(label="Currency", max_length=3, method="filter_currency")
+    account_id = django_filters.CharFilter(
+        label="Account ID", field_name="account__customer_number", max_length=20
+    )
+    requested_by = django_filters.CharFilter(
+        label="Requested by", field_name="actor_name", lookup_expr="icontains", max_length=150
+    )
+
+    class Meta:
+        model = CreditApproval
+        fields = ["state", "operation", "currency", "account_id", "requested_by"]
+
+    def filter_state(self, queryset, name, value):
+        # "Waiting" means still decidable: an overdue request counts as expired.
+        now = timezone.now()
+        if value == ApprovalState.PENDING:
+            return queryset.waiting(now)
+        if value == ApprovalState.EXPIRED:
+            return queryset.filter(
+                Q(state=ApprovalState.EXPIRED)
+                | Q(state=ApprovalState.PENDING, expires_at__lte=now)
+            )
+        return queryset.filter(state=value)
+
+    def filter_currency(self, queryset, name, value):
+        value = value.strip().upper()
+        if value in ("TOKENS", "TOKEN"):
+            return queryset.filter(credit_type=CreditType.TOKEN)
+        return queryset.filter(currency=value)

@@ -132,3 +132,14 @@ class RefundForm(AccountForm):
 
     def clean_refunded_to(self):
         return self._methods[self.cleaned_data["refunded_to"]]
+
+
+class RejectForm(forms.Form):
+    """The approver's reason for turning a request down (the service requires it)."""
+
+    reason = forms.CharField(
+        label="Reason for rejecting",
+        max_length=MAX_NOTE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+    )

@@ -3,9 +3,10 @@
 from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, Product, Subscription
-from credits.models import CreditEntry, CreditType, CreditWallet
+from credits.models import CreditApproval, CreditEntry, CreditType, CreditWallet
 
 PANEL_ENTRIES = 10
 # What a Credit Activity row shows (credits.tables.CreditEntryTable).
@@ -22,6 +23,8 @@ PAGE_FIELDS = (
     "transaction_id",
     "subscription__order_id",
     "note",
+    "actor_name",
+    "approved_by_name",
 )
 
 
@@ -82,3 +85,21 @@ def currencies_in_use() -> list[str]:
         CreditWallet.objects.exclude(currency="").values_list("currency", flat=True)
     )
     return sorted(set(codes))
+
+
+def credit_approvals() -> QuerySet[CreditApproval]:
+    """Requests for approval, newest first, with their accounts (a page is one query)."""
+    return CreditApproval.objects.select_related("account").order_by("-requested_at", "-id")
+
+
+def credit_approval(*, pk: int) -> CreditApproval:
+    """One request, with what the detail page shows of it (404 when there is none)."""
+    return get_object_or_404(
+        CreditApproval.objects.select_related("account", "subscription__product", "entry"),
+        pk=pk,
+    )
+
+
+def approvals_waiting_count(user) -> int:
+    """How many requests wait for a decision that `user` may make (not their own)."""
+    return CreditApproval.objects.waiting().exclude(actor_id=user.pk).count()

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from config import money
 from config.tables import DirectCellsTable, path_builder
-from credits.models import Activity, CreditEntry, CreditType, GiftCardStatus
+from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
 
 TYPE_LABELS = dict(CreditType.choices)
 ACTIVITY_LABELS = dict(Activity.choices)
@@ -48,6 +48,7 @@ class CreditEntryTable(DirectCellsTable):
         verbose_name="Subscription", orderable=False, attrs={"td": {"class": "nowrap"}}
     )
     note = tables.Column(orderable=False)
+    actor_name = tables.Column(verbose_name="By", orderable=False)
 
     class Meta(DirectCellsTable.Meta):
         model = CreditEntry
@@ -61,6 +62,7 @@ class CreditEntryTable(DirectCellsTable):
             "transaction_id",
             "subscription",
             "note",
+            "actor_name",
         )
         order_by = ("-created_at",)
         order_by_field = "sort"
@@ -137,3 +139,86 @@ class CreditEntryTable(DirectCellsTable):
 
     def cell_note(self, record):
         return record.note
+
+    def cell_actor_name(self, record):
+        if record.approved_by_name:
+            return format_html(
+                '{} <span class="muted">approved by {}</span>',
+                record.actor_name,
+                record.approved_by_name,
+            )
+        return record.actor_name
+
+
+class CreditApprovalTable(DirectCellsTable):
+    """Requests for approval, newest first."""
+
+    id = tables.Column(verbose_name="Request", orderable=False)
+    requested_at = tables.Column(verbose_name="Asked", attrs={"td": {"class": "nowrap"}})
+    account = tables.Column(verbose_name="Account", orderable=False)
+    operation = tables.Column(orderable=False)
+    amount = tables.Column(orderable=False, attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    reason = tables.Column(orderable=False)
+    actor_name = tables.Column(verbose_name="Requested by", orderable=False)
+    state = tables.Column(orderable=False)
+    expires_at = tables.Column(verbose_name="Expires", attrs={"td": {"class": "nowrap"}})
+
+    class Meta(DirectCellsTable.Meta):
+        model = CreditApproval
+        fields = (
+            "id",
+            "requested_at",
+            "account",
+            "operation",
+            "amount",
+            "reason",
+            "actor_name",
+            "state",
+            "expires_at",
+        )
+        order_by = ("-requested_at",)
+        order_by_field = "sort"
+        empty_text = "No request matches these filters."
+
+    @cached_property
+    def account_path(self):
+        return path_builder("accounts:detail")
+
+    @cached_property
+    def approval_path(self):
+        return path_builder("credits:approval")
+
+    def cell_id(self, record):
+        return format_html('<a href="{}">Request {}</a>', self.approval_path(record.pk), record.pk)
+
+    def cell_requested_at(self, record):
+        return timezone.localtime(record.requested_at).strftime("%Y-%m-%d %H:%M")
+
+    def cell_expires_at(self, record):
+        return timezone.localtime(record.expires_at).strftime("%Y-%m-%d %H:%M")
+
+    def cell_account(self, record):
+        account = record.account
+        return format_html(
+            '<a href="{}">{}</a>', self.account_path(account.customer_number), account.name
+        )
+
+    def cell_operation(self, record):
+        return record.get_operation_display()
+
+    def cell_amount(self, record):
+        return record.display_amount
+
+    def cell_reason(self, record):
+        return record.reason
+
+    def cell_actor_name(self, record):
+        return record.actor_name
+
+    def cell_state(self, record):
+        if record.overdue:
+            return "Expired"
+        label = record.get_state_display()
+        if record.decided_by_name:
+            return format_html('{} <span class="muted">by {}</span>', label, record.decided_by_name)
+        return label

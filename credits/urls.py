@@ -11,4 +11,8 @@ urlpatterns = [
     path("accounts/<key:customer_number>/revoke/", views.RevokeView.as_view(), name="revoke"),
     path("accounts/<key:customer_number>/charge/", views.ChargeView.as_view(), name="charge"),
     path("accounts/<key:customer_number>/refund/", views.RefundView.as_view(), name="refund"),
+    path("approvals/", views.ApprovalListView.as_view(), name="approvals"),
+    path("approvals/<int:pk>/", views.ApprovalDetailView.as_view(), name="approval"),
+    path("approvals/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
+    path("approvals/<int:pk>/reject/", views.RejectView.as_view(), name="reject"),
 ]

@@ -114,12 +114,21 @@ def broken_chains() -> Iterator[tuple[int, str]]:
     last_hashes = dict(CreditWallet.objects.values_list("pk", "last_hash"))
     rows = (
         CreditEntry.objects.order_by("wallet_id", "seq")
-        .values_list("note", "gift_card", "redacted_at", "hash", *chain.HASHED_FIELDS)
+        .values_list(
+            "note",
+            "gift_card",
+            "redacted_at",
+            "hash",
+            *chain.HASHED_FIELDS,
+            *chain.ENDORSEMENT_FIELDS,
+        )
         .iterator(chunk_size=CHUNK)
     )
     current, previous, broken = None, "", False
     for note, gift_card, redacted_at, stored, *values in rows:
-        fields = dict(zip(chain.HASHED_FIELDS, values, strict=True))
+        fields = dict(
+            zip(chain.HASHED_FIELDS + chain.ENDORSEMENT_FIELDS, values, strict=True)
+        )
         wallet_id = fields["wallet_id"]
         if wallet_id != current:
             if current is not None and not broken and last_hashes.get(current) != previous:

@@ -2,6 +2,7 @@ from collections.abc import Generator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -17,10 +18,16 @@ from config.paging import PagedTableMixin
 from config.replicas import ReplicaReadsMixin, read_alias
 from config.views import ActionView, Change, ConfirmedActionView, FilteredCsvDownloadView
 from credits import export, forms, services
-from credits.filters import CreditActivityFilter
-from credits.models import CreditExport
-from credits.selectors import account_credit_balance, credit_activity, transaction_entries
-from credits.tables import CreditEntryTable
+from credits.filters import CreditActivityFilter, CreditApprovalFilter
+from credits.models import ApprovalOperation, ApprovalState, CreditExport
+from credits.selectors import (
+    account_credit_balance,
+    credit_activity,
+    credit_approval,
+    credit_approvals,
+    transaction_entries,
+)
+from credits.tables import CreditApprovalTable, CreditEntryTable
 
 
 class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin, FilterView):
@@ -115,7 +122,22 @@ class GrantView(CreditActionView):
     failure_message = "Grant"
 
     def call(self, target: Account, data: dict[str, Any]) -> None:
-        services.credit_grant(actor=self.request.user, account=target, **data)
+        submitted = services.credit_request(
+            actor=self.request.user, operation=ApprovalOperation.GRANT, account=target, **data
+        )
+        if submitted.waiting:
+            self.success_message = waiting_message(submitted)
+
+
+def waiting_message(submitted: services.Submitted) -> str:
+    """What the requester reads when their operation waits for approval."""
+    approval = submitted.approval
+    assert approval is not None
+    why = getattr(approval, "limit_reason", "") or "over your limit"
+    return (
+        f"Not done yet: {approval.display_amount} is {why}. It is sent for approval as "
+        f"request {approval.pk}; it runs when another person approves it."
+    )
 
 
 def _amount(amount: Any, currency: str) -> str:
@@ -164,8 +186,9 @@ class RevokeView(CreditConfirmView):
         self, target: Account, data: dict[str, Any], *, reason: str, key: str
     ) -> Any:
         wallet = data["wallet"]
-        return services.credit_revoke(
+        submitted = services.credit_request(
             actor=self.request.user,
+            operation=ApprovalOperation.REVOKE,
             account=target,
             subscription=wallet.subscription,
             credit_type=wallet.credit_type,
@@ -174,6 +197,9 @@ class RevokeView(CreditConfirmView):
             note=reason,
             idempotency_key=key,
         )
+        if submitted.waiting:
+            self.success_message = waiting_message(submitted)
+        return submitted
 
 
 class ChargeView(CreditConfirmView):
@@ -222,9 +248,18 @@ class ChargeView(CreditConfirmView):
     def call_confirmed(
         self, target: Account, data: dict[str, Any], *, reason: str, key: str
     ) -> Any:
-        charge = services.manual_charge(
-            actor=self.request.user, account=target, note=reason, idempotency_key=key, **data
+        submitted = services.credit_request(
+            actor=self.request.user,
+            operation=ApprovalOperation.CHARGE,
+            account=target,
+            note=reason,
+            idempotency_key=key,
+            **data,
         )
+        if submitted.waiting:
+            self.success_message = waiting_message(submitted)
+            return submitted
+        charge = submitted.result
         currency = data["currency"]
         billed = f"{money.plain(charge.billed, currency)} {currency} billed to the payment method"
         if charge.application and charge.application.entries:
@@ -232,7 +267,7 @@ class ChargeView(CreditConfirmView):
             self.success_message = f"Charge added: {consumed} {currency} from credit, {billed}."
         else:
             self.success_message = f"Charge added: {billed}."
-        return charge
+        return submitted
 
 
 class RefundView(CreditConfirmView):
@@ -256,6 +291,89 @@ class RefundView(CreditConfirmView):
     def call_confirmed(
         self, target: Account, data: dict[str, Any], *, reason: str, key: str
     ) -> Any:
-        return services.manual_refund(
-            actor=self.request.user, account=target, note=reason, idempotency_key=key, **data
+        submitted = services.credit_request(
+            actor=self.request.user,
+            operation=ApprovalOperation.MANUAL_REFUND,
+            account=target,
+            note=reason,
+            idempotency_key=key,
+            **data,
         )
+        if submitted.waiting:
+            self.success_message = waiting_message(submitted)
+        return submitted
+
+
+# --- Approvals --------------------------------------------------------------------------------
+
+
+class ApprovalListView(PermissionRequiredMixin, PagedTableMixin, FilterView):
+    """Requests for approval; what waits for a decision unless another state is chosen."""
+
+    permission_required = "credits.approve_credit"
+    filterset_class = CreditApprovalFilter
+    table_class = CreditApprovalTable
+    template_name = "credits/approvals.html"
+
+    def get_queryset(self) -> Any:
+        return credit_approvals()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(expiry_days=settings.APPROVAL_EXPIRY_DAYS, **kwargs)
+
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if "state" not in self.request.GET:
+            data = self.request.GET.copy()
+            data["state"] = ApprovalState.PENDING
+            kwargs["data"] = data
+        return kwargs
+
+
+class ApprovalDetailView(PermissionRequiredMixin, TemplateView):
+    """One request: what it would do, who asked and why, and the decision (or its forms)."""
+
+    permission_required = "credits.approve_credit"
+    template_name = "credits/approval.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        approval = credit_approval(pk=self.kwargs["pk"])
+        own = approval.actor_id == self.request.user.pk
+        decidable = approval.state == ApprovalState.PENDING and not approval.overdue and not own
+        return super().get_context_data(
+            approval=approval,
+            own=own,
+            decidable=decidable,
+            reject_form=forms.RejectForm(prefix="reject"),
+            **kwargs,
+        )
+
+
+class ApprovalActionView(ActionView):
+    """A decision on a request, posted from its page; back to the page with the outcome."""
+
+    permission_required = "credits.approve_credit"
+
+    def get_object(self) -> Any:
+        return credit_approval(pk=self.kwargs["pk"])
+
+
+class ApproveView(ApprovalActionView):
+    failure_message = "Approval"
+
+    def call(self, target: Any, data: dict[str, Any]) -> None:
+        approval = services.approval_approve(actor=self.request.user, approval=target)
+        self.success_message = (
+            f"Approved: the {approval.get_operation_display().lower()} of "
+            f"{approval.display_amount} for {approval.actor_name} ran now."
+        )
+
+
+class RejectView(ApprovalActionView):
+    form_class = forms.RejectForm
+    form_prefix = "reject"
+    failure_message = "Rejection"
+    success_message = "Rejected: nothing was changed, and the requester can read your reason."
+
+    def call(self, target: Any, data: dict[str, Any]) -> None:
+        services.approval_reject(actor=self.request.user, approval=target, reason=data["reason"])
