@@ -233,7 +233,10 @@ def _per_unit(sek: int, tokens: int) -> dict[str, str]:
     """One limit in every usual currency (given in SEK, scaled roughly by value) and tokens."""
     from decimal import Decimal
 
-    limits = {code: format((Decimal(sek) * Decimal(str(f))).normalize(), "f") for code, f in _SCALE.items()}
+    limits = {
+        code: format((Decimal(sek) * Decimal(str(f))).normalize(), "f")
+        for code, f in _SCALE.items()
+    }
     return limits | {"tokens": str(tokens)}
 
 
@@ -266,9 +269,7 @@ CREDIT_LIMITS: dict[str, dict[str, dict[str, str]]] = env.json(
 # The absolute maximum of one operation of any kind, by anyone, per unit: above it the
 # operation is refused (not sent for approval). A unit not listed has no maximum beyond the
 # ledger's own.
-CREDIT_MAXIMUM: dict[str, str] = env.json(
-    "CREDIT_MAXIMUM", default=_per_unit(1_000_000, 100_000)
-)
+CREDIT_MAXIMUM: dict[str, str] = env.json("CREDIT_MAXIMUM", default=_per_unit(1_000_000, 100_000))
 # A request for approval that nobody decides on expires after this many days
 # (`manage.py expire_credit_approvals`, run it daily; an overdue request cannot be approved).
 APPROVAL_EXPIRY_DAYS = env.int("APPROVAL_EXPIRY_DAYS", default=7)

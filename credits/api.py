@@ -192,9 +192,7 @@ class CreditOperationView(APIView):
             fields=serializer.validated_data,
         )
         if isinstance(entry, CreditApproval):
-            return Response(
-                CreditApprovalSerializer(entry).data, status=status.HTTP_202_ACCEPTED
-            )
+            return Response(CreditApprovalSerializer(entry).data, status=status.HTTP_202_ACCEPTED)
         return Response(
             CreditEntrySerializer(entry).data,
             status=status.HTTP_200_OK if entry.replayed else status.HTTP_201_CREATED,

@@ -11,7 +11,6 @@ class CreditsConfig(AppConfig):
 
     def ready(self) -> None:
         from config import navigation
-
         from credits.selectors import approvals_waiting_count
 
         navigation.register(

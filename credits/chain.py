@@ -46,7 +46,7 @@ def entry_hash(
 
     The approver's name, on an entry that waited for approval, is hashed after the other
     fields; an entry without one hashes exactly as entries did before approvals existed."""
-    fields = (
+    fields: tuple[str, ...] = (
         previous,
         str(wallet_id),
         str(seq),

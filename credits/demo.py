@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from accounts.models import Account, Subscription
 from credits import services
-from credits.models import CreditEntry, CreditType, CreditWallet, GiftCardStatus
+from credits.models import (
+    ApprovalOperation,
+    CreditEntry,
+    CreditType,
+    CreditWallet,
+    GiftCardStatus,
+)
 
 FIRST, LAST = 100000, 100200
 HISTORY_DAYS = 200
@@ -62,6 +68,13 @@ def load(*, password: str, stdout) -> None:
     for n, account in enumerate(accounts):
         plan.account(n, account)
     entries = plan.run()
+    requests = _approval_requests(
+        accounts, service=users["demo-service"], finance=users["demo-finance"]
+    )
+    stdout.write(
+        f"Approvals: {requests} goodwill grants over Customer Service's limit (one waiting, "
+        "one approved, one rejected; /credits/approvals/)."
+    )
     stdout.write(
         f"Credit ledger: {entries} entries in "
         f"{CreditWallet.objects.filter(account__in=accounts).count()} wallets "
@@ -336,3 +349,41 @@ class Plan:
             note=self.rng.choice(REFUND_REASONS),
             created_at=created_at,
         )
+
+
+def _approval_requests(accounts, *, service, finance) -> int:
+    """Three grants over Customer Service's limit, asked for by demo-service: one waits for
+    Finance, one demo-finance approved (its entry names both), one demo-finance rejected."""
+    asked = []
+    for account, amount, note in zip(
+        accounts[3:6],
+        ("1500", "1200", "5000"),
+        (
+            "Goodwill: the paper was not delivered for three weeks",
+            "Goodwill: charged twice during the app outage",
+            "Customer asks for a year free after a complaint",
+        ),
+        strict=True,
+    ):
+        subscription = next(iter(account.subscriptions.all()), None)
+        currency = subscription.product.currency if subscription else "SEK"
+        submitted = services.credit_request(
+            actor=service,
+            operation=ApprovalOperation.GRANT,
+            account=account,
+            amount=str(int(amount) // (10 if currency in ("EUR", "GBP") else 1)),
+            credit_type=CreditType.CURRENCY,
+            currency=currency,
+            note=note,
+        )
+        asked.append(submitted.approval)
+    _waiting, approved, rejected = asked
+    if approved is not None:
+        services.approval_approve(actor=finance, approval=approved)
+    if rejected is not None:
+        services.approval_reject(
+            actor=finance,
+            approval=rejected,
+            reason="Too much for goodwill: offer three months instead.",
+        )
+    return sum(1 for approval in asked if approval is not None)

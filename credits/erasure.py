@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from config.downloads import redact_filters
 from config.personal_data import REDACTED
-from credits.services.approvals import close_waiting
 from credits.models import (
     APPEND_ONLY_TRIGGER,
     CreditApproval,
@@ -20,6 +19,7 @@ from credits.models import (
     CreditExport,
     CreditOperation,
 )
+from credits.services.approvals import close_waiting
 
 if TYPE_CHECKING:
     from accounts.models import Account

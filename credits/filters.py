@@ -90,8 +90,7 @@ class CreditApprovalFilter(django_filters.FilterSet):
             return queryset.waiting(now)
         if value == ApprovalState.EXPIRED:
             return queryset.filter(
-                Q(state=ApprovalState.EXPIRED)
-                | Q(state=ApprovalState.PENDING, expires_at__lte=now)
+                Q(state=ApprovalState.EXPIRED) | Q(state=ApprovalState.PENDING, expires_at__lte=now)
             )
         return queryset.filter(state=value)
 

@@ -1,6 +1,7 @@
 """Reads of the ledger, shared by the pages, the CSV download and the API."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
@@ -100,6 +101,6 @@ def credit_approval(*, pk: int) -> CreditApproval:
     )
 
 
-def approvals_waiting_count(user) -> int:
+def approvals_waiting_count(user: Any) -> int:
     """How many requests wait for a decision that `user` may make (not their own)."""
     return CreditApproval.objects.waiting().exclude(actor_id=user.pk).count()

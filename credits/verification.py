@@ -126,9 +126,7 @@ def broken_chains() -> Iterator[tuple[int, str]]:
     )
     current, previous, broken = None, "", False
     for note, gift_card, redacted_at, stored, *values in rows:
-        fields = dict(
-            zip(chain.HASHED_FIELDS + chain.ENDORSEMENT_FIELDS, values, strict=True)
-        )
+        fields = dict(zip(chain.HASHED_FIELDS + chain.ENDORSEMENT_FIELDS, values, strict=True))
         wallet_id = fields["wallet_id"]
         if wallet_id != current:
             if current is not None and not broken and last_hashes.get(current) != previous:

@@ -19,7 +19,7 @@ from config.replicas import ReplicaReadsMixin, read_alias
 from config.views import ActionView, Change, ConfirmedActionView, FilteredCsvDownloadView
 from credits import export, forms, services
 from credits.filters import CreditActivityFilter, CreditApprovalFilter
-from credits.models import ApprovalOperation, ApprovalState, CreditExport
+from credits.models import ApprovalOperation, ApprovalState, CreditExport, CreditType
 from credits.selectors import (
     account_credit_balance,
     credit_activity,
@@ -27,6 +27,7 @@ from credits.selectors import (
     credit_approvals,
     transaction_entries,
 )
+from credits.services.limits import over_limit
 from credits.tables import CreditApprovalTable, CreditEntryTable
 
 
@@ -161,6 +162,22 @@ class CreditConfirmView(CreditActionView, ConfirmedActionView):
         account = account_detail(customer_number=self.object.customer_number)
         return self.form_class(data, account=account, prefix=self.form_prefix)
 
+    def approval(self, operation: str, credit_type: str, currency: str, amount: Any) -> Change:
+        """The confirmation's line saying whether the operation waits for approval."""
+        if amount is None:
+            return Change("Approval", "", "")
+        why = over_limit(
+            actor=self.request.user,
+            operation=operation,
+            credit_type=credit_type,
+            currency=currency,
+            amount=amount,
+            hold=False,
+        )
+        if why:
+            return Change("Approval", "", f"Needed: {why}. It will wait for another person.")
+        return Change("Approval", "", "Not needed: within your limits")
+
 
 class RevokeView(CreditConfirmView):
     permission_required = "credits.revoke_credit"
@@ -180,6 +197,7 @@ class RevokeView(CreditConfirmView):
             Change("Revoked", "", f"−{data['amount']} {wallet.currency or 'tokens'}"),
             Change("Balance", _amount(wallet.balance, wallet.currency), after),
             Change("Date", "", timezone.localdate().isoformat()),
+            self.approval(ApprovalOperation.REVOKE, wallet.credit_type, wallet.currency, amount),
         ]
 
     def call_confirmed(
@@ -243,6 +261,7 @@ class ChargeView(CreditConfirmView):
                     f"{data['amount']} {currency}",
                 )
             )
+        rows.append(self.approval(ApprovalOperation.CHARGE, CreditType.CURRENCY, currency, amount))
         return rows
 
     def call_confirmed(
@@ -286,6 +305,12 @@ class RefundView(CreditConfirmView):
             Change("Subscription", "", str(data["subscription"] or "None")),
             Change("Credit balances", "Unchanged", "Unchanged: money goes back, not credit"),
             Change("Date", "", timezone.localdate().isoformat()),
+            self.approval(
+                ApprovalOperation.MANUAL_REFUND,
+                CreditType.CURRENCY,
+                data["currency"],
+                _checked_amount(data, data["currency"]),
+            ),
         ]
 
     def call_confirmed(

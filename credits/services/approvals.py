@@ -54,7 +54,9 @@ PERMISSION_OF = {
 }
 
 NOT_AN_APPROVER = "You may not decide on credit requests."
-ALREADY_APPROVED = "This request was already approved: its operation ran once and will not run again."
+ALREADY_APPROVED = (
+    "This request was already approved: its operation ran once and will not run again."
+)
 ALREADY_REJECTED = "This request was rejected: it cannot be decided on again."
 ALREADY_EXPIRED = "This request expired: nothing was done. Ask again if it is still needed."
 NOW_EXPIRED = (
@@ -253,9 +255,12 @@ def credit_request(
     keyed_before = bool(idempotency_key) and (
         CreditOperation.objects.filter(key=idempotency_key).exists()
     )
-    if idempotency_key and not keyed_before:
-        if CreditApproval.objects.filter(idempotency_key=idempotency_key).exists():
-            return _held(idempotency_key, asked)
+    if (
+        idempotency_key
+        and not keyed_before
+        and CreditApproval.objects.filter(idempotency_key=idempotency_key).exists()
+    ):
+        return _held(idempotency_key, asked)
     why = "" if keyed_before else _over_limit(asked, actor_label)
     if not why:
         # Within the limits, or a repeat of an operation that ran: the service itself (which
@@ -445,7 +450,6 @@ def approvals_expire(*, now: dt.datetime | None = None) -> int:
             _expire(approval)
             expired += 1
     return expired
-
 
 
 def close_waiting(account: Account) -> int:

@@ -27,8 +27,8 @@ from config.cards import validate_no_card_number
 from config.errors import KEY_REUSED, Conflict
 from config.personal_data import ACCOUNT_ANONYMISED
 from credits import chain
-from credits.services.limits import approver_name, check_maximum, describe
 from credits.models import CreditEntry, CreditOperation, CreditType, CreditWallet
+from credits.services.limits import approver_name, check_maximum, describe
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -237,8 +237,8 @@ def ledger_request(
     """Validate a credit operation's input; raise one ValidationError naming every bad field.
 
     An amount over the absolute maximum of its unit (settings.CREDIT_MAXIMUM) is refused
-    whoever asks (unless not `bounded`: consumption, which the balance bounds). `approved_by` is the second person of an operation that waited for approval:
-    never the actor.
+    whoever asks (unless not `bounded`: consumption, which the balance bounds). `approved_by`
+    is the second person of an operation that waited for approval: never the actor.
 
     `amount` None means the operation moves nothing (a status inquiry). A reason is required
     when `reason_required` and a person acts. A subscription must be the account's, and its
@@ -398,10 +398,7 @@ def append(
     )
     entry.hash = chain.entry_hash(
         previous=wallet.last_hash,
-        **{
-            name: getattr(entry, name)
-            for name in chain.HASHED_FIELDS + chain.ENDORSEMENT_FIELDS
-        },
+        **{name: getattr(entry, name) for name in chain.HASHED_FIELDS + chain.ENDORSEMENT_FIELDS},
     )
     wallet.balance = balance
     wallet.last_seq = entry.seq

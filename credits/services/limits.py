@@ -18,7 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from config import money
-from config.actors import SYSTEM_ACTOR, actor_name
+from config.actors import SYSTEM_ACTOR, acting_user, actor_name
 from credits.models import Activity, ApprovalOperation, CreditEntry
 
 if TYPE_CHECKING:
@@ -81,13 +81,16 @@ class Authority:
 def role_names(actor: "Actor") -> tuple[str, ...]:
     """The roles whose limits apply: the user's groups (a superuser: every role's), or the
     integrations' row for a system actor."""
-    if actor is None:
+    user = acting_user(actor)
+    if user is None:
         return (INTEGRATION,)
-    if actor.is_superuser:
+    if user.is_superuser:
         return tuple(role for role in settings.CREDIT_LIMITS if role != INTEGRATION)
-    if not hasattr(actor, "_role_names"):  # as the layout caches them
-        actor._role_names = list(actor.groups.order_by("name").values_list("name", flat=True))
-    return tuple(actor._role_names)
+    cached: list[str] | None = getattr(user, "_role_names", None)  # as the layout caches them
+    if cached is None:
+        cached = list(user.groups.order_by("name").values_list("name", flat=True))
+        user._role_names = cached  # type: ignore[attr-defined]
+    return tuple(cached)
 
 
 def authority_for(actor: "Actor") -> Authority:
@@ -177,7 +180,9 @@ def limits_text(actor: "Actor", operation: str) -> str:
 
     def units(limit: str) -> str:
         held = authority.limits.get(limit, {})
-        return ", ".join(describe(amount, "" if unit == TOKENS else unit) for unit, amount in held.items())
+        return ", ".join(
+            describe(amount, "" if unit == TOKENS else unit) for unit, amount in held.items()
+        )
 
     single = units(kind)
     if not single:
