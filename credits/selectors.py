@@ -82,8 +82,14 @@ def account_credit_balance(
 def currencies_in_use() -> list[str]:
     """The currency codes products are sold in or credit is held in (one query), for the
     currency pickers of the credit forms."""
-    codes = Product.objects.values_list("currency", flat=True).union(
-        CreditWallet.objects.exclude(currency="").values_list("currency", flat=True)
+    # No ORDER BY inside the union (SQLite refuses one in its parts; the models order by
+    # default).
+    codes = (
+        Product.objects.order_by()
+        .values_list("currency", flat=True)
+        .union(
+            CreditWallet.objects.exclude(currency="").order_by().values_list("currency", flat=True)
+        )
     )
     return sorted(set(codes))
 

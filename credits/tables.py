@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -185,11 +186,14 @@ class CreditApprovalTable(DirectCellsTable):
         return path_builder("accounts:detail")
 
     @cached_property
-    def approval_path(self):
-        return path_builder("credits:approval")
+    def approval_prefix(self):
+        # One reverse per page: the address of request 0, less its number.
+        return reverse("credits:approval", args=[0]).removesuffix("0/")
 
     def cell_id(self, record):
-        return format_html('<a href="{}">Request {}</a>', self.approval_path(record.pk), record.pk)
+        return format_html(
+            '<a href="{}{}/">Request {}</a>', self.approval_prefix, record.pk, record.pk
+        )
 
     def cell_requested_at(self, record):
         return timezone.localtime(record.requested_at).strftime("%Y-%m-%d %H:%M")
