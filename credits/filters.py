@@ -71,7 +71,9 @@ class CreditApprovalFilter(django_filters.FilterSet):
     operation = django_filters.ChoiceFilter(
         choices=ApprovalOperation.choices, empty_label="Any operation"
     )
-    currency = django_filters.CharFilter(label="Currency", max_length=3, method="filter_currency")
+    currency = django_filters.CharFilter(
+        label="Currency", max_length=6, method="filter_currency", help_text="A code, or tokens."
+    )
     account_id = django_filters.CharFilter(
         label="Account ID", field_name="account__customer_number", max_length=20
     )

@@ -263,6 +263,9 @@ class CreditEntry(Attributed):
         related_name="+",
     )
     approved_by_name = models.CharField(max_length=MAX_ACTOR_NAME, blank=True)
+    # When the entry was written, whatever time it is dated (`created_at` may be given, e.g. a
+    # billing run's): the daily grant limit counts by it. Empty on entries older than limits.
+    recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CreditEntryQuerySet.as_manager()
 
@@ -310,12 +313,12 @@ class CreditEntry(Attributed):
             # A transaction's entries (its page, refunds of a consumption).
             # The day's grants of one person (their daily limit).
             models.Index(
-                fields=["actor", "created_at"],
+                fields=["actor", "recorded_at"],
                 condition=Q(activity="Grant", actor__isnull=False),
                 name="credit_entry_grant_actor_idx",
             ),
             models.Index(
-                fields=["actor_name", "created_at"],
+                fields=["actor_name", "recorded_at"],
                 condition=Q(activity="Grant", actor__isnull=True),
                 name="credit_entry_grant_system_idx",
             ),

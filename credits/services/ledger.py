@@ -389,6 +389,7 @@ def append(
         transaction_id=request.transaction_id,
         note=request.note,
         created_at=request.created_at or timezone.now(),
+        recorded_at=timezone.now(),
         actor=acting_user(request.actor),
         actor_name=request.actor_name,
         approved_by=request.approved_by,

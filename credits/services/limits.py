@@ -123,11 +123,12 @@ def _serialize(actor: "Actor", actor_label: str) -> None:
 
 
 def granted_today(*, actor: "Actor", actor_label: str, credit_type: str, currency: str) -> Decimal:
-    """What the person (or integration) granted alone today, in this unit; grants that another
-    person approved do not count against their daily limit."""
+    """What the person (or integration) granted alone today, in this unit: by when the grants
+    were written, whatever day they are dated (a backdated grant counts today). Grants that
+    another person approved do not count against the daily limit."""
     entries = CreditEntry.objects.filter(
         activity=Activity.GRANT,
-        created_at__gte=_start_of_day(),
+        recorded_at__gte=_start_of_day(),
         credit_type=credit_type,
         currency=currency,
         approved_by_name="",
