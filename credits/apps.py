@@ -14,6 +14,7 @@ class CreditsConfig(AppConfig):
 
         navigation.register(
             navigation.Link("Credit Activity", "credits:activity", "credits.view_credit_activity"),
+            navigation.Link("Credit Balances", "credits:balances", "credits.view_credit_balances"),
             # A transaction ID on the timeline leads to the transaction's credit entries.
             navigation.Link(
                 "Transaction",

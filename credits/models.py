@@ -278,6 +278,7 @@ class CreditEntry(Attributed):
             ("revoke_credit", "Can revoke credit"),
             ("add_manual_charge", "Can charge an account outside the billing cycle"),
             ("issue_manual_refund", "Can issue a manual refund"),
+            ("view_credit_balances", "Can see the credit liability roll-forward and its CSV"),
         ]
         indexes = [
             # The Credit Activity page: newest first, alone or behind each of its filters.
@@ -293,6 +294,14 @@ class CreditEntry(Attributed):
             ),
             models.Index(
                 fields=["credit_type", "-created_at", "-id"], name="credit_entry_type_time_idx"
+            ),
+            # A wallet's balance as of an instant: its last entry at or before it, found by one
+            # backward step of an index-only scan (credits.rollforward); the amounts of a
+            # wallet's entries in a period likewise (the roll-forward's drill-down).
+            models.Index(
+                fields=["wallet", "created_at", "seq"],
+                include=["balance_after", "amount"],
+                name="credit_entry_wallet_asof_idx",
             ),
             # A transaction's entries (its page, refunds of a consumption).
             models.Index(
@@ -361,3 +370,15 @@ class CreditExport(DownloadRecord):
 
     class Meta(DownloadRecord.Meta):
         pass
+
+
+class CreditBalancesExport(DownloadRecord):
+    """One CSV download of the credit liability roll-forward or of its wallets (see
+    DownloadRecord). Its filters are a period and a unit: they never name a customer."""
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {"filters": "all values removed after RETENTION_DAYS"}
+    NO_PERSONAL_DATA = ("actor_name",)
+
+    class Meta(DownloadRecord.Meta):
+        verbose_name = "credit balances download"
