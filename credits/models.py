@@ -303,6 +303,14 @@ class CreditEntry(Attributed):
                 include=["balance_after", "amount"],
                 name="credit_entry_wallet_asof_idx",
             ),
+            # The movements of a period, summed per unit and activity from the index alone: a
+            # month's entries lie all over the table (each wallet's entries are scattered in
+            # time), so reading them from the heap costs a page visit each.
+            models.Index(
+                fields=["created_at"],
+                include=["credit_type", "currency", "activity", "amount"],
+                name="credit_entry_period_idx",
+            ),
             # A transaction's entries (its page, refunds of a consumption).
             models.Index(
                 fields=["transaction_id"],
