@@ -395,3 +395,73 @@ def concurrent_apply_credits(customer_number: str, workers: int, per_worker: int
             "Ledger drift after the run (verify_ledger)", "wallets", value=drift, note="must be 0"
         ),
     ]
+
+
+# The credit roll-forward: a month of the ledger (bench.generate spreads every wallet's entries
+# over START..END, so any month holds about 1/46 of them).
+ROLLFORWARD_MONTH = ("2026-09-01", "2026-09-30")
+LEDGER_SUM_SQL = (
+    "SELECT credit_type, currency, SUM(amount) FROM credits_creditentry"
+    " GROUP BY credit_type, currency"
+)
+
+
+def rollforward(client, repeat: int) -> list[Result]:
+    """The Credit Balances page for a month, and its queries alone, beside the cost of summing
+    every amount of the ledger once (what a roll-forward computed from sums would pay twice)."""
+    import datetime as dt
+
+    from credits.rollforward import Period, credit_rollforward
+
+    first, last = ROLLFORWARD_MONTH
+    period = Period(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+
+    def ledger_sum():
+        with connection.cursor() as cursor:
+            cursor.execute(LEDGER_SUM_SQL)
+            cursor.fetchall()
+
+    baseline = statistics.median(timed(ledger_sum, repeat))
+    return [
+        Result(
+            "Credit Balances: one month (page)",
+            "ms",
+            timed(_get(client, f"/credits/balances/?date_from={first}&date_to={last}"), repeat),
+            note="target < 300 ms",
+        ),
+        Result(
+            "  query only: the month's roll-forward",
+            "ms",
+            timed(lambda: credit_rollforward(period), repeat),
+            note=f"SUM(amount) of the whole ledger per unit: {baseline:,.1f} ms",
+            baseline=baseline,
+        ),
+        Result(
+            "  Credit Balances: one unit's wallets (page 1)",
+            "ms",
+            timed(_get(client, f"/credits/balances/SEK/?date_from={first}&date_to={last}"), repeat),
+        ),
+    ]
+
+
+def totals(email: str, repeat: int) -> list[Result]:
+    """The totals above Credit Activity (their query alone), unfiltered and for one e-mail."""
+    from credits.filters import CreditActivityFilter
+    from credits.selectors import credit_activity, credit_totals
+
+    def filtered():
+        entries = CreditActivityFilter({"account_email": email}, queryset=credit_activity()).qs
+        return credit_totals(entries)
+
+    return [
+        Result(
+            "Credit Activity totals: unfiltered (query only)",
+            "ms",
+            timed(lambda: credit_totals(credit_activity()), repeat),
+        ),
+        Result(
+            "Credit Activity totals: by account e-mail (query only)",
+            "ms",
+            timed(filtered, repeat),
+        ),
+    ]

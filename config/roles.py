@@ -44,6 +44,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {
         "credits.view_credit_activity",
         "credits.export_credit_activity",
+        # The credit liability roll-forward (/credits/balances/) and its CSV files.
+        "credits.view_credit_balances",
         "credits.grant_credit",
         "credits.revoke_credit",
         "credits.add_manual_charge",
@@ -80,6 +82,7 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = (
     "credits.view_creditoperation",
     "credits.view_creditexport",
     "credits.view_creditapproval",
+    "credits.view_creditbalancesexport",
     # The record of Recent Activity downloads.
     "activity.view_activityexport",
     # Legacy history: upload old Account History files (admin and command line).

@@ -1,12 +1,27 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
-from credits.models import CreditApproval, CreditEntry, CreditExport, CreditWallet
+from credits.models import (
+    CreditApproval,
+    CreditBalancesExport,
+    CreditEntry,
+    CreditExport,
+    CreditWallet,
+)
 
 
 @admin.register(CreditExport)
 class CreditExportAdmin(ReadOnlyAdmin):
     """Who downloaded which credit activity, and when (written by the CSV download only)."""
+
+    list_display = ("created_at", "actor_name", "filters", "row_count", "finished_at")
+    search_fields = ("actor_name",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(CreditBalancesExport)
+class CreditBalancesExportAdmin(ReadOnlyAdmin):
+    """Who downloaded the credit roll-forward (or a unit's wallets), and when."""
 
     list_display = ("created_at", "actor_name", "filters", "row_count", "finished_at")
     search_fields = ("actor_name",)

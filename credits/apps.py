@@ -21,6 +21,7 @@ class CreditsConfig(AppConfig):
                 "credits.approve_credit",
                 count=approvals_waiting_count,
             ),
+            navigation.Link("Credit Balances", "credits:balances", "credits.view_credit_balances"),
             # A transaction ID on the timeline leads to the transaction's credit entries.
             navigation.Link(
                 "Transaction",

@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
@@ -11,6 +12,16 @@ from credits.models import (
     CreditEntry,
     CreditType,
 )
+
+# The largest primary key there is (bigint): a larger number matches nothing, so it is refused
+# as a number before it can reach the database.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.Filter):
+    """A row's ID: a whole number from 1 up."""
+
+    field_class = forms.IntegerField
 
 
 class CreditActivityFilter(DateRangeFilterSet):
@@ -46,6 +57,14 @@ class CreditActivityFilter(DateRangeFilterSet):
     type = django_filters.ChoiceFilter(
         label="Type", field_name="credit_type", choices=CreditType.choices, empty_label="Any type"
     )
+    # One wallet's entries: where the credit roll-forward's wallets link to.
+    wallet = IdFilter(
+        label="Wallet",
+        field_name="wallet_id",
+        min_value=1,
+        max_value=MAX_ID,
+        widget=forms.NumberInput(attrs={"size": 8}),
+    )
 
     class Meta:
         model = CreditEntry
@@ -59,6 +78,7 @@ class CreditActivityFilter(DateRangeFilterSet):
             "created_to",
             "activity",
             "type",
+            "wallet",
         ]
 
 

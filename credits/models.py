@@ -294,6 +294,7 @@ class CreditEntry(Attributed):
             ("revoke_credit", "Can revoke credit"),
             ("add_manual_charge", "Can charge an account outside the billing cycle"),
             ("issue_manual_refund", "Can issue a manual refund"),
+            ("view_credit_balances", "Can see the credit liability roll-forward and its CSV"),
         ]
         indexes = [
             # The Credit Activity page: newest first, alone or behind each of its filters.
@@ -310,7 +311,22 @@ class CreditEntry(Attributed):
             models.Index(
                 fields=["credit_type", "-created_at", "-id"], name="credit_entry_type_time_idx"
             ),
-            # A transaction's entries (its page, refunds of a consumption).
+            # A wallet's balance as of an instant: its last entry at or before it, found by one
+            # backward step of an index-only scan (credits.rollforward); the amounts of a
+            # wallet's entries in a period likewise (the roll-forward's drill-down).
+            models.Index(
+                fields=["wallet", "created_at", "seq"],
+                include=["balance_after", "amount"],
+                name="credit_entry_wallet_asof_idx",
+            ),
+            # The movements of a period, summed per unit and activity from the index alone: a
+            # month's entries lie all over the table (each wallet's entries are scattered in
+            # time), so reading them from the heap costs a page visit each.
+            models.Index(
+                fields=["created_at"],
+                include=["credit_type", "currency", "activity", "amount"],
+                name="credit_entry_period_idx",
+            ),
             # The day's grants of one person (their daily limit).
             models.Index(
                 fields=["actor", "recorded_at"],
@@ -322,6 +338,7 @@ class CreditEntry(Attributed):
                 condition=Q(activity="Grant", actor__isnull=True),
                 name="credit_entry_grant_system_idx",
             ),
+            # A transaction's entries (its page, refunds of a consumption).
             models.Index(
                 fields=["transaction_id"],
                 condition=~Q(transaction_id=""),
@@ -534,3 +551,15 @@ class CreditApproval(Attributed):
     @property
     def overdue(self) -> bool:
         return self.state == ApprovalState.PENDING and self.expires_at <= timezone.now()
+
+
+class CreditBalancesExport(DownloadRecord):
+    """One CSV download of the credit liability roll-forward or of its wallets (see
+    DownloadRecord). Its filters are a period and a unit: they never name a customer."""
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {"filters": "all values removed after RETENTION_DAYS"}
+    NO_PERSONAL_DATA = ("actor_name",)
+
+    class Meta(DownloadRecord.Meta):
+        verbose_name = "credit balances download"

@@ -1,12 +1,14 @@
 """Reads of the ledger, shared by the pages, the CSV download and the API."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, Product, Subscription
+from config import money
 from credits.models import CreditApproval, CreditEntry, CreditType, CreditWallet
 
 PANEL_ENTRIES = 10
@@ -38,6 +40,59 @@ def credit_activity() -> QuerySet[CreditEntry]:
         .only(*PAGE_FIELDS)
         .newest_first()
     )
+
+
+@dataclass(frozen=True)
+class CreditTotal:
+    """The entries of one credit type and currency among those a filter selects."""
+
+    credit_type: str
+    currency: str
+    count: int
+    added: Decimal  # the sum of the positive amounts
+    subtracted: Decimal  # the sum of the negative amounts (zero or less)
+
+    @property
+    def net(self) -> Decimal:
+        return self.added + self.subtracted
+
+    @property
+    def unit_label(self) -> str:
+        return self.currency or "Tokens"
+
+    # As the page shows amounts: the unit's minor units, tokens whole.
+    @property
+    def display_added(self) -> str:
+        return money.plain(self.added, self.currency)
+
+    @property
+    def display_subtracted(self) -> str:
+        return money.plain(self.subtracted, self.currency)
+
+    @property
+    def display_net(self) -> str:
+        return money.plain(self.net, self.currency)
+
+
+def credit_totals(entries: QuerySet[CreditEntry]) -> list[CreditTotal]:
+    """Per credit type and currency of `entries` (a filtered `credit_activity()`): how many, the
+    sum of the positive amounts, of the negative ones, and the net. One aggregate query, tokens
+    first, then currencies by code."""
+    zero = Decimal(0)
+    rows = (
+        entries.order_by()
+        .values("credit_type", "currency")
+        .annotate(
+            count=Count("pk"),
+            added=Sum("amount", filter=Q(amount__gt=0), default=zero),
+            subtracted=Sum("amount", filter=Q(amount__lt=0), default=zero),
+        )
+    )
+    totals = [
+        CreditTotal(r["credit_type"], r["currency"], r["count"], r["added"], r["subtracted"])
+        for r in rows
+    ]
+    return sorted(totals, key=lambda t: (t.credit_type != CreditType.TOKEN, t.currency))
 
 
 def transaction_entries(*, transaction_id: str) -> QuerySet[CreditEntry]:

@@ -6,6 +6,14 @@ app_name = "credits"
 urlpatterns = [
     path("activity/", views.CreditActivityView.as_view(), name="activity"),
     path("activity/export.csv", views.CreditActivityExportView.as_view(), name="export"),
+    path("balances/", views.CreditBalancesView.as_view(), name="balances"),
+    path("balances/export.csv", views.CreditBalancesExportView.as_view(), name="balances-export"),
+    path("balances/<key:unit>/", views.CreditBalancesUnitView.as_view(), name="balances-unit"),
+    path(
+        "balances/<key:unit>/export.csv",
+        views.CreditBalancesUnitExportView.as_view(),
+        name="balances-unit-export",
+    ),
     path("transactions/<key:transaction_id>/", views.TransactionView.as_view(), name="transaction"),
     path("accounts/<key:customer_number>/grant/", views.GrantView.as_view(), name="grant"),
     path("accounts/<key:customer_number>/revoke/", views.RevokeView.as_view(), name="revoke"),

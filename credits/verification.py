@@ -1,5 +1,6 @@
 """Checks of the whole ledger, for `verify_ledger`: the running balances and entry numbers
-(in SQL, one pass), and the hash chains (streamed, in constant memory)."""
+(in SQL, one pass), the hash chains (streamed, in constant memory), and the credit roll-forward
+of every month (opening + movements = closing, per credit type and currency)."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from django.db import connection
 
 from credits import chain
 from credits.models import CreditEntry, CreditWallet
+from credits.rollforward import Period, RollForwardLine, credit_rollforward, ledger_months
 
 CHUNK = 5000
 
@@ -143,3 +145,15 @@ def broken_chains() -> Iterator[tuple[int, str]]:
         previous = stored
     if current is not None and not broken and last_hashes.get(current) != previous:
         yield current, "its last hash is not its newest entry's"
+
+
+def unreconciled_months() -> Iterator[tuple[Period, RollForwardLine]]:
+    """(month, line) for each line of each month's roll-forward, over the ledger's whole life,
+    whose opening balance + movements is not its closing balance: the same report the Credit
+    Balances page shows. On a ledger whose balances agree with its entries, a line fails when
+    entries are dated out of their wallet's order (a balance as of an instant then is not the
+    sum of the amounts before it)."""
+    for period in ledger_months():
+        for line in credit_rollforward(period):
+            if not line.reconciles:
+                yield period, line

@@ -3,8 +3,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
@@ -13,22 +16,46 @@ from django_tables2 import LazyPaginator
 from accounts.models import Account
 from accounts.selectors import account_detail, account_get
 from config import money
-from config.dates import date_presets
+from config.dates import date_presets, period_presets
 from config.paging import PagedTableMixin
 from config.replicas import ReplicaReadsMixin, read_alias
-from config.views import ActionView, Change, ConfirmedActionView, FilteredCsvDownloadView
-from credits import export, forms, services
+from config.views import (
+    ActionView,
+    Change,
+    ConfirmedActionView,
+    CsvDownloadView,
+    FilteredCsvDownloadView,
+)
+from credits import balances_csv, export, forms, services
 from credits.filters import CreditActivityFilter, CreditApprovalFilter
-from credits.models import ApprovalOperation, ApprovalState, CreditExport, CreditType
+from credits.models import (
+    ApprovalOperation,
+    ApprovalState,
+    CreditBalancesExport,
+    CreditExport,
+    CreditType,
+)
+from credits.rollforward import (
+    TOKENS_KEY,
+    credit_rollforward,
+    unit_of_key,
+    wallet_rollforward,
+)
 from credits.selectors import (
     account_credit_balance,
     credit_activity,
     credit_approval,
     credit_approvals,
+    credit_totals,
     transaction_entries,
 )
 from credits.services.limits import over_limit
-from credits.tables import CreditApprovalTable, CreditEntryTable
+from credits.tables import (
+    CreditApprovalTable,
+    CreditEntryTable,
+    RollForwardTable,
+    WalletRollForwardTable,
+)
 
 
 class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin, FilterView):
@@ -56,7 +83,11 @@ class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableM
             )
             presets.append({"label": label, "query": preset.urlencode(), "chosen": chosen})
         return super().get_context_data(
-            export_query=query.urlencode(), date_presets=presets, **kwargs
+            export_query=query.urlencode(),
+            date_presets=presets,
+            # The same filtered entries as the table and the CSV (none when a filter is bad).
+            totals=credit_totals(self.object_list),
+            **kwargs,
         )
 
 
@@ -82,6 +113,187 @@ class CreditActivityExportView(ReplicaReadsMixin, PermissionRequiredMixin, Filte
         return services.credit_export_start(
             actor=request.user, filters=self.filterset.used_filters()
         )
+
+
+# --- The credit liability roll-forward ---------------------------------------------------
+
+
+def _period_query(request: HttpRequest) -> QueryDict:
+    """The request's query, with this month as the period when it names neither end."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    if not query.get("date_from") and not query.get("date_to"):
+        _label, first, last = period_presets(timezone.localdate())[0]
+        query["date_from"], query["date_to"] = first.isoformat(), last.isoformat()
+    return query
+
+
+def _presets(query: QueryDict) -> list[dict[str, Any]]:
+    """The period presets as links that keep the rest of the query."""
+    presets = []
+    for label, first, last in period_presets(timezone.localdate()):
+        preset = query.copy()
+        preset["date_from"], preset["date_to"] = first.isoformat(), last.isoformat()
+        chosen = (query.get("date_from"), query.get("date_to")) == (
+            first.isoformat(),
+            last.isoformat(),
+        )
+        presets.append({"label": label, "query": preset.urlencode(), "chosen": chosen})
+    return presets
+
+
+def _unit_or_404(key: str) -> tuple[str, str]:
+    """(credit type, currency) of a drill-down's unit key: `tokens` or a known currency code."""
+    if key != TOKENS_KEY and not money.is_known_currency(key):
+        raise Http404("No such unit: use a currency code (SEK) or tokens.")
+    return unit_of_key(key)
+
+
+class CreditBalancesView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateView):
+    """The credit liability roll-forward of a period: per credit type and currency, the opening
+    balance, the movements per activity and the closing balance (two queries)."""
+
+    permission_required = "credits.view_credit_balances"
+    template_name = "credits/credit_balances.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        query = _period_query(self.request)
+        form = forms.RollForwardForm(query)
+        lines, period = None, None
+        if form.is_valid():
+            period = form.period
+            lines = credit_rollforward(period, **form.unit)
+        period_only = QueryDict(mutable=True)
+        for name in ("date_from", "date_to"):
+            period_only[name] = query.get(name, "")
+        return super().get_context_data(
+            form=form,
+            period=period,
+            table=RollForwardTable(lines or [], query=period_only.urlencode()),
+            lines=lines,
+            export_query=query.urlencode(),
+            date_presets=_presets(query),
+            **kwargs,
+        )
+
+
+class CreditBalancesUnitView(
+    ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin, TemplateView
+):
+    """One unit's wallets over a period: each one's opening balance, movements and closing
+    balance, with a link to its entries; paged without a count."""
+
+    permission_required = "credits.view_credit_balances"
+    template_name = "credits/credit_balances_unit.html"
+    table_class = WalletRollForwardTable
+    paginator_class = LazyPaginator
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.query = _period_query(request)
+        self.form = forms.PeriodForm(self.query)
+        self.period = self.form.period if self.form.is_valid() else None
+
+    def get_table_data(self) -> Any:
+        credit_type, currency = _unit_or_404(self.kwargs["unit"])
+        if self.period is None:
+            return []
+        return wallet_rollforward(self.period, credit_type=credit_type, currency=currency)
+
+    def get_table_kwargs(self) -> dict[str, Any]:
+        activity = QueryDict(mutable=True)
+        if self.period is not None:
+            activity["created_from"] = self.period.first.isoformat()
+            activity["created_to"] = self.period.last.isoformat()
+        return {"activity_query": activity.urlencode()}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        credit_type, currency = _unit_or_404(self.kwargs["unit"])
+        lines = (
+            credit_rollforward(self.period, credit_type=credit_type, currency=currency)
+            if self.period is not None
+            else []
+        )
+        return super().get_context_data(
+            form=self.form,
+            period=self.period,
+            line=lines[0] if lines else None,
+            unit_label=currency or "Tokens",
+            unit_key=self.kwargs["unit"],
+            export_query=self.query.urlencode(),
+            date_presets=_presets(self.query),
+            **kwargs,
+        )
+
+
+class BalancesCsvView(ReplicaReadsMixin, PermissionRequiredMixin, CsvDownloadView):
+    """A CSV of the roll-forward; a bad period starts no download: the page says why."""
+
+    permission_required = "credits.view_credit_balances"
+    form_class: type[forms.PeriodForm] = forms.RollForwardForm
+
+    def page_url(self) -> str:
+        raise NotImplementedError
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.query = _period_query(request)
+        self.form = self.form_class(self.query)
+
+    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+        if self.form.is_valid():
+            return None
+        for name, errors in self.form.errors.items():
+            field = self.form.fields.get(name)
+            label = f"{field.label}: " if field else ""
+            text = " ".join(str(error) for error in errors)
+            messages.error(request, f"Download not started: {label}{text}")
+        return redirect(f"{self.page_url()}?{request.GET.urlencode()}")
+
+    def start_record(self, request: HttpRequest) -> CreditBalancesExport:
+        filters = {name: value for name, value in self.query.items() if value}
+        filters.update(self.kwargs)
+        return services.credit_balances_export_start(actor=request.user, filters=filters)
+
+
+class CreditBalancesExportView(BalancesCsvView):
+    """The roll-forward's lines as CSV, for the same query as the page."""
+
+    file_stem = "credit-balances"
+
+    def page_url(self) -> str:
+        return reverse("credits:balances")
+
+    def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
+        # Read now, while the view (and its choice of database) is current.
+        form: Any = self.form
+        lines = credit_rollforward(form.period, **form.unit)
+        return balances_csv.summary_rows(form.period, lines)
+
+
+class CreditBalancesUnitExportView(BalancesCsvView):
+    """One unit's wallets over the period as CSV (all of them, not one page)."""
+
+    form_class = forms.PeriodForm
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.file_stem = f"credit-balances-{kwargs['unit']}"
+
+    def page_url(self) -> str:
+        return reverse("credits:balances-unit", args=[self.kwargs["unit"]])
+
+    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+        _unit_or_404(self.kwargs["unit"])
+        return super().refuse(request)
+
+    def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
+        credit_type, currency = unit_of_key(self.kwargs["unit"])
+        # Bound now: the file streams after this view (and its choice of database) returns.
+        wallets = wallet_rollforward(
+            self.form.period, credit_type=credit_type, currency=currency
+        ).using(read_alias())
+        return balances_csv.wallet_rows(self.form.period, wallets)
 
 
 class TransactionView(PermissionRequiredMixin, PagedTableMixin, TemplateView):

@@ -33,7 +33,11 @@ from credits.services.billing import (
     manual_charge,
     manual_refund,
 )
-from credits.services.exports import credit_export_finish, credit_export_start
+from credits.services.exports import (
+    credit_balances_export_start,
+    credit_export_finish,
+    credit_export_start,
+)
 from credits.services.gift_cards import (
     gift_card_redeem,
     gift_card_reverse,
@@ -90,6 +94,7 @@ __all__ = [
     "ManualCharge",
     "Operation",
     "apply_credits",
+    "credit_balances_export_start",
     "credit_export_finish",
     "credit_export_start",
     "credit_grant",

@@ -1,3 +1,4 @@
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,7 @@ def test_a_consistent_ledger_verifies(account, subscription, capsys):
         account=account, subscription=subscription, amount="30", transaction_id="T1", **SEK
     )
     call_command("verify_ledger")
-    assert "Ledger verified: 1 wallets, 2 entries, no drift, every hash chain intact." in (
+    assert "Ledger verified: 1 wallets, 2 entries, no drift, every hash chain intact" in (
         capsys.readouterr().out
     )
 
@@ -75,3 +76,41 @@ def test_a_gap_in_the_numbering_is_reported(capsys):
     out = capsys.readouterr().out
     assert "1 entries numbered out of sequence" in out
     assert "last_seq 3 for 2 entries" in out
+
+
+def test_every_months_roll_forward_must_reconcile(capsys):
+    """An entry dated before its wallet's newest one (which the services refuse, written here
+    past them): its balance follows the amounts in seq order, but in time order May's closing
+    balance counts June's grant, and June's opening balance is more than its closing one."""
+    wallet = CreditWalletFactory()
+    CreditEntryFactory(
+        wallet=wallet, amount=Decimal("100"), created_at=dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+    )
+    CreditEntry.objects.create(
+        wallet=wallet,
+        account=wallet.account,
+        credit_type=wallet.credit_type,
+        currency="SEK",
+        seq=2,
+        activity=Activity.GRANT,
+        amount=Decimal("20"),
+        balance_after=Decimal("120"),
+        actor_name="System",
+        created_at=dt.datetime(2026, 5, 15, 12, tzinfo=dt.UTC),
+    )
+    CreditWallet.objects.filter(pk=wallet.pk).update(balance=Decimal("120"), last_seq=2)
+    with pytest.raises(
+        CommandError, match="2 monthly roll-forward lines do not reconcile"
+    ) as caught:
+        call_command("verify_ledger")
+    assert caught.value.returncode == 1
+    out = capsys.readouterr().out
+    assert (
+        "Roll-forward 2026-05 (Europe/Stockholm), SEK: opening 0.00 + movements 20.00 is not "
+        "closing 120.00 (off by 100.00)"
+    ) in out
+    assert (
+        "Roll-forward 2026-06 (Europe/Stockholm), SEK: opening 120.00 + movements 100.00 is not "
+        "closing 100.00 (off by -120.00)"
+    ) in out
+    assert "balance_after drifts" not in out  # in seq order, the balances agree
