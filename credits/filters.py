@@ -1,6 +1,6 @@
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from config.filters import DateRangeFilterSet, date_filter
@@ -11,6 +11,7 @@ from credits.models import (
     CreditApproval,
     CreditEntry,
     CreditType,
+    CreditWallet,
 )
 
 # The largest primary key there is (bigint): a larger number matches nothing, so it is refused
@@ -80,6 +81,30 @@ class CreditActivityFilter(DateRangeFilterSet):
             "type",
             "wallet",
         ]
+
+    # The filters that select whole wallets (every entry of each wallet, or none of it), with
+    # the wallet's lookup for each: the totals of such a selection are the wallets' own.
+    WHOLE_WALLET_LOOKUPS = {
+        "account_name": "account__name__icontains",
+        "account_id": "account__customer_number",
+        "account_email": "account__email__iexact",
+        "type": "credit_type",
+        "wallet": "pk",
+    }
+
+    def whole_wallets(self) -> QuerySet[CreditWallet] | None:
+        """The wallets the filters select whole, when no filter is on the entries themselves
+        (their dates, activity, subscription); else None. Call after validation."""
+        if not self.is_bound:  # no query at all: every wallet
+            return CreditWallet.objects.all()
+        used = {
+            name: value for name, value in self.form.cleaned_data.items() if value not in (None, "")
+        }
+        if not set(used) <= self.WHOLE_WALLET_LOOKUPS.keys():
+            return None
+        return CreditWallet.objects.filter(
+            **{self.WHOLE_WALLET_LOOKUPS[name]: value for name, value in used.items()}
+        )
 
 
 class CreditApprovalFilter(django_filters.FilterSet):

@@ -113,6 +113,11 @@ class CreditWallet(models.Model):
         help_text="Empty for tokens",
     )
     balance = amount_field(default=0)
+    # Running totals of the wallet's entries: all it ever added, and all it ever removed
+    # (negative); balance = added + removed. Credit Activity's totals over whole wallets (no
+    # filter, or one on the account or the unit) sum these instead of the ledger.
+    added = amount_field(default=0, db_default=0)
+    removed = amount_field(default=0, db_default=0)
     # The seq of the newest entry: the next entry is last_seq + 1.
     last_seq = models.PositiveIntegerField(default=0)
     # The hash of the newest entry, which the next entry's hash covers (credits.chain).
@@ -147,6 +152,10 @@ class CreditWallet(models.Model):
                 name="credit_wallet_one_per_subscription_unit",
             ),
             models.CheckConstraint(condition=Q(balance__gte=0), name="credit_wallet_balance_gte_0"),
+            models.CheckConstraint(
+                condition=Q(balance=F("added") + F("removed"), added__gte=0, removed__lte=0),
+                name="credit_wallet_balance_is_its_totals",
+            ),
             *_unit_constraints("credit_wallet", ("balance",)),
         ]
 

@@ -95,6 +95,23 @@ def credit_totals(entries: QuerySet[CreditEntry]) -> list[CreditTotal]:
     return sorted(totals, key=lambda t: (t.credit_type != CreditType.TOKEN, t.currency))
 
 
+def wallet_totals(wallets: QuerySet[CreditWallet]) -> list[CreditTotal]:
+    """`credit_totals` of every entry of `wallets`, from the wallets' running totals (their
+    entry count, `added` and `removed`) instead of the ledger: one aggregate over the wallets,
+    however many entries they hold."""
+    rows = (
+        wallets.order_by()
+        .values("credit_type", "currency")
+        .annotate(count=Sum("last_seq"), added=Sum("added"), subtracted=Sum("removed"))
+        .filter(count__gt=0)
+    )
+    totals = [
+        CreditTotal(r["credit_type"], r["currency"], r["count"], r["added"], r["subtracted"])
+        for r in rows
+    ]
+    return sorted(totals, key=lambda t: (t.credit_type != CreditType.TOKEN, t.currency))
+
+
 def transaction_entries(*, transaction_id: str) -> QuerySet[CreditEntry]:
     """The entries of one transaction (a consumption may draw on two wallets; refunds follow)."""
     return credit_activity().filter(transaction_id=transaction_id)

@@ -38,6 +38,8 @@ per_wallet AS (
         wallet_id,
         COUNT(*) AS entries,
         SUM(amount) AS total,
+        SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS added,
+        SUM(CASE WHEN amount < 0 THEN amount ELSE 0 END) AS removed,
         MIN(CASE WHEN ABS(balance_after - expected_balance) > 0.00005 THEN seq END)
             AS first_drifted_seq,
         SUM(CASE WHEN seq <> expected_seq THEN 1 ELSE 0 END) AS misnumbered
@@ -55,7 +57,11 @@ SELECT
     w.last_seq,
     COALESCE(p.entries, 0),
     p.first_drifted_seq,
-    COALESCE(p.misnumbered, 0)
+    COALESCE(p.misnumbered, 0),
+    w.added,
+    COALESCE(p.added, 0),
+    w.removed,
+    COALESCE(p.removed, 0)
 FROM credits_creditwallet w
 JOIN accounts_account a ON a.id = w.account_id
 LEFT JOIN accounts_subscription s ON s.id = w.subscription_id
@@ -64,6 +70,8 @@ WHERE ABS(w.balance - COALESCE(p.total, 0)) > 0.00005
    OR w.last_seq <> COALESCE(p.entries, 0)
    OR p.first_drifted_seq IS NOT NULL
    OR COALESCE(p.misnumbered, 0) > 0
+   OR ABS(w.added - COALESCE(p.added, 0)) > 0.00005
+   OR ABS(w.removed - COALESCE(p.removed, 0)) > 0.00005
 ORDER BY w.id
 """
 
@@ -87,14 +95,15 @@ def ledger_size() -> tuple[int, int]:
 
 
 def drifted_wallets() -> list[WalletProblems]:
-    """Wallets whose balances, balance-after chain or entry numbers disagree with their entries."""
+    """Wallets whose balances, running totals (added, removed), balance-after chain or entry
+    numbers disagree with their entries."""
     with connection.cursor() as cursor:
         cursor.execute(DRIFT_SQL)
         rows = cursor.fetchall()
     found = []
     for row in rows:
         (pk, customer, order_id, credit_type, currency, balance, total, last_seq, count,
-         first_seq, misnumbered) = row  # fmt: skip
+         first_seq, misnumbered, added, added_sum, removed, removed_sum) = row  # fmt: skip
         where = f"subscription {order_id}" if order_id else "account"
         report = WalletProblems(pk, f"{customer}, {where}, {currency or credit_type}")
         if abs(Decimal(balance) - Decimal(total)) > Decimal("0.00005"):
@@ -103,6 +112,12 @@ def drifted_wallets() -> list[WalletProblems]:
             report.problems.append(f"balance_after drifts from entry {first_seq}")
         if misnumbered:
             report.problems.append(f"{misnumbered} entries numbered out of sequence")
+        for name, stored, summed in (
+            ("added", added, added_sum),
+            ("removed", removed, removed_sum),
+        ):
+            if abs(Decimal(stored) - Decimal(summed)) > Decimal("0.00005"):
+                report.problems.append(f"{name} {stored} but its entries sum to {summed}")
         if last_seq != count:
             report.problems.append(f"last_seq {last_seq} for {count} entries")
         found.append(report)

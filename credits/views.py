@@ -48,6 +48,7 @@ from credits.selectors import (
     credit_approvals,
     credit_totals,
     transaction_entries,
+    wallet_totals,
 )
 from credits.services.limits import over_limit
 from credits.tables import (
@@ -85,10 +86,21 @@ class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableM
         return super().get_context_data(
             export_query=query.urlencode(),
             date_presets=presets,
-            # The same filtered entries as the table and the CSV (none when a filter is bad).
-            totals=credit_totals(self.object_list),
+            totals=self.totals(),
             **kwargs,
         )
+
+    def totals(self) -> list[Any]:
+        """The totals of the same filtered entries as the table and the CSV (none when a filter
+        is bad): from the wallets' running totals when the filters select whole wallets, else
+        one aggregate over the entries."""
+        filterset = self.filterset
+        if filterset.is_bound and not filterset.is_valid():
+            return []
+        wallets = filterset.whole_wallets()
+        if wallets is not None:
+            return wallet_totals(wallets)
+        return credit_totals(self.object_list)
 
 
 class CreditActivityExportView(ReplicaReadsMixin, PermissionRequiredMixin, FilteredCsvDownloadView):

@@ -402,9 +402,13 @@ def append(
         **{name: getattr(entry, name) for name in chain.HASHED_FIELDS + chain.ENDORSEMENT_FIELDS},
     )
     wallet.balance = balance
+    if amount > 0:
+        wallet.added += amount
+    else:
+        wallet.removed += amount
     wallet.last_seq = entry.seq
     wallet.last_hash = entry.hash
-    wallet.save(update_fields=["balance", "last_seq", "last_hash"])
+    wallet.save(update_fields=["balance", "added", "removed", "last_seq", "last_hash"])
     entry.save(force_insert=True)
     return entry
 

@@ -30,7 +30,8 @@ PAGE = reverse("credits:balances")
 EXPORT = reverse("credits:balances-export")
 MAY = Period(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
 PAGE_QUERY_BUDGET = (
-    8  # six to serve any page (session, user, device, permissions, roles), two for the report
+    9  # seven to serve any page (session, user, device, permissions, roles, approvals count),
+    # two for the report
 )
 EUR = {"credit_type": CreditType.CURRENCY, "currency": "EUR"}
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from credits import services
 from credits.filters import CreditActivityFilter
 from credits.models import CreditEntry, CreditType
-from credits.selectors import credit_activity, credit_totals
+from credits.selectors import credit_activity, credit_totals, wallet_totals
 from tests.credits.conftest import SEK
 from tests.credits.test_views import at
 from tests.factories import AccountFactory, CreditEntryFactory, CreditWalletFactory
@@ -19,7 +19,8 @@ from tests.factories import AccountFactory, CreditEntryFactory, CreditWalletFact
 pytestmark = pytest.mark.django_db
 
 PAGE = reverse("credits:activity")
-PAGE_QUERY_BUDGET = 8
+# Session, user, second factor, permissions, roles, the approvals count, the page, the totals.
+PAGE_QUERY_BUDGET = 9
 
 
 def brute_force(entries) -> dict[tuple[str, str], tuple[int, Decimal, Decimal, Decimal]]:
@@ -82,6 +83,50 @@ def test_totals_equal_a_python_sum_over_the_filtered_entries(ledger, query):
     filtered = CreditActivityFilter(query, queryset=credit_activity()).qs
     expected = brute_force(CreditEntry.objects.filter(pk__in=[e.pk for e in filtered]))
     assert as_dict(credit_totals(filtered)) == expected
+
+
+WHOLE_WALLET_QUERIES = [
+    {},
+    {"account_email": "olle@example.com"},
+    {"account_name": "karin"},
+    {"account_id": "700001"},
+    {"type": "token"},
+    {"type": "currency", "account_name": "olle"},
+]
+
+
+@pytest.mark.parametrize("query", WHOLE_WALLET_QUERIES)
+def test_totals_of_whole_wallets_come_from_the_wallets_and_equal_the_entries(ledger, query):
+    filterset = CreditActivityFilter(query, queryset=credit_activity())
+    assert filterset.is_valid()
+    wallets = filterset.whole_wallets()
+    assert wallets is not None
+    assert as_dict(wallet_totals(wallets)) == as_dict(credit_totals(filterset.qs))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"activity": "grant"},
+        {"created_from": "2026-06-10"},
+        {"subscription_id": "ORD-700001"},
+        {"account_name": "karin", "created_to": "2026-06-13"},
+    ],
+)
+def test_filters_on_the_entries_themselves_are_totalled_over_the_entries(ledger, query):
+    filterset = CreditActivityFilter(query, queryset=credit_activity())
+    assert filterset.is_valid()
+    assert filterset.whole_wallets() is None
+
+
+def test_the_unfiltered_page_totals_from_the_wallets(
+    finance_client, ledger, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(PAGE_QUERY_BUDGET) as queries:
+        html = finance_client.get(PAGE).content.decode()
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert 'SUM("credits_creditwallet"."added")' in sql
+    assert "199.90" in html.split('class="totals"', 1)[1].split("</section>", 1)[0]
 
 
 def test_the_unfiltered_totals_of_the_hand_made_ledger(ledger):

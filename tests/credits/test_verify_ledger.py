@@ -26,12 +26,28 @@ def test_a_consistent_ledger_verifies(account, subscription, capsys):
 def test_a_wallet_whose_balance_disagrees_with_its_entries_is_reported(capsys):
     entry = CreditEntryFactory(amount=Decimal("100"))
     CreditWalletFactory()  # another, consistent wallet (no entries, balance 0)
-    CreditWallet.objects.filter(pk=entry.wallet_id).update(balance=Decimal("90"))
+    # The wallet's totals moved with it (its constraint holds them equal to the balance).
+    CreditWallet.objects.filter(pk=entry.wallet_id).update(
+        balance=Decimal("90"), added=Decimal("90")
+    )
     with pytest.raises(CommandError, match="1 of 2 wallets drifted"):
         call_command("verify_ledger")
     out = capsys.readouterr().out
     assert f"Wallet {entry.wallet_id} " in out
     assert "balance 90.0000 but its entries sum to 100.0000" in out
+
+
+def test_a_wallet_whose_running_totals_disagree_with_its_entries_is_reported(capsys):
+    entry = CreditEntryFactory(amount=Decimal("100"))
+    # Balance right, totals wrong (still balance = added + removed).
+    CreditWallet.objects.filter(pk=entry.wallet_id).update(
+        added=Decimal("130"), removed=Decimal("-30")
+    )
+    with pytest.raises(CommandError, match="1 of 1 wallets drifted"):
+        call_command("verify_ledger")
+    out = capsys.readouterr().out
+    assert "added 130.0000 but its entries sum to 100.0000" in out
+    assert "removed -30.0000 but its entries sum to 0" in out
 
 
 def test_an_entry_whose_balance_after_drifts_is_reported(capsys):
@@ -49,7 +65,9 @@ def test_an_entry_whose_balance_after_drifts_is_reported(capsys):
         balance_after=Decimal("50"),
         actor_name="System",
     )
-    CreditWallet.objects.filter(pk=wallet.pk).update(balance=Decimal("120"), last_seq=2)
+    CreditWallet.objects.filter(pk=wallet.pk).update(
+        balance=Decimal("120"), added=Decimal("120"), last_seq=2
+    )
     with pytest.raises(CommandError):
         call_command("verify_ledger")
     assert "balance_after drifts from entry 2" in capsys.readouterr().out
@@ -69,7 +87,9 @@ def test_a_gap_in_the_numbering_is_reported(capsys):
         balance_after=Decimal("120"),
         actor_name="System",
     )
-    CreditWallet.objects.filter(pk=wallet.pk).update(balance=Decimal("120"), last_seq=3)
+    CreditWallet.objects.filter(pk=wallet.pk).update(
+        balance=Decimal("120"), added=Decimal("120"), last_seq=3
+    )
     with pytest.raises(CommandError) as caught:
         call_command("verify_ledger")
     assert caught.value.returncode == 1
@@ -98,7 +118,9 @@ def test_every_months_roll_forward_must_reconcile(capsys):
         actor_name="System",
         created_at=dt.datetime(2026, 5, 15, 12, tzinfo=dt.UTC),
     )
-    CreditWallet.objects.filter(pk=wallet.pk).update(balance=Decimal("120"), last_seq=2)
+    CreditWallet.objects.filter(pk=wallet.pk).update(
+        balance=Decimal("120"), added=Decimal("120"), last_seq=2
+    )
     with pytest.raises(
         CommandError, match="2 monthly roll-forward lines do not reconcile"
     ) as caught:
