@@ -23,6 +23,7 @@ from accounts.models import Account, Subscription
 from credits import services
 from credits.models import (
     ApprovalOperation,
+    CreditApproval,
     CreditEntry,
     CreditType,
     CreditWallet,
@@ -73,7 +74,7 @@ def load(*, password: str, stdout) -> None:
     )
     stdout.write(
         f"Approvals: {requests} goodwill grants over Customer Service's limit (one waiting, "
-        "one approved, one rejected; /credits/approvals/)."
+        "one approved, one rejected, one expired; /credits/approvals/)."
     )
     stdout.write(
         f"Credit ledger: {entries} entries in "
@@ -352,16 +353,19 @@ class Plan:
 
 
 def _approval_requests(accounts, *, service, finance) -> int:
-    """Three grants over Customer Service's limit, asked for by demo-service: one waits for
-    Finance, one demo-finance approved (its entry names both), one demo-finance rejected."""
+    """Four grants over Customer Service's limit, asked for by demo-service: one waits for
+    Finance, one demo-finance approved (its entry names both), one demo-finance rejected, and
+    one that nobody decided on and expired (as `expire_credit_approvals` ends it once
+    APPROVAL_EXPIRY_DAYS have passed; the demo runs that as of then)."""
     asked = []
     for account, amount, note in zip(
-        accounts[3:6],
-        ("1500", "1200", "5000"),
+        accounts[3:7],
+        ("1500", "1200", "5000", "900"),
         (
             "Goodwill: the paper was not delivered for three weeks",
             "Goodwill: charged twice during the app outage",
             "Customer asks for a year free after a complaint",
+            "Goodwill for a late delivery, asked twice by mistake",
         ),
         strict=True,
     ):
@@ -377,7 +381,7 @@ def _approval_requests(accounts, *, service, finance) -> int:
             note=note,
         )
         asked.append(submitted.approval)
-    _waiting, approved, rejected = asked
+    _waiting, approved, rejected, forgotten = asked
     if approved is not None:
         services.approval_approve(actor=finance, approval=approved)
     if rejected is not None:
@@ -386,4 +390,7 @@ def _approval_requests(accounts, *, service, finance) -> int:
             approval=rejected,
             reason="Too much for goodwill: offer three months instead.",
         )
+    if forgotten is not None:
+        CreditApproval.objects.filter(pk=forgotten.pk).update(expires_at=timezone.now())
+        services.approvals_expire()
     return sum(1 for approval in asked if approval is not None)

@@ -271,7 +271,10 @@ class CreditEntry(Attributed):
         blank=True,
         related_name="+",
     )
-    approved_by_name = models.CharField(max_length=MAX_ACTOR_NAME, blank=True)
+    # A database default too: rows written by COPY (the benchmark) or by older code need none.
+    approved_by_name = models.CharField(
+        max_length=MAX_ACTOR_NAME, blank=True, default="", db_default=""
+    )
     # When the entry was written, whatever time it is dated (`created_at` may be given, e.g. a
     # billing run's): the daily grant limit counts by it. Empty on entries older than limits.
     recorded_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='creditentry',
             name='approved_by_name',
-            field=models.CharField(blank=True, max_length=150),
+            field=models.CharField(blank=True, db_default='', default='', max_length=150),
         ),
         migrations.AddField(
             model_name='creditentry',

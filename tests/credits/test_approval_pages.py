@@ -61,7 +61,10 @@ def ask(actor, account, amount="600", operation=ApprovalOperation.GRANT, **kwarg
 
 
 def rows(response) -> list[str]:
+    """The rows of the page's list (past the totals above it, where there are any)."""
     html = response.content.decode()
+    if 'class="totals"' in html:
+        html = html.split('class="totals"', 1)[1].split("</section>", 1)[1]
     body = html.split("<tbody", 1)[1].split("</tbody>", 1)[0]
     return re.findall(r"<tr.*?</tr>", body, re.S)
 
