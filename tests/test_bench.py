@@ -37,7 +37,8 @@ def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
     assert by_name["Ledger drift after the run (verify_ledger)"].value == 0
     assert "Credit Activity: filtered by account e-mail" in by_name
     assert by_name["  query only: the month's roll-forward"].baseline is not None
-    assert "Credit Activity totals: by account e-mail (query only)" in by_name
+    assert "Credit Activity totals: by account e-mail (queries only)" in by_name
+    assert "Credit Activity totals: one month (queries only)" in by_name
     searches = [r for r in results if r.name.startswith("Account search")]
     assert len(searches) == 5 and all(r.baseline is not None for r in searches)
     assert Account.objects.count() == 200
