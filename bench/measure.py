@@ -478,7 +478,7 @@ def totals(email: str, repeat: int) -> list[Result]:
                 f"Credit Activity totals: {label} (queries only)",
                 "ms",
                 timed(lambda q=query: page_totals(q), repeat),
-                note,
+                note=note,
             )
         )
     return results

@@ -386,13 +386,30 @@ class CreditConfirmView(CreditActionView, ConfirmedActionView):
         account = account_detail(customer_number=self.object.customer_number)
         return self.form_class(data, account=account, prefix=self.form_prefix)
 
-    def approval(self, operation: str, credit_type: str, currency: str, amount: Any) -> Change:
+    operation: str  # an ApprovalOperation
+
+    def submit(self, target: Account, *, reason: str, key: str, **fields: Any) -> Any:
+        """Ask for the operation: it runs now, or (over the user's limits) waits for approval,
+        which the message then says."""
+        submitted = services.credit_request(
+            actor=self.request.user,
+            operation=self.operation,
+            account=target,
+            note=reason,
+            idempotency_key=key,
+            **fields,
+        )
+        if submitted.waiting:
+            self.success_message = waiting_message(submitted)
+        return submitted
+
+    def approval(self, credit_type: str, currency: str, amount: Any) -> Change:
         """The confirmation's line saying whether the operation waits for approval."""
         if amount is None:
             return Change("Approval", "", "")
         why = over_limit(
             actor=self.request.user,
-            operation=operation,
+            operation=self.operation,
             credit_type=credit_type,
             currency=currency,
             amount=amount,
@@ -405,6 +422,7 @@ class CreditConfirmView(CreditActionView, ConfirmedActionView):
 
 class RevokeView(CreditConfirmView):
     permission_required = "credits.revoke_credit"
+    operation = ApprovalOperation.REVOKE
     form_class = forms.RevokeForm
     form_prefix = "revoke"
     success_message = "Credit revoked."
@@ -421,31 +439,27 @@ class RevokeView(CreditConfirmView):
             Change("Revoked", "", f"−{data['amount']} {wallet.currency or 'tokens'}"),
             Change("Balance", _amount(wallet.balance, wallet.currency), after),
             Change("Date", "", timezone.localdate().isoformat()),
-            self.approval(ApprovalOperation.REVOKE, wallet.credit_type, wallet.currency, amount),
+            self.approval(wallet.credit_type, wallet.currency, amount),
         ]
 
     def call_confirmed(
         self, target: Account, data: dict[str, Any], *, reason: str, key: str
     ) -> Any:
         wallet = data["wallet"]
-        submitted = services.credit_request(
-            actor=self.request.user,
-            operation=ApprovalOperation.REVOKE,
-            account=target,
+        return self.submit(
+            target,
+            reason=reason,
+            key=key,
             subscription=wallet.subscription,
             credit_type=wallet.credit_type,
             currency=wallet.currency,
             amount=data["amount"],
-            note=reason,
-            idempotency_key=key,
         )
-        if submitted.waiting:
-            self.success_message = waiting_message(submitted)
-        return submitted
 
 
 class ChargeView(CreditConfirmView):
     permission_required = "credits.add_manual_charge"
+    operation = ApprovalOperation.CHARGE
     form_class = forms.ChargeForm
     form_prefix = "charge"
     failure_message = "Manual charge"
@@ -485,22 +499,14 @@ class ChargeView(CreditConfirmView):
                     f"{data['amount']} {currency}",
                 )
             )
-        rows.append(self.approval(ApprovalOperation.CHARGE, CreditType.CURRENCY, currency, amount))
+        rows.append(self.approval(CreditType.CURRENCY, currency, amount))
         return rows
 
     def call_confirmed(
         self, target: Account, data: dict[str, Any], *, reason: str, key: str
     ) -> Any:
-        submitted = services.credit_request(
-            actor=self.request.user,
-            operation=ApprovalOperation.CHARGE,
-            account=target,
-            note=reason,
-            idempotency_key=key,
-            **data,
-        )
+        submitted = self.submit(target, reason=reason, key=key, **data)
         if submitted.waiting:
-            self.success_message = waiting_message(submitted)
             return submitted
         charge = submitted.result
         currency = data["currency"]
@@ -515,6 +521,7 @@ class ChargeView(CreditConfirmView):
 
 class RefundView(CreditConfirmView):
     permission_required = "credits.issue_manual_refund"
+    operation = ApprovalOperation.MANUAL_REFUND
     form_class = forms.RefundForm
     form_prefix = "refund"
     success_message = "Refund issued."
@@ -530,27 +537,14 @@ class RefundView(CreditConfirmView):
             Change("Credit balances", "Unchanged", "Unchanged: money goes back, not credit"),
             Change("Date", "", timezone.localdate().isoformat()),
             self.approval(
-                ApprovalOperation.MANUAL_REFUND,
-                CreditType.CURRENCY,
-                data["currency"],
-                _checked_amount(data, data["currency"]),
+                CreditType.CURRENCY, data["currency"], _checked_amount(data, data["currency"])
             ),
         ]
 
     def call_confirmed(
         self, target: Account, data: dict[str, Any], *, reason: str, key: str
     ) -> Any:
-        submitted = services.credit_request(
-            actor=self.request.user,
-            operation=ApprovalOperation.MANUAL_REFUND,
-            account=target,
-            note=reason,
-            idempotency_key=key,
-            **data,
-        )
-        if submitted.waiting:
-            self.success_message = waiting_message(submitted)
-        return submitted
+        return self.submit(target, reason=reason, key=key, **data)
 
 
 # --- Approvals --------------------------------------------------------------------------------
