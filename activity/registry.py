@@ -109,6 +109,15 @@ _KLARNA = Attribute("klarna_response_code", "Klarna response code", personal=Fal
 _REASON = Attribute("reason", "Reason", personal=True)
 # The transaction a payment or charge was made under (its credit entries carry the same ID).
 _TRANSACTION = Attribute("transaction_id", "Transaction ID", personal=False)
+# An operation over its requester's limit: the second person, who approved it.
+_APPROVED_BY = Attribute("approved_by", "Approved by", personal=False)
+# Requests for approval (credits.services.approvals): which, what, and for how much.
+_REQUEST = (
+    Attribute("request_id", "Request", Kind.TEXT, True, personal=False),
+    Attribute("operation", "Operation", Kind.TEXT, True, personal=False),
+    Attribute("amount", "Amount", Kind.MONEY, personal=False),
+    Attribute("tokens", "Tokens", Kind.INTEGER, personal=False),
+)
 
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
@@ -267,6 +276,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("amount", "Refunded amount", Kind.MONEY, True, personal=False),
             Attribute("order_id", "Subscription order ID", Kind.TEXT, personal=False),
             _REASON,
+            _APPROVED_BY,
         ),
         "An agent refunded money to the customer.",
         recorded_by=Recorder.STAFF,
@@ -281,6 +291,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("tokens", "Credit tokens", Kind.INTEGER, personal=False),
             Attribute("account_id", "Credited account", Kind.TEXT, True, personal=False),
             _REASON,
+            _APPROVED_BY,
         ),
         "An agent granted credit to the account.",
         recorded_by=Recorder.STAFF,
@@ -293,6 +304,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("account_id", "Charged account", Kind.TEXT, True, personal=False),
             _REASON,
             _TRANSACTION,
+            _APPROVED_BY,
         ),
         "An agent charged the account outside the billing cycle.",
         recorded_by=Recorder.STAFF,
@@ -366,6 +378,42 @@ EVENT_TYPES: tuple[EventType, ...] = (
         (_product(), _ORDER, _DIBS, _KLARNA),
         "A retry of a failed billing, during dunning, failed again.",
         recorded_by=Recorder.INTEGRATION,
+    ),
+    EventType(
+        "Credit Request Submitted",
+        Category.CREDIT,
+        (
+            *_REQUEST,
+            _REASON,
+            Attribute("limit", "Over", Kind.TEXT, True, personal=False),
+        ),
+        "A credit operation over its requester's limit waits for another person's approval.",
+        recorded_by=Recorder.STAFF,
+    ),
+    EventType(
+        "Credit Request Approved",
+        Category.CREDIT,
+        (*_REQUEST, Attribute("requested_by", "Requested by", Kind.TEXT, True, personal=False)),
+        "A second person approved a credit operation, which then ran.",
+        recorded_by=Recorder.STAFF,
+    ),
+    EventType(
+        "Credit Request Rejected",
+        Category.CREDIT,
+        (
+            *_REQUEST,
+            Attribute("requested_by", "Requested by", Kind.TEXT, True, personal=False),
+            _REASON,
+        ),
+        "A second person turned down a credit operation; nothing was changed.",
+        recorded_by=Recorder.STAFF,
+    ),
+    EventType(
+        "Credit Request Expired",
+        Category.CREDIT,
+        _REQUEST,
+        "Nobody decided on a credit operation in time; nothing was changed.",
+        recorded_by=Recorder.STAFF,
     ),
     EventType(
         "Comment Added",

@@ -260,7 +260,7 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                 count = per_wallet + (1 if account <= extra else 0)
                 subscription = _wallet_subscription(account)
                 stamps = sorted(START.timestamp() + rng.random() * span for _ in range(count))
-                balance = 0
+                balance = added = 0
                 previous = ""
                 for seq, stamp in enumerate(stamps, start=1):
                     if balance < 5000 or rng.random() < 0.3:
@@ -269,6 +269,7 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                         activity = rng.choice(("consumption", "consumption", "revocation"))
                         amount = -rng.randint(1, balance)
                     balance += amount
+                    added += max(amount, 0)
                     note = rng.choice(LEDGER_NOTES)
                     created_at = dt.datetime.fromtimestamp(stamp, dt.UTC)
                     digest = chain.text_digest(note, "")
@@ -309,12 +310,12 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                             previous,
                         )
                     )
-                balances[account] = (balance, count, previous)
+                balances[account] = (balance, added, count, previous)
         with raw.cursor().copy(
             "COPY credits_creditwallet (id, account_id, subscription_id, credit_type, currency,"
-            " balance, last_seq, last_hash, created_at) FROM STDIN"
+            " balance, added, removed, last_seq, last_hash, created_at) FROM STDIN"
         ) as copy:
-            for account, (balance, count, last_hash) in balances.items():
+            for account, (balance, added, count, last_hash) in balances.items():
                 copy.write_row(
                     (
                         account,
@@ -323,6 +324,8 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                         "currency",
                         "SEK",
                         f"{balance / 100:.2f}",
+                        f"{added / 100:.2f}",
+                        f"{(balance - added) / 100:.2f}",
                         count,
                         last_hash,
                         START,

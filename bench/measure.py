@@ -395,3 +395,90 @@ def concurrent_apply_credits(customer_number: str, workers: int, per_worker: int
             "Ledger drift after the run (verify_ledger)", "wallets", value=drift, note="must be 0"
         ),
     ]
+
+
+# The credit roll-forward: a month of the ledger (bench.generate spreads every wallet's entries
+# over START..END, so any month holds about 1/46 of them).
+ROLLFORWARD_MONTH = ("2026-09-01", "2026-09-30")
+LEDGER_SUM_SQL = (
+    "SELECT credit_type, currency, SUM(amount) FROM credits_creditentry"
+    " GROUP BY credit_type, currency"
+)
+
+
+def rollforward(client, repeat: int) -> list[Result]:
+    """The Credit Balances page for a month, and its queries alone, beside the cost of summing
+    every amount of the ledger once (what a roll-forward computed from sums would pay twice)."""
+    import datetime as dt
+
+    from credits.rollforward import Period, credit_rollforward
+
+    first, last = ROLLFORWARD_MONTH
+    period = Period(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+
+    def ledger_sum():
+        with connection.cursor() as cursor:
+            cursor.execute(LEDGER_SUM_SQL)
+            cursor.fetchall()
+
+    baseline = statistics.median(timed(ledger_sum, repeat))
+    return [
+        Result(
+            "Credit Balances: one month (page)",
+            "ms",
+            timed(_get(client, f"/credits/balances/?date_from={first}&date_to={last}"), repeat),
+            note="target < 300 ms",
+        ),
+        Result(
+            "  query only: the month's roll-forward",
+            "ms",
+            timed(lambda: credit_rollforward(period), repeat),
+            note=f"SUM(amount) of the whole ledger per unit: {baseline:,.1f} ms",
+            baseline=baseline,
+        ),
+        Result(
+            "  Credit Balances: one unit's wallets (page 1)",
+            "ms",
+            timed(_get(client, f"/credits/balances/SEK/?date_from={first}&date_to={last}"), repeat),
+        ),
+    ]
+
+
+def totals(email: str, repeat: int) -> list[Result]:
+    """The totals above Credit Activity (their queries alone), as the page computes them: over
+    whole wallets (no filter, or an account's) from the wallets' running totals, beside the
+    same totals aggregated from the entries; and a month, which only the entries can give."""
+    from credits.filters import CreditActivityFilter
+    from credits.selectors import credit_activity, credit_totals, wallet_totals
+
+    def page_totals(query):
+        filterset = CreditActivityFilter(query or None, queryset=credit_activity())
+        assert not filterset.is_bound or filterset.is_valid()
+        wallets = filterset.whole_wallets()
+        return wallet_totals(wallets) if wallets is not None else credit_totals(filterset.qs)
+
+    by_email = {"account_email": email}
+    # A month inside the generated ledger's span (January 2023 to November 2026).
+    month = {"created_from": "2026-09-01", "created_to": "2026-09-30"}
+    results = []
+    for label, query in (
+        ("unfiltered", {}),
+        ("by account e-mail", by_email),
+        ("one month", month),
+    ):
+        from_entries = timed(
+            lambda q=query: credit_totals(CreditActivityFilter(q, queryset=credit_activity()).qs),
+            repeat,
+        )
+        note = (
+            "" if query is month else f"from the entries: {statistics.median(from_entries):,.1f} ms"
+        )
+        results.append(
+            Result(
+                f"Credit Activity totals: {label} (queries only)",
+                "ms",
+                timed(lambda q=query: page_totals(q), repeat),
+                note=note,
+            )
+        )
+    return results

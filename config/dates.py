@@ -45,3 +45,25 @@ def date_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
         ("This month", first_of_month, today),
         ("Last month", last_month_end.replace(day=1), last_month_end),
     ]
+
+
+def period_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The whole calendar periods a report offers in one click, around `today`: (label, first
+    day, last day), inclusive."""
+    first_of_month = today.replace(day=1)
+    last_month_end = first_of_month - dt.timedelta(days=1)
+    quarter_start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+    quarter_end = _month_end(quarter_start.replace(month=quarter_start.month + 2))
+    last_quarter_end = quarter_start - dt.timedelta(days=1)
+    last_quarter_start = last_quarter_end.replace(month=last_quarter_end.month - 2, day=1)
+    return [
+        ("This month", first_of_month, _month_end(today)),
+        ("Last month", last_month_end.replace(day=1), last_month_end),
+        ("This quarter", quarter_start, quarter_end),
+        ("Last quarter", last_quarter_start, last_quarter_end),
+        ("This year", today.replace(month=1, day=1), today.replace(month=12, day=31)),
+    ]
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)

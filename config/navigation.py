@@ -10,7 +10,9 @@ take the account's customer number; `ACCOUNT` links sit beside the signed-in use
 own pages, for every signed-in user: such a link names no permission).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 MAIN = "main"
 TIMELINE = "timeline"
@@ -25,6 +27,8 @@ class Link:
     permission: str
     place: str = MAIN
     hint: str = ""
+    # How many things wait behind the link for this user (shown beside it when not 0).
+    count: Callable[[Any], int] | None = None
 
 
 _links: list[Link] = []

@@ -44,15 +44,26 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {
         "credits.view_credit_activity",
         "credits.export_credit_activity",
+        # The credit liability roll-forward (/credits/balances/) and its CSV files.
+        "credits.view_credit_balances",
         "credits.grant_credit",
         "credits.revoke_credit",
         "credits.add_manual_charge",
         "credits.issue_manual_refund",
+        # The second pair of eyes on credit operations over a requester's limit.
+        "credits.approve_credit",
     },
 }
 
+# Permissions that stay with their role: administrators do not get them through the union
+# below. Approving credit is Finance's alone, so that an administrator (who may also ask for
+# operations) is never the second pair of eyes on money.
+NOT_FOR_ADMINISTRATORS = {"credits.approve_credit"}
+
 # Administrators hold every role's permissions, plus users, groups and the admin-only ones.
-ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = set().union(*ROLE_PERMISSIONS.values()) | {
+ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = (
+    set().union(*ROLE_PERMISSIONS.values()) - NOT_FOR_ADMINISTRATORS
+) | {
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",
@@ -70,6 +81,8 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = set().union(*ROLE_PERMISSIONS.values())
     "credits.view_creditentry",
     "credits.view_creditoperation",
     "credits.view_creditexport",
+    "credits.view_creditapproval",
+    "credits.view_creditbalancesexport",
     # The record of Recent Activity downloads.
     "activity.view_activityexport",
     # Legacy history: upload old Account History files (admin and command line).

@@ -120,6 +120,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# An index's INCLUDE columns (credits' as-of index) exist on PostgreSQL only; on the SQLite
+# file of `make run` the index is built on its key columns, which is all a demo needs.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # A read replica (optional): the heavy reads go there, see config/replicas.py.
 if env("DATABASE_REPLICA_URL", default=""):
@@ -219,6 +222,60 @@ STORAGES = {
 # Personal data kept beside records that stay (download filters, sign-in addresses) is removed
 # after this many days by `manage.py purge_retention` (run it daily).
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=400)
+
+# Limits of the credit operations, per role and per unit (a currency code, or "tokens"):
+# the largest single grant, revocation, charge and refund, and the most one person may grant
+# per day (`daily_grant`). Above a limit the operation waits for another person's approval
+# (/credits/approvals/); a unit or operation a role has no limit for always waits. The API's
+# operations follow the "Integration" limits. CREDIT_LIMITS (JSON, in the environment)
+# replaces the whole table.
+_SCALE = {"SEK": 1, "NOK": 1, "DKK": "0.75", "EUR": "0.1", "GBP": "0.1", "USD": "0.1"}
+
+
+def _per_unit(sek: int, tokens: int) -> dict[str, str]:
+    """One limit in every usual currency (given in SEK, scaled roughly by value) and tokens."""
+    from decimal import Decimal
+
+    limits = {
+        code: format((Decimal(sek) * Decimal(str(f))).normalize(), "f")
+        for code, f in _SCALE.items()
+    }
+    return limits | {"tokens": str(tokens)}
+
+
+_FINANCE_LIMITS = {
+    "grant": _per_unit(10_000, 1_000),
+    "revoke": _per_unit(10_000, 1_000),
+    "charge": _per_unit(25_000, 1_000),
+    "refund": _per_unit(25_000, 1_000),
+    "daily_grant": _per_unit(100_000, 10_000),
+}
+CREDIT_LIMITS: dict[str, dict[str, dict[str, str]]] = env.json(
+    "CREDIT_LIMITS",
+    default={
+        # Goodwill for a customer on the phone.
+        "Customer Service": {
+            "grant": _per_unit(500, 100),
+            "daily_grant": _per_unit(2_000, 400),
+        },
+        "Finance": _FINANCE_LIMITS,
+        "System Administrator": _FINANCE_LIMITS,
+        # Billing systems: product credits and refunds of credit-paid transactions.
+        "Integration": {
+            "grant": _per_unit(5_000, 1_000),
+            "revoke": _per_unit(5_000, 1_000),
+            "refund": _per_unit(5_000, 1_000),
+            "daily_grant": _per_unit(1_000_000, 100_000),
+        },
+    },
+)
+# The absolute maximum of one operation of any kind, by anyone, per unit: above it the
+# operation is refused (not sent for approval). A unit not listed has no maximum beyond the
+# ledger's own.
+CREDIT_MAXIMUM: dict[str, str] = env.json("CREDIT_MAXIMUM", default=_per_unit(1_000_000, 100_000))
+# A request for approval that nobody decides on expires after this many days
+# (`manage.py expire_credit_approvals`, run it daily; an overdue request cannot be approved).
+APPROVAL_EXPIRY_DAYS = env.int("APPROVAL_EXPIRY_DAYS", default=7)
 
 SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

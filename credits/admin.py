@@ -1,12 +1,27 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
-from credits.models import CreditEntry, CreditExport, CreditWallet
+from credits.models import (
+    CreditApproval,
+    CreditBalancesExport,
+    CreditEntry,
+    CreditExport,
+    CreditWallet,
+)
 
 
 @admin.register(CreditExport)
 class CreditExportAdmin(ReadOnlyAdmin):
     """Who downloaded which credit activity, and when (written by the CSV download only)."""
+
+    list_display = ("created_at", "actor_name", "filters", "row_count", "finished_at")
+    search_fields = ("actor_name",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(CreditBalancesExport)
+class CreditBalancesExportAdmin(ReadOnlyAdmin):
+    """Who downloaded the credit roll-forward (or a unit's wallets), and when."""
 
     list_display = ("created_at", "actor_name", "filters", "row_count", "finished_at")
     search_fields = ("actor_name",)
@@ -44,3 +59,23 @@ class CreditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("account",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+@admin.register(CreditApproval)
+class CreditApprovalAdmin(ReadOnlyAdmin):
+    """Requests for approval: decided on their own page (/credits/approvals/), by Finance."""
+
+    list_display = (
+        "requested_at",
+        "account",
+        "operation",
+        "amount",
+        "currency",
+        "actor_name",
+        "state",
+        "decided_by_name",
+    )
+    list_filter = ("state", "operation")
+    search_fields = ("account__customer_number", "actor_name")
+    list_select_related = ("account",)
+    date_hierarchy = "requested_at"

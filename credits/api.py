@@ -34,7 +34,7 @@ from config.dates import aware_utc
 from config.errors import INVALID_CURSOR
 from credits import services
 from credits.filters import CreditActivityFilter
-from credits.models import Activity, CreditEntry, CreditType, GiftCardStatus
+from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
 from credits.services.operations import MAX_SCOPED_KEY_LENGTH, OPERATIONS
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -57,6 +57,28 @@ class CreditEntrySerializer(serializers.Serializer):
     note = serializers.CharField()
     created_at = serializers.DateTimeField(default_timezone=dt.UTC, help_text="In UTC.")
     actor = serializers.CharField(source="actor_name")
+    approved_by = serializers.CharField(
+        source="approved_by_name",
+        help_text="Who approved the operation when it was over its requester's limit; else empty.",
+    )
+
+
+class CreditApprovalSerializer(serializers.Serializer):
+    """A credit operation over the integration's limits, waiting for a person's approval. It
+    runs when approved; a repeat of the request (same idempotency key) tells where it stands."""
+
+    request_id = serializers.IntegerField(source="pk")
+    state = serializers.CharField()
+    operation = serializers.CharField()
+    account = serializers.CharField(source="account.customer_number")
+    credit_type = serializers.ChoiceField(choices=CreditType.choices)
+    currency = serializers.CharField(help_text="Empty for tokens.")
+    amount = serializers.SerializerMethodField()
+    requested_at = serializers.DateTimeField(default_timezone=dt.UTC)
+    expires_at = serializers.DateTimeField(default_timezone=dt.UTC)
+
+    def get_amount(self, approval: CreditApproval) -> str:
+        return money.plain(approval.amount, approval.currency)
 
 
 class _KeyedRequestSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -130,6 +152,11 @@ def _application_data(application: services.CreditApplication) -> dict[str, Any]
 # --- Views ------------------------------------------------------------------------------------
 
 REPLAY = "Already done with this idempotency key; nothing new was written."
+WAITING = (
+    "Over the integration's limits: the operation waits for a person's approval and runs when "
+    "approved. Repeat the request (same key) to learn where it stands: 202 while it waits, "
+    "200 with the entry once it ran, 409 when it was rejected or expired."
+)
 CONFLICT_RESPONSE = {
     409: OpenApiResponse(OpenApiTypes.OBJECT, description="Idempotency key used for other content.")
 }
@@ -151,6 +178,7 @@ class CreditOperationView(APIView):
         responses={
             201: CreditEntrySerializer,
             200: OpenApiResponse(CreditEntrySerializer, description=REPLAY),
+            202: OpenApiResponse(CreditApprovalSerializer, description=WAITING),
             **CONFLICT_RESPONSE,
             **ERROR_RESPONSES,
         },
@@ -163,6 +191,8 @@ class CreditOperationView(APIView):
             key_scope=request.auth.key_scope,
             fields=serializer.validated_data,
         )
+        if isinstance(entry, CreditApproval):
+            return Response(CreditApprovalSerializer(entry).data, status=status.HTTP_202_ACCEPTED)
         return Response(
             CreditEntrySerializer(entry).data,
             status=status.HTTP_200_OK if entry.replayed else status.HTTP_201_CREATED,

@@ -11,9 +11,17 @@ class CreditsConfig(AppConfig):
 
     def ready(self) -> None:
         from config import navigation
+        from credits.selectors import approvals_waiting_count
 
         navigation.register(
             navigation.Link("Credit Activity", "credits:activity", "credits.view_credit_activity"),
+            navigation.Link(
+                "Approvals",
+                "credits:approvals",
+                "credits.approve_credit",
+                count=approvals_waiting_count,
+            ),
+            navigation.Link("Credit Balances", "credits:balances", "credits.view_credit_balances"),
             # A transaction ID on the timeline leads to the transaction's credit entries.
             navigation.Link(
                 "Transaction",

@@ -40,9 +40,13 @@ def entry_hash(
     transaction_id: str,
     operation_id: int | None,
     text_digest: str,
+    approved_by_name: str = "",
 ) -> str:
-    """The hash of one entry, chained to `previous` (empty for a wallet's first entry)."""
-    fields = (
+    """The hash of one entry, chained to `previous` (empty for a wallet's first entry).
+
+    The approver's name, on an entry that waited for approval, is hashed after the other
+    fields; an entry without one hashes exactly as entries did before approvals existed."""
+    fields: tuple[str, ...] = (
         previous,
         str(wallet_id),
         str(seq),
@@ -58,6 +62,8 @@ def entry_hash(
         str(operation_id or ""),
         text_digest,
     )
+    if approved_by_name:
+        fields += (approved_by_name,)
     return hashlib.sha256(SEPARATOR.join(fields).encode()).hexdigest()
 
 
@@ -77,3 +83,6 @@ HASHED_FIELDS = (
     "operation_id",
     "text_digest",
 )
+# Hashed too, but newer than the chain's first migration (which reads HASHED_FIELDS as its
+# models were then): the name of the person who approved the entry, if one had to.
+ENDORSEMENT_FIELDS = ("approved_by_name",)

@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from accounts.models import Account, Subscription
 from credits import services
-from credits.models import CreditEntry, CreditType, CreditWallet, GiftCardStatus
+from credits.models import (
+    ApprovalOperation,
+    CreditApproval,
+    CreditEntry,
+    CreditType,
+    CreditWallet,
+    GiftCardStatus,
+)
 
 FIRST, LAST = 100000, 100200
 HISTORY_DAYS = 200
@@ -62,6 +69,13 @@ def load(*, password: str, stdout) -> None:
     for n, account in enumerate(accounts):
         plan.account(n, account)
     entries = plan.run()
+    requests = _approval_requests(
+        accounts, service=users["demo-service"], finance=users["demo-finance"]
+    )
+    stdout.write(
+        f"Approvals: {requests} goodwill grants over Customer Service's limit (one waiting, "
+        "one approved, one rejected, one expired; /credits/approvals/)."
+    )
     stdout.write(
         f"Credit ledger: {entries} entries in "
         f"{CreditWallet.objects.filter(account__in=accounts).count()} wallets "
@@ -336,3 +350,47 @@ class Plan:
             note=self.rng.choice(REFUND_REASONS),
             created_at=created_at,
         )
+
+
+def _approval_requests(accounts, *, service, finance) -> int:
+    """Four grants over Customer Service's limit, asked for by demo-service: one waits for
+    Finance, one demo-finance approved (its entry names both), one demo-finance rejected, and
+    one that nobody decided on and expired (as `expire_credit_approvals` ends it once
+    APPROVAL_EXPIRY_DAYS have passed; the demo runs that as of then)."""
+    asked = []
+    for account, amount, note in zip(
+        accounts[3:7],
+        ("1500", "1200", "5000", "900"),
+        (
+            "Goodwill: the paper was not delivered for three weeks",
+            "Goodwill: charged twice during the app outage",
+            "Customer asks for a year free after a complaint",
+            "Goodwill for a late delivery, asked twice by mistake",
+        ),
+        strict=True,
+    ):
+        subscription = next(iter(account.subscriptions.all()), None)
+        currency = subscription.product.currency if subscription else "SEK"
+        submitted = services.credit_request(
+            actor=service,
+            operation=ApprovalOperation.GRANT,
+            account=account,
+            amount=str(int(amount) // (10 if currency in ("EUR", "GBP") else 1)),
+            credit_type=CreditType.CURRENCY,
+            currency=currency,
+            note=note,
+        )
+        asked.append(submitted.approval)
+    _waiting, approved, rejected, forgotten = asked
+    if approved is not None:
+        services.approval_approve(actor=finance, approval=approved)
+    if rejected is not None:
+        services.approval_reject(
+            actor=finance,
+            approval=rejected,
+            reason="Too much for goodwill: offer three months instead.",
+        )
+    if forgotten is not None:
+        CreditApproval.objects.filter(pk=forgotten.pk).update(expires_at=timezone.now())
+        services.approvals_expire()
+    return sum(1 for approval in asked if approval is not None)

@@ -12,12 +12,20 @@ from django.utils import timezone
 
 from config.downloads import redact_filters
 from config.personal_data import REDACTED
-from credits.models import APPEND_ONLY_TRIGGER, CreditEntry, CreditExport, CreditOperation
+from credits.models import (
+    APPEND_ONLY_TRIGGER,
+    CreditApproval,
+    CreditEntry,
+    CreditExport,
+    CreditOperation,
+)
+from credits.services.approvals import close_waiting
 
 if TYPE_CHECKING:
     from accounts.models import Account
 
 OPERATION_TRIGGER = "credits.CreditOperation:written_once"
+APPROVAL_TRIGGER = "credits.CreditApproval:written_once"
 TEXT_KEYS = ("note", "gift_card")
 
 
@@ -30,6 +38,10 @@ def _entries(account: "Account") -> QuerySet[CreditEntry]:
 def _operations(account: "Account") -> list[CreditOperation]:
     found = CreditOperation.objects.filter(request__account=account.pk)
     return [op for op in found if any(op.request.get(key) for key in TEXT_KEYS)]
+
+
+def _approvals(account: "Account") -> QuerySet[CreditApproval]:
+    return CreditApproval.objects.filter(account=account, redacted_at__isnull=True)
 
 
 def names_customer(account: "Account", filters: dict) -> list[str]:
@@ -48,6 +60,7 @@ def count(account: "Account") -> dict[str, int]:
     return {
         "ledger entries": _entries(account).count(),
         "keyed credit requests": len(_operations(account)),
+        "requests for approval": _approvals(account).count(),
         "credit downloads": sum(
             1
             for record in CreditExport.objects.exclude(filters={})
@@ -58,7 +71,13 @@ def count(account: "Account") -> dict[str, int]:
 
 def erase(account: "Account") -> dict[str, int]:
     entries = _entries(account)
-    with pgtrigger.ignore(APPEND_ONLY_TRIGGER, OPERATION_TRIGGER):
+    # A request still waiting would run with its reason erased: it ends now, as expired.
+    close_waiting(account)
+    with pgtrigger.ignore(APPEND_ONLY_TRIGGER, OPERATION_TRIGGER, APPROVAL_TRIGGER):
+        # The reasons of requests for approval; the requested operation and amount stay.
+        approvals = _approvals(account).update(
+            reason=REDACTED, decision_note=REDACTED, redacted_at=timezone.now()
+        )
         changed = entries.filter(~Q(note="")).update(note=REDACTED, redacted_at=timezone.now())
         changed += entries.filter(~Q(gift_card="")).update(
             gift_card=REDACTED, redacted_at=timezone.now()
@@ -73,5 +92,6 @@ def erase(account: "Account") -> dict[str, int]:
     return {
         "ledger entries": changed,
         "keyed credit requests": len(operations),
+        "requests for approval": approvals,
         "credit downloads": exports,
     }

@@ -57,6 +57,7 @@ def header() -> list[str]:
         "Subscription name",
         "Note",
         "By",
+        "Approved by",
     ]
 
 
@@ -120,6 +121,7 @@ def export_rows(entries: QuerySet, *, in_sql: bool) -> QuerySet:
         safe_text("subscription__product__name"),
         safe_text("note"),
         safe_text("actor_name"),
+        safe_text("approved_by_name"),
     )
 
 

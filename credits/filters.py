@@ -1,7 +1,28 @@
 import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from config.filters import DateRangeFilterSet, date_filter
-from credits.models import Activity, CreditEntry, CreditType
+from credits.models import (
+    Activity,
+    ApprovalOperation,
+    ApprovalState,
+    CreditApproval,
+    CreditEntry,
+    CreditType,
+    CreditWallet,
+)
+
+# The largest primary key there is (bigint): a larger number matches nothing, so it is refused
+# as a number before it can reach the database.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.Filter):
+    """A row's ID: a whole number from 1 up."""
+
+    field_class = forms.IntegerField
 
 
 class CreditActivityFilter(DateRangeFilterSet):
@@ -37,6 +58,14 @@ class CreditActivityFilter(DateRangeFilterSet):
     type = django_filters.ChoiceFilter(
         label="Type", field_name="credit_type", choices=CreditType.choices, empty_label="Any type"
     )
+    # One wallet's entries: where the credit roll-forward's wallets link to.
+    wallet = IdFilter(
+        label="Wallet",
+        field_name="wallet_id",
+        min_value=1,
+        max_value=MAX_ID,
+        widget=forms.NumberInput(attrs={"size": 8}),
+    )
 
     class Meta:
         model = CreditEntry
@@ -50,4 +79,70 @@ class CreditActivityFilter(DateRangeFilterSet):
             "created_to",
             "activity",
             "type",
+            "wallet",
         ]
+
+    # The filters that select whole wallets (every entry of each wallet, or none of it), with
+    # the wallet's lookup for each: the totals of such a selection are the wallets' own.
+    WHOLE_WALLET_LOOKUPS = {
+        "account_name": "account__name__icontains",
+        "account_id": "account__customer_number",
+        "account_email": "account__email__iexact",
+        "type": "credit_type",
+        "wallet": "pk",
+    }
+
+    def whole_wallets(self) -> QuerySet[CreditWallet] | None:
+        """The wallets the filters select whole, when no filter is on the entries themselves
+        (their dates, activity, subscription); else None. Call after validation."""
+        if not self.is_bound:  # no query at all: every wallet
+            return CreditWallet.objects.all()
+        used = {
+            name: value for name, value in self.form.cleaned_data.items() if value not in (None, "")
+        }
+        if not set(used) <= self.WHOLE_WALLET_LOOKUPS.keys():
+            return None
+        return CreditWallet.objects.filter(
+            **{self.WHOLE_WALLET_LOOKUPS[name]: value for name, value in used.items()}
+        )
+
+
+class CreditApprovalFilter(django_filters.FilterSet):
+    """The filters of the approvals page. Without a `state` the page shows what waits."""
+
+    state = django_filters.ChoiceFilter(
+        choices=ApprovalState.choices, empty_label="Any state", method="filter_state"
+    )
+    operation = django_filters.ChoiceFilter(
+        choices=ApprovalOperation.choices, empty_label="Any operation"
+    )
+    currency = django_filters.CharFilter(
+        label="Currency", max_length=6, method="filter_currency", help_text="A code, or tokens."
+    )
+    account_id = django_filters.CharFilter(
+        label="Account ID", field_name="account__customer_number", max_length=20
+    )
+    requested_by = django_filters.CharFilter(
+        label="Requested by", field_name="actor_name", lookup_expr="icontains", max_length=150
+    )
+
+    class Meta:
+        model = CreditApproval
+        fields = ["state", "operation", "currency", "account_id", "requested_by"]
+
+    def filter_state(self, queryset, name, value):
+        # "Waiting" means still decidable: an overdue request counts as expired.
+        now = timezone.now()
+        if value == ApprovalState.PENDING:
+            return queryset.waiting(now)
+        if value == ApprovalState.EXPIRED:
+            return queryset.filter(
+                Q(state=ApprovalState.EXPIRED) | Q(state=ApprovalState.PENDING, expires_at__lte=now)
+            )
+        return queryset.filter(state=value)
+
+    def filter_currency(self, queryset, name, value):
+        value = value.strip().upper()
+        if value in ("TOKENS", "TOKEN"):
+            return queryset.filter(credit_type=CreditType.TOKEN)
+        return queryset.filter(currency=value)

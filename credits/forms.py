@@ -1,12 +1,18 @@
-"""The credit forms of the account page. They only parse; every rule (amount, sign, unit,
-currency of a subscription, reason) is the services' to enforce, so a form and the API refuse
-the same things with the same words."""
+"""The credit forms of the account page, and the period form of the credit roll-forward. The
+account page's forms only parse; every rule (amount, sign, unit, currency of a subscription,
+reason) is the services' to enforce, so a form and the API refuse the same things with the same
+words."""
 
+import datetime as dt
 from typing import cast
 
 from django import forms
 
+from config import money
+from config.filters import DateRangeForm
+from config.forms import DateInput
 from credits.models import CreditType, CreditWallet
+from credits.rollforward import Period
 from credits.selectors import currencies_in_use
 from credits.services import MAX_NOTE_LENGTH
 
@@ -132,3 +138,91 @@ class RefundForm(AccountForm):
 
     def clean_refunded_to(self):
         return self._methods[self.cleaned_data["refunded_to"]]
+
+
+class RejectForm(forms.Form):
+    """The approver's reason for turning a request down (the service requires it)."""
+
+    reason = forms.CharField(
+        label="Reason for rejecting",
+        max_length=MAX_NOTE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+    )
+
+
+# The period of the credit roll-forward: far enough either way for any ledger, near enough
+# that every day of it is a valid instant in every time zone (and in PostgreSQL).
+FIRST_REPORT_DATE = dt.date(1900, 1, 1)
+LAST_REPORT_DATE = dt.date(2999, 12, 31)
+DATE_OUT_OF_RANGE = "Choose a date from 1900-01-01 to 2999-12-31."
+TOKENS_HAVE_NO_CURRENCY = (
+    "Tokens have no currency: clear the currency, or choose the type Currency."
+)
+
+
+class PeriodForm(DateRangeForm):
+    """A period of whole local days (YYYY-MM-DD, inclusive, in the site's time zone), both ends
+    required; the page fills in this month when neither is given."""
+
+    date_range_fields = ("date_from", "date_to")
+
+    date_from = forms.DateField(
+        label="From",
+        widget=DateInput(),
+        error_messages={"required": "Give the first day of the period."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        widget=DateInput(),
+        error_messages={"required": "Give the last day of the period."},
+    )
+
+    def _clean_date(self, name: str) -> dt.date:
+        day = self.cleaned_data[name]
+        if not FIRST_REPORT_DATE <= day <= LAST_REPORT_DATE:
+            raise forms.ValidationError(DATE_OUT_OF_RANGE)
+        return day
+
+    def clean_date_from(self) -> dt.date:
+        return self._clean_date("date_from")
+
+    def clean_date_to(self) -> dt.date:
+        return self._clean_date("date_to")
+
+    @property
+    def period(self) -> Period:
+        return Period(self.cleaned_data["date_from"], self.cleaned_data["date_to"])
+
+
+class RollForwardForm(PeriodForm):
+    """The roll-forward's query: the period, and optionally one credit type and one currency."""
+
+    type = forms.ChoiceField(
+        label="Type", choices=[("", "Any type"), *CreditType.choices], required=False
+    )
+    currency = forms.CharField(
+        label="Currency",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"size": 5, "placeholder": "e.g. SEK"}),
+    )
+
+    def clean_currency(self) -> str:
+        code = self.cleaned_data["currency"].strip().upper()
+        if code and not money.is_known_currency(code):
+            raise forms.ValidationError(money.UNKNOWN_CURRENCY.format(code))
+        return code
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("type") == CreditType.TOKEN and cleaned.get("currency"):
+            self.add_error("currency", TOKENS_HAVE_NO_CURRENCY)
+        return cleaned
+
+    @property
+    def unit(self) -> dict[str, str]:
+        """The credit type and currency asked for ("" for any)."""
+        currency = self.cleaned_data["currency"]
+        credit_type = self.cleaned_data["type"] or (CreditType.CURRENCY if currency else "")
+        return {"credit_type": credit_type, "currency": currency}

@@ -12,13 +12,15 @@ entry's `balance_after`; `verify_ledger` checks both.
 from typing import Any
 
 import pgtrigger
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.urls import reverse
 from django.utils import timezone
 
 from config import money, triggers
-from config.actors import Attributed
+from config.actors import MAX_ACTOR_NAME, Attributed
 from config.cards import no_card_number
 from config.downloads import DownloadRecord
 
@@ -111,6 +113,11 @@ class CreditWallet(models.Model):
         help_text="Empty for tokens",
     )
     balance = amount_field(default=0)
+    # Running totals of the wallet's entries: all it ever added, and all it ever removed
+    # (negative); balance = added + removed. Credit Activity's totals over whole wallets (no
+    # filter, or one on the account or the unit) sum these instead of the ledger.
+    added = amount_field(default=0, db_default=0)
+    removed = amount_field(default=0, db_default=0)
     # The seq of the newest entry: the next entry is last_seq + 1.
     last_seq = models.PositiveIntegerField(default=0)
     # The hash of the newest entry, which the next entry's hash covers (credits.chain).
@@ -145,6 +152,10 @@ class CreditWallet(models.Model):
                 name="credit_wallet_one_per_subscription_unit",
             ),
             models.CheckConstraint(condition=Q(balance__gte=0), name="credit_wallet_balance_gte_0"),
+            models.CheckConstraint(
+                condition=Q(balance=F("added") + F("removed"), added__gte=0, removed__lte=0),
+                name="credit_wallet_balance_is_its_totals",
+            ),
             *_unit_constraints("credit_wallet", ("balance",)),
         ]
 
@@ -250,6 +261,23 @@ class CreditEntry(Attributed):
     hash = models.CharField(max_length=64, editable=False)
     # When anonymisation replaced the note and gift card code (the digest stays as written).
     redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The second person of an operation that was over its requester's limit (the actor above
+    # is the requester): kept by name too, and part of the entry's hash.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A database default too: rows written by COPY (the benchmark) or by older code need none.
+    approved_by_name = models.CharField(
+        max_length=MAX_ACTOR_NAME, blank=True, default="", db_default=""
+    )
+    # When the entry was written, whatever time it is dated (`created_at` may be given, e.g. a
+    # billing run's): the daily grant limit counts by it. Empty on entries older than limits.
+    recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CreditEntryQuerySet.as_manager()
 
@@ -264,7 +292,7 @@ class CreditEntry(Attributed):
     }
     NO_PERSONAL_DATA = (
         "credit_type", "currency", "activity", "gift_card_status", "transaction_id",
-        "actor_name", "text_digest", "hash",
+        "actor_name", "text_digest", "hash", "approved_by_name",
     )  # fmt: skip
 
     class Meta:
@@ -278,6 +306,7 @@ class CreditEntry(Attributed):
             ("revoke_credit", "Can revoke credit"),
             ("add_manual_charge", "Can charge an account outside the billing cycle"),
             ("issue_manual_refund", "Can issue a manual refund"),
+            ("view_credit_balances", "Can see the credit liability roll-forward and its CSV"),
         ]
         indexes = [
             # The Credit Activity page: newest first, alone or behind each of its filters.
@@ -293,6 +322,33 @@ class CreditEntry(Attributed):
             ),
             models.Index(
                 fields=["credit_type", "-created_at", "-id"], name="credit_entry_type_time_idx"
+            ),
+            # A wallet's balance as of an instant: its last entry at or before it, found by one
+            # backward step of an index-only scan (credits.rollforward); the amounts of a
+            # wallet's entries in a period likewise (the roll-forward's drill-down).
+            models.Index(
+                fields=["wallet", "created_at", "seq"],
+                include=["balance_after", "amount"],
+                name="credit_entry_wallet_asof_idx",
+            ),
+            # The movements of a period, summed per unit and activity from the index alone: a
+            # month's entries lie all over the table (each wallet's entries are scattered in
+            # time), so reading them from the heap costs a page visit each.
+            models.Index(
+                fields=["created_at"],
+                include=["credit_type", "currency", "activity", "amount"],
+                name="credit_entry_period_idx",
+            ),
+            # The day's grants of one person (their daily limit).
+            models.Index(
+                fields=["actor", "recorded_at"],
+                condition=Q(activity="Grant", actor__isnull=False),
+                name="credit_entry_grant_actor_idx",
+            ),
+            models.Index(
+                fields=["actor_name", "recorded_at"],
+                condition=Q(activity="Grant", actor__isnull=True),
+                name="credit_entry_grant_system_idx",
             ),
             # A transaction's entries (its page, refunds of a consumption).
             models.Index(
@@ -361,3 +417,161 @@ class CreditExport(DownloadRecord):
 
     class Meta(DownloadRecord.Meta):
         pass
+
+
+class ApprovalOperation(models.TextChoices):
+    """The operations that wait for approval when they are over the requester's limit."""
+
+    GRANT = "grant", "Grant"
+    REVOKE = "revoke", "Revocation"
+    REFUND = "refund", "Credit refund"
+    CHARGE = "charge", "Manual charge"
+    MANUAL_REFUND = "manual_refund", "Manual refund"
+
+
+class ApprovalState(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+
+
+class CreditApprovalQuerySet(models.QuerySet):
+    def waiting(self, now=None):
+        """Pending and not yet overdue: what an approver can still decide on."""
+        return self.filter(state=ApprovalState.PENDING, expires_at__gt=now or timezone.now())
+
+
+class CreditApproval(Attributed):
+    """A credit operation over its requester's limit, waiting for another person (four eyes).
+
+    It keeps the whole operation (`operation`, the unit and amount, the subscription, and in
+    `params` the rest the service takes) with the idempotency key it will run under, why
+    (`reason`) and when. The actor is the requester. Approval runs the operation once, through
+    the same service, as the requester with the approver recorded beside; a rejection keeps the
+    approver's reason. Every change of state is an event on the account's timeline.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="credit_approvals"
+    )
+    subscription = models.ForeignKey(
+        "accounts.Subscription",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    operation = models.CharField(max_length=20, choices=ApprovalOperation)
+    credit_type = models.CharField("type", max_length=10, choices=CreditType)
+    currency = models.CharField(max_length=3, blank=True)
+    amount = amount_field()
+    params = models.JSONField(default=dict, blank=True)
+    reason = models.TextField()
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=ApprovalState, default=ApprovalState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by_name = models.CharField(max_length=MAX_ACTOR_NAME, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # The approver's words on a rejection.
+    decision_note = models.TextField(blank=True)
+    # What the approved operation wrote: its entry, or (a manual charge or refund) its event.
+    entry = models.ForeignKey(
+        CreditEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    event = models.ForeignKey(
+        "activity.ActivityEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = CreditApprovalQuerySet.as_manager()
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {
+        "reason": "replaced",
+        "decision_note": "replaced",
+    }
+    NO_PERSONAL_DATA = (
+        "operation", "credit_type", "currency", "idempotency_key", "state", "actor_name",
+        "decided_by_name", "params",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        default_permissions = ("view",)
+        permissions = [
+            ("approve_credit", "Can approve or reject credit operations over a limit"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-requested_at"], name="credit_approval_state_idx"),
+            models.Index(fields=["account", "-requested_at"], name="credit_approval_account_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_approval_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(state=ApprovalState.PENDING, decided_at__isnull=True)
+                | (~Q(state=ApprovalState.PENDING) & Q(decided_at__isnull=False)),
+                name="credit_approval_decided_when_not_pending",
+            ),
+        ]
+        triggers = [
+            # A decided request is final: nothing of it changes again (but anonymisation's
+            # redaction of its texts), and no request is ever deleted.
+            triggers.written_once(
+                "account",
+                "operation",
+                "credit_type",
+                "currency",
+                "amount",
+                "idempotency_key",
+                "requested_at",
+                "actor",
+                until=~pgtrigger.Q(old__state=ApprovalState.PENDING),
+            ),
+            triggers.no_delete(),
+            triggers.no_truncate(),
+        ]
+
+    def __str__(self):
+        return f"Request {self.pk}: {self.get_operation_display()} {self.display_amount}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("credits:approval", args=[self.pk])
+
+    @property
+    def unit_label(self) -> str:
+        return self.currency or "tokens"
+
+    @property
+    def display_amount(self) -> str:
+        return f"{money.plain(self.amount, self.currency)} {self.unit_label}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == ApprovalState.PENDING and self.expires_at <= timezone.now()
+
+
+class CreditBalancesExport(DownloadRecord):
+    """One CSV download of the credit liability roll-forward or of its wallets (see
+    DownloadRecord). Its filters are a period and a unit: they never name a customer."""
+
+    # Personal data, field by field (config.personal_data).
+    PERSONAL_DATA = {"filters": "all values removed after RETENTION_DAYS"}
+    NO_PERSONAL_DATA = ("actor_name",)
+
+    class Meta(DownloadRecord.Meta):
+        verbose_name = "credit balances download"

@@ -1,11 +1,15 @@
 """Reads of the ledger, shared by the pages, the CSV download and the API."""
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, Product, Subscription
-from credits.models import CreditEntry, CreditType, CreditWallet
+from config import money
+from credits.models import CreditApproval, CreditEntry, CreditType, CreditWallet
 
 PANEL_ENTRIES = 10
 # What a Credit Activity row shows (credits.tables.CreditEntryTable).
@@ -22,6 +26,8 @@ PAGE_FIELDS = (
     "transaction_id",
     "subscription__order_id",
     "note",
+    "actor_name",
+    "approved_by_name",
 )
 
 
@@ -34,6 +40,76 @@ def credit_activity() -> QuerySet[CreditEntry]:
         .only(*PAGE_FIELDS)
         .newest_first()
     )
+
+
+@dataclass(frozen=True)
+class CreditTotal:
+    """The entries of one credit type and currency among those a filter selects."""
+
+    credit_type: str
+    currency: str
+    count: int
+    added: Decimal  # the sum of the positive amounts
+    subtracted: Decimal  # the sum of the negative amounts (zero or less)
+
+    @property
+    def net(self) -> Decimal:
+        return self.added + self.subtracted
+
+    @property
+    def unit_label(self) -> str:
+        return self.currency or "Tokens"
+
+    # As the page shows amounts: the unit's minor units, tokens whole.
+    @property
+    def display_added(self) -> str:
+        return money.plain(self.added, self.currency)
+
+    @property
+    def display_subtracted(self) -> str:
+        return money.plain(self.subtracted, self.currency)
+
+    @property
+    def display_net(self) -> str:
+        return money.plain(self.net, self.currency)
+
+
+def credit_totals(entries: QuerySet[CreditEntry]) -> list[CreditTotal]:
+    """Per credit type and currency of `entries` (a filtered `credit_activity()`): how many, the
+    sum of the positive amounts, of the negative ones, and the net. One aggregate query, tokens
+    first, then currencies by code."""
+    zero = Decimal(0)
+    rows = (
+        entries.order_by()
+        .values("credit_type", "currency")
+        .annotate(
+            count=Count("pk"),
+            added=Sum("amount", filter=Q(amount__gt=0), default=zero),
+            subtracted=Sum("amount", filter=Q(amount__lt=0), default=zero),
+        )
+    )
+    totals = [
+        CreditTotal(r["credit_type"], r["currency"], r["count"], r["added"], r["subtracted"])
+        for r in rows
+    ]
+    return sorted(totals, key=lambda t: (t.credit_type != CreditType.TOKEN, t.currency))
+
+
+def wallet_totals(wallets: QuerySet[CreditWallet]) -> list[CreditTotal]:
+    """`credit_totals` of every entry of `wallets`, from the wallets' running totals (their
+    entry count, `added` and `removed`) instead of the ledger: one aggregate over the wallets,
+    however many entries they hold."""
+    rows = (
+        wallets.order_by()
+        .values("credit_type", "currency")
+        .annotate(count=Sum("last_seq"), added=Sum("added"), subtracted=Sum("removed"))
+        .filter(count__gt=0)
+    )
+    totals = [
+        CreditTotal(r["credit_type"], r["currency"], r["count"], r["added"], r["subtracted"])
+        for r in rows
+    ]
+    return sorted(totals, key=lambda t: (t.credit_type != CreditType.TOKEN, t.currency))
 
 
 def transaction_entries(*, transaction_id: str) -> QuerySet[CreditEntry]:
@@ -78,7 +154,31 @@ def account_credit_balance(
 def currencies_in_use() -> list[str]:
     """The currency codes products are sold in or credit is held in (one query), for the
     currency pickers of the credit forms."""
-    codes = Product.objects.values_list("currency", flat=True).union(
-        CreditWallet.objects.exclude(currency="").values_list("currency", flat=True)
+    # No ORDER BY inside the union (SQLite refuses one in its parts; the models order by
+    # default).
+    codes = (
+        Product.objects.order_by()
+        .values_list("currency", flat=True)
+        .union(
+            CreditWallet.objects.exclude(currency="").order_by().values_list("currency", flat=True)
+        )
     )
     return sorted(set(codes))
+
+
+def credit_approvals() -> QuerySet[CreditApproval]:
+    """Requests for approval, newest first, with their accounts (a page is one query)."""
+    return CreditApproval.objects.select_related("account").order_by("-requested_at", "-id")
+
+
+def credit_approval(*, pk: int) -> CreditApproval:
+    """One request, with what the detail page shows of it (404 when there is none)."""
+    return get_object_or_404(
+        CreditApproval.objects.select_related("account", "subscription__product", "entry"),
+        pk=pk,
+    )
+
+
+def approvals_waiting_count(user: Any) -> int:
+    """How many requests wait for a decision that `user` may make (not their own)."""
+    return CreditApproval.objects.waiting().exclude(actor_id=user.pk).count()

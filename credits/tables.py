@@ -1,12 +1,14 @@
 import django_tables2 as tables
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from config import money
 from config.tables import DirectCellsTable, path_builder
-from credits.models import Activity, CreditEntry, CreditType, GiftCardStatus
+from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
 
 TYPE_LABELS = dict(CreditType.choices)
 ACTIVITY_LABELS = dict(Activity.choices)
@@ -48,6 +50,7 @@ class CreditEntryTable(DirectCellsTable):
         verbose_name="Subscription", orderable=False, attrs={"td": {"class": "nowrap"}}
     )
     note = tables.Column(orderable=False)
+    actor_name = tables.Column(verbose_name="By", orderable=False)
 
     class Meta(DirectCellsTable.Meta):
         model = CreditEntry
@@ -61,6 +64,7 @@ class CreditEntryTable(DirectCellsTable):
             "transaction_id",
             "subscription",
             "note",
+            "actor_name",
         )
         order_by = ("-created_at",)
         order_by_field = "sort"
@@ -137,3 +141,254 @@ class CreditEntryTable(DirectCellsTable):
 
     def cell_note(self, record):
         return record.note
+
+    def cell_actor_name(self, record):
+        if record.approved_by_name:
+            return format_html(
+                '{} <span class="muted">approved by {}</span>',
+                record.actor_name,
+                record.approved_by_name,
+            )
+        return record.actor_name
+
+
+class CreditApprovalTable(DirectCellsTable):
+    """Requests for approval, newest first."""
+
+    id = tables.Column(verbose_name="Request", orderable=False)
+    requested_at = tables.Column(verbose_name="Asked", attrs={"td": {"class": "nowrap"}})
+    account = tables.Column(verbose_name="Account", orderable=False)
+    operation = tables.Column(orderable=False)
+    amount = tables.Column(orderable=False, attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    reason = tables.Column(orderable=False)
+    actor_name = tables.Column(verbose_name="Requested by", orderable=False)
+    state = tables.Column(orderable=False)
+    expires_at = tables.Column(verbose_name="Expires", attrs={"td": {"class": "nowrap"}})
+
+    class Meta(DirectCellsTable.Meta):
+        model = CreditApproval
+        fields = (
+            "id",
+            "requested_at",
+            "account",
+            "operation",
+            "amount",
+            "reason",
+            "actor_name",
+            "state",
+            "expires_at",
+        )
+        order_by = ("-requested_at",)
+        order_by_field = "sort"
+        empty_text = "No request matches these filters."
+
+    @cached_property
+    def account_path(self):
+        return path_builder("accounts:detail")
+
+    @cached_property
+    def approval_prefix(self):
+        # One reverse per page: the address of request 0, less its number.
+        return reverse("credits:approval", args=[0]).removesuffix("0/")
+
+    def cell_id(self, record):
+        return format_html(
+            '<a href="{}{}/">Request {}</a>', self.approval_prefix, record.pk, record.pk
+        )
+
+    def cell_requested_at(self, record):
+        return timezone.localtime(record.requested_at).strftime("%Y-%m-%d %H:%M")
+
+    def cell_expires_at(self, record):
+        return timezone.localtime(record.expires_at).strftime("%Y-%m-%d %H:%M")
+
+    def cell_account(self, record):
+        account = record.account
+        return format_html(
+            '<a href="{}">{}</a>', self.account_path(account.customer_number), account.name
+        )
+
+    def cell_operation(self, record):
+        return record.get_operation_display()
+
+    def cell_amount(self, record):
+        return record.display_amount
+
+    def cell_reason(self, record):
+        return record.reason
+
+    def cell_actor_name(self, record):
+        return record.actor_name
+
+    def cell_state(self, record):
+        if record.overdue:
+            return "Expired"
+        label = record.get_state_display()
+        if record.decided_by_name:
+            return format_html('{} <span class="muted">by {}</span>', label, record.decided_by_name)
+        return label
+
+
+# --- The credit roll-forward (/credits/balances/) -----------------------------------------
+
+RECONCILED_HTML = (
+    '<span class="reconciled"><span aria-hidden="true">✓</span>'
+    '<span class="sr-only">Reconciles</span></span>'
+)
+UNRECONCILED_HTML = '<span class="unreconciled">Does not reconcile: off by {}</span>'
+
+
+def _num(**attrs):
+    return {"td": {"class": "num", **attrs}, "th": {"class": "num"}}
+
+
+class RollForwardTable(DirectCellsTable):
+    """One line per credit type and currency: opening balance, the period's movements per
+    activity, closing balance, and whether opening + movements = closing. A unit links to its
+    wallets over the same period (`query`: the period's query string)."""
+
+    credit_type = tables.Column(verbose_name="Type", orderable=False)
+    unit = tables.Column(verbose_name="Unit", orderable=False, empty_values=())
+    opening = tables.Column(verbose_name="Opening balance", orderable=False, attrs=_num())
+    grant = tables.Column(verbose_name="Grant", orderable=False, empty_values=(), attrs=_num())
+    consumption = tables.Column(
+        verbose_name="Consumption", orderable=False, empty_values=(), attrs=_num()
+    )
+    refund = tables.Column(verbose_name="Refund", orderable=False, empty_values=(), attrs=_num())
+    revocation = tables.Column(
+        verbose_name="Revocation", orderable=False, empty_values=(), attrs=_num()
+    )
+    gift_card_redemption = tables.Column(
+        verbose_name="Gift Card Redemption", orderable=False, empty_values=(), attrs=_num()
+    )
+    gift_card_reversal = tables.Column(
+        verbose_name="Gift Card Reversal", orderable=False, empty_values=(), attrs=_num()
+    )
+    closing = tables.Column(verbose_name="Closing balance", orderable=False, attrs=_num())
+    check = tables.Column(verbose_name="Check", orderable=False, empty_values=())
+
+    class Meta(DirectCellsTable.Meta):
+        empty_text = "No credit is held in this unit."
+
+    def __init__(self, *args, query: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.query = query
+
+    @cached_property
+    def unit_path(self):
+        return path_builder("credits:balances-unit")
+
+    def cell_credit_type(self, line):
+        return TYPE_LABELS[line.credit_type]
+
+    def cell_unit(self, line):
+        name = money.currency_name(line.currency)
+        # The flag's title names the currency on hover; a screen reader hears it once.
+        spoken = format_html(' <span class="sr-only">({})</span>', name) if line.currency else ""
+        return format_html(
+            '<a href="{}?{}"><img class="flag" src="{}" alt="" title="{}" width="20"'
+            ' height="15"> {}</a>{}',
+            self.unit_path(line.unit_key),
+            self.query,
+            static(money.currency_flag(line.currency)),
+            name,
+            line.unit_label,
+            spoken,
+        )
+
+    def cell_opening(self, line):
+        return money.plain(line.opening, line.currency)
+
+    def _moved(self, line, activity):
+        return money.plain(line.movements[activity], line.currency)
+
+    def cell_grant(self, line):
+        return self._moved(line, Activity.GRANT)
+
+    def cell_consumption(self, line):
+        return self._moved(line, Activity.CONSUMPTION)
+
+    def cell_refund(self, line):
+        return self._moved(line, Activity.REFUND)
+
+    def cell_revocation(self, line):
+        return self._moved(line, Activity.REVOCATION)
+
+    def cell_gift_card_redemption(self, line):
+        return self._moved(line, Activity.GIFT_CARD_REDEMPTION)
+
+    def cell_gift_card_reversal(self, line):
+        return self._moved(line, Activity.GIFT_CARD_REVERSAL)
+
+    def cell_closing(self, line):
+        return money.plain(line.closing, line.currency)
+
+    def cell_check(self, line):
+        if line.reconciles:
+            return mark_safe(RECONCILED_HTML)
+        return format_html(UNRECONCILED_HTML, money.plain(line.difference, line.currency))
+
+
+class WalletRollForwardTable(DirectCellsTable):
+    """One unit's wallets over a period (`credits.rollforward.wallet_rollforward`), each with a
+    link to its entries on Credit Activity over the same days (`activity_query`)."""
+
+    account = tables.Column(verbose_name="Account", orderable=False)
+    subscription = tables.Column(verbose_name="Subscription", orderable=False)
+    opening = tables.Column(verbose_name="Opening balance", orderable=False, attrs=_num())
+    moved = tables.Column(verbose_name="Movements", orderable=False, attrs=_num())
+    closing = tables.Column(verbose_name="Closing balance", orderable=False, attrs=_num())
+    entries = tables.Column(verbose_name="Entries", orderable=False, empty_values=())
+
+    class Meta(DirectCellsTable.Meta):
+        empty_text = "No wallet of this unit held credit or moved in this period."
+
+    def __init__(self, *args, activity_query: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.activity_query = activity_query
+
+    @cached_property
+    def account_path(self):
+        return path_builder("accounts:detail")
+
+    @cached_property
+    def activity_path(self):
+        return reverse("credits:activity")
+
+    def cell_account(self, wallet):
+        account = wallet.account
+        return format_html(
+            '<a href="{}">{}</a> <span class="muted">{}</span>',
+            self.account_path(account.customer_number),
+            account.name,
+            account.customer_number,
+        )
+
+    def cell_subscription(self, wallet):
+        if wallet.subscription_id is None:
+            return None
+        order_id = wallet.subscription.order_id
+        return format_html(
+            '<a href="{}#subscription-{}">{}</a>',
+            self.account_path(wallet.account.customer_number),
+            order_id,
+            order_id,
+        )
+
+    def cell_opening(self, wallet):
+        return money.plain(wallet.opening, wallet.currency)
+
+    def cell_moved(self, wallet):
+        return money.plain(wallet.moved, wallet.currency)
+
+    def cell_closing(self, wallet):
+        return money.plain(wallet.closing, wallet.currency)
+
+    def cell_entries(self, wallet):
+        return format_html(
+            '<a href="{}?wallet={}&amp;{}">Entries<span class="sr-only"> of wallet {}</span></a>',
+            self.activity_path,
+            wallet.pk,
+            self.activity_query,
+            wallet.pk,
+        )

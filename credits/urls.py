@@ -6,9 +6,21 @@ app_name = "credits"
 urlpatterns = [
     path("activity/", views.CreditActivityView.as_view(), name="activity"),
     path("activity/export.csv", views.CreditActivityExportView.as_view(), name="export"),
+    path("balances/", views.CreditBalancesView.as_view(), name="balances"),
+    path("balances/export.csv", views.CreditBalancesExportView.as_view(), name="balances-export"),
+    path("balances/<key:unit>/", views.CreditBalancesUnitView.as_view(), name="balances-unit"),
+    path(
+        "balances/<key:unit>/export.csv",
+        views.CreditBalancesUnitExportView.as_view(),
+        name="balances-unit-export",
+    ),
     path("transactions/<key:transaction_id>/", views.TransactionView.as_view(), name="transaction"),
     path("accounts/<key:customer_number>/grant/", views.GrantView.as_view(), name="grant"),
     path("accounts/<key:customer_number>/revoke/", views.RevokeView.as_view(), name="revoke"),
     path("accounts/<key:customer_number>/charge/", views.ChargeView.as_view(), name="charge"),
     path("accounts/<key:customer_number>/refund/", views.RefundView.as_view(), name="refund"),
+    path("approvals/", views.ApprovalListView.as_view(), name="approvals"),
+    path("approvals/<int:pk>/", views.ApprovalDetailView.as_view(), name="approval"),
+    path("approvals/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
+    path("approvals/<int:pk>/reject/", views.RejectView.as_view(), name="reject"),
 ]

@@ -1,5 +1,6 @@
 """Checks of the whole ledger, for `verify_ledger`: the running balances and entry numbers
-(in SQL, one pass), and the hash chains (streamed, in constant memory)."""
+(in SQL, one pass), the hash chains (streamed, in constant memory), and the credit roll-forward
+of every month (opening + movements = closing, per credit type and currency)."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from django.db import connection
 
 from credits import chain
 from credits.models import CreditEntry, CreditWallet
+from credits.rollforward import Period, RollForwardLine, credit_rollforward, ledger_months
 
 CHUNK = 5000
 
@@ -36,6 +38,8 @@ per_wallet AS (
         wallet_id,
         COUNT(*) AS entries,
         SUM(amount) AS total,
+        SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS added,
+        SUM(CASE WHEN amount < 0 THEN amount ELSE 0 END) AS removed,
         MIN(CASE WHEN ABS(balance_after - expected_balance) > 0.00005 THEN seq END)
             AS first_drifted_seq,
         SUM(CASE WHEN seq <> expected_seq THEN 1 ELSE 0 END) AS misnumbered
@@ -53,7 +57,11 @@ SELECT
     w.last_seq,
     COALESCE(p.entries, 0),
     p.first_drifted_seq,
-    COALESCE(p.misnumbered, 0)
+    COALESCE(p.misnumbered, 0),
+    w.added,
+    COALESCE(p.added, 0),
+    w.removed,
+    COALESCE(p.removed, 0)
 FROM credits_creditwallet w
 JOIN accounts_account a ON a.id = w.account_id
 LEFT JOIN accounts_subscription s ON s.id = w.subscription_id
@@ -62,6 +70,8 @@ WHERE ABS(w.balance - COALESCE(p.total, 0)) > 0.00005
    OR w.last_seq <> COALESCE(p.entries, 0)
    OR p.first_drifted_seq IS NOT NULL
    OR COALESCE(p.misnumbered, 0) > 0
+   OR ABS(w.added - COALESCE(p.added, 0)) > 0.00005
+   OR ABS(w.removed - COALESCE(p.removed, 0)) > 0.00005
 ORDER BY w.id
 """
 
@@ -85,14 +95,15 @@ def ledger_size() -> tuple[int, int]:
 
 
 def drifted_wallets() -> list[WalletProblems]:
-    """Wallets whose balances, balance-after chain or entry numbers disagree with their entries."""
+    """Wallets whose balances, running totals (added, removed), balance-after chain or entry
+    numbers disagree with their entries."""
     with connection.cursor() as cursor:
         cursor.execute(DRIFT_SQL)
         rows = cursor.fetchall()
     found = []
     for row in rows:
         (pk, customer, order_id, credit_type, currency, balance, total, last_seq, count,
-         first_seq, misnumbered) = row  # fmt: skip
+         first_seq, misnumbered, added, added_sum, removed, removed_sum) = row  # fmt: skip
         where = f"subscription {order_id}" if order_id else "account"
         report = WalletProblems(pk, f"{customer}, {where}, {currency or credit_type}")
         if abs(Decimal(balance) - Decimal(total)) > Decimal("0.00005"):
@@ -101,6 +112,12 @@ def drifted_wallets() -> list[WalletProblems]:
             report.problems.append(f"balance_after drifts from entry {first_seq}")
         if misnumbered:
             report.problems.append(f"{misnumbered} entries numbered out of sequence")
+        for name, stored, summed in (
+            ("added", added, added_sum),
+            ("removed", removed, removed_sum),
+        ):
+            if abs(Decimal(stored) - Decimal(summed)) > Decimal("0.00005"):
+                report.problems.append(f"{name} {stored} but its entries sum to {summed}")
         if last_seq != count:
             report.problems.append(f"last_seq {last_seq} for {count} entries")
         found.append(report)
@@ -114,12 +131,19 @@ def broken_chains() -> Iterator[tuple[int, str]]:
     last_hashes = dict(CreditWallet.objects.values_list("pk", "last_hash"))
     rows = (
         CreditEntry.objects.order_by("wallet_id", "seq")
-        .values_list("note", "gift_card", "redacted_at", "hash", *chain.HASHED_FIELDS)
+        .values_list(
+            "note",
+            "gift_card",
+            "redacted_at",
+            "hash",
+            *chain.HASHED_FIELDS,
+            *chain.ENDORSEMENT_FIELDS,
+        )
         .iterator(chunk_size=CHUNK)
     )
     current, previous, broken = None, "", False
     for note, gift_card, redacted_at, stored, *values in rows:
-        fields = dict(zip(chain.HASHED_FIELDS, values, strict=True))
+        fields = dict(zip(chain.HASHED_FIELDS + chain.ENDORSEMENT_FIELDS, values, strict=True))
         wallet_id = fields["wallet_id"]
         if wallet_id != current:
             if current is not None and not broken and last_hashes.get(current) != previous:
@@ -136,3 +160,15 @@ def broken_chains() -> Iterator[tuple[int, str]]:
         previous = stored
     if current is not None and not broken and last_hashes.get(current) != previous:
         yield current, "its last hash is not its newest entry's"
+
+
+def unreconciled_months() -> Iterator[tuple[Period, RollForwardLine]]:
+    """(month, line) for each line of each month's roll-forward, over the ledger's whole life,
+    whose opening balance + movements is not its closing balance: the same report the Credit
+    Balances page shows. On a ledger whose balances agree with its entries, a line fails when
+    entries are dated out of their wallet's order (a balance as of an instant then is not the
+    sum of the amounts before it)."""
+    for period in ledger_months():
+        for line in credit_rollforward(period):
+            if not line.reconciles:
+                yield period, line

@@ -25,6 +25,8 @@ def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
 
     results = measure.recent_activity(client, generate.WHALE, repeat=2, depth=5)
     results += measure.credit_activity(client, generate.account_email(2), repeat=2)
+    results += measure.totals(generate.account_email(2), repeat=2)
+    results += measure.rollforward(client, repeat=2)
     results += measure.search(client, 2, repeat=2)
     results += measure.csv_export(client)
     numbers = [generate.customer_number(i) for i in range(2, 31)]
@@ -34,6 +36,9 @@ def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
     by_name = {r.name: r for r in results}
     assert by_name["Ledger drift after the run (verify_ledger)"].value == 0
     assert "Credit Activity: filtered by account e-mail" in by_name
+    assert by_name["  query only: the month's roll-forward"].baseline is not None
+    assert "Credit Activity totals: by account e-mail (queries only)" in by_name
+    assert "Credit Activity totals: one month (queries only)" in by_name
     searches = [r for r in results if r.name.startswith("Account search")]
     assert len(searches) == 5 and all(r.baseline is not None for r in searches)
     assert Account.objects.count() == 200

@@ -14,9 +14,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from config.roles import ROLE_PERMISSIONS, ROLES
-from credits.services import credit_grant
-from tests.factories import AccountFactory, PaymentMethodFactory, SubscriptionFactory
+from config.roles import CUSTOMER_SERVICE, ROLE_PERMISSIONS, ROLES
+from credits.services import credit_grant, credit_request
+from tests.factories import (
+    AccountFactory,
+    PaymentMethodFactory,
+    SubscriptionFactory,
+    UserFactory,
+)
 
 CUSTOMER = "900001"
 ORDER = "ORD-PERM-1"
@@ -58,10 +63,19 @@ MATRIX = [
         "credits.view_credit_activity",
         "get",
     ),
+    ("credits:balances", {}, "credits.view_credit_balances", "get"),
+    ("credits:balances-export", {}, "credits.view_credit_balances", "get"),
+    ("credits:balances-unit", {"unit": "SEK"}, "credits.view_credit_balances", "get"),
+    ("credits:balances-unit", {"unit": "tokens"}, "credits.view_credit_balances", "get"),
+    ("credits:balances-unit-export", {"unit": "SEK"}, "credits.view_credit_balances", "get"),
     ("credits:grant", {"customer_number": CUSTOMER}, "credits.grant_credit", "post"),
     ("credits:revoke", {"customer_number": CUSTOMER}, "credits.revoke_credit", "post"),
     ("credits:charge", {"customer_number": CUSTOMER}, "credits.add_manual_charge", "post"),
     ("credits:refund", {"customer_number": CUSTOMER}, "credits.issue_manual_refund", "post"),
+    ("credits:approvals", {}, "credits.approve_credit", "get"),
+    ("credits:approval", {"pk": "approval"}, "credits.approve_credit", "get"),
+    ("credits:approve", {"pk": "approval"}, "credits.approve_credit", "post"),
+    ("credits:reject", {"pk": "approval"}, "credits.approve_credit", "post"),
     ("staff:activity", {}, "staff.view_staffevent", "get"),
     ("staff:export", {}, "staff.export_staffevent", "get"),
     # Every signed-in user's own sign-in security.
@@ -131,7 +145,21 @@ def world(db):
         currency="SEK",
         transaction_id=TRANSACTION,
     )
-    return {"payment_method": PaymentMethodFactory(account=account).pk}
+    # A grant over Customer Service's limit, waiting for approval.
+    waiting = credit_request(
+        actor=UserFactory(roles=[CUSTOMER_SERVICE]),
+        operation="grant",
+        account=account,
+        amount="5000",
+        credit_type="currency",
+        currency="SEK",
+        note="Goodwill after a long outage",
+    )
+    assert waiting.approval is not None
+    return {
+        "payment_method": PaymentMethodFactory(account=account).pk,
+        "approval": waiting.approval.pk,
+    }
 
 
 def _url(world, name, kwargs):

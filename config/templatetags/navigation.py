@@ -9,7 +9,7 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def nav_links(context: template.Context, place: str, *args: Any) -> list[dict[str, str]]:
+def nav_links(context: template.Context, place: str, *args: Any) -> list[dict[str, Any]]:
     """The links of `place` (see config.navigation) that the signed-in user may open, with their
     addresses (`args` fill the address, e.g. an account's customer number)."""
     request = context.get("request")
@@ -17,7 +17,12 @@ def nav_links(context: template.Context, place: str, *args: Any) -> list[dict[st
     if user is None or not user.is_authenticated:
         return []
     return [
-        {"label": link.label, "url": reverse(link.url_name, args=args), "hint": link.hint}
+        {
+            "label": link.label,
+            "url": reverse(link.url_name, args=args),
+            "hint": link.hint,
+            "count": link.count(user) if link.count else 0,
+        }
         for link in navigation.links(place)
         if not link.permission or user.has_perm(link.permission)
     ]

@@ -13,10 +13,19 @@ made and writes nothing (marked `replayed`); the same key with another request i
 
 The modules: `ledger` (the validated request, wallets, locks, entries, idempotency), `grants`
 (grant, revoke, refund), `gift_cards`, `billing` (consumption before billing, manual charges
-and refunds), `operations` (operations by name, as integrations ask for them) and `exports`
+and refunds), `limits` (what one person may do alone, and the absolute maximum), `approvals`
+(asking for an operation, which waits for a second person over the asker's limit),
+`operations` (operations by name, as integrations ask for them) and `exports`
 (the record of CSV downloads).
 """
 
+from credits.services.approvals import (
+    Submitted,
+    approval_approve,
+    approval_reject,
+    approvals_expire,
+    credit_request,
+)
 from credits.services.billing import (
     CreditApplication,
     ManualCharge,
@@ -24,7 +33,11 @@ from credits.services.billing import (
     manual_charge,
     manual_refund,
 )
-from credits.services.exports import credit_export_finish, credit_export_start
+from credits.services.exports import (
+    credit_balances_export_start,
+    credit_export_finish,
+    credit_export_start,
+)
 from credits.services.gift_cards import (
     gift_card_redeem,
     gift_card_reverse,
@@ -73,9 +86,15 @@ __all__ = [
     "TRANSACTION_REQUIRED",
     "WHOLE_TOKENS",
     "CreditApplication",
+    "Submitted",
+    "approval_approve",
+    "approval_reject",
+    "approvals_expire",
+    "credit_request",
     "ManualCharge",
     "Operation",
     "apply_credits",
+    "credit_balances_export_start",
     "credit_export_finish",
     "credit_export_start",
     "credit_grant",

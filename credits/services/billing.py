@@ -28,6 +28,8 @@ from credits.services.ledger import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from config.actors import Actor
 
 REFUND_TO_REQUIRED = "Choose one of the account's payment methods."
@@ -66,6 +68,7 @@ def apply_credits(
     actor: "Actor" = None,
     actor_label: str = SYSTEM_ACTOR,
     created_at: dt.datetime | None = None,
+    approved_by: "User | None" = None,
 ) -> CreditApplication:
     """Consume credit of this unit toward a transaction before it is billed: from the
     subscription's wallet first, then the account's, as far as they reach. Returns the
@@ -84,6 +87,8 @@ def apply_credits(
         transaction_id=transaction_id,
         transaction_required=True,
         created_at=created_at,
+        bounded=False,
+        approved_by=approved_by,
     )
 
     def result(entries: list[CreditEntry], remainder: Decimal) -> CreditApplication:
@@ -156,6 +161,7 @@ def manual_charge(
     transaction_id: str = "",
     actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
+    approved_by: "User | None" = None,
 ) -> ManualCharge:
     """Charge the account outside the billing cycle and record Manual Charge Added.
 
@@ -177,6 +183,7 @@ def manual_charge(
         note=note,
         reason_required=True,
         transaction_id=transaction_id,
+        approved_by=approved_by,
     )
     if request.transaction_id:
         transaction_id = request.transaction_id
@@ -201,10 +208,22 @@ def manual_charge(
             actor=actor,
             actor_label=actor_label,
             idempotency_key=f"{idempotency_key}:credit" if idempotency_key else None,
+            approved_by=approved_by,
         )
 
     def run(operation: CreditOperation | None) -> ManualCharge:
         application = consume()
+        data: dict[str, object] = {
+            "amount": {
+                "amount": money.plain(request.amount, request.currency),
+                "currency": request.currency,
+            },
+            "account_id": account.customer_number,
+            "reason": request.note,
+            "transaction_id": transaction_id,
+        }
+        if request.approved_by_name:
+            data["approved_by"] = request.approved_by_name
         event = activity_record(
             account=account,
             type="manual_charge_added",
@@ -212,15 +231,7 @@ def manual_charge(
             actor_label=actor_label,
             subscription=subscription,
             id=event_id,
-            data={
-                "amount": {
-                    "amount": money.plain(request.amount, request.currency),
-                    "currency": request.currency,
-                },
-                "account_id": account.customer_number,
-                "reason": request.note,
-                "transaction_id": transaction_id,
-            },
+            data=data,
         )
         billed = application.remainder if application else request.amount
         return ManualCharge(event=event, application=application, billed=billed)
@@ -254,6 +265,7 @@ def manual_refund(
     subscription: Subscription | None = None,
     actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
+    approved_by: "User | None" = None,
 ) -> ActivityEvent:
     """Refund money to one of the account's payment methods and record Manual Refund Issued.
 
@@ -271,6 +283,7 @@ def manual_refund(
             amount=amount,
             note=note,
             reason_required=True,
+            approved_by=approved_by,
         )
     except ValidationError as exc:
         found = exc.message_dict
@@ -292,6 +305,8 @@ def manual_refund(
     }
     if subscription is not None:
         data["order_id"] = subscription.order_id
+    if request.approved_by_name:
+        data["approved_by"] = request.approved_by_name
     event_id = keyed_event_id(f"manual_refund:{idempotency_key}" if idempotency_key else None)
 
     def run(operation: CreditOperation | None) -> ActivityEvent:

@@ -1,9 +1,10 @@
-"""The record of CSV downloads of the ledger: who downloaded which entries, and when."""
+"""The record of CSV downloads of the ledger: who downloaded which entries (or which
+roll-forward), and when."""
 
 from typing import TYPE_CHECKING, Any
 
 from config.downloads import download_finish, download_start
-from credits.models import CreditExport
+from credits.models import CreditBalancesExport, CreditExport
 
 if TYPE_CHECKING:
     from config.actors import Actor
@@ -17,3 +18,11 @@ def credit_export_start(*, actor: "Actor", filters: dict[str, Any]) -> CreditExp
 def credit_export_finish(*, export: CreditExport, rows: int) -> None:
     """Record how many entries a finished download held."""
     download_finish(export, rows=rows)
+
+
+def credit_balances_export_start(
+    *, actor: "Actor", filters: dict[str, Any]
+) -> CreditBalancesExport:
+    """Record that `actor` started a download of the credit roll-forward (or of one unit's
+    wallets) with this query (the period and unit, as typed)."""
+    return download_start(CreditBalancesExport, actor=actor, filters=filters)

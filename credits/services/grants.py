@@ -24,6 +24,8 @@ from credits.services.ledger import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from config.actors import Actor
 
 
@@ -41,6 +43,7 @@ def credit_grant(
     actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
+    approved_by: "User | None" = None,
 ) -> CreditEntry:
     """Add credit to the account's wallet of this unit (or the subscription's), creating the
     wallet on the first grant. A person's grant needs a reason and records Manual Credit Added.
@@ -59,6 +62,7 @@ def credit_grant(
         reason_required=True,
         transaction_id=transaction_id,
         created_at=created_at,
+        approved_by=approved_by,
     )
 
     def run(operation: CreditOperation | None) -> CreditEntry:
@@ -83,6 +87,8 @@ def _record_manual_credit(entry: CreditEntry, request: LedgerRequest) -> Activit
         "account_id": request.account.customer_number,
         "reason": entry.note,
     }
+    if request.approved_by_name:
+        data["approved_by"] = request.approved_by_name
     if entry.currency:
         data["amount"] = {"amount": entry.display_amount, "currency": entry.currency}
     else:
@@ -110,6 +116,7 @@ def credit_revoke(
     actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
+    approved_by: "User | None" = None,
 ) -> CreditEntry:
     """Remove credit from a wallet. More than its balance is refused; a person needs a reason."""
     request = ledger_request(
@@ -123,6 +130,7 @@ def credit_revoke(
         note=note,
         reason_required=True,
         created_at=created_at,
+        approved_by=approved_by,
     )
 
     def run(operation: CreditOperation | None) -> CreditEntry:
@@ -163,6 +171,7 @@ def credit_refund(
     actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
+    approved_by: "User | None" = None,
 ) -> CreditEntry:
     """Give back credit that a transaction consumed from this wallet (a refund of a
     credit-based transaction). At most what the transaction consumed there and has not had
@@ -180,6 +189,7 @@ def credit_refund(
         transaction_id=transaction_id,
         transaction_required=True,
         created_at=created_at,
+        approved_by=approved_by,
     )
 
     def run(operation: CreditOperation | None) -> CreditEntry:

@@ -28,8 +28,11 @@ from config.errors import KEY_REUSED, Conflict
 from config.personal_data import ACCOUNT_ANONYMISED
 from credits import chain
 from credits.models import CreditEntry, CreditOperation, CreditType, CreditWallet
+from credits.services.limits import approver_name, check_maximum, describe
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from config.actors import Actor
 
 MAX_NOTE_LENGTH = 1000
@@ -65,11 +68,6 @@ TOKENS_HAVE_NO_CURRENCY = "Tokens have no currency."
 CURRENCY_REQUIRED = "Currency credit needs a currency code, e.g. SEK."
 
 
-def describe(amount: Decimal, currency: str) -> str:
-    """`12.50 SEK`, `7 tokens`: an amount as the messages name it."""
-    return f"{money.plain(amount, currency)} {currency or 'tokens'}"
-
-
 # --- The validated request ------------------------------------------------------------------
 
 
@@ -88,6 +86,9 @@ class LedgerRequest:
     created_at: dt.datetime | None
     actor: "Actor"
     actor_name: str
+    # The second person of an operation that waited for approval.
+    approved_by: "User | None" = None
+    approved_by_name: str = ""
 
     def as_json(self, **extra: Any) -> dict[str, Any]:
         """The request as stored with an idempotency key, to tell a retry from a different
@@ -230,8 +231,14 @@ def ledger_request(
     takes_gift_card: bool = False,
     subscription: Subscription | None = None,
     created_at: dt.datetime | None = None,
+    approved_by: "User | None" = None,
+    bounded: bool = True,
 ) -> LedgerRequest:
     """Validate a credit operation's input; raise one ValidationError naming every bad field.
+
+    An amount over the absolute maximum of its unit (settings.CREDIT_MAXIMUM) is refused
+    whoever asks (unless not `bounded`: consumption, which the balance bounds). `approved_by`
+    is the second person of an operation that waited for approval: never the actor.
 
     `amount` None means the operation moves nothing (a status inquiry). A reason is required
     when `reason_required` and a person acts. A subscription must be the account's, and its
@@ -272,8 +279,13 @@ def ledger_request(
             errors.add("note", ACCOUNT_ANONYMISED)
         if card:
             errors.add("gift_card", ACCOUNT_ANONYMISED)
+    if bounded and value and unit_currency is not None:
+        errors.check("amount", lambda: check_maximum(value, unit_currency))
     when = errors.check("created_at", lambda: _when(created_at))
     name = errors.check("actor", lambda: actor_name(actor, actor_label), "")
+    approver = ""
+    if approved_by is not None:
+        approver = errors.check("approved_by", lambda: approver_name(approved_by, actor), "")
     errors.raise_any()
     assert kind is not None and unit_currency is not None  # else refused just above
     return LedgerRequest(
@@ -288,6 +300,8 @@ def ledger_request(
         created_at=when,
         actor=actor,
         actor_name=name,
+        approved_by=approved_by,
+        approved_by_name=approver,
     )
 
 
@@ -375,18 +389,26 @@ def append(
         transaction_id=request.transaction_id,
         note=request.note,
         created_at=request.created_at or timezone.now(),
+        recorded_at=timezone.now(),
         actor=acting_user(request.actor),
         actor_name=request.actor_name,
+        approved_by=request.approved_by,
+        approved_by_name=request.approved_by_name,
         operation=operation,
         text_digest=chain.text_digest(request.note, request.gift_card),
     )
     entry.hash = chain.entry_hash(
-        previous=wallet.last_hash, **{name: getattr(entry, name) for name in chain.HASHED_FIELDS}
+        previous=wallet.last_hash,
+        **{name: getattr(entry, name) for name in chain.HASHED_FIELDS + chain.ENDORSEMENT_FIELDS},
     )
     wallet.balance = balance
+    if amount > 0:
+        wallet.added += amount
+    else:
+        wallet.removed += amount
     wallet.last_seq = entry.seq
     wallet.last_hash = entry.hash
-    wallet.save(update_fields=["balance", "last_seq", "last_hash"])
+    wallet.save(update_fields=["balance", "added", "removed", "last_seq", "last_hash"])
     entry.save(force_insert=True)
     return entry
 

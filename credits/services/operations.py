@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Subscription
 from config import errors
-from credits.models import CreditEntry
+from credits.models import ApprovalOperation, ApprovalState, CreditApproval, CreditEntry
+from credits.services.approvals import credit_request
 from credits.services.billing import CreditApplication, apply_credits
 from credits.services.gift_cards import (
     gift_card_redeem,
@@ -112,19 +113,34 @@ def _targets(account: str, subscription: str | None) -> tuple[Account, Subscript
         ) from None
 
 
+# The operations that wait for approval over the integration's limits (settings.CREDIT_LIMITS).
+LIMITED = {
+    Operation.GRANT: ApprovalOperation.GRANT,
+    Operation.REVOKE: ApprovalOperation.REVOKE,
+    Operation.REFUND: ApprovalOperation.REFUND,
+}
+DECIDED = {
+    ApprovalState.APPROVED: "The request under this idempotency key was approved and ran.",
+    ApprovalState.REJECTED: "The request under this idempotency key was rejected: {note}",
+    ApprovalState.EXPIRED: "The request under this idempotency key expired undecided.",
+}
+
+
 def scoped_key(key_scope: str, key: str) -> str:
     return f"{key_scope}:{key}"
 
 
 def credit_operation_perform(
     *, actor_label: str, key_scope: str, fields: Mapping[str, Any]
-) -> CreditEntry:
+) -> CreditEntry | CreditApproval:
     """Run the operation named by `fields["operation"]` as the system actor `actor_label`.
 
     `fields` are the operation's inputs by name (see OPERATIONS), with `account` a customer
     number and `subscription` an order ID. A field the operation does not take, or a missing
     one, is refused by name. The entry is marked `replayed` when the key returned an earlier
-    call's entry.
+    call's entry. A grant, revocation or refund over the integration's limits returns the
+    request that waits for approval instead (the same one for a repeat of its key); a repeat
+    of a request that was rejected or expired is a Conflict.
     """
     operation = fields["operation"]
     if operation not in OPERATIONS:
@@ -143,6 +159,24 @@ def credit_operation_perform(
         kwargs["subscription"] = subscription
     if operation == Operation.GIFT_CARD_STATUS_INQUIRY:
         kwargs["status"] = kwargs.pop("gift_card_status")
+    if operation in LIMITED:
+        submitted = credit_request(
+            actor=None,
+            actor_label=actor_label,
+            operation=LIMITED[Operation(operation)],
+            account=account,
+            idempotency_key=scoped_key(key_scope, fields["idempotency_key"]),
+            **kwargs,
+        )
+        if submitted.approval is None:
+            return submitted.result
+        approval = submitted.approval
+        state = ApprovalState.EXPIRED if approval.overdue else ApprovalState(approval.state)
+        if state != ApprovalState.PENDING:
+            message = DECIDED[state].format(note=approval.decision_note)
+            raise errors.Conflict({"idempotency_key": [message]})
+        approval.replayed = submitted.replayed  # type: ignore[attr-defined]
+        return approval
     return spec.service(
         actor=None,
         actor_label=actor_label,

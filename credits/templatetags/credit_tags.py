@@ -2,7 +2,9 @@ from django import template
 
 from config import money
 from credits.forms import AccountForm, ChargeForm, GrantForm, RefundForm, RevokeForm
+from credits.models import ApprovalOperation
 from credits.selectors import account_credit_history, account_wallets, currencies_in_use
+from credits.services.limits import limits_text
 
 register = template.Library()
 
@@ -39,7 +41,20 @@ def credit_panel(context, account):
         forms["charge_form"] = ChargeForm(account=account, currencies=currencies, prefix="charge")
     if may["issue_manual_refund"]:
         forms["refund_form"] = RefundForm(account=account, currencies=currencies, prefix="refund")
+    request = context.get("request")
+    user = request.user if request is not None else None
+    limits = {
+        f"{form}_limits": limits_text(user, operation)
+        for form, operation in (
+            ("grant_form", ApprovalOperation.GRANT),
+            ("revoke_form", ApprovalOperation.REVOKE),
+            ("charge_form", ApprovalOperation.CHARGE),
+            ("refund_form", ApprovalOperation.MANUAL_REFUND),
+        )
+        if form in forms and user is not None
+    }
     return {
+        **limits,
         "account": account,
         "wallets": wallets,
         "entries": account_credit_history(account=account),

@@ -83,6 +83,10 @@ TITLE_CODES = [
     ("Pause Ended", "pause_ended"),
     ("Subscription Billing Resubmission Failed", "subscription_billing_resubmission_failed"),
     ("Comment Added", "comment_added"),
+    ("Credit Request Submitted", "credit_request_submitted"),
+    ("Credit Request Approved", "credit_request_approved"),
+    ("Credit Request Rejected", "credit_request_rejected"),
+    ("Credit Request Expired", "credit_request_expired"),
 ]
 
 # One valid value per kind, and how the event partial shows it.
@@ -114,13 +118,23 @@ def test_fallback_titles_match_the_seed():
     assert list(SEED_TITLES_FALLBACK) == _seed_titles_from_file()
 
 
-def test_registry_titles_are_the_seed_titles_plus_comment_added():
-    assert {t.title for t in EVENT_TYPES} == set(seed_titles()) | {"Comment Added"}
+# The back-office's own types beside the seed's: agents' notes, and the four eyes on credit.
+OWN_TITLES = {
+    "Comment Added",
+    "Credit Request Submitted",
+    "Credit Request Approved",
+    "Credit Request Rejected",
+    "Credit Request Expired",
+}
+
+
+def test_registry_titles_are_the_seed_titles_plus_our_own():
+    assert {t.title for t in EVENT_TYPES} == set(seed_titles()) | OWN_TITLES
 
 
 def test_registry_has_one_entry_per_title():
     titles = [t.title for t in EVENT_TYPES]
-    assert len(titles) == len(set(titles)) == 31
+    assert len(titles) == len(set(titles)) == 35
 
 
 @pytest.mark.parametrize(("title", "code"), TITLE_CODES, ids=[code for _, code in TITLE_CODES])

@@ -74,6 +74,7 @@ def test_a_grant_writes_an_entry_with_the_integration_as_actor(api, account):
         "note": "Welcome credit",
         "created_at": response.json()["created_at"],
         "actor": INTEGRATION_NAME,
+        "approved_by": "",
     }
 
 

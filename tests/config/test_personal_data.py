@@ -47,4 +47,6 @@ def test_the_personal_attributes_are_the_expected_ones():
         ("subscription_changed", "reason"),
         ("email_sent", "to"),
         ("comment_added", "comment"),
+        ("credit_request_submitted", "reason"),
+        ("credit_request_rejected", "reason"),
     }

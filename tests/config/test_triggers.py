@@ -20,6 +20,7 @@ TABLES = [
     "credits_creditwallet",
     "credits_creditoperation",
     "credits_creditexport",
+    "credits_creditbalancesexport",
     "legacy_history_legacyentry",
     "legacy_history_legacyimport",
 ]
@@ -55,6 +56,7 @@ def one_of_each(make_user):
         idempotency_key="grant-1",
     )
     services.credit_export_start(actor=make_user("Finance"), filters={})
+    services.credit_balances_export_start(actor=make_user("Finance"), filters={})
     LegacyEntryFactory(account=account)
 
 

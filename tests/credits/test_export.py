@@ -95,6 +95,7 @@ def test_rows_carry_iso_dates_plain_amounts_and_currency_codes(finance_client, l
         "",
         "Goodwill",
         "Maja Ek",
+        "",
     ]
     consumption = by_activity[("Consumption", "Currency")]
     assert consumption[0] == "2026-06-10T10:30:15+02:00"

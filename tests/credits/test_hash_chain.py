@@ -58,7 +58,13 @@ def test_a_consistent_rewrite_with_raw_sql_is_caught(ledger, capsys):
             "WHERE wallet_id = %s AND seq >= 2",
             [ledger.pk],
         )
-    CreditWallet.objects.filter(pk=ledger.pk).update(balance=ledger.balance + 500)
+    # ... and on the wallet's balance and running totals.
+    old, new = second.amount, second.amount + 500
+    CreditWallet.objects.filter(pk=ledger.pk).update(
+        balance=ledger.balance + 500,
+        added=ledger.added + max(new, 0) - max(old, 0),
+        removed=ledger.removed + min(new, 0) - min(old, 0),
+    )
 
     with pytest.raises(CommandError, match="1 of 1 wallets drifted"):
         call_command("verify_ledger")

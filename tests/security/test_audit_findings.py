@@ -136,6 +136,10 @@ def test_the_types_only_staff_may_record():
         "manual_charge_added",
         "comment_added",
         "customer_anonymised",
+        "credit_request_submitted",
+        "credit_request_approved",
+        "credit_request_rejected",
+        "credit_request_expired",
     }
 
 

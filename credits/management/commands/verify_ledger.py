@@ -1,12 +1,15 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from config import money
 from credits.verification import (
     WalletProblems,
     broken_chains,
     drifted_wallets,
     ledger_size,
+    unreconciled_months,
     wallet_label,
 )
 
@@ -15,7 +18,9 @@ class Command(BaseCommand):
     help = (
         "Recompute every wallet's running balances and hash chain from its entries and report "
         "the wallets whose stored balances, entry numbers or hashes disagree (naming the first "
-        "broken entry). Exits with status 1 on any problem."
+        "broken entry); then check that every month's credit roll-forward reconciles (opening "
+        "+ movements = closing, per credit type and currency). Exits with status 1 on any "
+        "problem."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -28,11 +33,25 @@ class Command(BaseCommand):
         for wallet_id in sorted(problems):
             report = problems[wallet_id]
             self.stdout.write(f"Wallet {wallet_id} ({report.label}): " + "; ".join(report.problems))
+        months = list(unreconciled_months())
+        for period, line in months:
+            unit = line.currency
+            self.stdout.write(
+                f"Roll-forward {period.first:%Y-%m} ({settings.TIME_ZONE}), {line.unit_label}: "
+                f"opening {money.plain(line.opening, unit)} + movements "
+                f"{money.plain(line.moved, unit)} is not closing {money.plain(line.closing, unit)}"
+                f" (off by {money.plain(line.difference, unit)})"
+            )
+        failures = []
         if problems:
-            raise CommandError(f"{len(problems)} of {wallets} wallets drifted.")
+            failures.append(f"{len(problems)} of {wallets} wallets drifted.")
+        if months:
+            failures.append(f"{len(months)} monthly roll-forward lines do not reconcile.")
+        if failures:
+            raise CommandError(" ".join(failures))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Ledger verified: {wallets} wallets, {entries} entries, no drift, "
-                "every hash chain intact."
+                "every hash chain intact, every month's roll-forward reconciles."
             )
         )

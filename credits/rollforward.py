@@ -1,0 +1,233 @@
+"""The credit liability roll-forward: what the customers' credit was worth at the start of a
+period, how each activity moved it during the period, and what it was worth at the end, per
+credit type and currency. Shared by the Credit Balances page, its CSV files and
+`verify_ledger`.
+
+A balance *as of* an instant is read from the running balances, never summed from the ledger:
+for each wallet, the `balance_after` of its last entry before the instant, in (created_at, seq)
+order. The index `credit_entry_wallet_asof_idx` on (wallet, created_at, seq) INCLUDE
+(balance_after, amount) makes that one backward step of an index-only scan per wallet, so the
+cost of an opening or closing balance grows with the number of wallets, not of entries. The
+movements are the period's entries only (through the time index).
+
+Opening + movements = closing holds for every line of a sound ledger, whatever the period: a
+wallet's balances follow its entries in seq order, and the services date every entry no
+earlier than the wallet's newest one. A line that does not reconcile means a stored balance
+drifted, or an entry was dated out of order: `verify_ledger` reports it.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from config import money
+from credits.models import Activity, CreditEntry, CreditType, CreditWallet
+
+# The activities that move a balance, in the order the report shows them (a status inquiry
+# moves nothing).
+MOVING = tuple(a for a in Activity if a != Activity.GIFT_CARD_STATUS_INQUIRY)
+ZERO = Decimal(0)
+AMOUNT: DecimalField = DecimalField(max_digits=18, decimal_places=4)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive local days, in the site's time zone: [first 00:00, the day after last 00:00)."""
+
+    first: dt.date
+    last: dt.date
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.first, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+    @property
+    def end(self) -> dt.datetime:
+        after = self.last + dt.timedelta(days=1)
+        return dt.datetime.combine(after, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+    @classmethod
+    def month(cls, year: int, month: int) -> "Period":
+        first = dt.date(year, month, 1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        return cls(first, following - dt.timedelta(days=1))
+
+    def __str__(self) -> str:
+        return f"{self.first.isoformat()} to {self.last.isoformat()}"
+
+
+@dataclass
+class RollForwardLine:
+    """One credit type and currency over a period."""
+
+    credit_type: str
+    currency: str
+    opening: Decimal = ZERO
+    # Every activity of MOVING, in that order: the net amount of its entries in the period.
+    movements: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(MOVING, ZERO))
+    closing: Decimal = ZERO
+
+    @property
+    def moved(self) -> Decimal:
+        return sum(self.movements.values(), ZERO)
+
+    @property
+    def difference(self) -> Decimal:
+        """What the closing balance has that opening + movements do not (0 when it reconciles)."""
+        return self.closing - self.opening - self.moved
+
+    @property
+    def reconciles(self) -> bool:
+        return self.difference == 0
+
+    @property
+    def unit_label(self) -> str:
+        return self.currency or "Tokens"
+
+    # As the pages show amounts: the unit's minor units, tokens whole.
+    @property
+    def display_opening(self) -> str:
+        return money.plain(self.opening, self.currency)
+
+    @property
+    def display_moved(self) -> str:
+        return money.plain(self.moved, self.currency)
+
+    @property
+    def display_closing(self) -> str:
+        return money.plain(self.closing, self.currency)
+
+    @property
+    def unit_key(self) -> str:
+        """The unit in the drill-down's address: the currency code, or `tokens`."""
+        return self.currency or TOKENS_KEY
+
+
+TOKENS_KEY = "tokens"
+
+
+def unit_of_key(key: str) -> tuple[str, str]:
+    """(credit type, currency) of a unit key (`SEK`, `tokens`)."""
+    if key == TOKENS_KEY:
+        return CreditType.TOKEN, ""
+    return CreditType.CURRENCY, key
+
+
+def _unit(credit_type: str = "", currency: str = "") -> Q:
+    q = Q()
+    if credit_type:
+        q &= Q(credit_type=credit_type)
+    if currency:
+        q &= Q(currency=currency)
+    return q
+
+
+def balance_as_of(instant: dt.datetime) -> Coalesce:
+    """For each wallet of the outer query, its balance just before `instant`: the balance after
+    its last entry dated earlier (0 if none), read from `credit_entry_wallet_asof_idx`."""
+    last = (
+        CreditEntry.objects.filter(wallet=OuterRef("pk"), created_at__lt=instant)
+        .order_by("-created_at", "-seq")
+        .values("balance_after")[:1]
+    )
+    return Coalesce(Subquery(last, output_field=AMOUNT), Value(ZERO), output_field=AMOUNT)
+
+
+def credit_rollforward(
+    period: Period, *, credit_type: str = "", currency: str = ""
+) -> list[RollForwardLine]:
+    """The roll-forward of `period`, one line per credit type and currency that has a wallet
+    (narrowed to `credit_type` and `currency` when given), tokens first, then currencies by
+    code. Two queries: the opening and closing balances of every wallet summed per unit (two
+    index probes a wallet), and the period's entries summed per unit and activity."""
+    balances = (
+        CreditWallet.objects.filter(_unit(credit_type, currency))
+        .values("credit_type", "currency")
+        .annotate(
+            opening=Sum(balance_as_of(period.start), output_field=AMOUNT),
+            closing=Sum(balance_as_of(period.end), output_field=AMOUNT),
+        )
+        .order_by()
+    )
+    lines = {
+        (row["credit_type"], row["currency"]): RollForwardLine(
+            row["credit_type"], row["currency"], opening=row["opening"], closing=row["closing"]
+        )
+        for row in balances
+    }
+    movements = (
+        CreditEntry.objects.filter(
+            _unit(credit_type, currency),
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+            activity__in=MOVING,
+        )
+        .values("credit_type", "currency", "activity")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for row in movements:
+        key = (row["credit_type"], row["currency"])
+        # An entry's unit is its wallet's, so its wallet's line exists; setdefault all the same.
+        line = lines.setdefault(key, RollForwardLine(*key))
+        line.movements[Activity(row["activity"])] = row["total"]
+    return [lines[key] for key in sorted(lines, key=lambda k: (k[0] != CreditType.TOKEN, k[1]))]
+
+
+def wallet_rollforward(period: Period, *, credit_type: str, currency: str) -> QuerySet:
+    """The wallets of one unit that held credit or moved during `period`, oldest wallet first,
+    each annotated with `opening`, `moved` (the net of its entries in the period) and
+    `closing`, with its account and subscription: the drill-down of one roll-forward line.
+    Per wallet, three probes of `credit_entry_wallet_asof_idx`; page it without a count."""
+    in_period = CreditEntry.objects.filter(
+        wallet=OuterRef("pk"), created_at__gte=period.start, created_at__lt=period.end
+    )
+    moved = in_period.order_by().values("wallet").annotate(total=Sum("amount")).values("total")
+    return (
+        CreditWallet.objects.filter(credit_type=credit_type, currency=currency)
+        .select_related("account", "subscription")
+        .only(
+            "credit_type",
+            "currency",
+            "account__customer_number",
+            "account__name",
+            "subscription__order_id",
+        )
+        .annotate(
+            opening=balance_as_of(period.start),
+            closing=balance_as_of(period.end),
+            moved=Coalesce(Subquery(moved, output_field=AMOUNT), Value(ZERO), output_field=AMOUNT),
+        )
+        # Balances are never negative: a wallet that held nothing at either end and has no
+        # entry in the period has nothing to show.
+        .filter(Q(opening__gt=0) | Q(closing__gt=0) | Exists(in_period))
+        .order_by("pk")
+    )
+
+
+def ledger_months() -> Iterator[Period]:
+    """Every month of the ledger's life, in the site's time zone: from its first entry's month
+    to its newest entry's (two index reads)."""
+    dates = CreditEntry.objects.order_by("created_at").values_list("created_at", flat=True)
+    first, last = dates.first(), dates.last()
+    if first is None or last is None:
+        return
+    first_day, last_day = timezone.localdate(first), timezone.localdate(last)
+    year, month = first_day.year, first_day.month
+    while (year, month) <= (last_day.year, last_day.month):
+        yield Period.month(year, month)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
