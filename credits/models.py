@@ -342,12 +342,12 @@ class CreditEntry(Attributed):
             # The day's grants of one person (their daily limit).
             models.Index(
                 fields=["actor", "recorded_at"],
-                condition=Q(activity="Grant", actor__isnull=False),
+                condition=Q(activity=Activity.GRANT, actor__isnull=False),
                 name="credit_entry_grant_actor_idx",
             ),
             models.Index(
                 fields=["actor_name", "recorded_at"],
-                condition=Q(activity="Grant", actor__isnull=True),
+                condition=Q(activity=Activity.GRANT, actor__isnull=True),
                 name="credit_entry_grant_system_idx",
             ),
             # A transaction's entries (its page, refunds of a consumption).
