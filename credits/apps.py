@@ -11,6 +11,7 @@ class CreditsConfig(AppConfig):
 
     def ready(self) -> None:
         from config import navigation
+        from credits import checks  # noqa: F401  (registers the limits' system checks)
         from credits.selectors import approvals_waiting_count
 
         navigation.register(

@@ -9,6 +9,7 @@ corrected by a new entry. Every write goes through `credits.services`, which kee
 entry's `balance_after`; `verify_ledger` checks both.
 """
 
+from decimal import Decimal
 from typing import Any
 
 import pgtrigger
@@ -23,6 +24,9 @@ from config import money, triggers
 from config.actors import MAX_ACTOR_NAME, Attributed
 from config.cards import no_card_number
 from config.downloads import DownloadRecord
+
+# Half the smallest amount kept (four decimals).
+HALF_QUANTUM = Decimal("0.00005")
 
 
 def amount_field(verbose_name: str | None = None, **kwargs: Any) -> models.DecimalField:
@@ -152,8 +156,15 @@ class CreditWallet(models.Model):
                 name="credit_wallet_one_per_subscription_unit",
             ),
             models.CheckConstraint(condition=Q(balance__gte=0), name="credit_wallet_balance_gte_0"),
+            # Within half the smallest amount rather than equal: SQLite (`make run`) computes
+            # decimals as floating point; PostgreSQL is exact either way.
             models.CheckConstraint(
-                condition=Q(balance=F("added") + F("removed"), added__gte=0, removed__lte=0),
+                condition=Q(
+                    balance__gt=F("added") + F("removed") - HALF_QUANTUM,
+                    balance__lt=F("added") + F("removed") + HALF_QUANTUM,
+                    added__gte=0,
+                    removed__lte=0,
+                ),
                 name="credit_wallet_balance_is_its_totals",
             ),
             *_unit_constraints("credit_wallet", ("balance",)),
@@ -342,12 +353,12 @@ class CreditEntry(Attributed):
             # The day's grants of one person (their daily limit).
             models.Index(
                 fields=["actor", "recorded_at"],
-                condition=Q(activity="Grant", actor__isnull=False),
+                condition=Q(activity=Activity.GRANT, actor__isnull=False),
                 name="credit_entry_grant_actor_idx",
             ),
             models.Index(
                 fields=["actor_name", "recorded_at"],
-                condition=Q(activity="Grant", actor__isnull=True),
+                condition=Q(activity=Activity.GRANT, actor__isnull=True),
                 name="credit_entry_grant_system_idx",
             ),
             # A transaction's entries (its page, refunds of a consumption).

@@ -263,7 +263,9 @@ class BalancesCsvView(ReplicaReadsMixin, PermissionRequiredMixin, CsvDownloadVie
         return redirect(f"{self.page_url()}?{request.GET.urlencode()}")
 
     def start_record(self, request: HttpRequest) -> CreditBalancesExport:
-        filters = {name: value for name, value in self.query.items() if value}
+        # The form's own fields only (a period, a type, a currency): nothing else of the query
+        # string is kept, so that the record can never name a customer.
+        filters = {name: self.query[name] for name in self.form.fields if self.query.get(name)}
         filters.update(self.kwargs)
         return services.credit_balances_export_start(actor=request.user, filters=filters)
 
@@ -361,7 +363,8 @@ def waiting_message(submitted: services.Submitted) -> str:
     why = getattr(approval, "limit_reason", "") or "over your limit"
     return (
         f"Not done yet: {approval.display_amount} is {why}. It is sent for approval as "
-        f"request {approval.pk}; it runs when another person approves it."
+        f"request {approval.pk}, and runs when a second person (Finance) approves it; the "
+        "account's Recent Activity shows when it is decided."
     )
 
 

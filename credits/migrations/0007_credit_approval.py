@@ -59,14 +59,6 @@ class Migration(migrations.Migration):
             name='recorded_at',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
-        migrations.AddIndex(
-            model_name='creditentry',
-            index=models.Index(condition=models.Q(('activity', 'Grant'), ('actor__isnull', False)), fields=['actor', 'recorded_at'], name='credit_entry_grant_actor_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='creditentry',
-            index=models.Index(condition=models.Q(('activity', 'Grant'), ('actor__isnull', True)), fields=['actor_name', 'recorded_at'], name='credit_entry_grant_system_idx'),
-        ),
         migrations.AddField(
             model_name='creditapproval',
             name='account',

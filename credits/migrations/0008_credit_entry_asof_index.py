@@ -10,25 +10,9 @@ transaction). Other databases (the SQLite file of `make run`) build it the plain
 the included columns, which only PostgreSQL supports.
 """
 
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
-from django.db.migrations.operations import AddIndex
 
-
-class AddIndexConcurrentlyOnPostgreSQL(AddIndexConcurrently):
-    """AddIndexConcurrently on PostgreSQL; AddIndex elsewhere."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+from config.migration_operations import AddIndexConcurrentlyOnPostgreSQL
 
 
 class Migration(migrations.Migration):

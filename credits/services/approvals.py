@@ -37,7 +37,14 @@ from credits.models import (
 )
 from credits.services.billing import REFUND_TO_REQUIRED, manual_charge, manual_refund
 from credits.services.grants import credit_grant, credit_refund, credit_revoke
-from credits.services.ledger import MAX_NOTE_LENGTH, NOTE_TOO_LONG, ledger_request
+from credits.services.ledger import (
+    MAX_NOTE_LENGTH,
+    NOTE_TOO_LONG,
+    LedgerRequest,
+    ledger_request,
+    not_enough_credit,
+    wallet_for,
+)
 from credits.services.limits import OWN_REQUEST, over_limit
 
 if TYPE_CHECKING:
@@ -68,6 +75,10 @@ REQUESTER_GONE = (
     "the permission): reject the request."
 )
 REJECTION_REASON_REQUIRED = "Give a reason for the rejection: the requester will read it."
+WAITING_NOT_BACKDATED = (
+    "This operation is {why}, so it waits for approval and is dated when approved: send it "
+    "without a time."
+)
 UNKNOWN_OPERATION = "Unknown operation “{}”."
 NOT_PENDING = {
     ApprovalState.APPROVED: ALREADY_APPROVED,
@@ -272,6 +283,11 @@ def credit_request(
         result = service(actor=actor, actor_label=actor_label, **kwargs)
         return Submitted(result=result, replayed=getattr(result, "replayed", False))
 
+    if created_at is not None:
+        # It would run when approved, dated then: a time given now cannot be kept.
+        raise ValidationError({"created_at": WAITING_NOT_BACKDATED.format(why=why)})
+    if operation == ApprovalOperation.REVOKE:
+        _check_revocable(request)
     asked.idempotency_key = idempotency_key or f"approval:{uuid.uuid4()}"
     asked.requested_at = timezone.now()
     asked.expires_at = asked.requested_at + dt.timedelta(days=settings.APPROVAL_EXPIRY_DAYS)
@@ -293,6 +309,15 @@ def credit_request(
     return Submitted(approval=asked)
 
 
+def _check_revocable(request: LedgerRequest) -> None:
+    """Refuse now a revocation that the wallet cannot cover now (the service checks again, under
+    the wallet's lock, when the request is approved)."""
+    wallet = wallet_for(request, subscription=request.subscription, create=False)
+    balance = wallet.balance if wallet is not None else Decimal(0)
+    if request.amount > balance:
+        raise not_enough_credit(request.amount, balance, request.currency)
+
+
 def _over_limit(asked: CreditApproval, actor_label: str) -> str:
     return over_limit(
         actor=asked.actor,
@@ -307,7 +332,9 @@ def _over_limit(asked: CreditApproval, actor_label: str) -> str:
 def _decidable(actor: "Actor", approval: CreditApproval) -> None:
     """Refuse a decision that is not this person's to make, or not to be made any more."""
     user = acting_user(actor)
-    if user is None or not user.has_perm(APPROVE_PERMISSION):
+    # Through a role only: a superuser holds every permission, but deciding on money stays with
+    # the roles the matrix gives it to (config.roles.NOT_FOR_ADMINISTRATORS).
+    if user is None or not user.is_active or not _approves_by_role(user):
         raise ValidationError(NOT_AN_APPROVER)
     if approval.actor_id is not None and approval.actor_id == user.pk:
         raise ValidationError(OWN_REQUEST)
@@ -315,8 +342,22 @@ def _decidable(actor: "Actor", approval: CreditApproval) -> None:
         raise ValidationError(NOT_PENDING[ApprovalState(approval.state)])
 
 
+def _approves_by_role(user: Any) -> bool:
+    """Whether one of the user's roles holds the approve permission (a superuser's implicit
+    permissions do not count: Django's get_group_permissions gives a superuser all of them)."""
+    app_label, codename = APPROVE_PERMISSION.split(".")
+    return user.groups.filter(
+        permissions__content_type__app_label=app_label, permissions__codename=codename
+    ).exists()
+
+
 def _locked(approval: CreditApproval | int) -> CreditApproval:
+    """The request, locked for a decision. Its account is locked first (FOR NO KEY UPDATE,
+    which ledger writes do not wait for), as erasure locks the account before its requests:
+    the same order everywhere, so that the two cannot deadlock."""
     pk = approval.pk if isinstance(approval, CreditApproval) else approval
+    account_id = CreditApproval.objects.filter(pk=pk).values_list("account_id", flat=True).get()
+    list(Account.objects.select_for_update(no_key=True).filter(pk=account_id).values("pk"))
     return (
         CreditApproval.objects.select_for_update(of=("self",))
         .select_related("account", "subscription__product")
@@ -439,16 +480,15 @@ def approvals_expire(*, now: dt.datetime | None = None) -> int:
     that someone is deciding on at this moment are left to that decision."""
     now = now or timezone.now()
     expired = 0
-    with transaction.atomic():
-        overdue = (
-            CreditApproval.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("account", "subscription")
-            .filter(state=ApprovalState.PENDING, expires_at__lte=now)
-            .order_by("pk")
-        )
-        for approval in overdue:
-            _expire(approval)
-            expired += 1
+    overdue = CreditApproval.objects.filter(
+        state=ApprovalState.PENDING, expires_at__lte=now
+    ).order_by("pk")
+    for pk in overdue.values_list("pk", flat=True):
+        with transaction.atomic():
+            approval = _locked(pk)  # the account first, then the request (see _locked)
+            if approval.state == ApprovalState.PENDING and approval.expires_at <= now:
+                _expire(approval)
+                expired += 1
     return expired
 
 

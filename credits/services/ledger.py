@@ -308,6 +308,16 @@ def ledger_request(
 # --- Wallets, locks, entries ----------------------------------------------------------------
 
 
+def not_enough_credit(amount: Decimal, balance: Decimal, currency: str) -> ValidationError:
+    """The refusal of taking `amount` from a wallet that holds `balance`."""
+    return ValidationError(
+        {
+            "amount": f"Not enough credit: {describe(amount, currency)} is more than the "
+            f"balance of {describe(balance, currency)}."
+        }
+    )
+
+
 def wallet_for(
     request: LedgerRequest, *, subscription: Subscription | None = None, create: bool
 ) -> CreditWallet | None:
@@ -364,12 +374,7 @@ def append(
     """
     balance = wallet.balance + amount
     if balance < 0:
-        raise ValidationError(
-            {
-                "amount": f"Not enough credit: {describe(-amount, wallet.currency)} is more than "
-                f"the balance of {describe(wallet.balance, wallet.currency)}."
-            }
-        )
+        raise not_enough_credit(-amount, wallet.balance, wallet.currency)
     if request.created_at is not None:
         newest = wallet.entries.order_by("-seq").values_list("created_at", flat=True).first()
         if newest is not None and request.created_at < newest:

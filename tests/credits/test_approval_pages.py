@@ -97,7 +97,8 @@ def test_a_grant_over_the_limit_from_the_account_page_is_sent_for_approval(
     approval = CreditApproval.objects.get()
     assert messages_of(response) == [
         f"Not done yet: 600.00 SEK is over the limit of 500.00 SEK per grant. It is sent for "
-        f"approval as request {approval.pk}; it runs when another person approves it."
+        f"approval as request {approval.pk}, and runs when a second person (Finance) approves "
+        "it; the account's Recent Activity shows when it is decided."
     ]
     assert not CreditEntry.objects.exists()
 

@@ -21,6 +21,7 @@ from config.personal_data import REDACTED
 from credits import services
 from credits.models import (
     APPEND_ONLY_TRIGGER,
+    Activity,
     ApprovalOperation,
     ApprovalState,
     CreditApproval,
@@ -496,3 +497,41 @@ def test_erasing_the_customer_redacts_the_reasons_of_decided_requests(account, a
         REDACTED,
         REDACTED,
     )
+
+
+def test_a_superuser_without_the_finance_role_may_not_approve(waiting, make_user):
+    superuser = make_user(None, is_superuser=True, is_staff=True)
+
+    assert refused(services.approval_approve, waiting, actor=superuser) == [NOT_AN_APPROVER]
+
+
+def test_a_revocation_larger_than_the_balance_is_refused_before_it_waits(account, finance):
+    services.credit_grant(actor=None, account=account, amount="15000", **SEK)
+
+    with pytest.raises(ValidationError) as caught:
+        ask(finance, account, "20000", operation=ApprovalOperation.REVOKE)
+
+    assert caught.value.message_dict == {
+        "amount": ["Not enough credit: 20000.00 SEK is more than the balance of 15000.00 SEK."]
+    }
+    assert not CreditApproval.objects.exists()
+
+
+def test_an_operation_that_would_wait_cannot_be_backdated(account, agent):
+    yesterday = timezone.now() - dt.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as caught:
+        ask(agent, account, created_at=yesterday)
+
+    assert list(caught.value.message_dict) == ["created_at"]
+    assert "dated when approved" in caught.value.message_dict["created_at"][0]
+    assert not CreditApproval.objects.exists()
+
+
+def test_the_daily_limit_indexes_cover_the_grants():
+    grant_indexes = [
+        i for i in CreditEntry._meta.indexes if i.name.startswith("credit_entry_grant")
+    ]
+    assert len(grant_indexes) == 2
+    for index in grant_indexes:
+        assert dict(index.condition.children)["activity"] in Activity.values

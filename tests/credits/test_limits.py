@@ -13,6 +13,7 @@ from django.utils import timezone
 from activity.models import ActivityEvent
 from config import roles
 from credits import services
+from credits.checks import credit_limits
 from credits.models import (
     ApprovalOperation,
     ApprovalState,
@@ -547,3 +548,26 @@ def test_a_superuser_has_the_most_generous_limits_of_every_role_but_the_integrat
     assert authority_for(superuser).limit("grant", "SEK") == Decimal("10000")
     assert authority_for(superuser).limit("charge", "SEK") == Decimal("25000")
     assert not ask(superuser, account, "10000").waiting
+
+
+def test_the_default_limits_pass_their_system_checks():
+    assert credit_limits() == []
+
+
+@pytest.mark.parametrize(
+    ("limits", "maximum", "error"),
+    [
+        ({"Custmer Service": {"grant": {"SEK": "500"}}}, {}, "unknown role “Custmer Service”"),
+        ({"Finance": {"grants": {"SEK": "500"}}}, {}, "unknown operation “grants”"),
+        ({"Finance": {"grant": {"SKE": "500"}}}, {}, "unknown unit “SKE”"),
+        ({"Finance": {"grant": {"SEK": "five"}}}, {}, "“five” is not an amount"),
+        ({}, {"tokens": "-1"}, "“-1” is not an amount"),
+    ],
+)
+def test_a_mistyped_limit_fails_the_system_checks(settings, limits, maximum, error):
+    settings.CREDIT_LIMITS = limits
+    settings.CREDIT_MAXIMUM = maximum
+
+    (found,) = credit_limits()
+
+    assert error in found.msg
