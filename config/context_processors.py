@@ -1,13 +1,12 @@
 from django.conf import settings
 
+from config.roles import role_names
+
 
 def site(request):
     """What the layout shows on every page: the signed-in user's roles and the time zone."""
     user = getattr(request, "user", None)
     roles = []
     if user is not None and user.is_authenticated:
-        # One small query, cached on the user for the rest of the request.
-        if not hasattr(user, "_role_names"):
-            user._role_names = list(user.groups.order_by("name").values_list("name", flat=True))
-        roles = user._role_names
+        roles = role_names(user)
     return {"user_roles": roles, "site_time_zone": settings.TIME_ZONE}

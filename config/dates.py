@@ -2,9 +2,13 @@
 carried in cursors. Stored times are UTC; the site's zone (`TIME_ZONE`) decides what a day is."""
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.http import QueryDict
 
 
 def local_day_range(date_from: dt.date | None, date_to: dt.date | None, *, field: str) -> Q:
@@ -67,3 +71,18 @@ def period_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
 
 def _month_end(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def preset_links(
+    query: "QueryDict", presets: list[tuple[str, dt.date, dt.date]], *, fields: tuple[str, str]
+) -> list[dict[str, Any]]:
+    """The presets as links that set the two date `fields` and keep the rest of the query,
+    each marked `chosen` when the query has exactly its dates."""
+    start, end = fields
+    links = []
+    for label, first, last in presets:
+        preset = query.copy()
+        preset[start], preset[end] = first.isoformat(), last.isoformat()
+        chosen = (query.get(start), query.get(end)) == (first.isoformat(), last.isoformat())
+        links.append({"label": label, "query": preset.urlencode(), "chosen": chosen})
+    return links

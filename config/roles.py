@@ -116,6 +116,16 @@ for _role in SECOND_FACTOR_ROLES:
 ROLES = tuple(ROLE_PERMISSIONS)
 
 
+def role_names(user: Any) -> list[str]:
+    """The names of the user's roles, sorted: one small query, cached on the user for the rest
+    of the request (the layout shows them; credit limits are set per role)."""
+    cached: list[str] | None = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = list(user.groups.order_by("name").values_list("name", flat=True))
+        user._role_names = cached
+    return cached
+
+
 @transaction.atomic
 def sync_roles(*, strict: bool = False) -> dict[str, list[str]]:
     """Create the four groups and give each exactly the permissions of the matrix.

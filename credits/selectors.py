@@ -88,11 +88,7 @@ def credit_totals(entries: QuerySet[CreditEntry]) -> list[CreditTotal]:
             subtracted=Sum("amount", filter=Q(amount__lt=0), default=zero),
         )
     )
-    totals = [
-        CreditTotal(r["credit_type"], r["currency"], r["count"], r["added"], r["subtracted"])
-        for r in rows
-    ]
-    return sorted(totals, key=lambda t: (t.credit_type != CreditType.TOKEN, t.currency))
+    return _totals(rows)
 
 
 def wallet_totals(wallets: QuerySet[CreditWallet]) -> list[CreditTotal]:
@@ -105,6 +101,11 @@ def wallet_totals(wallets: QuerySet[CreditWallet]) -> list[CreditTotal]:
         .annotate(count=Sum("last_seq"), added=Sum("added"), subtracted=Sum("removed"))
         .filter(count__gt=0)
     )
+    return _totals(rows)
+
+
+def _totals(rows: QuerySet) -> list[CreditTotal]:
+    """The aggregate's rows as totals: tokens first, then currencies by code."""
     totals = [
         CreditTotal(r["credit_type"], r["currency"], r["count"], r["added"], r["subtracted"])
         for r in rows

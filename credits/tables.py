@@ -25,7 +25,22 @@ AMOUNT_WITH_CODE_HTML = (
 )
 
 
-class CreditEntryTable(DirectCellsTable):
+class AccountLinks:
+    """The account column of a table of a record with an account: its name, to its page (one
+    reverse per page for the links, not one per row)."""
+
+    @cached_property
+    def account_path(self):
+        return path_builder("accounts:detail")
+
+    def cell_account(self, record):
+        account = record.account
+        return format_html(
+            '<a href="{}">{}</a>', self.account_path(account.customer_number), account.name
+        )
+
+
+class CreditEntryTable(AccountLinks, DirectCellsTable):
     """The Credit Activity columns. Only the date sorts: every other order would defeat the
     (filter, created_at) indexes on a ledger of millions of entries. The cells are written by
     the `cell_` methods below (see DirectCellsTable): the page is this table, 25 rows at a
@@ -74,21 +89,11 @@ class CreditEntryTable(DirectCellsTable):
 
     # One reverse per page for each kind of link, not one per row.
     @cached_property
-    def account_path(self):
-        return path_builder("accounts:detail")
-
-    @cached_property
     def transaction_path(self):
         return path_builder("credits:transaction")
 
     def cell_created_at(self, record):
         return timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
-
-    def cell_account(self, record):
-        account = record.account
-        return format_html(
-            '<a href="{}">{}</a>', self.account_path(account.customer_number), account.name
-        )
 
     def cell_credit_type(self, record):
         return TYPE_LABELS[record.credit_type]
@@ -152,7 +157,7 @@ class CreditEntryTable(DirectCellsTable):
         return record.actor_name
 
 
-class CreditApprovalTable(DirectCellsTable):
+class CreditApprovalTable(AccountLinks, DirectCellsTable):
     """Requests for approval, newest first."""
 
     id = tables.Column(verbose_name="Request", orderable=False)
@@ -183,10 +188,6 @@ class CreditApprovalTable(DirectCellsTable):
         empty_text = "No request matches these filters."
 
     @cached_property
-    def account_path(self):
-        return path_builder("accounts:detail")
-
-    @cached_property
     def approval_prefix(self):
         # One reverse per page: the address of request 0, less its number.
         return reverse("credits:approval", args=[0]).removesuffix("0/")
@@ -201,12 +202,6 @@ class CreditApprovalTable(DirectCellsTable):
 
     def cell_expires_at(self, record):
         return timezone.localtime(record.expires_at).strftime("%Y-%m-%d %H:%M")
-
-    def cell_account(self, record):
-        account = record.account
-        return format_html(
-            '<a href="{}">{}</a>', self.account_path(account.customer_number), account.name
-        )
 
     def cell_operation(self, record):
         return record.get_operation_display()
@@ -329,7 +324,7 @@ class RollForwardTable(DirectCellsTable):
         return format_html(UNRECONCILED_HTML, money.plain(line.difference, line.currency))
 
 
-class WalletRollForwardTable(DirectCellsTable):
+class WalletRollForwardTable(AccountLinks, DirectCellsTable):
     """One unit's wallets over a period (`credits.rollforward.wallet_rollforward`), each with a
     link to its entries on Credit Activity over the same days (`activity_query`)."""
 
@@ -346,10 +341,6 @@ class WalletRollForwardTable(DirectCellsTable):
     def __init__(self, *args, activity_query: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.activity_query = activity_query
-
-    @cached_property
-    def account_path(self):
-        return path_builder("accounts:detail")
 
     @cached_property
     def activity_path(self):

@@ -16,7 +16,7 @@ from django_tables2 import LazyPaginator
 from accounts.models import Account
 from accounts.selectors import account_detail, account_get
 from config import money
-from config.dates import date_presets, period_presets
+from config.dates import date_presets, period_presets, preset_links
 from config.paging import PagedTableMixin
 from config.replicas import ReplicaReadsMixin, read_alias
 from config.views import (
@@ -74,15 +74,9 @@ class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableM
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         query = self.request.GET.copy()
         query.pop("page", None)
-        presets = []
-        for label, first, last in date_presets(timezone.localdate()):
-            preset = query.copy()
-            preset["created_from"], preset["created_to"] = first.isoformat(), last.isoformat()
-            chosen = (query.get("created_from"), query.get("created_to")) == (
-                first.isoformat(),
-                last.isoformat(),
-            )
-            presets.append({"label": label, "query": preset.urlencode(), "chosen": chosen})
+        presets = preset_links(
+            query, date_presets(timezone.localdate()), fields=("created_from", "created_to")
+        )
         return super().get_context_data(
             export_query=query.urlencode(),
             date_presets=presets,
@@ -142,16 +136,9 @@ def _period_query(request: HttpRequest) -> QueryDict:
 
 def _presets(query: QueryDict) -> list[dict[str, Any]]:
     """The period presets as links that keep the rest of the query."""
-    presets = []
-    for label, first, last in period_presets(timezone.localdate()):
-        preset = query.copy()
-        preset["date_from"], preset["date_to"] = first.isoformat(), last.isoformat()
-        chosen = (query.get("date_from"), query.get("date_to")) == (
-            first.isoformat(),
-            last.isoformat(),
-        )
-        presets.append({"label": label, "query": preset.urlencode(), "chosen": chosen})
-    return presets
+    return preset_links(
+        query, period_presets(timezone.localdate()), fields=("date_from", "date_to")
+    )
 
 
 def _unit_or_404(key: str) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from config import money
+from config import money, roles
 from config.actors import SYSTEM_ACTOR, acting_user, actor_name
 from credits.models import Activity, ApprovalOperation, CreditEntry
 
@@ -86,11 +86,7 @@ def role_names(actor: "Actor") -> tuple[str, ...]:
         return (INTEGRATION,)
     if user.is_superuser:
         return tuple(role for role in settings.CREDIT_LIMITS if role != INTEGRATION)
-    cached: list[str] | None = getattr(user, "_role_names", None)  # as the layout caches them
-    if cached is None:
-        cached = list(user.groups.order_by("name").values_list("name", flat=True))
-        user._role_names = cached  # type: ignore[attr-defined]
-    return tuple(cached)
+    return tuple(roles.role_names(user))
 
 
 def authority_for(actor: "Actor") -> Authority:
