@@ -34,7 +34,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 test: $(STAMP) node_modules/.installed ## Run the whole test suite against PostgreSQL (DATABASE_URL)
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m config.dbcheck
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) scripts/dbcheck.py
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
 
 serve: $(STAMP) ## Serve with gunicorn and whitenoise (production settings from the environment)
@@ -42,15 +42,15 @@ serve: $(STAMP) ## Serve with gunicorn and whitenoise (production settings from 
 	$(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-127.0.0.1:8000} --workers $${WORKERS:-3}
 
 bench: $(STAMP) ## Build the large dataset in PostgreSQL and measure (BENCH_DATABASE_URL, BENCH_ARGS)
-	$(PY) -m config.dbcheck
+	$(PY) scripts/dbcheck.py
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 loadtest: $(STAMP) ## Locust for 60 s against make serve on a fresh demo (LOADTEST_DATABASE_URL)
-	$(PY) -m config.dbcheck
+	$(PY) scripts/dbcheck.py
 	$(PY) -m bench.loadtest $(LOADTEST_ARGS)
 
 replica: ## A streaming replica of the local PostgreSQL on port 5433 (Debian clusters; idempotent)
-	$(PYTHON) -m config.localreplica
+	$(PYTHON) scripts/localreplica.py
 
 lint: $(STAMP) ## Check style (ruff), types (mypy) and the app layers (import-linter)
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from accounts.models import Account, PaymentMethod, Product, Subscription
-from config.admin import ReadOnlyAdmin, SafeModelAdmin
+from core.admin import ReadOnlyAdmin, SafeModelAdmin
 
 
 class SubscriptionInline(admin.TabularInline):

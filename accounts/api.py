@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.selectors import account_get
 from accounts.services.anonymise import MAX_REASON_LENGTH
-from config.api import ERROR_RESPONSES, NOT_FOUND_RESPONSE, StrictFieldsMixin
+from core.api import ERROR_RESPONSES, NOT_FOUND_RESPONSE, StrictFieldsMixin
 
 
 class AnonymiseInSerializer(StrictFieldsMixin, serializers.Serializer):

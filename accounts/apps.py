@@ -8,6 +8,6 @@ class AccountsConfig(AppConfig):
     demo = "accounts.demo"
 
     def ready(self) -> None:
-        from config import navigation
+        from core import navigation
 
         navigation.register(navigation.Link("Accounts", "accounts:search", "accounts.view_account"))

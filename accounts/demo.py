@@ -19,15 +19,15 @@ from faker import Faker
 from accounts import services
 from accounts.models import Account, Product, Subscription
 from activity.services import activity_record, activity_record_bulk
-from config import roles
+from core.roles import Role
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = (
     # username, first name, last name, role, staff (may open the admin)
-    ("demo-admin", "Alva", "Berg", roles.SYSTEM_ADMINISTRATOR, True),
-    ("demo-service", "Sara", "Lind", roles.CUSTOMER_SERVICE, False),
-    ("demo-sales", "Oskar", "Holm", roles.SALES_AGENT, False),
-    ("demo-finance", "Maja", "Ek", roles.FINANCE, False),
+    ("demo-admin", "Alva", "Berg", Role.SYSTEM_ADMINISTRATOR, True),
+    ("demo-service", "Sara", "Lind", Role.CUSTOMER_SERVICE, False),
+    ("demo-sales", "Oskar", "Holm", Role.SALES_AGENT, False),
+    ("demo-finance", "Maja", "Ek", Role.FINANCE, False),
 )
 ACCOUNT_COUNT = 200
 FIRST_CUSTOMER_NUMBER = 100001
@@ -110,14 +110,13 @@ def _product_for(rng, products, currency) -> Product:
 @transaction.atomic
 def load(*, password: str = DEMO_PASSWORD, stdout: TextIO) -> list[str]:
     """Load the demo users, products and accounts; return the demo logins, one line each."""
-    roles.sync_roles()
     users = ensure_users(password, stdout)
     products = ensure_products()
     if Account.objects.filter(customer_number=str(FIRST_CUSTOMER_NUMBER)).exists():
         stdout.write("Demo accounts already present; left as they are.")
     else:
         _load_accounts(users, products, stdout)
-    return [f"{username:<14} {role}" for username, _first, _last, role, _staff in DEMO_USERS]
+    return [f"{username:<14} {role.value}" for username, _first, _last, role, _staff in DEMO_USERS]
 
 
 def _load_accounts(users: list, products: dict[str, Product], stdout: TextIO) -> None:

@@ -5,7 +5,7 @@ from django import forms
 from accounts.models import Account, Product
 from accounts.services import MAX_PAUSE_MONTHS
 from accounts.services.anonymise import MAX_REASON_LENGTH
-from config.forms import DateInput
+from core.forms import DateInput
 
 CONFIRM_MISMATCH = "This is not the account's customer number: nothing was erased."
 

@@ -5,12 +5,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from config import money
-from config.cards import no_card_number, validate_no_card_number
-from config.personal_data import ANONYMISED_NAME
+from core import money
+from core.cards import no_card_number, validate_no_card_number
+from core.personal_data import ANONYMISED_NAME
 
 # A masked payment detail may show a few digits (the last four), never a card number: no run of
-# seven digits, and no card number written in groups either (config.cards).
+# seven digits, and no card number written in groups either (core.cards).
 NO_CARD_NUMBER = RegexValidator(
     r"[0-9]{7,}", inverse_match=True, message="Store masked details only, never a card number."
 )
@@ -39,7 +39,7 @@ class Account(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {
         "name": f"replaced by “{ANONYMISED_NAME}”",
         "email": "replaced by an address that is no one's (anonymised-<customer number>@...)",
@@ -95,7 +95,7 @@ class Product(models.Model):
     period_months = models.PositiveSmallIntegerField(default=1)
     is_active = models.BooleanField(default=True)
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA: dict[str, str] = {}
     NO_PERSONAL_DATA = ("name", "code", "currency")
 
@@ -142,7 +142,7 @@ class Subscription(models.Model):
 
     objects = SubscriptionQuerySet.as_manager()
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA: dict[str, str] = {}
     NO_PERSONAL_DATA = ("order_id", "status")
     # Not stored: True on the subscription a keyed action returns when the key had done it
@@ -193,7 +193,7 @@ class PaymentMethod(models.Model):
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {
         "masked_details": "replaced (the method is kept, its details are not)",
         "brand": "emptied",

@@ -19,7 +19,7 @@ from accounts.transitions import (
 )
 from activity.models import ActivityEvent
 from activity.selectors import CREDIT_CONTROL_TYPES, PAYMENT_TYPES, latest_event
-from config.personal_data import erasure_modules
+from core.personal_data import erasure_modules
 
 # Order IDs are unique: more than one match can only differ in case.
 MAX_ORDER_MATCHES = 10

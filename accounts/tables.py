@@ -1,7 +1,7 @@
 import django_tables2 as tables
 
 from accounts.models import Account
-from config.tables import BaseTable
+from core.tables import BaseTable
 
 
 class AccountTable(BaseTable):

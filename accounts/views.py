@@ -23,8 +23,8 @@ from accounts.selectors import (
 )
 from accounts.tables import AccountTable
 from accounts.transitions import Action
-from config.paging import CappedPaginator, PagedTableMixin
-from config.views import ActionView, Change, ConfirmedActionView
+from core.paging import CappedPaginator, PagedTableMixin
+from core.views import ActionView, Change, ConfirmedActionView
 
 
 class AccountSearchView(PermissionRequiredMixin, PagedTableMixin, FilterView):

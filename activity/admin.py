@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from activity.models import ActivityEvent, ActivityExport
 from activity.registry import EVENT_TYPES
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 
 class EventTypeFilter(admin.SimpleListFilter):

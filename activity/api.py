@@ -26,7 +26,7 @@ from activity.ingest import MAX_BATCH, EventIn, events_ingest
 from activity.models import ActivityEvent
 from activity.registry import EVENT_TYPES, REGISTRY, Category, EventType, Kind, Recorder
 from activity.selectors import InvalidCursor, events_for_account, keyset_page
-from config.api import (
+from core.api import (
     ERROR_RESPONSES,
     LIMIT_SCHEMA,
     NOT_FOUND_RESPONSE,
@@ -37,7 +37,7 @@ from config.api import (
     cursor_links,
     page_size,
 )
-from config.errors import INVALID_CURSOR
+from core.errors import INVALID_CURSOR
 
 # --- Serializers ------------------------------------------------------------------------------
 

@@ -4,5 +4,5 @@ from django.apps import AppConfig
 class ActivityConfig(AppConfig):
     name = "activity"
     verbose_name = "Activity"
-    # Its part of erasing a customer (config.personal_data).
+    # Its part of erasing a customer (core.personal_data).
     erasure = "activity.erasure"

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from activity.models import APPEND_ONLY_TRIGGER, ActivityEvent
 from activity.registry import EVENT_TYPES
-from config.personal_data import REDACTED
+from core.personal_data import REDACTED
 
 if TYPE_CHECKING:
     from accounts.models import Account

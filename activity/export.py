@@ -4,7 +4,7 @@ One row per event, newest first like the page: the time in the site's zone with 
 the event's unique ID, the type's title and category, the actor, then the attributes as
 `Label: value` pairs (the registry's labels and order) and the message kept from a migrated
 legacy entry. The rows are read through a server-side cursor in chunks (`iterator`) and
-written by `config.csvfiles`, which adds the byte-order mark and guards every text cell
+written by `core.csvfiles`, which adds the byte-order mark and guards every text cell
 against being read as a spreadsheet formula.
 """
 
@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from activity.registry import REGISTRY, Kind
-from config.csvfiles import CHUNK_ROWS, header_bytes, write_rows
+from core.csvfiles import CHUNK_ROWS, header_bytes, write_rows
 
 FIELDS = ("occurred_at", "id", "type", "actor_name", "data", "message")
 

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from activity.models import ActivityEvent
 from activity.registry import Category, types_by_category
-from config.filters import DateRangeFilterSet, date_filter
+from core.filters import DateRangeFilterSet, date_filter
 
 
 def _type_choices() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -17,8 +17,8 @@ from django.db import IntegrityError
 
 from activity.models import ActivityEvent
 from activity.services import activity_record_bulk, build_event
-from config import errors
-from config.errors import Conflict, FieldErrors, field_errors, item_errors
+from core import errors
+from core.errors import Conflict, FieldErrors, field_errors, item_errors
 
 MAX_BATCH = 1000
 

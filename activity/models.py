@@ -4,10 +4,10 @@ from django.db import models
 from django.utils import timezone
 
 from activity.registry import REGISTRY, Category, EventType
-from config import triggers
-from config.actors import Attributed
-from config.cards import no_card_number
-from config.downloads import DownloadRecord
+from core import triggers
+from core.actors import Attributed
+from core.cards import no_card_number
+from core.downloads import DownloadRecord
 
 # The trigger that makes the timeline append-only; only anonymisation may bypass it, through
 # `pgtrigger.ignore(APPEND_ONLY_TRIGGER)`.
@@ -58,7 +58,7 @@ class ActivityEvent(Attributed):
 
     objects = ActivityEventQuerySet.as_manager()
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {
         "data": "the values of the attributes the registry marks personal are replaced",
         "message": "replaced (the old product's free text)",
@@ -79,7 +79,7 @@ class ActivityEvent(Attributed):
             ),
         ]
         constraints = [
-            # The message kept from a migrated legacy entry, masked on import (config.cards).
+            # The message kept from a migrated legacy entry, masked on import (core.cards).
             # The attributes (JSON) are checked by the registry on the one write path: their
             # amounts' digits could look like a card number to a check of the whole document.
             models.CheckConstraint(
@@ -121,7 +121,7 @@ class ActivityExport(DownloadRecord):
     """One CSV download of an account's Recent Activity (see DownloadRecord); its filters
     include the account's customer number."""
 
-    # Personal data, field by field (config.personal_data): the filters name an account by its
+    # Personal data, field by field (core.personal_data): the filters name an account by its
     # customer number only; they are removed after RETENTION_DAYS like every download's.
     PERSONAL_DATA = {"filters": "all values removed after RETENTION_DAYS"}
     NO_PERSONAL_DATA = ("actor_name",)

@@ -14,8 +14,8 @@ from enum import Flag, StrEnum, auto
 
 from django.core.exceptions import ValidationError
 
-from config import money
-from config.cards import has_card_number
+from core import money
+from core.cards import has_card_number
 
 
 class Category(StrEnum):

@@ -15,7 +15,7 @@ from activity.models import ActivityEvent
 
 if TYPE_CHECKING:
     from accounts.models import Account
-from config.dates import aware_utc
+from core.dates import aware_utc
 
 PAGE_SIZE = 25
 

@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from activity.models import ActivityEvent, ActivityExport
 from activity.registry import Recorder, get_type, validate_attributes
-from config.actors import SYSTEM_ACTOR, acting_user, actor_name
-from config.downloads import download_start
-from config.personal_data import ACCOUNT_ANONYMISED
+from core.actors import SYSTEM_ACTOR, acting_user, actor_name
+from core.downloads import download_start
+from core.personal_data import ACCOUNT_ANONYMISED
 
 if TYPE_CHECKING:
     from accounts.models import Account, Subscription
-    from config.actors import Actor
+    from core.actors import Actor
 
 COMMENT_REQUIRED = "Write a comment before saving it."
 NOT_FOR_INTEGRATIONS = (

@@ -24,8 +24,8 @@ from activity.selectors import (
     keyset_page,
 )
 from activity.services import activity_export_start, comment_add
-from config.replicas import ReplicaReadsMixin, read_alias
-from config.views import FilteredCsvDownloadView, safe_next
+from core.replicas import ReplicaReadsMixin, read_alias
+from core.views import FilteredCsvDownloadView, safe_next
 
 NOT_A_DAY = "“{}” is not a date: give the day to jump to as YYYY-MM-DD."
 

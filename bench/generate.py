@@ -102,7 +102,7 @@ def _sample_data(event_type) -> str:
 
 def _truncate(tables):
     # The benchmark's own database is refilled on every run: past the triggers that refuse
-    # TRUNCATE of the ledger and the timeline (config.triggers).
+    # TRUNCATE of the ledger and the timeline (core.triggers).
     with pgtrigger.ignore(), connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 

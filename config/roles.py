@@ -12,10 +12,13 @@ from django.apps import AppConfig
 from django.apps import apps as django_apps
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-SYSTEM_ADMINISTRATOR = "System Administrator"
-CUSTOMER_SERVICE = "Customer Service"
-SALES_AGENT = "Sales Agent"
-FINANCE = "Finance"
+from core.roles import Role
+from staff.services import SECOND_FACTOR_PERMISSION
+
+SYSTEM_ADMINISTRATOR = Role.SYSTEM_ADMINISTRATOR
+CUSTOMER_SERVICE = Role.CUSTOMER_SERVICE
+SALES_AGENT = Role.SALES_AGENT
+FINANCE = Role.FINANCE
 
 # Permissions every role that works with customers needs.
 _READ_ACCOUNTS = {
@@ -26,7 +29,7 @@ _READ_ACCOUNTS = {
     "legacy_history.view_legacyentry",
 }
 
-ROLE_PERMISSIONS: dict[str, set[str]] = {
+ROLE_PERMISSIONS: dict[Role, set[str]] = {
     CUSTOMER_SERVICE: _READ_ACCOUNTS
     | {
         "accounts.change_account",
@@ -108,22 +111,11 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = (
 # group's name (a superuser holds it too). A user who holds it without a device is sent to
 # enrolment after the password and can open nothing else until enrolled, unless the MFA_REQUIRED
 # setting is off (the `make run` demo only).
-SECOND_FACTOR_PERMISSION = "staff.sign_in_with_second_factor"
-SECOND_FACTOR_ROLES: frozenset[str] = frozenset({SYSTEM_ADMINISTRATOR, FINANCE})
+SECOND_FACTOR_ROLES: frozenset[Role] = frozenset({SYSTEM_ADMINISTRATOR, FINANCE})
 for _role in SECOND_FACTOR_ROLES:
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {SECOND_FACTOR_PERMISSION}
 
 ROLES = tuple(ROLE_PERMISSIONS)
-
-
-def role_names(user: Any) -> list[str]:
-    """The names of the user's roles, sorted: one small query, cached on the user for the rest
-    of the request (the layout shows them; credit limits are set per role)."""
-    cached: list[str] | None = getattr(user, "_role_names", None)
-    if cached is None:
-        cached = list(user.groups.order_by("name").values_list("name", flat=True))
-        user._role_names = cached
-    return cached
 
 
 @transaction.atomic

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_countries",
+    # The ground: who acted, money, dates, CSV files, paging, the bases of pages and the API.
+    "core",
     "activity",
     "accounts",
     "credits",
@@ -65,11 +67,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Headers on every response, static files included.
     "csp.middleware.CSPMiddleware",
-    "config.middleware.PermissionsPolicyMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "config.middleware.RefuseNulMiddleware",
+    "core.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who acts and from where, for the staff activity that model signals record.
@@ -84,7 +86,7 @@ MIDDLEWARE = [
     # After the password: the code (or enrolment, where the role requires it) before any page.
     "staff.middleware.SecondFactorMiddleware",
     # Where the request reads from (primary or replica), inside the session's save.
-    "config.replicas.ReplicaMiddleware",
+    "core.replicas.ReplicaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked sign-in's answer into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -103,7 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.context_processors.site",
+                "config.layout.site",
                 "staff.context_processors.second_factor",
             ],
         },
@@ -114,7 +116,7 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, letting `flush` through the TRUNCATE triggers (config/postgresql).
-    DATABASES["default"]["ENGINE"] = "config.postgresql"
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
 # Persistent connections in production (checked before reuse); none in development, where
 # runserver's thread per request would otherwise hold a connection per thread.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
@@ -133,7 +135,7 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     # The tests' database reaches the replica by replication: never created there.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-    DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
 # After a user's (or integration's) write, their reads stay on the primary this long.
 REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
 # Under PgBouncer in transaction mode: server-side cursors cannot outlive a transaction.
@@ -202,7 +204,7 @@ TIME_ZONE = env("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True
 # ISO dates and 24-hour times everywhere, the admin included (config/formats/).
-FORMAT_MODULE_PATH = ["config.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -291,7 +293,7 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
-CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+CSRF_FAILURE_VIEW = "config.layout.csrf_failure"
 
 # Content-Security-Policy (django-csp): this site's own files only. No inline script or style
 # anywhere (no 'unsafe-inline'); no other origin. The API docs pages add a per-response nonce
@@ -310,7 +312,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# Permissions-Policy (config.middleware): every feature the site does not use, denied.
+# Permissions-Policy (core.middleware): every feature the site does not use, denied.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
@@ -347,14 +349,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["integrations.permissions.IsIntegration"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "LIST_SERIALIZER_ERRORS_AS_DICT": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Each integration's requests are counted in the cache (CACHE_URL: use Redis with several
     # workers, so that they share the count); over the rate, 429 with Retry-After.
-    "DEFAULT_THROTTLE_CLASSES": ["config.api.IntegrationRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.IntegrationRateThrottle"],
 }
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="6000/minute")
 # Request bodies (not uploaded files) held in memory: room for an API batch of 1,000 events.

@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
-from config.converters import KeyConverter
-from config.views import favicon
+from config.layout import favicon
+from core.converters import KeyConverter
 from staff.middleware import second_factor_exempt
 
 # Registered before the includes below, whose patterns use it.
@@ -32,4 +32,4 @@ urlpatterns = [
 
 # The 403 page names the roles that grant the page; 400, 404 and 500 are the templates of the
 # same names, in the site's layout.
-handler403 = "config.views.permission_denied"
+handler403 = "config.layout.permission_denied"

@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import account_get
-from config import money
-from config.api import (
+from core import money
+from core.api import (
     ERROR_RESPONSES,
     LIMIT_SCHEMA,
     MAX_PAGE_SIZE,
@@ -30,8 +30,8 @@ from config.api import (
     StrictFieldsMixin,
     page_size,
 )
-from config.dates import aware_utc
-from config.errors import INVALID_CURSOR
+from core.dates import aware_utc
+from core.errors import INVALID_CURSOR
 from credits import services
 from credits.filters import CreditActivityFilter
 from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus

@@ -4,13 +4,13 @@ from django.apps import AppConfig
 class CreditsConfig(AppConfig):
     name = "credits"
     verbose_name = "Credits"
-    # Its part of erasing a customer (config.personal_data).
+    # Its part of erasing a customer (core.personal_data).
     erasure = "credits.erasure"
     # Loaded by `manage.py load_demo` after the demo accounts (INSTALLED_APPS order).
     demo = "credits.demo"
 
     def ready(self) -> None:
-        from config import navigation
+        from core import navigation
         from credits import checks  # noqa: F401  (registers the limits' system checks)
         from credits.selectors import approvals_waiting_count
 

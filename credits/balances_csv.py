@@ -1,5 +1,5 @@
 """The CSV files of the credit roll-forward: its lines (one per credit type and currency) and
-one unit's wallets. Both are streamed (config.csvfiles: a header naming the time zone the days
+one unit's wallets. Both are streamed (core.csvfiles: a header naming the time zone the days
 are in, plain decimal amounts with the unit's minor units, tokens whole, text cells that cannot
 turn into formulas), and both generators return the number of rows they wrote. Amounts are
 numbers, never guarded: only the text cells get the formula guard (a negative amount keeps its
@@ -11,8 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from config import money
-from config.csvfiles import header_bytes, safe_cell, write_rows
+from core import money
+from core.csvfiles import header_bytes, safe_cell, write_rows
 from credits.models import Activity, CreditType
 from credits.rollforward import MOVING, Period, RollForwardLine
 

@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
-from config import money
-from config.roles import ROLES
+from core import money
+from core.roles import Role
 from credits.services.limits import DAILY_GRANT, INTEGRATION, LIMIT_OF, TOKENS
 
 OPERATIONS = set(LIMIT_OF.values()) | {DAILY_GRANT}
@@ -34,7 +34,7 @@ def _unit_errors(where: str, units: Any) -> list[Error]:
 def credit_limits(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     found = []
     for role, operations in settings.CREDIT_LIMITS.items():
-        if role not in ROLES and role != INTEGRATION:
+        if role not in set(Role) and role != INTEGRATION:
             found.append(Error(f"CREDIT_LIMITS: unknown role “{role}”.", id="credits.E001"))
             continue
         for operation, units in operations.items():

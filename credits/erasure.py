@@ -10,8 +10,8 @@ import pgtrigger
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from config.downloads import redact_filters
-from config.personal_data import REDACTED
+from core.downloads import redact_filters
+from core.personal_data import REDACTED
 from credits.models import (
     APPEND_ONLY_TRIGGER,
     CreditApproval,

@@ -29,8 +29,8 @@ from django.db.models import (
 from django.db.models.functions import NullIf, Round
 from django.utils import timezone
 
-from config import money
-from config.csvfiles import header_bytes, safe_text, write_rows
+from core import money
+from core.csvfiles import header_bytes, safe_text, write_rows
 from credits.models import Activity, CreditType, GiftCardStatus
 
 CHUNK_BYTES = 64 * 1024

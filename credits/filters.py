@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from config.filters import DateRangeFilterSet, date_filter
+from core.filters import DateRangeFilterSet, date_filter
 from credits.models import (
     Activity,
     ApprovalOperation,

@@ -8,9 +8,9 @@ from typing import cast
 
 from django import forms
 
-from config import money
-from config.filters import DateRangeForm
-from config.forms import DateInput
+from core import money
+from core.filters import DateRangeForm
+from core.forms import DateInput
 from credits.models import CreditType, CreditWallet
 from credits.rollforward import Period
 from credits.selectors import currencies_in_use
@@ -95,7 +95,7 @@ class GrantForm(AccountForm):
 
 
 # Revocations, charges and refunds cannot be undone: their forms choose what to do, and the
-# confirmation page (config.views.ConfirmedActionView) asks for the reason.
+# confirmation page (core.views.ConfirmedActionView) asks for the reason.
 
 
 class RevokeForm(AccountForm):

@@ -20,10 +20,10 @@ from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils import timezone
 
-from config import money, triggers
-from config.actors import MAX_ACTOR_NAME, Attributed
-from config.cards import no_card_number
-from config.downloads import DownloadRecord
+from core import money, triggers
+from core.actors import MAX_ACTOR_NAME, Attributed
+from core.cards import no_card_number
+from core.downloads import DownloadRecord
 
 # Half the smallest amount kept (four decimals).
 HALF_QUANTUM = Decimal("0.00005")
@@ -130,7 +130,7 @@ class CreditWallet(models.Model):
 
     objects = CreditWalletQuerySet.as_manager()
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA: dict[str, str] = {}
     NO_PERSONAL_DATA = ("credit_type", "currency", "last_hash")
 
@@ -198,7 +198,7 @@ class CreditOperation(models.Model):
     remainder = amount_field(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {"request": "the note and gift card code in it are replaced"}
     NO_PERSONAL_DATA = ("key", "service")
 
@@ -296,7 +296,7 @@ class CreditEntry(Attributed):
     # call wrote it; this one wrote nothing). The API answers such a call with a 200.
     replayed = False
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {
         "note": "replaced; its digest stays, so the hash chain holds",
         "gift_card": "replaced; its digest stays, so the hash chain holds",
@@ -419,7 +419,7 @@ class CreditEntry(Attributed):
 class CreditExport(DownloadRecord):
     """One CSV download of the Credit Activity (see DownloadRecord)."""
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {
         "filters": "values naming the customer (e-mail, name) are replaced; all values are "
         "removed after RETENTION_DAYS"
@@ -511,7 +511,7 @@ class CreditApproval(Attributed):
 
     objects = CreditApprovalQuerySet.as_manager()
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {
         "reason": "replaced",
         "decision_note": "replaced",
@@ -580,7 +580,7 @@ class CreditBalancesExport(DownloadRecord):
     """One CSV download of the credit liability roll-forward or of its wallets (see
     DownloadRecord). Its filters are a period and a unit: they never name a customer."""
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {"filters": "all values removed after RETENTION_DAYS"}
     NO_PERSONAL_DATA = ("actor_name",)
 

@@ -34,7 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from config import money
+from core import money
 from credits.models import Activity, CreditEntry, CreditType, CreditWallet
 
 # The activities that move a balance, in the order the report shows them (a status inquiry

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, Product, Subscription
-from config import money
+from core import money
 from credits.models import CreditApproval, CreditEntry, CreditType, CreditWallet
 
 PANEL_ENTRIES = 10

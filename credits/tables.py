@@ -6,8 +6,8 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from config import money
-from config.tables import DirectCellsTable, path_builder
+from core import money
+from core.tables import DirectCellsTable, path_builder
 from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
 
 TYPE_LABELS = dict(CreditType.choices)

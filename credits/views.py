@@ -15,11 +15,11 @@ from django_tables2 import LazyPaginator
 
 from accounts.models import Account
 from accounts.selectors import account_detail, account_get
-from config import money
-from config.dates import date_presets, period_presets, preset_links
-from config.paging import PagedTableMixin
-from config.replicas import ReplicaReadsMixin, read_alias
-from config.views import (
+from core import money
+from core.dates import date_presets, period_presets, preset_links
+from core.paging import PagedTableMixin
+from core.replicas import ReplicaReadsMixin, read_alias
+from core.views import (
     ActionView,
     Change,
     ConfirmedActionView,

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from config.admin import SafeModelAdmin
+from core.admin import SafeModelAdmin
 from integrations.models import Integration
 from integrations.services import integration_set_active, integration_token_issue
 

@@ -42,7 +42,7 @@ class Integration(models.Model):
         related_name="+",
     )
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA: dict[str, str] = {}
     NO_PERSONAL_DATA = ("name", "token_prefix", "token_hash")
 

@@ -3,7 +3,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ImportMixin
 
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from legacy_history.csvfile import HEADER, LegacyFileError
 from legacy_history.models import LegacyEntry, LegacyImport
 from legacy_history.resources import LegacyCSV, LegacyEntryResource

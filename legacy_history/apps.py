@@ -4,13 +4,13 @@ from django.apps import AppConfig
 class LegacyHistoryConfig(AppConfig):
     name = "legacy_history"
     verbose_name = "Legacy history"
-    # Its part of erasing a customer (config.personal_data).
+    # Its part of erasing a customer (core.personal_data).
     erasure = "legacy_history.erasure"
     # Loaded by `manage.py load_demo` after the demo accounts (INSTALLED_APPS order).
     demo = "legacy_history.demo"
 
     def ready(self) -> None:
-        from config import navigation
+        from core import navigation
 
         navigation.register(
             navigation.Link(

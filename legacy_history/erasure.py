@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pgtrigger
 from django.db.models import Q, QuerySet
 
-from config.personal_data import REDACTED
+from core.personal_data import REDACTED
 from legacy_history.models import LegacyEntry
 
 if TYPE_CHECKING:

@@ -2,9 +2,9 @@ import pgtrigger
 from django.db import models
 from django.utils import timezone
 
-from config import triggers
-from config.actors import Attributed
-from config.cards import no_card_number
+from core import triggers
+from core.actors import Attributed
+from core.cards import no_card_number
 
 
 class LegacyImport(Attributed):
@@ -17,7 +17,7 @@ class LegacyImport(Attributed):
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA: dict[str, str] = {}
     NO_PERSONAL_DATA = ("file_name", "actor_name")
 
@@ -95,7 +95,7 @@ class LegacyEntry(models.Model):
 
     objects = LegacyEntryQuerySet.as_manager()
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {
         "message": "replaced",
         "proprietor": "replaced by the customer number",
@@ -127,7 +127,7 @@ class LegacyEntry(models.Model):
             triggers.no_truncate(),
         ]
         constraints = [
-            # Imports mask card numbers in messages (config.cards).
+            # Imports mask card numbers in messages (core.cards).
             models.CheckConstraint(
                 condition=no_card_number("message"), name="legacy_entry_no_card_number"
             ),

@@ -18,11 +18,11 @@ from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
 
 from accounts.models import Account
-from config.cards import mask_card_numbers
-from config.personal_data import ACCOUNT_ANONYMISED
-from config.previews import StyleFreeDiff
+from core.cards import mask_card_numbers
+from core.personal_data import ACCOUNT_ANONYMISED
 from legacy_history.csvfile import COLUMNS, check_header, read_dataset
 from legacy_history.models import LegacyEntry
+from legacy_history.previews import StyleFreeDiff
 
 MAX_MESSAGE_LENGTH = 10_000
 TYPES = tuple(LegacyEntry.Type.values)
@@ -62,7 +62,7 @@ class LegacyEntryResource(resources.ModelResource):
     )
 
     def get_diff_class(self) -> "builtins.type[StyleFreeDiff]":
-        """The preview's diff, without inline style (config.previews)."""
+        """The preview's diff, without inline style (legacy_history.previews)."""
         return StyleFreeDiff
 
     class Meta:

@@ -13,10 +13,10 @@ from tablib import Dataset
 from activity.models import ActivityEvent
 from activity.registry import REGISTRY
 from activity.services import activity_record_bulk
-from config.actors import acting_user, actor_name
+from core.actors import acting_user, actor_name
 
 if TYPE_CHECKING:
-    from config.actors import Actor
+    from core.actors import Actor
 from legacy_history.mapping import registry_code_for
 from legacy_history.models import LegacyEntry, LegacyImport
 from legacy_history.resources import LegacyEntryBatchResource

@@ -4,8 +4,8 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.views.generic import TemplateView
 
 from accounts.selectors import account_get
-from config.paging import PagedTableMixin
-from config.replicas import ReplicaReadsMixin
+from core.paging import PagedTableMixin
+from core.replicas import ReplicaReadsMixin
 from legacy_history.selectors import legacy_entries_pending
 from legacy_history.tables import LegacyEntryTable
 
@@ -14,7 +14,7 @@ class LegacyModeView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin
     """One account's old Account History entries that are not in the timeline, 25 a page.
 
     As in the old product there is no filter and no sorting: the query takes `page` only (paged
-    by the site's one policy, `config.paging`).
+    by the site's one policy, `core.paging`).
     """
 
     permission_required = "legacy_history.view_legacyentry"

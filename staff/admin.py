@@ -31,8 +31,8 @@ from django.utils.http import urlencode
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from config import roles
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
+from core.roles import Role
 from staff import services
 from staff.context import client_address
 from staff.models import StaffActivityExport, StaffEvent
@@ -121,9 +121,17 @@ class LockedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _second_factor_groups() -> QuerySet:
+    """The groups whose members sign in with a second factor: those holding its permission."""
+    app_label, codename = services.SECOND_FACTOR_PERMISSION.split(".")
+    return Group.objects.filter(
+        permissions__content_type__app_label=app_label, permissions__codename=codename
+    )
+
+
 class RoleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        second = " (second factor required)" if obj.name in roles.SECOND_FACTOR_ROLES else ""
+        second = " (second factor required)" if obj.second_factor else ""
         return f"{obj.name}{second}"
 
 
@@ -200,7 +208,9 @@ class StaffUserAdmin(DjangoUserAdmin):
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "groups":
             return RoleChoiceField(
-                queryset=Group.objects.order_by("name"),
+                queryset=Group.objects.order_by("name").annotate(
+                    second_factor=Exists(_second_factor_groups().filter(pk=OuterRef("pk")))
+                ),
                 widget=forms.CheckboxSelectMultiple,
                 required=False,
                 label="Roles",
@@ -292,9 +302,18 @@ def _permission_names(codes: set[str]) -> dict[str, str]:
     return {code: names.get(code, "(not in the database yet)") for code in sorted(codes)}
 
 
+def _held(group: Group) -> set[str]:
+    """The permissions a role's group holds: the matrix's, since every migrate (or
+    `sync_roles`) sets them to it."""
+    return {
+        f"{app}.{code}"
+        for app, code in group.permissions.values_list("content_type__app_label", "codename")
+    }
+
+
 @admin.register(Group)
 class RoleAdmin(admin.ModelAdmin):
-    """Roles as the matrix says them; nothing here is editable."""
+    """Roles as the matrix made them; nothing here is editable."""
 
     list_display = ("name", "member_count", "permission_count", "requires_second_factor")
     fields = ("name", "where_changed", "requires_second_factor", "matrix")
@@ -304,7 +323,15 @@ class RoleAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         from django.db.models import Count
 
-        return super().get_queryset(request).annotate(members=Count("user", distinct=True))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                members=Count("user", distinct=True),
+                permissions_held=Count("permissions", distinct=True),
+                second_factor=Exists(_second_factor_groups().filter(pk=OuterRef("pk"))),
+            )
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -320,12 +347,12 @@ class RoleAdmin(admin.ModelAdmin):
         return int(obj.members)
 
     @admin.display(description="Permissions")
-    def permission_count(self, obj: Group) -> int:
-        return len(roles.ROLE_PERMISSIONS.get(obj.name, ()))
+    def permission_count(self, obj: Any) -> int:
+        return int(obj.permissions_held)
 
     @admin.display(description="Second factor required", boolean=True)
-    def requires_second_factor(self, obj: Group) -> bool:
-        return obj.name in roles.SECOND_FACTOR_ROLES
+    def requires_second_factor(self, obj: Any) -> bool:
+        return bool(obj.second_factor)
 
     @admin.display(description="Where it is changed")
     def where_changed(self, obj: Group) -> str:
@@ -333,7 +360,7 @@ class RoleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Permissions (the matrix)")
     def matrix(self, obj: Group) -> str:
-        codes = roles.ROLE_PERMISSIONS.get(obj.name, set())
+        codes = _held(obj) if obj.name in set(Role) else set()
         if not codes:
             return "Not a role of the matrix: it holds no permission after the next migrate."
         rows = format_html_join(
@@ -342,15 +369,19 @@ class RoleAdmin(admin.ModelAdmin):
         return format_html("<ul>{}</ul>", rows)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        every = set().union(*roles.ROLE_PERMISSIONS.values())
+        groups = {group.name: group for group in Group.objects.filter(name__in=list(Role))}
+        present = [role for role in Role if role.value in groups]
+        held = {role: _held(groups[role.value]) for role in present}
+        every = set().union(*held.values())
+        second_factor = set(_second_factor_groups().values_list("name", flat=True))
         matrix = [
-            (code, name, [code in roles.ROLE_PERMISSIONS[role] for role in roles.ROLES])
+            (code, name, [code in held[role] for role in present])
             for code, name in _permission_names(every).items()
         ]
         context = {
-            "role_names": roles.ROLES,
+            "role_names": present,
             "matrix_rows": matrix,
-            "second_factor_roles": [r in roles.SECOND_FACTOR_ROLES for r in roles.ROLES],
+            "second_factor_roles": [role.value in second_factor for role in present],
             "where_changed": WHERE_ROLES_CHANGE,
             **(extra_context or {}),
         }

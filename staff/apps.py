@@ -9,9 +9,11 @@ class StaffConfig(AppConfig):
     name = "staff"
     verbose_name = "Staff activity and sign-in"
     default_auto_field = "django.db.models.BigAutoField"
+    # Its note under the demo logins (manage.py load_demo).
+    demo = "staff.demo"
 
     def ready(self) -> None:
-        from config import navigation
+        from core import navigation
         from staff import signals
 
         signals.connect()

@@ -9,7 +9,7 @@ from typing import Any
 from axes.helpers import get_client_ip_address
 from django.http import HttpRequest, HttpResponse
 
-from config.actors import SYSTEM_ACTOR
+from core.actors import SYSTEM_ACTOR
 from staff.services import NOT_SIGNED_IN
 
 _request: ContextVar[HttpRequest | None] = ContextVar("staff_request", default=None)

@@ -1,4 +1,4 @@
-"""The staff activity CSV: the filtered rows, streamed in chunks through config.csvfiles (the
+"""The staff activity CSV: the filtered rows, streamed in chunks through core.csvfiles (the
 same byte-order mark, header and formula guard as every file the back-office writes). The
 record is small next to the ledger, so a chunked cursor and Python's csv module serve it."""
 
@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from config.csvfiles import CHUNK_ROWS, header_bytes, write_rows
+from core.csvfiles import CHUNK_ROWS, header_bytes, write_rows
 from staff.models import StaffEvent
 
 

@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
-from config.filters import DateRangeFilterSet, date_filter
+from core.filters import DateRangeFilterSet, date_filter
 from staff.models import Kind, StaffEvent
 
 

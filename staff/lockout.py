@@ -21,7 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from config.views import safe_next
+from core.views import safe_next
 from staff import selectors
 
 LOCKED = (

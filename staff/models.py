@@ -15,9 +15,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from config import triggers
-from config.actors import MAX_ACTOR_NAME, Attributed
-from config.downloads import DownloadRecord
+from core import triggers
+from core.actors import MAX_ACTOR_NAME, Attributed
+from core.downloads import DownloadRecord
 
 APPEND_ONLY_TRIGGER = "staff.StaffEvent:append_only"
 
@@ -173,7 +173,7 @@ class StaffEvent(Attributed):
 
     objects = StaffEventQuerySet.as_manager()
 
-    # Personal data, field by field (config.personal_data): the staff member's own, not a
+    # Personal data, field by field (core.personal_data): the staff member's own, not a
     # customer's, so a customer's erasure touches none of it; the address goes after
     # RETENTION_DAYS (purge_retention), who did what and when stays.
     PERSONAL_DATA = {"address": "removed after RETENTION_DAYS (purge_retention)"}
@@ -217,7 +217,7 @@ class StaffEvent(Attributed):
 class StaffActivityExport(DownloadRecord):
     """One CSV download of the staff activity (see DownloadRecord)."""
 
-    # Personal data, field by field (config.personal_data).
+    # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {"filters": "all values removed after RETENTION_DAYS"}
     NO_PERSONAL_DATA = ("actor_name",)
 

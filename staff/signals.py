@@ -21,7 +21,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest
 
-from config.actors import MAX_ACTOR_NAME
+from core.actors import MAX_ACTOR_NAME
 from staff import lockout
 from staff.context import acting, client_address
 from staff.middleware import mark_signed_in

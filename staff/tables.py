@@ -1,6 +1,6 @@
 import django_tables2 as tables
 
-from config.tables import BaseTable
+from core.tables import BaseTable
 from staff.models import StaffEvent
 
 

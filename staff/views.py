@@ -20,8 +20,8 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_otp import login as otp_login
 
-from config.paging import PagedTableMixin
-from config.views import FilteredCsvDownloadView, safe_next
+from core.paging import PagedTableMixin
+from core.views import FilteredCsvDownloadView, safe_next
 from staff import export, services
 from staff.context import client_address
 from staff.filters import StaffActivityFilter

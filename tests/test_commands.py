@@ -61,7 +61,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 def test_test_command_explains_how_to_point_at_a_database_when_none_answers():
     env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.2:1/backoffice"}
     result = subprocess.run(
-        [sys.executable, "-m", "config.dbcheck"],
+        [sys.executable, "scripts/dbcheck.py"],
         cwd=Path(settings.BASE_DIR),
         env=env,
         capture_output=True,

@@ -9,11 +9,11 @@ from django.db import models, transaction
 from accounts.models import Account, PaymentMethod
 from accounts.transitions import LIVE_STATUSES
 from activity.services import activity_record
-from config.actors import SYSTEM_ACTOR
-from config.personal_data import ACCOUNT_ANONYMISED
+from core.actors import SYSTEM_ACTOR
+from core.personal_data import ACCOUNT_ANONYMISED
 
 if TYPE_CHECKING:
-    from config.actors import Actor
+    from core.actors import Actor
 
 ADDRESS_FIELDS = ("street", "postcode", "city", "country")
 

@@ -8,11 +8,11 @@ from django.db import transaction
 
 from accounts.models import Account
 from activity.services import activity_record
-from config.actors import SYSTEM_ACTOR
-from config.personal_data import ANONYMISED_NAME, anonymised_email, erasure_modules
+from core.actors import SYSTEM_ACTOR
+from core.personal_data import ANONYMISED_NAME, anonymised_email, erasure_modules
 
 if TYPE_CHECKING:
-    from config.actors import Actor
+    from core.actors import Actor
 
 # What is left of a payment method's details (no digits, no name).
 PAYMENT_DETAILS_REMOVED = "removed"
@@ -48,7 +48,7 @@ def account_anonymise(
 
     The account's name, e-mail, phone and address become neutral placeholders (it is found by
     its customer number only); its payment methods lose their details; every app redacts the
-    personal data it keeps of the customer, as it declared it (config.personal_data): event
+    personal data it keeps of the customer, as it declared it (core.personal_data): event
     attributes, comments, legacy entries, ledger notes and gift card codes, download records
     whose filters name the customer. Amounts, balances, dates, types, IDs and the order of
     everything stay as they were, and the ledger's hash chain holds. Running it again for an

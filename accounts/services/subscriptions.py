@@ -18,11 +18,11 @@ from accounts.models import Account, Product, Subscription
 from accounts.transitions import LIVE_STATUSES, Action, product_refusal, refusal
 from activity.models import ActivityEvent
 from activity.services import activity_record, keyed_event_id
-from config.actors import SYSTEM_ACTOR
-from config.errors import KEY_REUSED, Conflict
+from core.actors import SYSTEM_ACTOR
+from core.errors import KEY_REUSED, Conflict
 
 if TYPE_CHECKING:
-    from config.actors import Actor
+    from core.actors import Actor
 
 MAX_PAUSE_MONTHS = 12
 PAUSE_MONTHS = f"A pause lasts 1 to {MAX_PAUSE_MONTHS} months."

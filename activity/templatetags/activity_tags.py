@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from activity.forms import CommentForm
 from activity.selectors import events_for_account, keyset_page
-from config import navigation
+from core import navigation
 
 register = template.Library()
 

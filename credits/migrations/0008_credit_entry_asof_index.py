@@ -12,7 +12,7 @@ the included columns, which only PostgreSQL supports.
 
 from django.db import migrations, models
 
-from config.migration_operations import AddIndexConcurrentlyOnPostgreSQL
+from core.migration_operations import AddIndexConcurrentlyOnPostgreSQL
 
 
 class Migration(migrations.Migration):

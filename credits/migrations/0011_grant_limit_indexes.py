@@ -4,7 +4,7 @@ over the grants only, built without blocking the ledger's writers on PostgreSQL 
 
 from django.db import migrations, models
 
-from config.migration_operations import AddIndexConcurrentlyOnPostgreSQL
+from core.migration_operations import AddIndexConcurrentlyOnPostgreSQL
 
 
 class Migration(migrations.Migration):

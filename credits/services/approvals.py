@@ -25,9 +25,9 @@ from django.utils import timezone
 
 from accounts.models import Account, PaymentMethod, Subscription
 from activity.services import activity_record
-from config import money
-from config.actors import SYSTEM_ACTOR, acting_user, actor_name
-from config.errors import KEY_REUSED, Conflict
+from core import money
+from core.actors import SYSTEM_ACTOR, acting_user, actor_name
+from core.errors import KEY_REUSED, Conflict
 from credits.models import (
     ApprovalOperation,
     ApprovalState,
@@ -48,7 +48,7 @@ from credits.services.ledger import (
 from credits.services.limits import OWN_REQUEST, over_limit
 
 if TYPE_CHECKING:
-    from config.actors import Actor
+    from core.actors import Actor
 
 APPROVE_PERMISSION = "credits.approve_credit"
 # What a requester must still hold when their request runs.

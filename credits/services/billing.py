@@ -15,8 +15,8 @@ from django.db import transaction
 from accounts.models import Account, PaymentMethod, Subscription
 from activity.models import ActivityEvent
 from activity.services import activity_record, keyed_event_id
-from config import money
-from config.actors import SYSTEM_ACTOR
+from core import money
+from core.actors import SYSTEM_ACTOR
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType
 from credits.services.ledger import (
     OTHER_ACCOUNT,
@@ -30,7 +30,7 @@ from credits.services.ledger import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from config.actors import Actor
+    from core.actors import Actor
 
 REFUND_TO_REQUIRED = "Choose one of the account's payment methods."
 

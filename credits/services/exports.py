@@ -3,11 +3,11 @@ roll-forward), and when."""
 
 from typing import TYPE_CHECKING, Any
 
-from config.downloads import download_finish, download_start
+from core.downloads import download_finish, download_start
 from credits.models import CreditBalancesExport, CreditExport
 
 if TYPE_CHECKING:
-    from config.actors import Actor
+    from core.actors import Actor
 
 
 def credit_export_start(*, actor: "Actor", filters: dict[str, Any]) -> CreditExport:

@@ -10,12 +10,12 @@ from django.db import transaction
 from django.db.models import Sum
 
 from accounts.models import Account
-from config.actors import SYSTEM_ACTOR
+from core.actors import SYSTEM_ACTOR
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType, GiftCardStatus
 from credits.services.ledger import append, describe, keyed_entry, ledger_request, lock, wallet_for
 
 if TYPE_CHECKING:
-    from config.actors import Actor
+    from core.actors import Actor
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.db.models import Max, Sum
 from accounts.models import Account, Subscription
 from activity.models import ActivityEvent
 from activity.services import activity_record
-from config.actors import SYSTEM_ACTOR
+from core.actors import SYSTEM_ACTOR
 from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet
 from credits.services.ledger import (
     LedgerRequest,
@@ -26,7 +26,7 @@ from credits.services.ledger import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from config.actors import Actor
+    from core.actors import Actor
 
 
 @transaction.atomic

@@ -21,11 +21,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import NO_CARD_NUMBER, Account, Subscription
-from config import money
-from config.actors import SYSTEM_ACTOR, acting_user, actor_name
-from config.cards import validate_no_card_number
-from config.errors import KEY_REUSED, Conflict
-from config.personal_data import ACCOUNT_ANONYMISED
+from core import money
+from core.actors import SYSTEM_ACTOR, acting_user, actor_name
+from core.cards import validate_no_card_number
+from core.errors import KEY_REUSED, Conflict
+from core.personal_data import ACCOUNT_ANONYMISED
 from credits import chain
 from credits.models import CreditEntry, CreditOperation, CreditType, CreditWallet
 from credits.services.limits import approver_name, check_maximum, describe
@@ -33,7 +33,7 @@ from credits.services.limits import approver_name, check_maximum, describe
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from config.actors import Actor
+    from core.actors import Actor
 
 MAX_NOTE_LENGTH = 1000
 MAX_KEY_LENGTH = 100

@@ -17,12 +17,13 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from config import money, roles
-from config.actors import SYSTEM_ACTOR, acting_user, actor_name
+from core import money
+from core.actors import SYSTEM_ACTOR, acting_user, actor_name
+from core.roles import user_roles
 from credits.models import Activity, ApprovalOperation, CreditEntry
 
 if TYPE_CHECKING:
-    from config.actors import Actor
+    from core.actors import Actor
 
 TOKENS = "tokens"
 INTEGRATION = "Integration"
@@ -86,7 +87,7 @@ def role_names(actor: "Actor") -> tuple[str, ...]:
         return (INTEGRATION,)
     if user.is_superuser:
         return tuple(role for role in settings.CREDIT_LIMITS if role != INTEGRATION)
-    return tuple(roles.role_names(user))
+    return tuple(role.value for role in user_roles(user))
 
 
 def authority_for(actor: "Actor") -> Authority:

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Subscription
-from config import errors
+from core import errors
 from credits.models import ApprovalOperation, ApprovalState, CreditApproval, CreditEntry
 from credits.services.approvals import credit_request
 from credits.services.billing import CreditApplication, apply_credits

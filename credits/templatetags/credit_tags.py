@@ -1,6 +1,6 @@
 from django import template
 
-from config import money
+from core import money
 from credits.forms import AccountForm, ChargeForm, GrantForm, RefundForm, RevokeForm
 from credits.models import ApprovalOperation
 from credits.selectors import account_credit_history, account_wallets, currencies_in_use

@@ -4,6 +4,7 @@ commands and the sign-in signals all call these."""
 from staff.services.events import NOT_SIGNED_IN, staff_activity_export_start, staff_event_record
 from staff.services.second_factor import (
     RECOVERY_CODE_COUNT,
+    SECOND_FACTOR_PERMISSION,
     recovery_codes,
     recovery_codes_regenerate,
     second_factor_enrol,
@@ -20,6 +21,7 @@ from staff.services.users import sign_in_unlock, user_deactivate
 __all__ = [
     "NOT_SIGNED_IN",
     "RECOVERY_CODE_COUNT",
+    "SECOND_FACTOR_PERMISSION",
     "recovery_codes",
     "recovery_codes_regenerate",
     "second_factor_enrol",

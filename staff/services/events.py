@@ -5,14 +5,14 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from config.actors import MAX_ACTOR_NAME, SYSTEM_ACTOR, acting_user, actor_name
-from config.downloads import download_start
+from core.actors import MAX_ACTOR_NAME, SYSTEM_ACTOR, acting_user, actor_name
+from core.downloads import download_start
 from staff.models import SPECS, StaffActivityExport, StaffEvent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from config.actors import Actor
+    from core.actors import Actor
 
 # The label of whoever acted without being signed in (a failed sign-in, a lockout).
 NOT_SIGNED_IN = "Not signed in"
@@ -59,5 +59,5 @@ def staff_event_record(
 
 def staff_activity_export_start(*, actor: "Actor", filters: dict[str, Any]) -> StaffActivityExport:
     """Record that `actor` started a staff activity download with these filters (as typed); the
-    row count follows when the last row has gone out (config.downloads.recorded)."""
+    row count follows when the last row has gone out (core.downloads.recorded)."""
     return download_start(StaffActivityExport, actor=actor, filters=filters)

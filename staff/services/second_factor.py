@@ -21,15 +21,18 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
 
-from config.roles import SECOND_FACTOR_PERMISSION
 from staff.models import Kind
 from staff.services.events import staff_event_record
+
+# The permission of the roles that sign in with a second factor (config.roles gives it to them):
+# code asks `has_perm`, never a group's name, and a superuser holds it too.
+SECOND_FACTOR_PERMISSION = "staff.sign_in_with_second_factor"
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser, User
 
-    from config.actors import Actor
+    from core.actors import Actor
 
 RECOVERY_CODE_COUNT = 10
 TOTP_NAME = "Authenticator app"
@@ -62,9 +65,9 @@ RECORDED_REASONS = {
 
 
 def second_factor_required(user: "AbstractBaseUser | AnonymousUser") -> bool:
-    """Whether `user` must sign in with a second factor: their roles hold the matrix's
-    second-factor permission (config.roles.SECOND_FACTOR_ROLES), or they are a superuser,
-    and MFA_REQUIRED is on."""
+    """Whether `user` must sign in with a second factor: their roles hold
+    SECOND_FACTOR_PERMISSION (the matrix gives it to SECOND_FACTOR_ROLES), or they are a
+    superuser, and MFA_REQUIRED is on."""
     return bool(
         settings.MFA_REQUIRED
         and isinstance(user, PermissionsMixin)

@@ -17,7 +17,7 @@ from staff.services.events import staff_event_record
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from config.actors import Actor
+    from core.actors import Actor
 
 NOT_YOURSELF = "You cannot deactivate your own user."
 

@@ -16,7 +16,7 @@ from accounts import services
 from accounts.models import Account, PaymentMethod
 from activity.models import ActivityEvent
 from activity.services import activity_record, comment_add
-from config.personal_data import ACCOUNT_ANONYMISED, ANONYMISED_NAME, REDACTED
+from core.personal_data import ACCOUNT_ANONYMISED, ANONYMISED_NAME, REDACTED
 from credits import services as credits
 from credits.models import CreditEntry, CreditExport, CreditOperation, CreditWallet
 from legacy_history.csvfile import COLUMNS

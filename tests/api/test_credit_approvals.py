@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from activity.models import ActivityEvent
 from config import roles
-from config.errors import KEY_REUSED
+from core.errors import KEY_REUSED
 from credits import services
 from credits.models import ApprovalState, CreditApproval, CreditEntry, CreditOperation, CreditWallet
 from credits.services.operations import DECIDED

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from config.errors import INVALID_CURSOR, KEY_REUSED, NO_ACCOUNT, NO_SUBSCRIPTION, NOT_USED
+from core.errors import INVALID_CURSOR, KEY_REUSED, NO_ACCOUNT, NO_SUBSCRIPTION, NOT_USED
 from credits import services
 from credits.models import Activity, CreditEntry, CreditWallet
 from integrations.services import integration_create

@@ -10,8 +10,8 @@ from django.conf import settings
 from activity.ingest import MAX_BATCH
 from activity.models import ActivityEvent
 from activity.registry import UNKNOWN_MONEY_CURRENCY
-from config.api import PayloadTooLarge
-from config.errors import (
+from core.api import PayloadTooLarge
+from core.errors import (
     BATCH_TOO_LARGE,
     BODY_SHAPE,
     EMPTY_BATCH,
@@ -23,7 +23,7 @@ from config.errors import (
     TOO_DEEP,
     UNKNOWN_FIELD,
 )
-from config.errors import EVENT_CONFLICT as CONFLICT
+from core.errors import EVENT_CONFLICT as CONFLICT
 from tests.api.conftest import INTEGRATION_NAME
 from tests.factories import AccountFactory, ActivityEventFactory, SubscriptionFactory
 

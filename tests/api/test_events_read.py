@@ -8,8 +8,8 @@ import pytest
 
 from activity.models import ActivityEvent
 from activity.registry import EVENT_TYPES
-from config.api import BAD_LIMIT
-from config.errors import INVALID_CURSOR
+from core.api import BAD_LIMIT
+from core.errors import INVALID_CURSOR
 from tests.factories import ActivityEventFactory, SubscriptionFactory, UserFactory
 
 

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
 
-from config import navigation
 from config.roles import ROLE_PERMISSIONS, ROLES
+from core import navigation
 from tests.factories import AccountFactory
 
 

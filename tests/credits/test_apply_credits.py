@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from config.errors import KEY_REUSED
+from core.errors import KEY_REUSED
 from credits import services
 from credits.models import Activity, CreditEntry, CreditType
 from tests.credits.conftest import SEK, TOKENS, grant

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from config import roles
-from config.views import ALREADY_DONE
+from core.views import ALREADY_DONE
 from credits import services
 from credits.models import ApprovalOperation, ApprovalState, CreditApproval, CreditEntry
 from credits.services.approvals import REJECTION_REASON_REQUIRED

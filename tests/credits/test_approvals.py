@@ -16,8 +16,8 @@ from django.utils import timezone
 from accounts import services as accounts
 from activity.models import ActivityEvent
 from config import roles
-from config.errors import KEY_REUSED, Conflict
-from config.personal_data import REDACTED
+from core.errors import KEY_REUSED, Conflict
+from core.personal_data import REDACTED
 from credits import services
 from credits.models import (
     APPEND_ONLY_TRIGGER,

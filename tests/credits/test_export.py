@@ -12,7 +12,7 @@ from django.http import StreamingHttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from config.csvfiles import BOM
+from core.csvfiles import BOM
 from credits import export, services
 from credits.models import CreditEntry, CreditExport, CreditType
 from credits.views import CreditActivityExportView

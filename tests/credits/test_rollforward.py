@@ -16,7 +16,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.csvfiles import BOM
+from core.csvfiles import BOM
 from credits import services
 from credits.forms import DATE_OUT_OF_RANGE, TOKENS_HAVE_NO_CURRENCY
 from credits.models import Activity, CreditBalancesExport, CreditEntry, CreditType

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from activity.models import ActivityEvent
-from config.errors import KEY_REUSED
+from core.errors import KEY_REUSED
 from credits import services
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType, CreditWallet
 from tests.credits.conftest import SEK, TOKENS, grant

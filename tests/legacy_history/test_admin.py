@@ -18,7 +18,7 @@ CHANGELIST_URL = "admin:legacy_history_legacyentry_changelist"
 # Session, user, the second factor (the session's verified device), permissions (user's and
 # groups'), the count, one page of entries with their accounts, the layout's role names and the
 # date hierarchy's two, and the savepoint around the list's queries
-# (config.admin.SafeChangeListMixin): whatever the number of rows.
+# (core.admin.SafeChangeListMixin): whatever the number of rows.
 CHANGELIST_QUERY_BUDGET = 12
 
 

@@ -30,9 +30,9 @@ from activity.services import (
     NOT_FOR_STAFF,
     activity_record,
 )
-from config.cards import CARD_NUMBER, has_card_number, mask_card_numbers
-from config.csvfiles import safe_cell
-from config.middleware import NUL_IN_ADDRESS
+from core.cards import CARD_NUMBER, has_card_number, mask_card_numbers
+from core.csvfiles import safe_cell
+from core.middleware import NUL_IN_ADDRESS
 from credits.export import csv_rows
 from credits.models import CreditEntry, CreditExport
 from credits.selectors import credit_activity

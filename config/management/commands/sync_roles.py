@@ -8,9 +8,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         missing = sync_roles()
+        quiet = options["verbosity"] == 0
         for role, perms in ROLE_PERMISSIONS.items():
-            self.stdout.write(f"{role}: {len(perms)} permissions")
+            if not quiet:
+                self.stdout.write(f"{role}: {len(perms)} permissions")
         if missing:
             detail = "; ".join(f"{role}: {', '.join(p)}" for role, p in missing.items())
             raise CommandError(f"Permissions missing from the database (run migrate): {detail}")
-        self.stdout.write(self.style.SUCCESS("Roles are in step with the matrix."))
+        if not quiet:
+            self.stdout.write(self.style.SUCCESS("Roles are in step with the matrix."))

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from config import money
+from core import money
 from credits.verification import (
     WalletProblems,
     broken_chains,

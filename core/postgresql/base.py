@@ -1,5 +1,5 @@
 """Django's PostgreSQL backend, with one change: `flush` (which the test suite runs between
-transactional tests) may empty the tables whose triggers refuse TRUNCATE (config.triggers).
+transactional tests) may empty the tables whose triggers refuse TRUNCATE (core.triggers).
 Everything else — the application, psql, a `TRUNCATE ... CASCADE` — still meets the triggers."""
 
 from typing import Any

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
-from config.actors import ACTOR_TOO_LONG, MAX_ACTOR_NAME, SYSTEM_ACTOR, actor_name
+from core.actors import ACTOR_TOO_LONG, MAX_ACTOR_NAME, SYSTEM_ACTOR, actor_name
 from tests.factories import UserFactory
 
 

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.db import models
 
 from activity.registry import EVENT_TYPES
-from config.personal_data import declarations
+from core.personal_data import declarations
 
 OUR_APPS = {"accounts", "activity", "credits", "legacy_history", "integrations", "staff"}
 TEXT = (models.CharField, models.TextField, models.JSONField, models.GenericIPAddressField)

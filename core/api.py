@@ -23,8 +23,8 @@ from rest_framework.utils.urls import replace_query_param
 if TYPE_CHECKING:
     from rest_framework.response import Response
 
-from config.errors import NAIVE_TIME, NON_FIELD, TOO_DEEP, UNKNOWN_FIELD, Conflict, field_errors
-from config.replicas import prefer_replica
+from core.errors import NAIVE_TIME, NON_FIELD, TOO_DEEP, UNKNOWN_FIELD, Conflict, field_errors
+from core.replicas import prefer_replica
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100

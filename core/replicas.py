@@ -26,14 +26,14 @@ from django.core.cache import cache
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 
-from config.downloads import DownloadRecord
+from core.downloads import DownloadRecord
 
 REPLICA = "replica"
 PRIMARY = "default"
 # After a replica failed to answer, how long requests read from the primary without trying it.
 RETRY_SECONDS = 10
 PIN_KEY = "replica-pin:{}"
-ROUTER = "config.replicas.ReplicaRouter"
+ROUTER = "core.replicas.ReplicaRouter"
 
 logger = logging.getLogger(__name__)
 

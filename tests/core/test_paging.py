@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Account
-from config.paging import MAX_PER_PAGE, PER_PAGE, CappedPaginator, page_number, page_size
+from core.paging import MAX_PER_PAGE, PER_PAGE, CappedPaginator, page_number, page_size
 from credits.services import credit_grant
 from tests.factories import AccountFactory, LegacyEntryFactory
 

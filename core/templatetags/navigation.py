@@ -3,14 +3,14 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from config import navigation
+from core import navigation
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def nav_links(context: template.Context, place: str, *args: Any) -> list[dict[str, Any]]:
-    """The links of `place` (see config.navigation) that the signed-in user may open, with their
+    """The links of `place` (see core.navigation) that the signed-in user may open, with their
     addresses (`args` fill the address, e.g. an account's customer number)."""
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -8,12 +8,12 @@ from django.utils.html import conditional_escape
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
-from config.paging import PER_PAGE
+from core.paging import PER_PAGE
 
 
 class BaseTable(tables.Table):
     """Every list in the back-office inherits this Meta (`class Meta(BaseTable.Meta)`) and is
-    paged by `config.paging`."""
+    paged by `core.paging`."""
 
     class Meta:
         attrs = {"class": "table"}
@@ -61,7 +61,7 @@ class DirectCellsTable(BaseTable):
 def path_builder(viewname: str) -> Callable[[str], str]:
     """`reverse(viewname, args=[key])` for the many keys of a table at the cost of one
     reverse: the path is reversed once around a marker, and each key is quoted into it as
-    `reverse` quotes it (a key never holds "/", see config.converters)."""
+    `reverse` quotes it (a key never holds "/", see core.converters)."""
     marker = "KEY-MARKER"
     head, tail = reverse(viewname, args=[marker]).split(marker)
     return lambda key: f"{head}{quote(key, safe=RFC3986_SUBDELIMS + '~:@')}{tail}"

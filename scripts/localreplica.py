@@ -5,7 +5,7 @@ The replica is a second cluster of the machine's PostgreSQL, `replica` on port 5
 replica that streams is left alone; one that is stopped is started; one that cannot stream any
 more (it fell behind past the primary's kept WAL, or its files are gone) is made anew.
 
-Run as root or as the postgres user: `python3 -m config.localreplica` (standard library only,
+Run as root or as the postgres user: `python3 scripts/localreplica.py` (standard library only,
 so that it runs before the project is installed). The primary must allow replication
 (`wal_level` replica, `max_wal_senders` above 0: Debian's defaults); a `local replication
 postgres peer` line is added to its pg_hba.conf when no line allows replication, and a bound

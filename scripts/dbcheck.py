@@ -2,7 +2,7 @@
 
 If nothing answers on a local address and a Debian cluster is installed, start it; otherwise
 stop with a message that says how to point DATABASE_URL at a server.
-Run as `python -m config.dbcheck` (the Makefile's `test` target does).
+Run as `python scripts/dbcheck.py` (the Makefile's `test` target does).
 """
 
 import os

@@ -7,9 +7,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -18,14 +17,12 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from config.downloads import DownloadRecord, recorded
-from config.roles import ROLE_PERMISSIONS
+from core.downloads import DownloadRecord, recorded
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -89,7 +86,7 @@ class ActionView(PermissionRequiredMixin, View):
 
 
 class CsvDownloadView(View):
-    """A streamed CSV download that is recorded (config.downloads).
+    """A streamed CSV download that is recorded (core.downloads).
 
     GET checks the request (`refuse`), records the download (`start_record`) and streams the
     file (`rows`), recording its row count when the last row has gone out. HEAD answers the same
@@ -274,38 +271,3 @@ def csv_download(chunks: Iterator[bytes], *, stem: str) -> StreamingHttpResponse
     response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.csv"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-CSRF_FAILED = (
-    "This form could not be sent: it was open too long, or it did not come from this site. "
-    "Nothing was changed. Go back, reload the page and try again."
-)
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """CSRF_FAILURE_VIEW: a page in the site's layout that says what happened (Django's own
-    carries inline style, which the Content-Security-Policy refuses)."""
-    return render(request, "403_csrf.html", {"message": CSRF_FAILED}, status=403)
-
-
-def granting_roles(request: HttpRequest) -> list[str]:
-    """The roles that hold the permission the requested page asks for (from its view)."""
-    match = request.resolver_match
-    view_class = getattr(getattr(match, "func", None), "view_class", None)
-    needed = getattr(view_class, "permission_required", None)
-    if not needed:
-        return []
-    perms = {needed} if isinstance(needed, str) else set(needed)
-    return [role for role, held in ROLE_PERMISSIONS.items() if perms <= held]
-
-
-def permission_denied(request: HttpRequest, exception: PermissionDenied) -> HttpResponse:
-    """The 403 page: in the layout, naming the roles that may open the page."""
-    return render(request, "403.html", {"granting_roles": granting_roles(request)}, status=403)
-
-
-@login_not_required
-def favicon(request: HttpRequest) -> HttpResponse:
-    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon (its
-    address is looked up per request, as the static files' manifest may hash it)."""
-    return redirect(static("favicon.svg"), permanent=True)

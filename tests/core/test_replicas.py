@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from activity.services import comment_add
 from config import roles
-from config.replicas import PRIMARY, REPLICA
+from core.replicas import PRIMARY, REPLICA
 from credits import services
 from integrations.services import integration_create
 from tests.credits.conftest import SEK
@@ -221,7 +221,7 @@ def test_a_replica_that_does_not_answer_falls_back_to_the_primary(finance, caplo
     replica.settings_dict["PORT"] = "1"  # nothing listens there
     try:
         with (
-            caplog.at_level(logging.WARNING, logger="config.replicas"),
+            caplog.at_level(logging.WARNING, logger="core.replicas"),
             CaptureQueriesContext(connections[PRIMARY]) as primary,
         ):
             response = finance.get(reverse("credits:activity"))

@@ -2,7 +2,7 @@
 
 Services refuse bad input with Django's `ValidationError`, naming each field, and a request that
 contradicts what is stored (an event ID or an idempotency key reused for other content) with
-`Conflict`. The pages show the messages; the API's one exception handler (`config.api`) turns
+`Conflict`. The pages show the messages; the API's one exception handler (`core.api`) turns
 the first into a 400 and the second into a 409, with the same field-by-field body.
 """
 

@@ -17,7 +17,7 @@ def no_delete() -> pgtrigger.Protect:
 
 def no_truncate() -> pgtrigger.Trigger:
     """No TRUNCATE, also not as the cascade of another table's (`TRUNCATE accounts CASCADE`).
-    Only `manage.py flush` (tests) may empty the tables (config.postgresql)."""
+    Only `manage.py flush` (tests) may empty the tables (core.postgresql)."""
     return pgtrigger.Trigger(
         name="no_truncate",
         when=pgtrigger.Before,

@@ -9,12 +9,12 @@ import pgtrigger
 from django.db import models, transaction
 from django.utils import timezone
 
-from config import triggers
-from config.actors import Attributed, acting_user, actor_name
-from config.personal_data import REDACTED
+from core import triggers
+from core.actors import Attributed, acting_user, actor_name
+from core.personal_data import REDACTED
 
 if TYPE_CHECKING:
-    from config.actors import Actor
+    from core.actors import Actor
 
 
 class DownloadRecord(Attributed):

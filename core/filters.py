@@ -6,8 +6,8 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
-from config.dates import local_day_range
-from config.forms import DateInput
+from core.dates import local_day_range
+from core.forms import DateInput
 
 END_BEFORE_START = "The end date is before the start date."
 

@@ -1,0 +1,58 @@
+"""The site's frame around every page: what the base template shows (the signed-in user's
+roles, the time zone), the error pages in the layout, and the favicon."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+
+from config.roles import ROLE_PERMISSIONS
+from core.roles import user_roles
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    """The context processor of the layout: the signed-in user's roles and the time zone."""
+    user = getattr(request, "user", None)
+    roles = []
+    if user is not None and user.is_authenticated:
+        roles = sorted(role.value for role in user_roles(user))
+    return {"user_roles": roles, "site_time_zone": settings.TIME_ZONE}
+
+
+CSRF_FAILED = (
+    "This form could not be sent: it was open too long, or it did not come from this site. "
+    "Nothing was changed. Go back, reload the page and try again."
+)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a page in the site's layout that says what happened (Django's own
+    carries inline style, which the Content-Security-Policy refuses)."""
+    return render(request, "403_csrf.html", {"message": CSRF_FAILED}, status=403)
+
+
+def granting_roles(request: HttpRequest) -> list[str]:
+    """The roles that hold the permission the requested page asks for (from its view)."""
+    match = request.resolver_match
+    view_class = getattr(getattr(match, "func", None), "view_class", None)
+    needed = getattr(view_class, "permission_required", None)
+    if not needed:
+        return []
+    perms = {needed} if isinstance(needed, str) else set(needed)
+    return [role for role, held in ROLE_PERMISSIONS.items() if perms <= held]
+
+
+def permission_denied(request: HttpRequest, exception: PermissionDenied) -> HttpResponse:
+    """The 403 page: in the layout, naming the roles that may open the page."""
+    return render(request, "403.html", {"granting_roles": granting_roles(request)}, status=403)
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon (its
+    address is looked up per request, as the static files' manifest may hash it)."""
+    return redirect(static("favicon.svg"), permanent=True)

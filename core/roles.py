@@ -1,0 +1,42 @@
+"""The roles of the back-office. Each role is a Django group named by the role's title; code
+knows a role by its code (`Role.FINANCE.code == "finance"`), which settings use too
+(CREDIT_LIMITS). What each role may do is the matrix in config/roles.py."""
+
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    """A role: equal to its group's name; `code` is how settings and code name it."""
+
+    CUSTOMER_SERVICE = "Customer Service"
+    SALES_AGENT = "Sales Agent"
+    FINANCE = "Finance"
+    SYSTEM_ADMINISTRATOR = "System Administrator"
+
+    @property
+    def code(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_code(cls, code: str) -> "Role":
+        """The role of a code; ValueError for an unknown one."""
+        try:
+            return cls[code.upper()]
+        except KeyError:
+            raise ValueError(f"Unknown role “{code}”.") from None
+
+
+CODES = tuple(role.code for role in Role)
+
+
+def user_roles(user: Any) -> tuple[Role, ...]:
+    """The user's roles, in the order of `Role`: one small query, cached on the user for the
+    rest of the request (the layout shows them; credit limits are set per role). A group that
+    is no role of the back-office is left out."""
+    cached: tuple[Role, ...] | None = getattr(user, "_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = tuple(role for role in Role if role.value in names)
+        user._roles = cached
+    return cached
