@@ -44,8 +44,7 @@ class AnonymiseView(APIView):
         serializer.is_valid(raise_exception=True)
         erasure = services.account_anonymise(
             account=account_get(customer_number=customer_number),
-            actor=None,
-            actor_label=request.auth.name,
+            actor=request.auth.actor,
             reason=serializer.validated_data["reason"],
         )
         return Response(ErasureSerializer(erasure).data)

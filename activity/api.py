@@ -198,7 +198,7 @@ class EventIngestView(APIView):
     )
     def post(self, request):
         result = events_ingest(
-            actor_label=request.auth.name, payload=request.data, parse=EventInSerializer().parse
+            actor=request.auth.actor, payload=request.data, parse=EventInSerializer().parse
         )
         if result.single:
             data = EventSerializer(result.events[0]).data

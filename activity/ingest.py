@@ -16,8 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from activity.models import ActivityEvent
-from activity.services import activity_record_bulk, build_event
+from activity.services import activity_store_built, build_event
 from core import errors
+from core.actors import Actor
 from core.errors import Conflict, FieldErrors, field_errors, item_errors
 
 MAX_BATCH = 1000
@@ -69,9 +70,9 @@ def _related(name: str) -> Any:
 
 
 def events_ingest(
-    *, actor_label: str, payload: object, parse: Callable[[object], EventIn]
+    *, actor: Actor, payload: object, parse: Callable[[object], EventIn]
 ) -> IngestResult:
-    """Store the event or list of events of `payload` as `actor_label`'s System events.
+    """Store the event or list of events of `payload` as `actor`'s (an integration's) events.
 
     The whole request is checked first: its shape and size, each item (`parse`), each item's
     account, subscription and attributes (the registry), and IDs repeated in the batch; a
@@ -85,7 +86,7 @@ def events_ingest(
     for attempt in range(2):
         try:
             # The insert is one transaction (activity_record_bulk): all of the batch or none.
-            return _ingest(actor_label, items, single, parse)
+            return _ingest(actor, items, single, parse)
         except IntegrityError:
             # Another request stored one of these IDs between our look-up and our insert; run
             # again, once, to find it stored.
@@ -95,7 +96,7 @@ def events_ingest(
 
 
 def _ingest(
-    actor_label: str, items: list[object], single: bool, parse: Callable[[object], EventIn]
+    actor: Actor, items: list[object], single: bool, parse: Callable[[object], EventIn]
 ) -> IngestResult:
     problems: dict[int, dict[str, list[str]]] = {}
     parsed: dict[int, EventIn] = {}
@@ -144,13 +145,14 @@ def _ingest(
                 "subscription": subscription,
                 "data": item.attributes,
                 "origin": ActivityEvent.Origin.API,
-                "actor_label": actor_label,
+                "actor": actor,
                 "id": item.id,
             }
         if found:
             problems[position] = found
 
-    # Every item is built (validated against the registry) so that every bad one is reported.
+    # Every item is built (validated against the registry, once) so that every bad one is
+    # reported; the new ones are then stored as built.
     built: dict[int, ActivityEvent] = {}
     for position, kwargs in arguments.items():
         try:
@@ -175,7 +177,7 @@ def _ingest(
         raise item_errors(conflicts, single=single, error=Conflict)
 
     new = [position for position, event in built.items() if event.id not in stored]
-    created = activity_record_bulk(events=[arguments[position] for position in new])
+    created = activity_store_built(events=[built[position] for position in new])
     by_position = dict(zip(new, created, strict=True))
     events = [
         by_position[position] if position in by_position else stored[built[position].id]

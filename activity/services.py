@@ -12,13 +12,12 @@ from django.utils import timezone
 
 from activity.models import ActivityEvent, ActivityExport
 from activity.registry import Recorder, get_type, validate_attributes
-from core.actors import SYSTEM_ACTOR, acting_user, actor_name
+from core.actors import ActorLike, as_actor
 from core.downloads import download_start
 from core.personal_data import ACCOUNT_ANONYMISED
 
 if TYPE_CHECKING:
     from accounts.models import Account, Subscription
-    from core.actors import Actor
 
 COMMENT_REQUIRED = "Write a comment before saving it."
 NOT_FOR_INTEGRATIONS = (
@@ -43,9 +42,7 @@ def build_event(
     *,
     account: "Account",
     type: str,
-    actor: "Actor" = None,
-    actor_label: str = SYSTEM_ACTOR,
-    actor_kind: str | None = None,
+    actor: ActorLike = None,
     occurred_at: dt.datetime | None = None,
     subscription: "Subscription | None" = None,
     data: dict[str, Any] | None = None,
@@ -55,19 +52,19 @@ def build_event(
 ) -> ActivityEvent:
     """Validate and build (not save) an event; `activity_record` and bulk ingestion share it.
 
-    With a user as `actor` the event is an agent's; otherwise `actor_label` (System, or an
-    integration's name) is shown as the actor, as a system actor unless `actor_kind` says
-    "agent" (a migrated entry written by a person who has no user here).
+    A person's event is an agent's (a user, or a person of migrated history who has no user
+    here); an integration's or the system's is a system event, shown by its name.
     Raises ValidationError naming each bad field.
     """
+    who = as_actor(actor)
     if origin is None:
-        origin = ActivityEvent.Origin.AGENT if actor else ActivityEvent.Origin.SYSTEM
+        origin = ActivityEvent.Origin.AGENT if who.user else ActivityEvent.Origin.SYSTEM
     elif origin not in ActivityEvent.Origin.values:
         raise ValidationError({"origin": f"Unknown origin “{origin}”."})
     event_type = get_type(type)
     if origin == ActivityEvent.Origin.API and Recorder.INTEGRATION not in event_type.recorded_by:
         raise ValidationError({"type": NOT_FOR_INTEGRATIONS.format(event_type.title)})
-    if actor is not None and Recorder.STAFF not in event_type.recorded_by:
+    if who.user is not None and Recorder.STAFF not in event_type.recorded_by:
         raise ValidationError({"type": NOT_FOR_STAFF.format(event_type.title)})
     cleaned = validate_attributes(type, data, allow_missing=origin == ActivityEvent.Origin.LEGACY)
     if getattr(account, "is_anonymised", False) and (
@@ -82,18 +79,15 @@ def build_event(
         raise ValidationError({"occurred_at": IN_THE_FUTURE})
     if subscription is not None and subscription.account_id != account.pk:
         raise ValidationError({"subscription": "The subscription belongs to another account."})
-    if actor_kind not in (None, *ActivityEvent.ActorKind.values):
-        raise ValidationError({"actor_kind": f"Unknown actor kind “{actor_kind}”."})
-    kind = ActivityEvent.ActorKind.AGENT if actor is not None else actor_kind
+    kind = ActivityEvent.ActorKind.AGENT if who.is_person else ActivityEvent.ActorKind.SYSTEM
     return ActivityEvent(
         id=id or uuid.uuid4(),
         account=account,
         type=type,
         occurred_at=occurred_at,
         recorded_at=timezone.now(),
-        actor=acting_user(actor),
-        actor_kind=kind or ActivityEvent.ActorKind.SYSTEM,
-        actor_name=actor_name(actor, actor_label),
+        actor_kind=kind,
+        **who.as_fields(),
         subscription=subscription,
         data=cleaned,
         origin=origin,
@@ -106,9 +100,7 @@ def activity_record(
     *,
     account: "Account",
     type: str,
-    actor: "Actor" = None,
-    actor_label: str = SYSTEM_ACTOR,
-    actor_kind: str | None = None,
+    actor: ActorLike = None,
     occurred_at: dt.datetime | None = None,
     subscription: "Subscription | None" = None,
     data: dict[str, Any] | None = None,
@@ -116,15 +108,13 @@ def activity_record(
     id: uuid.UUID | None = None,
     message: str = "",
 ) -> ActivityEvent:
-    """Validate and store one event of type `type` on `account`, by `actor` (a user) or by the
-    system actor `actor_label`. Raises ValidationError naming each bad field; see `build_event`.
+    """Validate and store one event of type `type` on `account`, by `actor`. Raises
+    ValidationError naming each bad field; see `build_event`.
     """
     event = build_event(
         account=account,
         type=type,
         actor=actor,
-        actor_label=actor_label,
-        actor_kind=actor_kind,
         occurred_at=occurred_at,
         subscription=subscription,
         data=data,
@@ -153,12 +143,21 @@ def activity_record_bulk(
             raise ValidationError(
                 {f"{position}.{field}": msgs for field, msgs in exc.message_dict.items()}
             ) from exc
-    ActivityEvent.objects.bulk_create(built, batch_size=batch_size)
-    return built
+    return activity_store_built(events=built, batch_size=batch_size)
 
 
 @transaction.atomic
-def comment_add(*, actor: "Actor", account: "Account", text: str) -> ActivityEvent:
+def activity_store_built(
+    *, events: list[ActivityEvent], batch_size: int = 1000
+) -> list[ActivityEvent]:
+    """Insert events that `build_event` made (and so validated), in batches; all or nothing.
+    For a writer that validates a whole batch itself before it stores any (ingestion)."""
+    ActivityEvent.objects.bulk_create(events, batch_size=batch_size)
+    return events
+
+
+@transaction.atomic
+def comment_add(*, actor: ActorLike, account: "Account", text: str) -> ActivityEvent:
     """An agent's note on the account, recorded as `Comment Added`."""
     text = (text or "").strip()
     if not text:
@@ -168,7 +167,7 @@ def comment_add(*, actor: "Actor", account: "Account", text: str) -> ActivityEve
     )
 
 
-def activity_export_start(*, actor: "Actor", filters: dict[str, Any]) -> ActivityExport:
+def activity_export_start(*, actor: ActorLike, filters: dict[str, Any]) -> ActivityExport:
     """Record that `actor` started a Recent Activity download with these filters (as typed,
     with the account's customer number); its row count follows when the file is complete."""
     return download_start(ActivityExport, actor=actor, filters=filters)

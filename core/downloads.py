@@ -3,18 +3,15 @@ rows (empty while the file streams, or when the download was cut off). Each app 
 download keeps its records in its own model built on `DownloadRecord`."""
 
 from collections.abc import Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import pgtrigger
 from django.db import models, transaction
 from django.utils import timezone
 
 from core import triggers
-from core.actors import Attributed, acting_user, actor_name
+from core.actors import ActorLike, Attributed, as_actor
 from core.personal_data import REDACTED
-
-if TYPE_CHECKING:
-    from core.actors import Actor
 
 
 class DownloadRecord(Attributed):
@@ -52,12 +49,10 @@ Record = TypeVar("Record", bound=DownloadRecord)
 
 
 @transaction.atomic
-def download_start(model: type[Record], *, actor: "Actor", filters: dict[str, Any]) -> Record:
+def download_start(model: type[Record], *, actor: ActorLike, filters: dict[str, Any]) -> Record:
     """Record that `actor` started a download with these filters (as typed); its row count
     follows when the last row has gone out."""
-    return model._default_manager.create(
-        actor=acting_user(actor), actor_name=actor_name(actor), filters=filters
-    )
+    return model._default_manager.create(**as_actor(actor).as_fields(), filters=filters)
 
 
 def download_finish(record: DownloadRecord, *, rows: int) -> None:

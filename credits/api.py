@@ -187,9 +187,7 @@ class CreditOperationView(APIView):
         serializer = CreditOperationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = services.credit_operation_perform(
-            actor_label=request.auth.name,
-            key_scope=request.auth.key_scope,
-            fields=serializer.validated_data,
+            actor=request.auth.actor, fields=serializer.validated_data
         )
         if isinstance(entry, CreditApproval):
             return Response(CreditApprovalSerializer(entry).data, status=status.HTTP_202_ACCEPTED)
@@ -215,10 +213,17 @@ class ApplyCreditsView(APIView):
     def post(self, request):
         serializer = ApplyCreditsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        application = services.credits_apply(
-            actor_label=request.auth.name,
-            key_scope=request.auth.key_scope,
-            **serializer.validated_data,
+        fields = dict(serializer.validated_data)
+        account, subscription = services.credit_targets(
+            account=fields.pop("account"), subscription=fields.pop("subscription", None)
+        )
+        actor = request.auth.actor
+        application = services.apply_credits(
+            actor=actor,
+            account=account,
+            subscription=subscription,
+            idempotency_key=actor.scoped_key(fields.pop("idempotency_key")),
+            **fields,
         )
         return Response(
             CreditApplicationSerializer(_application_data(application)).data,

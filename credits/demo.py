@@ -20,6 +20,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.models import Account, Subscription
+from core.actors import Actor
 from credits import services
 from credits.models import (
     ApprovalOperation,
@@ -165,8 +166,7 @@ class Plan:
                     self.moment(0.6, 1.0),
                     services.gift_card_status_inquiry,
                     **base,
-                    actor=None,
-                    actor_label="Gift card gateway",
+                    actor=Actor.integration("Gift card gateway"),
                     gift_card=f"GC •••• {1000 + n:04d}",
                     status=status,
                     currency=currency,
@@ -232,13 +232,13 @@ class Plan:
 
     def gift_card(self, n, account, currency, *, reverse):
         card, at = f"GC •••• {1000 + n:04d}", self.moment(0.1, 0.5)
-        base = {"account": account, "gift_card": card, "currency": currency, "actor": None}
+        gateway = Actor.integration("Gift card gateway")
+        base = {"account": account, "gift_card": card, "currency": currency, "actor": gateway}
         amount = Decimal(self.rng.choice(("100", "200", "250")))
         self.at(
             at,
             services.gift_card_status_inquiry,
             **base,
-            actor_label="Gift card gateway",
             status=GiftCardStatus.ACTIVE,
         )
         self.at(
@@ -246,7 +246,6 @@ class Plan:
             services.gift_card_redeem,
             **base,
             amount=amount,
-            actor_label="Gift card gateway",
             transaction_id=f"GCR-{account.customer_number}",
         )
         if reverse:
@@ -255,7 +254,6 @@ class Plan:
                 services.gift_card_reverse,
                 **base,
                 amount=amount,
-                actor_label="Gift card gateway",
                 transaction_id=f"GCX-{account.customer_number}",
                 note="Processor reversed the redemption: card reported stolen.",
             )
@@ -298,8 +296,7 @@ class Plan:
                     moment,
                     services.credit_grant,
                     account=account,
-                    actor=None,
-                    actor_label="Invoicing",
+                    actor=Actor.integration("Invoicing"),
                     amount=Decimal("25000"),
                     credit_type=CreditType.CURRENCY,
                     currency="SEK",

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.actors import Actor
+
 # Characters of the token kept in clear, so that an administrator can tell tokens apart.
 TOKEN_PREFIX_LENGTH = 8
 
@@ -60,3 +62,8 @@ class Integration(models.Model):
     def key_scope(self) -> str:
         """The scope of this integration's idempotency keys: its keys never meet another's."""
         return f"api-{self.pk}"
+
+    @property
+    def actor(self) -> Actor:
+        """Who the integration's writes are by: its name, its keys in its own scope."""
+        return Actor.integration(self.name, key_scope=self.key_scope)

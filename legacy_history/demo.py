@@ -16,6 +16,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 
 from accounts.models import Account
+from core.actors import Actor
 from legacy_history.csvfile import COLUMNS, read_batches, text_lines
 from legacy_history.mapping import LEGACY_EVENTS, legacy_event
 from legacy_history.services import legacy_history_import, legacy_history_migrate
@@ -134,8 +135,7 @@ def load(*, password: str = "", stdout) -> None:
         write_file(path, build_rows(accounts))
         with path.open("rb") as stream:
             report = legacy_history_import(
-                actor=actor,
-                actor_label="load_demo",
+                actor=actor or Actor.system("load_demo"),
                 datasets=read_batches(text_lines(stream), batch_size=1000),
                 file_name=path.name,
             )

@@ -3,7 +3,6 @@
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -13,10 +12,7 @@ from tablib import Dataset
 from activity.models import ActivityEvent
 from activity.registry import REGISTRY
 from activity.services import activity_record_bulk
-from core.actors import acting_user, actor_name
-
-if TYPE_CHECKING:
-    from core.actors import Actor
+from core.actors import Actor, ActorLike, as_actor
 from legacy_history.mapping import registry_code_for
 from legacy_history.models import LegacyEntry, LegacyImport
 from legacy_history.resources import LegacyEntryBatchResource
@@ -62,10 +58,9 @@ def _collect(report: ImportReport, result: Result) -> None:
 
 def legacy_history_import(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     datasets: Iterable[Dataset],
     file_name: str,
-    actor_label: str = COMMAND_LINE_ACTOR,
     skip_errors: bool = False,
     dry_run: bool = False,
     on_batch: Callable[[int], None] | None = None,
@@ -76,23 +71,24 @@ def legacy_history_import(
     which lines and why. With `skip_errors` the good rows are imported and the bad ones
     reported. Rows whose ID was imported before are skipped. An error of the whole file (or of
     the database) writes nothing even with `skip_errors`. `dry_run` checks everything and
-    writes nothing. An import that adds entries is recorded as a LegacyImport naming `actor` (a
-    user) or `actor_label`; `on_batch(rows)` is called after each dataset.
+    writes nothing. An import that adds entries is recorded as a LegacyImport naming `actor`;
+    `on_batch(rows)` is called after each dataset.
     """
+    # Without an actor, the import is the command line's.
+    who = as_actor(actor) if actor is not None else Actor.system(COMMAND_LINE_ACTOR)
     report = ImportReport()
     with transaction.atomic():
         batch = None
         if not dry_run:
             batch = LegacyImport.objects.create(
                 file_name=file_name[:255],
-                actor=acting_user(actor),
-                actor_name=actor_name(actor, actor_label),
+                **who.as_fields(),
                 skip_errors=skip_errors,
             )
         resource = LegacyEntryBatchResource(batch=batch)
         for dataset in datasets:
             result = resource.import_data(
-                dataset, dry_run=dry_run, use_transactions=True, file_name=file_name, user=actor
+                dataset, dry_run=dry_run, use_transactions=True, file_name=file_name, user=who.user
             )
             _collect(report, result)
             if on_batch:
@@ -156,11 +152,11 @@ def _event_for(entry: LegacyEntry, code: str) -> dict:
         "account": entry.account,
         "type": code,
         "occurred_at": entry.created_at,
-        "actor_label": entry.producer,
-        "actor_kind": (
-            ActivityEvent.ActorKind.AGENT
+        # A person of the old product has no user here: a person known by name.
+        "actor": (
+            Actor.named(entry.producer)
             if entry.producer_is_person
-            else ActivityEvent.ActorKind.SYSTEM
+            else Actor.system(entry.producer)
         ),
         "origin": ActivityEvent.Origin.LEGACY,
         "message": entry.message,

@@ -4,13 +4,12 @@ request for the length of each request; outside one (commands, the shell) the sy
 
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
 
 from axes.helpers import get_client_ip_address
 from django.http import HttpRequest, HttpResponse
 
-from core.actors import SYSTEM_ACTOR
-from staff.services import NOT_SIGNED_IN
+from core.actors import SYSTEM, Actor
+from staff.services import VISITOR
 
 _request: ContextVar[HttpRequest | None] = ContextVar("staff_request", default=None)
 
@@ -24,15 +23,16 @@ def client_address(request: HttpRequest | None) -> str | None:
     return str(address) if address else None
 
 
-def acting() -> tuple[Any, str, str | None]:
-    """(actor, label, address) of the current request's user; the system outside requests."""
+def acting() -> tuple[Actor, str | None]:
+    """(actor, address) of the current request's user: the visitor when nobody is signed in,
+    the system outside requests."""
     request = _request.get()
     if request is None:
-        return None, SYSTEM_ACTOR, None
+        return SYSTEM, None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return user, SYSTEM_ACTOR, client_address(request)
-    return None, NOT_SIGNED_IN, client_address(request)
+        return Actor.person(user), client_address(request)
+    return VISITOR, client_address(request)
 
 
 class RequestContextMiddleware:

@@ -26,7 +26,7 @@ from staff import lockout
 from staff.context import acting, client_address
 from staff.middleware import mark_signed_in
 from staff.models import Kind
-from staff.services import NOT_SIGNED_IN, staff_event_record
+from staff.services import VISITOR, staff_event_record
 
 FLAGS = {
     "is_staff": Kind.STAFF_CHANGED,
@@ -78,8 +78,7 @@ def on_login_failed(
     username = str(credentials.get("username") or "")[:MAX_ACTOR_NAME]
     staff_event_record(
         kind=Kind.SIGN_IN_FAILED,
-        actor=None,
-        actor_label=NOT_SIGNED_IN,
+        actor=VISITOR,
         subject=_user_named(username),
         subject_name=username,
         details={
@@ -103,8 +102,7 @@ def on_locked_out(
     name = str(username or "")[:MAX_ACTOR_NAME]
     staff_event_record(
         kind=Kind.LOCKED_OUT,
-        actor=None,
-        actor_label=NOT_SIGNED_IN,
+        actor=VISITOR,
         subject=_user_named(name),
         subject_name=name,
         details={"username": name, "until": f"{until:%Y-%m-%d %H:%M}"},
@@ -113,11 +111,10 @@ def on_locked_out(
 
 
 def _record(kind: str, subject: Any, details: dict[str, Any]) -> None:
-    actor, label, address = acting()
+    actor, address = acting()
     staff_event_record(
         kind=kind,
         actor=actor,
-        actor_label=label,
         subject=subject,
         details=details,
         address=address,

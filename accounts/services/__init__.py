@@ -1,8 +1,9 @@
 """Every write to accounts, subscriptions and payment methods.
 
-Each service is keyword-only, takes the acting user (`actor`; None for System), runs in one
-transaction, validates, writes, records its typed event on the timeline and returns what it
-changed. Views, the admin, the API and commands all call these; nothing else writes the models.
+Each service is keyword-only, takes who acts (`actor`: an Actor, a user, or None for the
+system; core.actors), runs in one transaction, validates, writes, records its typed event on the
+timeline and returns what it changed. Views, the admin, the API and commands all call these;
+nothing else writes the models.
 `accounts` holds the account's own details and its payment methods, `subscriptions` the
 purchases and the actions on subscriptions.
 """

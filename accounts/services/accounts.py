@@ -1,7 +1,7 @@
 """Writes of an account's own details and of its payment methods."""
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -9,11 +9,8 @@ from django.db import models, transaction
 from accounts.models import Account, PaymentMethod
 from accounts.transitions import LIVE_STATUSES
 from activity.services import activity_record
-from core.actors import SYSTEM_ACTOR
+from core.actors import ActorLike
 from core.personal_data import ACCOUNT_ANONYMISED
-
-if TYPE_CHECKING:
-    from core.actors import Actor
 
 ADDRESS_FIELDS = ("street", "postcode", "city", "country")
 
@@ -41,11 +38,10 @@ def _live_product_name(account: Account) -> str | None:
 @transaction.atomic
 def account_create(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     customer_number: str,
     name: str,
     email: str,
-    actor_label: str = SYSTEM_ACTOR,
     **fields: Any,
 ) -> Account:
     """Create an account (any other field of Account may be given) and record `New Customer
@@ -57,14 +53,13 @@ def account_create(
         account=account,
         type="new_customer_created",
         actor=actor,
-        actor_label=actor_label,
         occurred_at=account.created_at,
     )
     return account
 
 
 @transaction.atomic
-def account_update_address(*, actor: "Actor", account: Account, **address: str) -> Account:
+def account_update_address(*, actor: ActorLike, account: Account, **address: str) -> Account:
     """Change any of street, postcode, city, country; record the names of the fields changed.
 
     Nothing is written (and nothing recorded) when no field actually changes.
@@ -88,7 +83,7 @@ def account_update_address(*, actor: "Actor", account: Account, **address: str) 
 
 
 @transaction.atomic
-def account_change_billing_day(*, actor: "Actor", account: Account, billing_day: int) -> Account:
+def account_change_billing_day(*, actor: ActorLike, account: Account, billing_day: int) -> Account:
     """Move the billing day (1-28) and record `Billing Date Changed` from/to."""
     if type(billing_day) is not int or not 1 <= billing_day <= 28:  # bool is an int too
         raise ValidationError("The billing day must be a whole number from 1 to 28.")
@@ -110,14 +105,13 @@ def account_change_billing_day(*, actor: "Actor", account: Account, billing_day:
 @transaction.atomic
 def payment_method_add(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     account: Account,
     kind: str,
     masked_details: str,
     brand: str = "",
     expires_on: dt.date | None = None,
     make_default: bool = False,
-    actor_label: str = SYSTEM_ACTOR,
     occurred_at: dt.datetime | None = None,
 ) -> PaymentMethod:
     """Add a masked payment method (the default when asked, or when the account has none);
@@ -144,7 +138,6 @@ def payment_method_add(
         account=account,
         type="new_payment_method",
         actor=actor,
-        actor_label=actor_label,
         occurred_at=occurred_at,
         data=data,
     )
@@ -152,7 +145,7 @@ def payment_method_add(
 
 
 @transaction.atomic
-def payment_method_set_default(*, actor: "Actor", method: PaymentMethod) -> PaymentMethod:
+def payment_method_set_default(*, actor: ActorLike, method: PaymentMethod) -> PaymentMethod:
     """Make `method` the account's default; record `Account Payment Method Changed` from/to."""
     account = _lock_account(method.account, personal=True)
     method = PaymentMethod.objects.get(pk=method.pk, account=account)

@@ -1,18 +1,14 @@
 """Erasure of a customer (GDPR art. 17): `Customer Anonymised`, end to end."""
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Account
 from activity.services import activity_record
-from core.actors import SYSTEM_ACTOR
+from core.actors import ActorLike
 from core.personal_data import ANONYMISED_NAME, anonymised_email, erasure_modules
-
-if TYPE_CHECKING:
-    from core.actors import Actor
 
 # What is left of a payment method's details (no digits, no name).
 PAYMENT_DETAILS_REMOVED = "removed"
@@ -41,9 +37,7 @@ def _reason(reason: str) -> str:
 
 
 @transaction.atomic
-def account_anonymise(
-    *, account: Account, actor: "Actor", reason: str, actor_label: str = SYSTEM_ACTOR
-) -> Erasure:
+def account_anonymise(*, account: Account, actor: ActorLike, reason: str) -> Erasure:
     """Erase the customer's personal data and record `Customer Anonymised`, in one transaction.
 
     The account's name, e-mail, phone and address become neutral placeholders (it is found by
@@ -76,7 +70,6 @@ def account_anonymise(
         account=account,
         type="customer_anonymised",
         actor=actor,
-        actor_label=actor_label,
         data={"reason": reason},
     )
     return Erasure(account=account, done=True, redacted=redacted)

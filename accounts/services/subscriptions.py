@@ -8,7 +8,7 @@ the action's own arguments, change it, save it, and record the action's event on
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,11 +18,8 @@ from accounts.models import Account, Product, Subscription
 from accounts.transitions import LIVE_STATUSES, Action, product_refusal, refusal
 from activity.models import ActivityEvent
 from activity.services import activity_record, keyed_event_id
-from core.actors import SYSTEM_ACTOR
+from core.actors import ActorLike, as_actor
 from core.errors import KEY_REUSED, Conflict
-
-if TYPE_CHECKING:
-    from core.actors import Actor
 
 MAX_PAUSE_MONTHS = 12
 PAUSE_MONTHS = f"A pause lasts 1 to {MAX_PAUSE_MONTHS} months."
@@ -77,12 +74,12 @@ def _require_product(action: Action, subscription: Subscription, product: Produc
         raise ValidationError({"product": reason})
 
 
-def _reason(actor: "Actor", reason: str) -> str:
+def _reason(actor: ActorLike, reason: str) -> str:
     """The reason a person must give for an action that cannot be undone (kept on its event)."""
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON_LENGTH:
         raise ValidationError({"reason": REASON_TOO_LONG})
-    if actor is not None and not reason:
+    if as_actor(actor).user is not None and not reason:
         raise ValidationError({"reason": REASON_REQUIRED})
     return reason
 
@@ -97,14 +94,13 @@ def _event_id(key: str | None) -> uuid.UUID | None:
 
 def _transition(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     subscription: Subscription,
     action: Action,
     event: str,
     change: Callable[[Subscription], dict[str, Any]],
     check: Callable[[Subscription], None] | None = None,
     update_fields: list[str] | None = None,
-    actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
 ) -> Subscription:
     """Lock, check, change, save, record.
@@ -146,7 +142,6 @@ def _transition(
         account=subscription.account,
         type=event,
         actor=actor,
-        actor_label=actor_label,
         subscription=subscription,
         data=data,
         id=event_id,
@@ -157,7 +152,7 @@ def _transition(
 @transaction.atomic
 def subscription_create(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     account: Account,
     product: Product,
     order_id: str,
@@ -166,7 +161,6 @@ def subscription_create(
     ended_on: dt.date | None = None,
     discount_name: str = "",
     discount_occurrences: int | None = None,
-    actor_label: str = SYSTEM_ACTOR,
     occurred_at: dt.datetime | None = None,
 ) -> Subscription:
     """A purchase: create the subscription and record `New Purchase`.
@@ -194,7 +188,6 @@ def subscription_create(
         account=account,
         type="new_purchase",
         actor=actor,
-        actor_label=actor_label,
         subscription=subscription,
         occurred_at=occurred_at,
         data=_sub_data(
@@ -207,7 +200,7 @@ def subscription_create(
 @transaction.atomic
 def subscription_cancel(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     subscription: Subscription,
     reason: str = "",
     idempotency_key: str | None = None,
@@ -238,7 +231,7 @@ def subscription_cancel(
 
 @transaction.atomic
 def subscription_schedule_cancellation(
-    *, actor: "Actor", subscription: Subscription, cancel_on: dt.date
+    *, actor: ActorLike, subscription: Subscription, cancel_on: dt.date
 ) -> Subscription:
     """End the subscription on a future date; recorded with that date."""
 
@@ -259,7 +252,7 @@ def subscription_schedule_cancellation(
 
 @transaction.atomic
 def subscription_withdraw_cancellation(
-    *, actor: "Actor", subscription: Subscription
+    *, actor: ActorLike, subscription: Subscription
 ) -> Subscription:
     """Call off a scheduled cancellation: the subscription runs on."""
 
@@ -279,7 +272,7 @@ def subscription_withdraw_cancellation(
 
 @transaction.atomic
 def subscription_schedule_downgrade(
-    *, actor: "Actor", subscription: Subscription, product: Product, downgrade_on: dt.date
+    *, actor: ActorLike, subscription: Subscription, product: Product, downgrade_on: dt.date
 ) -> Subscription:
     """Move to a cheaper product in the same currency on a future date, before any scheduled
     cancellation."""
@@ -311,7 +304,9 @@ def subscription_schedule_downgrade(
 
 
 @transaction.atomic
-def subscription_withdraw_downgrade(*, actor: "Actor", subscription: Subscription) -> Subscription:
+def subscription_withdraw_downgrade(
+    *, actor: ActorLike, subscription: Subscription
+) -> Subscription:
     """Call off a scheduled downgrade: the subscription keeps its product."""
 
     def change(sub: Subscription) -> dict[str, Any]:
@@ -332,7 +327,7 @@ def subscription_withdraw_downgrade(*, actor: "Actor", subscription: Subscriptio
 @transaction.atomic
 def subscription_change_product(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     subscription: Subscription,
     product: Product,
     reason: str = "",
@@ -368,7 +363,7 @@ def subscription_change_product(
 
 @transaction.atomic
 def subscription_schedule_pause(
-    *, actor: "Actor", subscription: Subscription, pause_on: dt.date, months: int
+    *, actor: ActorLike, subscription: Subscription, pause_on: dt.date, months: int
 ) -> Subscription:
     """Pause an active subscription for 1-12 months from a future date, before any scheduled
     cancellation."""
@@ -396,7 +391,7 @@ def subscription_schedule_pause(
 
 @transaction.atomic
 def subscription_cancel_scheduled_pause(
-    *, actor: "Actor", subscription: Subscription
+    *, actor: ActorLike, subscription: Subscription
 ) -> Subscription:
     """Call off a scheduled pause."""
 
@@ -416,7 +411,7 @@ def subscription_cancel_scheduled_pause(
 
 @transaction.atomic
 def subscription_activate_pause(
-    *, actor: "Actor", subscription: Subscription, months: int, actor_label: str = SYSTEM_ACTOR
+    *, actor: ActorLike, subscription: Subscription, months: int
 ) -> Subscription:
     """Start a pause now (the billing system does this on the scheduled day)."""
 
@@ -429,7 +424,6 @@ def subscription_activate_pause(
 
     return _transition(
         actor=actor,
-        actor_label=actor_label,
         subscription=subscription,
         action=Action.ACTIVATE_PAUSE,
         event="pause_activated",
@@ -439,7 +433,7 @@ def subscription_activate_pause(
 
 
 @transaction.atomic
-def subscription_end_pause_early(*, actor: "Actor", subscription: Subscription) -> Subscription:
+def subscription_end_pause_early(*, actor: ActorLike, subscription: Subscription) -> Subscription:
     """End a pause now: the subscription is active again and bills on its next billing day."""
 
     def change(sub: Subscription) -> dict[str, Any]:
@@ -461,7 +455,7 @@ def subscription_end_pause_early(*, actor: "Actor", subscription: Subscription) 
 
 @transaction.atomic
 def subscription_refresh_entitlements(
-    *, actor: "Actor", subscription: Subscription
+    *, actor: ActorLike, subscription: Subscription
 ) -> Subscription:
     """Recompute what the customer may use; recorded so agents can see it was done."""
     return _transition(

@@ -4,9 +4,9 @@ Each service is keyword-only and runs in one transaction. It validates its whole
 (`ledger.ledger_request`) and refuses with a ValidationError naming each bad field (nothing
 written), locks the wallet rows it moves (`select_for_update`, in primary-key order), writes each
 entry with the next `seq` of its wallet and the balance after it, moves the wallet's balance,
-and records the timeline event where one exists. `actor` is the person acting (None for System
-or an integration, named by `actor_label`); a person must give a reason (`note`) for a grant,
-revocation, credit refund, manual charge or manual refund.
+and records the timeline event where one exists. `actor` is who acts (a person, an integration
+or the system: core.actors); a person must give a reason (`note`) for a grant, revocation,
+credit refund, manual charge or manual refund.
 
 With an `idempotency_key`, a repeated call with the same request returns what the first one
 made and writes nothing (marked `replayed`); the same key with another request is a Conflict.
@@ -65,7 +65,7 @@ from credits.services.operations import (
     OPERATIONS,
     Operation,
     credit_operation_perform,
-    credits_apply,
+    credit_targets,
 )
 
 __all__ = [
@@ -101,7 +101,7 @@ __all__ = [
     "credit_operation_perform",
     "credit_refund",
     "credit_revoke",
-    "credits_apply",
+    "credit_targets",
     "gift_card_redeem",
     "gift_card_reverse",
     "gift_card_status_inquiry",

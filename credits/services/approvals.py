@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts.models import Account, PaymentMethod, Subscription
 from activity.services import activity_record
 from core import money
-from core.actors import SYSTEM_ACTOR, acting_user, actor_name
+from core.actors import Actor, ActorLike, as_actor
 from core.errors import KEY_REUSED, Conflict
 from credits.models import (
     ApprovalOperation,
@@ -46,9 +46,6 @@ from credits.services.ledger import (
     wallet_for,
 )
 from credits.services.limits import OWN_REQUEST, over_limit
-
-if TYPE_CHECKING:
-    from core.actors import Actor
 
 APPROVE_PERMISSION = "credits.approve_credit"
 # What a requester must still hold when their request runs.
@@ -195,7 +192,7 @@ def _held(key: str, asked: CreditApproval) -> Submitted:
 @transaction.atomic
 def credit_request(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     operation: str,
     account: Account,
     amount: object,
@@ -206,7 +203,6 @@ def credit_request(
     transaction_id: str = "",
     refunded_to: PaymentMethod | None = None,
     use_credits: bool = True,
-    actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
 ) -> Submitted:
@@ -223,7 +219,6 @@ def credit_request(
     try:
         request = ledger_request(
             actor=actor,
-            actor_label=actor_label,
             account=account,
             subscription=subscription,
             credit_type=CreditType.CURRENCY if money_only else credit_type,
@@ -260,8 +255,7 @@ def credit_request(
             use_credits=use_credits,
         ),
         reason=request.note,
-        actor=acting_user(actor),
-        actor_name=request.actor_name,
+        **request.actor.as_fields(),
     )
     keyed_before = bool(idempotency_key) and (
         CreditOperation.objects.filter(key=idempotency_key).exists()
@@ -272,7 +266,7 @@ def credit_request(
         and CreditApproval.objects.filter(idempotency_key=idempotency_key).exists()
     ):
         return _held(idempotency_key, asked)
-    why = "" if keyed_before else _over_limit(asked, actor_label)
+    why = "" if keyed_before else _over_limit(asked, request.actor)
     if not why:
         # Within the limits, or a repeat of an operation that ran: the service itself (which
         # replays a key it has seen, or refuses it for another request).
@@ -280,7 +274,7 @@ def credit_request(
         kwargs["idempotency_key"] = idempotency_key
         if created_at is not None:
             kwargs["created_at"] = created_at  # only the ledger's own operations take a time
-        result = service(actor=actor, actor_label=actor_label, **kwargs)
+        result = service(actor=request.actor, **kwargs)
         return Submitted(result=result, replayed=getattr(result, "replayed", False))
 
     if created_at is not None:
@@ -301,7 +295,6 @@ def credit_request(
         account=account,
         type="credit_request_submitted",
         actor=actor,
-        actor_label=actor_label,
         subscription=subscription,
         data=_event_data(asked) | {"reason": asked.reason, "limit": why},
     )
@@ -318,10 +311,9 @@ def _check_revocable(request: LedgerRequest) -> None:
         raise not_enough_credit(request.amount, balance, request.currency)
 
 
-def _over_limit(asked: CreditApproval, actor_label: str) -> str:
+def _over_limit(asked: CreditApproval, actor: Actor) -> str:
     return over_limit(
-        actor=asked.actor,
-        actor_label=actor_label,
+        actor=actor,
         operation=asked.operation,
         credit_type=asked.credit_type,
         currency=asked.currency,
@@ -329,9 +321,9 @@ def _over_limit(asked: CreditApproval, actor_label: str) -> str:
     )
 
 
-def _decidable(actor: "Actor", approval: CreditApproval) -> None:
+def _decidable(actor: ActorLike, approval: CreditApproval) -> None:
     """Refuse a decision that is not this person's to make, or not to be made any more."""
-    user = acting_user(actor)
+    user = as_actor(actor).user
     # Through a role only: a superuser holds every permission, but deciding on money stays with
     # the roles the matrix gives it to (config.roles.NOT_FOR_ADMINISTRATORS).
     if user is None or not user.is_active or not _approves_by_role(user):
@@ -365,10 +357,11 @@ def _locked(approval: CreditApproval | int) -> CreditApproval:
     )
 
 
-def _decide(approval: CreditApproval, actor: "Actor", state: str, **fields: Any) -> None:
+def _decide(approval: CreditApproval, actor: ActorLike, state: str, **fields: Any) -> None:
     approval.state = state
-    approval.decided_by = acting_user(actor)
-    approval.decided_by_name = actor_name(actor)
+    who = as_actor(actor)
+    approval.decided_by = who.user
+    approval.decided_by_name = who.name
     approval.decided_at = timezone.now()
     for name, value in fields.items():
         setattr(approval, name, value)
@@ -385,14 +378,15 @@ def _expire(approval: CreditApproval) -> None:
     )
 
 
-def _requester(approval: CreditApproval) -> "Actor":
+def _requester(approval: CreditApproval) -> Actor:
     """The requester, who the operation runs as; refused when they can no longer act."""
     if approval.actor_id is None:
-        return None  # an integration: its name is the actor label
+        # An integration, by its name; the request's key is stored in its scope already.
+        return Actor.integration(approval.actor_name)
     user = get_user_model().objects.filter(pk=approval.actor_id, is_active=True).first()
     if user is None or not user.has_perm(PERMISSION_OF[ApprovalOperation(approval.operation)]):
         raise ValidationError(REQUESTER_GONE)
-    return user
+    return Actor.person(user)
 
 
 def _expired_now(approval: CreditApproval) -> ValidationError:
@@ -400,7 +394,7 @@ def _expired_now(approval: CreditApproval) -> ValidationError:
     return ValidationError(NOW_EXPIRED.format(when=when))
 
 
-def approval_approve(*, actor: "Actor", approval: CreditApproval | int) -> CreditApproval:
+def approval_approve(*, actor: ActorLike, approval: CreditApproval | int) -> CreditApproval:
     """Approve a waiting request: run its operation now, once, through its service, as the
     requester with `actor` recorded as approver; record Credit Request Approved.
 
@@ -420,8 +414,7 @@ def approval_approve(*, actor: "Actor", approval: CreditApproval | int) -> Credi
             service, kwargs = _service_call(found)
             result = service(
                 actor=_requester(found),
-                actor_label=found.actor_name,
-                approved_by=acting_user(actor),
+                approved_by=as_actor(actor).user,
                 **kwargs,
             )
             if found.operation == ApprovalOperation.CHARGE:
@@ -445,7 +438,7 @@ def approval_approve(*, actor: "Actor", approval: CreditApproval | int) -> Credi
 
 
 def approval_reject(
-    *, actor: "Actor", approval: CreditApproval | int, reason: str
+    *, actor: ActorLike, approval: CreditApproval | int, reason: str
 ) -> CreditApproval:
     """Turn a waiting request down with a reason; nothing else changes. Record Credit Request
     Rejected. Refused as `approval_approve` is; an overdue request is marked expired."""

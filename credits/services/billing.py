@@ -16,7 +16,7 @@ from accounts.models import Account, PaymentMethod, Subscription
 from activity.models import ActivityEvent
 from activity.services import activity_record, keyed_event_id
 from core import money
-from core.actors import SYSTEM_ACTOR
+from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType
 from credits.services.ledger import (
     OTHER_ACCOUNT,
@@ -30,7 +30,6 @@ from credits.services.ledger import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from core.actors import Actor
 
 REFUND_TO_REQUIRED = "Choose one of the account's payment methods."
 
@@ -65,8 +64,7 @@ def apply_credits(
     subscription: Subscription | None = None,
     idempotency_key: str | None = None,
     note: str = "",
-    actor: "Actor" = None,
-    actor_label: str = SYSTEM_ACTOR,
+    actor: ActorLike = None,
     created_at: dt.datetime | None = None,
     approved_by: "User | None" = None,
 ) -> CreditApplication:
@@ -77,7 +75,6 @@ def apply_credits(
     that call consumed nothing."""
     request = ledger_request(
         actor=actor,
-        actor_label=actor_label,
         account=account,
         subscription=subscription,
         credit_type=credit_type,
@@ -151,7 +148,7 @@ class ManualCharge:
 @transaction.atomic
 def manual_charge(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     account: Account,
     amount: object,
     currency: str,
@@ -159,7 +156,6 @@ def manual_charge(
     subscription: Subscription | None = None,
     use_credits: bool = True,
     transaction_id: str = "",
-    actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     approved_by: "User | None" = None,
 ) -> ManualCharge:
@@ -174,7 +170,6 @@ def manual_charge(
     """
     request = ledger_request(
         actor=actor,
-        actor_label=actor_label,
         account=account,
         subscription=subscription,
         credit_type=CreditType.CURRENCY,
@@ -206,7 +201,6 @@ def manual_charge(
             transaction_id=transaction_id,
             note=request.note,
             actor=actor,
-            actor_label=actor_label,
             idempotency_key=f"{idempotency_key}:credit" if idempotency_key else None,
             approved_by=approved_by,
         )
@@ -228,7 +222,6 @@ def manual_charge(
             account=account,
             type="manual_charge_added",
             actor=actor,
-            actor_label=actor_label,
             subscription=subscription,
             id=event_id,
             data=data,
@@ -256,14 +249,13 @@ def manual_charge(
 @transaction.atomic
 def manual_refund(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     account: Account,
     amount: object,
     currency: str,
     refunded_to: PaymentMethod | None,
     note: str,
     subscription: Subscription | None = None,
-    actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     approved_by: "User | None" = None,
 ) -> ActivityEvent:
@@ -276,7 +268,6 @@ def manual_refund(
     try:
         request = ledger_request(
             actor=actor,
-            actor_label=actor_label,
             account=account,
             credit_type=CreditType.CURRENCY,
             currency=currency,
@@ -314,7 +305,6 @@ def manual_refund(
             account=account,
             type="manual_refund_issued",
             actor=actor,
-            actor_label=actor_label,
             subscription=subscription,
             data=data,
             id=event_id,

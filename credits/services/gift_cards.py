@@ -3,39 +3,33 @@ and a status inquiry records what the payment processor answered."""
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
 from accounts.models import Account
-from core.actors import SYSTEM_ACTOR
+from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType, GiftCardStatus
 from credits.services.ledger import append, describe, keyed_entry, ledger_request, lock, wallet_for
-
-if TYPE_CHECKING:
-    from core.actors import Actor
 
 
 @transaction.atomic
 def gift_card_redeem(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     account: Account,
     gift_card: str,
     amount: object,
     currency: str,
     transaction_id: str = "",
     note: str = "",
-    actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
 ) -> CreditEntry:
     """A redeemed gift card becomes currency credit on the account (not on a subscription)."""
     request = ledger_request(
         actor=actor,
-        actor_label=actor_label,
         account=account,
         credit_type=CreditType.CURRENCY,
         currency=currency,
@@ -68,14 +62,13 @@ def gift_card_redeem(
 @transaction.atomic
 def gift_card_reverse(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     account: Account,
     gift_card: str,
     amount: object,
     currency: str,
     transaction_id: str = "",
     note: str = "",
-    actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
 ) -> CreditEntry:
@@ -83,7 +76,6 @@ def gift_card_reverse(
     reversed yet, and never more than the balance."""
     request = ledger_request(
         actor=actor,
-        actor_label=actor_label,
         account=account,
         credit_type=CreditType.CURRENCY,
         currency=currency,
@@ -138,14 +130,13 @@ def gift_card_reverse(
 @transaction.atomic
 def gift_card_status_inquiry(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     account: Account,
     gift_card: str,
     status: str,
     currency: str,
     transaction_id: str = "",
     note: str = "",
-    actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
 ) -> CreditEntry:
@@ -158,7 +149,6 @@ def gift_card_status_inquiry(
         )
     request = ledger_request(
         actor=actor,
-        actor_label=actor_label,
         account=account,
         credit_type=CreditType.CURRENCY,
         currency=currency,

@@ -11,7 +11,7 @@ from django.db.models import Max, Sum
 from accounts.models import Account, Subscription
 from activity.models import ActivityEvent
 from activity.services import activity_record
-from core.actors import SYSTEM_ACTOR
+from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet
 from credits.services.ledger import (
     LedgerRequest,
@@ -26,13 +26,11 @@ from credits.services.ledger import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from core.actors import Actor
-
 
 @transaction.atomic
 def credit_grant(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     account: Account,
     amount: object,
     credit_type: str,
@@ -40,7 +38,6 @@ def credit_grant(
     subscription: Subscription | None = None,
     note: str = "",
     transaction_id: str = "",
-    actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
     approved_by: "User | None" = None,
@@ -52,7 +49,6 @@ def credit_grant(
     """
     request = ledger_request(
         actor=actor,
-        actor_label=actor_label,
         account=account,
         subscription=subscription,
         credit_type=credit_type,
@@ -70,7 +66,7 @@ def credit_grant(
         entry = append(
             wallet, request, activity=Activity.GRANT, amount=request.amount, operation=operation
         )
-        if actor is not None:
+        if request.actor.user is not None:
             _record_manual_credit(entry, request)
         return entry
 
@@ -106,14 +102,13 @@ def _record_manual_credit(entry: CreditEntry, request: LedgerRequest) -> Activit
 @transaction.atomic
 def credit_revoke(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     account: Account,
     amount: object,
     credit_type: str,
     currency: str = "",
     subscription: Subscription | None = None,
     note: str = "",
-    actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
     approved_by: "User | None" = None,
@@ -121,7 +116,6 @@ def credit_revoke(
     """Remove credit from a wallet. More than its balance is refused; a person needs a reason."""
     request = ledger_request(
         actor=actor,
-        actor_label=actor_label,
         account=account,
         subscription=subscription,
         credit_type=credit_type,
@@ -160,7 +154,7 @@ def credit_revoke(
 @transaction.atomic
 def credit_refund(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     account: Account,
     amount: object,
     credit_type: str,
@@ -168,7 +162,6 @@ def credit_refund(
     currency: str = "",
     subscription: Subscription | None = None,
     note: str = "",
-    actor_label: str = SYSTEM_ACTOR,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
     approved_by: "User | None" = None,
@@ -178,7 +171,6 @@ def credit_refund(
     refunded yet; a person needs a reason."""
     request = ledger_request(
         actor=actor,
-        actor_label=actor_label,
         account=account,
         subscription=subscription,
         credit_type=credit_type,

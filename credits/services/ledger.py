@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import NO_CARD_NUMBER, Account, Subscription
 from core import money
-from core.actors import SYSTEM_ACTOR, acting_user, actor_name
+from core.actors import SYSTEM, Actor, ActorLike, as_actor
 from core.cards import validate_no_card_number
 from core.errors import KEY_REUSED, Conflict
 from core.personal_data import ACCOUNT_ANONYMISED
@@ -33,7 +33,6 @@ from credits.services.limits import approver_name, check_maximum, describe
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from core.actors import Actor
 
 MAX_NOTE_LENGTH = 1000
 MAX_KEY_LENGTH = 100
@@ -84,8 +83,7 @@ class LedgerRequest:
     transaction_id: str
     gift_card: str
     created_at: dt.datetime | None
-    actor: "Actor"
-    actor_name: str
+    actor: Actor
     # The second person of an operation that waited for approval.
     approved_by: "User | None" = None
     approved_by_name: str = ""
@@ -215,10 +213,15 @@ def _when(created_at: dt.datetime | None) -> dt.datetime | None:
     return created_at
 
 
+def _is_person(actor: Actor | None) -> bool:
+    """Whether a signed-in person acts (an actor refused as invalid counts as one: its reason is
+    required too, and the actor's own error is reported beside)."""
+    return actor is None or actor.user is not None
+
+
 def ledger_request(
     *,
-    actor: "Actor",
-    actor_label: str = SYSTEM_ACTOR,
+    actor: ActorLike,
     account: Account,
     credit_type: str,
     currency: str | None,
@@ -246,6 +249,7 @@ def ledger_request(
     otherwise). The time, when given, must carry its offset and not lie in the future.
     """
     errors = _Errors()
+    who: Actor | None = errors.check("actor", lambda: as_actor(actor))
     kind: str | None = errors.check("credit_type", lambda: _credit_type(credit_type))
     unit_currency: str | None = None
     if kind is not None:
@@ -254,7 +258,7 @@ def ledger_request(
     if amount is not None:
         value = errors.check("amount", lambda: _amount(amount, unit_currency), Decimal(0))
     clean_note = errors.check(
-        "note", lambda: _note(note, required=reason_required and actor is not None), ""
+        "note", lambda: _note(note, required=reason_required and _is_person(who)), ""
     )
     transaction = errors.check(
         "transaction_id",
@@ -282,10 +286,9 @@ def ledger_request(
     if bounded and value and unit_currency is not None:
         errors.check("amount", lambda: check_maximum(value, unit_currency))
     when = errors.check("created_at", lambda: _when(created_at))
-    name = errors.check("actor", lambda: actor_name(actor, actor_label), "")
     approver = ""
     if approved_by is not None:
-        approver = errors.check("approved_by", lambda: approver_name(approved_by, actor), "")
+        approver = errors.check("approved_by", lambda: approver_name(approved_by, who), "")
     errors.raise_any()
     assert kind is not None and unit_currency is not None  # else refused just above
     return LedgerRequest(
@@ -298,8 +301,7 @@ def ledger_request(
         transaction_id=transaction,
         gift_card=card,
         created_at=when,
-        actor=actor,
-        actor_name=name,
+        actor=who or SYSTEM,
         approved_by=approved_by,
         approved_by_name=approver,
     )
@@ -395,8 +397,7 @@ def append(
         note=request.note,
         created_at=request.created_at or timezone.now(),
         recorded_at=timezone.now(),
-        actor=acting_user(request.actor),
-        actor_name=request.actor_name,
+        **request.actor.as_fields(),
         approved_by=request.approved_by,
         approved_by_name=request.approved_by_name,
         operation=operation,

@@ -18,12 +18,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core import money
-from core.actors import SYSTEM_ACTOR, acting_user, actor_name
+from core.actors import Actor, ActorLike, as_actor
 from core.roles import user_roles
 from credits.models import Activity, ApprovalOperation, CreditEntry
 
 if TYPE_CHECKING:
-    from core.actors import Actor
+    from django.contrib.auth.models import User
 
 TOKENS = "tokens"
 INTEGRATION = "Integration"
@@ -61,11 +61,11 @@ def check_maximum(amount: Decimal, currency: str) -> None:
         raise ValidationError(OVER_MAXIMUM.format(limit=describe(limit, currency)))
 
 
-def approver_name(approver: "Actor", actor: "Actor") -> str:
+def approver_name(approver: "User", actor: ActorLike) -> str:
     """The name to keep for the approver of `actor`'s operation, who must be someone else."""
-    if approver is not None and actor is not None and approver.pk == actor.pk:
+    if as_actor(actor).user_id == approver.pk:
         raise ValidationError(OWN_REQUEST)
-    return actor_name(approver)
+    return Actor.person(approver).name
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,10 @@ class Authority:
         return self.limits.get(operation, {}).get(currency or TOKENS, Decimal(0))
 
 
-def role_names(actor: "Actor") -> tuple[str, ...]:
+def role_names(actor: ActorLike) -> tuple[str, ...]:
     """The roles whose limits apply: the user's groups (a superuser: every role's), or the
     integrations' row for a system actor."""
-    user = acting_user(actor)
+    user = as_actor(actor).user
     if user is None:
         return (INTEGRATION,)
     if user.is_superuser:
@@ -90,7 +90,7 @@ def role_names(actor: "Actor") -> tuple[str, ...]:
     return tuple(role.value for role in user_roles(user))
 
 
-def authority_for(actor: "Actor") -> Authority:
+def authority_for(actor: ActorLike) -> Authority:
     roles = role_names(actor)
     limits: dict[str, dict[str, Decimal]] = {}
     for role in roles:
@@ -109,17 +109,17 @@ def _start_of_day() -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(today, dt.time.min))
 
 
-def _serialize(actor: "Actor", actor_label: str) -> None:
+def _serialize(actor: Actor) -> None:
     """Make one person's (or integration's) grants wait for each other until commit, so that
     two grants at once cannot both fit under a daily limit that only one of them fits under.
     (SQLite writes one transaction at a time anyway.)"""
     if connection.vendor == "postgresql":
-        who = f"user:{actor.pk}" if actor is not None else f"system:{actor_label}"
+        who = f"user:{actor.user_id}" if actor.user else f"system:{actor.name}"
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"credit-day:{who}"])
 
 
-def granted_today(*, actor: "Actor", actor_label: str, credit_type: str, currency: str) -> Decimal:
+def granted_today(*, actor: ActorLike, credit_type: str, currency: str) -> Decimal:
     """What the person (or integration) granted alone today, in this unit: by when the grants
     were written, whatever day they are dated (a backdated grant counts today). Grants that
     another person approved do not count against the daily limit."""
@@ -130,17 +130,17 @@ def granted_today(*, actor: "Actor", actor_label: str, credit_type: str, currenc
         currency=currency,
         approved_by_name="",
     )
-    if actor is not None:
-        entries = entries.filter(actor=actor)
+    who = as_actor(actor)
+    if who.user is not None:
+        entries = entries.filter(actor=who.user)
     else:
-        entries = entries.filter(actor__isnull=True, actor_name=actor_label or SYSTEM_ACTOR)
+        entries = entries.filter(actor__isnull=True, actor_name=who.name)
     return entries.aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
 def over_limit(
     *,
-    actor: "Actor",
-    actor_label: str = SYSTEM_ACTOR,
+    actor: ActorLike,
     operation: str,
     credit_type: str,
     currency: str,
@@ -158,11 +158,9 @@ def over_limit(
         return f"over the limit of {describe(single, currency)} per {NOUNS[kind]}"
     if operation == ApprovalOperation.GRANT:
         if hold:
-            _serialize(actor, actor_label)
+            _serialize(as_actor(actor))
         daily = authority.limit(DAILY_GRANT, currency)
-        today = granted_today(
-            actor=actor, actor_label=actor_label, credit_type=credit_type, currency=currency
-        )
+        today = granted_today(actor=actor, credit_type=credit_type, currency=currency)
         if today + amount > daily:
             return (
                 f"over the daily limit of {describe(daily, currency)} "
@@ -171,7 +169,7 @@ def over_limit(
     return ""
 
 
-def limits_text(actor: "Actor", operation: str) -> str:
+def limits_text(actor: ActorLike, operation: str) -> str:
     """The actor's limits for an operation, as the forms show them."""
     authority = authority_for(actor)
     kind = LIMIT_OF[ApprovalOperation(operation)]

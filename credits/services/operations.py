@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Subscription
 from core import errors
+from core.actors import Actor
 from credits.models import ApprovalOperation, ApprovalState, CreditApproval, CreditEntry
 from credits.services.approvals import credit_request
-from credits.services.billing import CreditApplication, apply_credits
 from credits.services.gift_cards import (
     gift_card_redeem,
     gift_card_reverse,
@@ -97,8 +97,11 @@ def operation_field_errors(operation: str, given: Mapping[str, Any]) -> dict[str
     return found
 
 
-def _targets(account: str, subscription: str | None) -> tuple[Account, Subscription | None]:
-    """The account and subscription named by customer number and order ID."""
+def credit_targets(
+    *, account: str, subscription: str | None = None
+) -> tuple[Account, Subscription | None]:
+    """The account and subscription named by the keys integrations know them by: customer
+    number and order ID (refused by field when there is none)."""
     try:
         found = Account.objects.get(customer_number=account)
     except Account.DoesNotExist:
@@ -126,14 +129,11 @@ DECIDED = {
 }
 
 
-def scoped_key(key_scope: str, key: str) -> str:
-    return f"{key_scope}:{key}"
-
-
 def credit_operation_perform(
-    *, actor_label: str, key_scope: str, fields: Mapping[str, Any]
+    *, actor: Actor, fields: Mapping[str, Any]
 ) -> CreditEntry | CreditApproval:
-    """Run the operation named by `fields["operation"]` as the system actor `actor_label`.
+    """Run the operation named by `fields["operation"]` as `actor` (an integration), with its
+    idempotency key in the actor's scope.
 
     `fields` are the operation's inputs by name (see OPERATIONS), with `account` a customer
     number and `subscription` an order ID. A field the operation does not take, or a missing
@@ -149,7 +149,10 @@ def credit_operation_perform(
     if found:
         raise ValidationError(found)
     spec = OPERATIONS[operation]
-    account, subscription = _targets(fields["account"], fields.get("subscription"))
+    account, subscription = credit_targets(
+        account=fields["account"], subscription=fields.get("subscription")
+    )
+    key = actor.scoped_key(fields["idempotency_key"])
     kwargs = {
         name: fields[name]
         for name in (spec.required | spec.optional | {"note", "created_at"}) - {"subscription"}
@@ -161,11 +164,10 @@ def credit_operation_perform(
         kwargs["status"] = kwargs.pop("gift_card_status")
     if operation in LIMITED:
         submitted = credit_request(
-            actor=None,
-            actor_label=actor_label,
+            actor=actor,
             operation=LIMITED[Operation(operation)],
             account=account,
-            idempotency_key=scoped_key(key_scope, fields["idempotency_key"]),
+            idempotency_key=key,
             **kwargs,
         )
         if submitted.approval is None:
@@ -177,42 +179,4 @@ def credit_operation_perform(
             raise errors.Conflict({"idempotency_key": [message]})
         approval.replayed = submitted.replayed  # type: ignore[attr-defined]
         return approval
-    return spec.service(
-        actor=None,
-        actor_label=actor_label,
-        account=account,
-        idempotency_key=scoped_key(key_scope, fields["idempotency_key"]),
-        **kwargs,
-    )
-
-
-def credits_apply(
-    *,
-    actor_label: str,
-    key_scope: str,
-    idempotency_key: str,
-    account: str,
-    amount: object,
-    credit_type: str,
-    transaction_id: str,
-    currency: str = "",
-    subscription: str | None = None,
-    note: str = "",
-    created_at: Any = None,
-) -> CreditApplication:
-    """`apply_credits` for an account and subscription named by customer number and order ID,
-    as the system actor `actor_label`, with a key of the caller's scope."""
-    found_account, found_subscription = _targets(account, subscription)
-    return apply_credits(
-        actor=None,
-        actor_label=actor_label,
-        account=found_account,
-        subscription=found_subscription,
-        amount=amount,
-        credit_type=credit_type,
-        currency=currency,
-        transaction_id=transaction_id,
-        note=note,
-        created_at=created_at,
-        idempotency_key=scoped_key(key_scope, idempotency_key),
-    )
+    return spec.service(actor=actor, account=account, idempotency_key=key, **kwargs)

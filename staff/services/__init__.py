@@ -1,7 +1,12 @@
 """The write paths of staff activity and sign-in security. Pages, the admin, the management
 commands and the sign-in signals all call these."""
 
-from staff.services.events import NOT_SIGNED_IN, staff_activity_export_start, staff_event_record
+from staff.services.events import (
+    NOT_SIGNED_IN,
+    VISITOR,
+    staff_activity_export_start,
+    staff_event_record,
+)
 from staff.services.second_factor import (
     RECOVERY_CODE_COUNT,
     SECOND_FACTOR_PERMISSION,
@@ -20,6 +25,7 @@ from staff.services.users import sign_in_unlock, user_deactivate
 
 __all__ = [
     "NOT_SIGNED_IN",
+    "VISITOR",
     "RECOVERY_CODE_COUNT",
     "SECOND_FACTOR_PERMISSION",
     "recovery_codes",

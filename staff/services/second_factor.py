@@ -21,6 +21,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
 
+from core.actors import ActorLike
 from staff.models import Kind
 from staff.services.events import staff_event_record
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser, User
 
-    from core.actors import Actor
 
 RECOVERY_CODE_COUNT = 10
 TOTP_NAME = "Authenticator app"
@@ -256,7 +256,7 @@ def second_factor_remove(
 
 
 @transaction.atomic
-def second_factor_reset(*, actor: "Actor", user: "User", address: str | None = None) -> int:
+def second_factor_reset(*, actor: ActorLike, user: "User", address: str | None = None) -> int:
     """An administrator removes another user's second factor (a lost phone): the user's
     verified sessions stop being verified, and at the next sign-in they enrol again. Returns
     the number of devices removed."""

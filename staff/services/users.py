@@ -11,22 +11,22 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.actors import ActorLike, as_actor
 from staff.models import Kind
 from staff.services.events import staff_event_record
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from core.actors import Actor
 
 NOT_YOURSELF = "You cannot deactivate your own user."
 
 
 @transaction.atomic
-def user_deactivate(*, actor: "Actor", user: "User") -> bool:
+def user_deactivate(*, actor: ActorLike, user: "User") -> bool:
     """Deactivate `user`: they cannot sign in, and their open sessions end at their next
     request. Returns whether anything changed. Refuses to deactivate the acting user."""
-    if actor is not None and actor.pk == user.pk:
+    if as_actor(actor).user_id == user.pk:
         raise ValidationError({"user": NOT_YOURSELF})
     if not user.is_active:
         return False
@@ -38,7 +38,7 @@ def user_deactivate(*, actor: "Actor", user: "User") -> bool:
 @transaction.atomic
 def sign_in_unlock(
     *,
-    actor: "Actor",
+    actor: ActorLike,
     username: str | None = None,
     ip: str | None = None,
     address: str | None = None,

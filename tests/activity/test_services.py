@@ -4,12 +4,14 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
 from activity.models import ActivityEvent
 from activity.registry import MAX_TEXT_LENGTH
 from activity.services import activity_record, activity_record_bulk, comment_add
 from config import roles
+from core.actors import Actor
 from tests.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +46,9 @@ def test_event_without_a_user_is_a_system_event(account):
 
 
 def test_integration_label_is_shown_as_the_actor(account):
-    event = activity_record(account=account, type="credit_control_cycle_exited", actor_label="DIBS")
+    event = activity_record(
+        account=account, type="credit_control_cycle_exited", actor=Actor.integration("DIBS")
+    )
     assert (event.actor_kind, event.actor_name) == ("system", "DIBS")
 
 
@@ -52,17 +56,16 @@ def test_person_without_a_user_may_be_named_as_an_agent(account):
     event = activity_record(
         account=account,
         type="credit_control_cycle_exited",
-        actor_label="Former Colleague",
-        actor_kind="agent",
+        actor=Actor.named("Former Colleague"),
         origin=ActivityEvent.Origin.LEGACY,
     )
     assert (event.actor, event.actor_kind, event.actor_name) == (None, "agent", "Former Colleague")
 
 
-def test_unknown_actor_kind_is_refused(account):
+def test_an_anonymous_user_is_refused_as_the_actor(account):
     with pytest.raises(ValidationError) as exc_info:
-        activity_record(account=account, type="credit_control_cycle_exited", actor_kind="robot")
-    assert list(exc_info.value.message_dict) == ["actor_kind"]
+        activity_record(account=account, type="credit_control_cycle_exited", actor=AnonymousUser())
+    assert list(exc_info.value.message_dict) == ["actor"]
     assert not ActivityEvent.objects.exists()
 
 

@@ -11,6 +11,7 @@ from django.db import connection
 
 from activity.models import ActivityEvent
 from config import roles
+from core.actors import Actor
 from credits import services
 from credits.models import ApprovalOperation, ApprovalState, CreditApproval, CreditEntry
 from credits.services.approvals import ALREADY_APPROVED, ALREADY_REJECTED
@@ -136,7 +137,7 @@ def test_retries_at_once_with_one_key_make_one_request(account):
 
     def retry():
         outcomes.append(
-            ask(None, account, "6000", actor_label=INTEGRATION, note="", idempotency_key="k")
+            ask(Actor.integration(INTEGRATION), account, "6000", note="", idempotency_key="k")
         )
 
     run_together([retry] * 4)

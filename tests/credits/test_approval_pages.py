@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from config import roles
+from core.actors import Actor
 from core.views import ALREADY_DONE
 from credits import services
 from credits.models import ApprovalOperation, ApprovalState, CreditApproval, CreditEntry
@@ -209,7 +210,7 @@ def test_the_navigation_counts_the_requests_waiting_for_the_user(
 ):
     ask(agent, account)
     ask(agent, account, "700")
-    ask(None, account, "6000", actor_label="Billing engine", note="")
+    ask(Actor.integration("Billing engine"), account, "6000", note="")
     ask(finance, account, "20000")  # Maja's own: not hers to decide
 
     badge = re.compile(r'<span class="badge" title="(\d+) waiting for a decision">')

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts import services as accounts
 from activity.models import ActivityEvent
 from config import roles
+from core.actors import Actor
 from core.errors import KEY_REUSED, Conflict
 from core.personal_data import REDACTED
 from credits import services
@@ -172,7 +173,7 @@ def test_the_hash_covers_the_approvers_name(waiting, approver, capsys):
 
 
 def test_an_integrations_request_runs_as_the_integration(account, approver):
-    approval = ask(None, account, "5000.01", actor_label=INTEGRATION, note="").approval
+    approval = ask(Actor.integration(INTEGRATION), account, "5000.01", note="").approval
 
     services.approval_approve(actor=approver, approval=approval)
 

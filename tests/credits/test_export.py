@@ -12,6 +12,7 @@ from django.http import StreamingHttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
+from core.actors import Actor
 from core.csvfiles import BOM
 from credits import export, services
 from credits.models import CreditEntry, CreditExport, CreditType
@@ -135,7 +136,11 @@ def test_formula_names_and_references_are_neutralised_too(finance_client):
         account=account, subscription=subscription, amount="1", transaction_id="T1", **SEK
     )
     services.credit_grant(
-        actor=None, account=account, subscription=subscription, amount="1", actor_label="=x", **SEK
+        actor=Actor.integration("=x"),
+        account=account,
+        subscription=subscription,
+        amount="1",
+        **SEK,
     )
     _, rows = download(finance_client)
     row = rows[1]

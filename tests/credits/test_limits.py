@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from activity.models import ActivityEvent
 from config import roles
+from core.actors import Actor
 from credits import services
 from credits.checks import credit_limits
 from credits.models import (
@@ -347,8 +348,8 @@ def test_a_system_administrator_has_no_limits_unless_the_table_names_the_role(
 
 
 def test_an_integration_follows_the_integration_limits(account):
-    within = ask(None, account, "5000", actor_label=INTEGRATION, note="")
-    over = ask(None, account, "5000.01", actor_label=INTEGRATION, note="")
+    within = ask(Actor.integration(INTEGRATION), account, "5000", note="")
+    over = ask(Actor.integration(INTEGRATION), account, "5000.01", note="")
 
     assert within.result.actor_name == INTEGRATION and within.result.actor is None
     assert over.waiting
@@ -358,24 +359,22 @@ def test_an_integration_follows_the_integration_limits(account):
 
 def test_an_integrations_daily_limit_counts_its_own_grants_only(account):
     for _ in range(4):
-        assert not ask(None, account, "5000", actor_label=INTEGRATION, note="").waiting
-    assert not ask(None, account, "5000", actor_label="Web shop", note="").waiting
+        assert not ask(Actor.integration(INTEGRATION), account, "5000", note="").waiting
+    assert not ask(Actor.integration("Web shop"), account, "5000", note="").waiting
 
-    assert ask(None, account, "0.01", actor_label=INTEGRATION, note="").waiting
+    assert ask(Actor.integration(INTEGRATION), account, "0.01", note="").waiting
 
 
 def test_an_integration_may_revoke_and_refund_within_its_limits(account):
     over = over_limit(
-        actor=None,
-        actor_label=INTEGRATION,
+        actor=Actor.integration(INTEGRATION),
         operation=ApprovalOperation.REVOKE,
         credit_type="currency",
         currency="SEK",
         amount=Decimal("5000.01"),
     )
     within = over_limit(
-        actor=None,
-        actor_label=INTEGRATION,
+        actor=Actor.integration(INTEGRATION),
         operation=ApprovalOperation.REFUND,
         credit_type="currency",
         currency="SEK",

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from activity.models import ActivityEvent
+from core.actors import Actor
 from core.errors import KEY_REUSED
 from credits import services
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType, CreditWallet
@@ -88,7 +89,7 @@ def test_a_token_grant_by_a_person_records_whole_tokens(account, finance):
 
 
 def test_a_system_grant_records_no_manual_event(account):
-    grant(account, "10", actor_label="Web shop")
+    grant(account, "10", actor=Actor.integration("Web shop"))
     assert not ActivityEvent.objects.filter(type="manual_credit_added").exists()
     assert CreditEntry.objects.get().actor_name == "Web shop"
 

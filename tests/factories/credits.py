@@ -4,6 +4,7 @@ from decimal import Decimal
 import factory
 from django.db import transaction
 
+from core.actors import Actor
 from credits.models import Activity, CreditEntry, CreditType, CreditWallet
 from credits.services import apply_credits, credit_grant, credit_revoke
 from tests.factories.accounts import AccountFactory
@@ -54,8 +55,7 @@ class CreditEntryFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *, wallet, activity, amount, actor, actor_name, **kwargs):
         transaction_id = kwargs.pop("transaction_id")
         common = {
-            "actor": actor,
-            "actor_label": actor_name,
+            "actor": actor if actor is not None else Actor.system(actor_name),
             "account": wallet.account,
             "subscription": wallet.subscription,
             "credit_type": wallet.credit_type,

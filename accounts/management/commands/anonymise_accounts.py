@@ -8,6 +8,7 @@ from tqdm import tqdm
 from accounts import services
 from accounts.models import Account
 from accounts.selectors import erasure_preview
+from core.actors import Actor
 
 COMMAND_ACTOR = "manage.py anonymise_accounts"
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             else:
                 try:
                     erasure = services.account_anonymise(
-                        account=account, actor=None, actor_label=COMMAND_ACTOR, reason=reason
+                        account=account, actor=Actor.system(COMMAND_ACTOR), reason=reason
                     )
                 except ValidationError as exc:
                     raise CommandError(f"{number}: {' '.join(exc.messages)}") from exc

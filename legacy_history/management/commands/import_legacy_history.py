@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from core.actors import Actor
 from legacy_history.csvfile import HEADER, LegacyFileError, read_batches, text_lines
 from legacy_history.services import legacy_history_import
 
@@ -65,8 +66,7 @@ class Command(BaseCommand):
 
             try:
                 report = legacy_history_import(
-                    actor=actor,
-                    actor_label=COMMAND_ACTOR,
+                    actor=actor or Actor.system(COMMAND_ACTOR),
                     datasets=read_batches(text_lines(stream, bar.update), batch_size=batch_size),
                     file_name=file.name,
                     skip_errors=skip_errors,
