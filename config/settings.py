@@ -225,12 +225,12 @@ STORAGES = {
 # after this many days by `manage.py purge_retention` (run it daily).
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=400)
 
-# Limits of the credit operations, per role and per unit (a currency code, or "tokens"):
-# the largest single grant, revocation, charge and refund, and the most one person may grant
-# per day (`daily_grant`). Above a limit the operation waits for another person's approval
-# (/credits/approvals/); a unit or operation a role has no limit for always waits. The API's
-# operations follow the "Integration" limits. CREDIT_LIMITS (JSON, in the environment)
-# replaces the whole table.
+# Limits of the credit operations, per role (its code: core.roles) and per unit (a currency
+# code, or "tokens"): the largest single grant, revocation, charge and refund, and the most one
+# person may grant per day (`daily_grant`). Above a limit the operation waits for another
+# person's approval (/credits/approvals/); a unit or operation a role has no limit for always
+# waits. The API's operations follow the "integration" limits. CREDIT_LIMITS (JSON, in the
+# environment) replaces the whole table.
 _SCALE = {"SEK": 1, "NOK": 1, "DKK": "0.75", "EUR": "0.1", "GBP": "0.1", "USD": "0.1"}
 
 
@@ -256,14 +256,14 @@ CREDIT_LIMITS: dict[str, dict[str, dict[str, str]]] = env.json(
     "CREDIT_LIMITS",
     default={
         # Goodwill for a customer on the phone.
-        "Customer Service": {
+        "customer_service": {
             "grant": _per_unit(500, 100),
             "daily_grant": _per_unit(2_000, 400),
         },
-        "Finance": _FINANCE_LIMITS,
-        "System Administrator": _FINANCE_LIMITS,
+        "finance": _FINANCE_LIMITS,
+        "system_administrator": _FINANCE_LIMITS,
         # Billing systems: product credits and refunds of credit-paid transactions.
-        "Integration": {
+        "integration": {
             "grant": _per_unit(5_000, 1_000),
             "revoke": _per_unit(5_000, 1_000),
             "refund": _per_unit(5_000, 1_000),

@@ -1,19 +1,28 @@
-"""Currencies and amounts: which codes exist, how many decimals an amount may have, how it is
-shown, and its flag. Products, event attributes and the credit ledger all use these.
+"""Currencies, tokens and amounts: which codes exist, how many decimals an amount may have,
+how it is written, and its flag. Products, event attributes and the credit ledger all use these.
 
-Tokens are whole numbers. A currency amount has the currency's minor units (SEK 2, JPY 0,
-KWD 3) as Babel's CLDR data gives them; the database keeps four decimals, enough for all.
+A `Unit` is one currency (ISO 4217) or tokens. Tokens are whole numbers. A currency amount has
+the currency's minor units (SEK 2, JPY 0, KWD 3) as Babel's CLDR data gives them; the database
+keeps four decimals, enough for all. Amounts are written two ways, and only these: `plain`
+("-12.50", for files and the API) and `describe` ("12.50 SEK", "7 tokens", for sentences);
+`money_cell` is the one HTML of an amount with its flag, for tables and templates alike.
 """
 
 import functools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from babel.core import get_global
 from babel.numbers import get_currency_name, get_currency_precision, is_currency
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.templatetags.static import static
 from django.utils.deconstruct import deconstructible
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import to_locale
 
 # Flags are SVG files (flag-icons, vendored under static/ with its licence), not emoji, which
@@ -100,3 +109,108 @@ def currency_flag(currency: str) -> str:
     if country in FLAG_CODES:
         return f"{FLAGS_DIR}/{country}.svg"
     return CURRENCY_ICON
+
+
+class CreditType(models.TextChoices):
+    """What a unit of credit is: tokens, or an amount of a currency."""
+
+    TOKEN = "token", "Token"
+    CURRENCY = "currency", "Currency"
+
+
+# How settings, addresses and limits name the token unit (a currency is named by its code).
+TOKENS_KEY = "tokens"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of credit or money: a currency (its ISO 4217 code), or tokens (no code)."""
+
+    currency: str = ""
+
+    @classmethod
+    def of(cls, credit_type: str, currency: str = "") -> "Unit":
+        """The unit of a row's credit type and currency."""
+        return TOKENS if credit_type == CreditType.TOKEN else cls(currency)
+
+    @classmethod
+    def from_key(cls, key: str) -> "Unit":
+        """The unit a setting or an address names: `tokens` or a known currency code
+        (ValueError otherwise)."""
+        if key == TOKENS_KEY:
+            return TOKENS
+        if not is_known_currency(key):
+            raise ValueError(UNKNOWN_CURRENCY.format(key))
+        return cls(key)
+
+    @property
+    def is_tokens(self) -> bool:
+        return not self.currency
+
+    @property
+    def credit_type(self) -> str:
+        return CreditType.TOKEN if self.is_tokens else CreditType.CURRENCY
+
+    @property
+    def key(self) -> str:
+        """`tokens` or the code: how settings and addresses name it."""
+        return self.currency or TOKENS_KEY
+
+    @property
+    def label(self) -> str:
+        """`Tokens` or the code: how a heading or a column names it."""
+        return self.currency or "Tokens"
+
+    @property
+    def name(self) -> str:
+        """`Tokens` or the currency's name in the site's language (`Swedish Krona`)."""
+        return currency_name(self.currency)
+
+    @property
+    def minor_units(self) -> int:
+        return minor_units(self.currency)
+
+    @property
+    def quantum(self) -> Decimal:
+        return quantum(self.currency)
+
+    @property
+    def flag(self) -> str:
+        """The static path of the unit's flag (see `currency_flag`)."""
+        return currency_flag(self.currency)
+
+    def plain(self, amount: Decimal) -> str:
+        """`-12.50` for SEK, `7` for tokens: for files and the API."""
+        return plain(amount, self.currency)
+
+    def describe(self, amount: Decimal) -> str:
+        """`12.50 SEK`, `7 tokens`: an amount as a sentence names it."""
+        return f"{self.plain(amount)} {self.currency or TOKENS_KEY}"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+TOKENS = Unit()
+
+# The unit's SVG flag, named by the unit (its alt text and hover title), and the amount; a
+# currency's code follows in grey.
+MONEY_HTML = (
+    '<span class="amount"><img class="flag" src="{}" alt="{}" title="{}" width="20"'
+    ' height="15"> {}</span>'
+)
+MONEY_WITH_CODE_HTML = MONEY_HTML.removesuffix("</span>") + ' <span class="muted">{}</span></span>'
+
+
+def money_cell(
+    amount: Decimal | str, unit: Unit, *, flag_url: Callable[[str], str] = static
+) -> SafeString:
+    """The one HTML of an amount with its unit's flag: for tables (which pass a `flag_url`
+    that looks each flag up once a page) and templates (`{% money %}`). A Decimal is written
+    plain, with its unit's minor units; text is written as given."""
+    text = unit.plain(amount) if isinstance(amount, Decimal) else amount
+    name = unit.name
+    flag = flag_url(unit.flag)
+    if unit.is_tokens:
+        return format_html(MONEY_HTML, flag, name, name, text)
+    return format_html(MONEY_WITH_CODE_HTML, flag, name, name, text, unit.currency)

@@ -11,7 +11,12 @@ from typing import Any, cast
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -35,9 +40,23 @@ from core.errors import INVALID_CURSOR
 from credits import services
 from credits.filters import CreditActivityFilter
 from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
-from credits.services.operations import MAX_SCOPED_KEY_LENGTH, OPERATIONS
+from credits.operations import API_OPERATIONS
+from credits.services.operations import MAX_SCOPED_KEY_LENGTH
 
 # --- Serializers ------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PlainAmountField(serializers.Field):
+    """An amount of the row's unit as a plain decimal string, with the unit's minor units
+    (core.money): `-12.50` for SEK, `7` for tokens."""
+
+    def __init__(self, attribute: str, **kwargs: Any) -> None:
+        self.attribute = attribute
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, row: Any) -> str:
+        return row.unit.plain(getattr(row, self.attribute))
 
 
 class CreditEntrySerializer(serializers.Serializer):
@@ -49,8 +68,8 @@ class CreditEntrySerializer(serializers.Serializer):
     credit_type = serializers.ChoiceField(choices=CreditType.choices)
     currency = serializers.CharField(help_text="Empty for tokens.")
     activity = serializers.ChoiceField(choices=Activity.choices)
-    amount = serializers.CharField(source="display_amount")
-    balance_after = serializers.CharField(source="display_balance")
+    amount = PlainAmountField("amount")
+    balance_after = PlainAmountField("balance_after")
     transaction_id = serializers.CharField()
     gift_card = serializers.CharField()
     gift_card_status = serializers.CharField()
@@ -95,7 +114,7 @@ class _KeyedRequestSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class CreditOperationSerializer(_KeyedRequestSerializer):
-    operation = serializers.ChoiceField(choices=list(OPERATIONS))
+    operation = serializers.ChoiceField(choices=list(API_OPERATIONS))
     amount = serializers.DecimalField(
         max_digits=18,
         decimal_places=4,

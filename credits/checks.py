@@ -1,25 +1,32 @@
 """System checks of the credit limits (settings.CREDIT_LIMITS and CREDIT_MAXIMUM): a mistyped
-role, operation, unit or amount would otherwise mean a limit of zero, silently."""
+role, operation, unit or amount would otherwise mean a limit of zero, silently. A row that names
+a role by its group's name (the older form) still works, with a warning to rename it."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from core import money
+from core.money import TOKENS_KEY
 from core.roles import Role
-from credits.services.limits import DAILY_GRANT, INTEGRATION, LIMIT_OF, TOKENS
+from credits.operations import LIMIT_KEYS
+from credits.services.limits import INTEGRATION, row_code
 
-OPERATIONS = set(LIMIT_OF.values()) | {DAILY_GRANT}
+ROW_CODES = ", ".join([*(role.code for role in Role), INTEGRATION])
+OLD_ROW_NAME = (
+    "CREDIT_LIMITS names a row “{name}”: name it by its code “{code}” (the group's name is "
+    "deprecated and will stop being read)."
+)
 
 
-def _unit_errors(where: str, units: Any) -> list[Error]:
+def _unit_errors(where: str, units: Any) -> list[CheckMessage]:
     if not isinstance(units, dict):
         return [Error(f"{where} must map units to amounts.", id="credits.E002")]
-    found = []
+    found: list[CheckMessage] = []
     for unit, value in units.items():
-        if unit != TOKENS and not money.is_known_currency(unit):
+        if unit != TOKENS_KEY and not money.is_known_currency(unit):
             found.append(Error(f"{where}: unknown unit “{unit}”.", id="credits.E003"))
         try:
             amount = Decimal(str(value))
@@ -31,21 +38,29 @@ def _unit_errors(where: str, units: Any) -> list[Error]:
 
 
 @register()
-def credit_limits(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    found = []
-    for role, operations in settings.CREDIT_LIMITS.items():
-        if role not in set(Role) and role != INTEGRATION:
-            found.append(Error(f"CREDIT_LIMITS: unknown role “{role}”.", id="credits.E001"))
+def credit_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    found: list[CheckMessage] = []
+    for name, operations in settings.CREDIT_LIMITS.items():
+        code = row_code(name)
+        if code is None:
+            found.append(
+                Error(
+                    f"CREDIT_LIMITS: unknown role “{name}” (one of {ROW_CODES}).",
+                    id="credits.E001",
+                )
+            )
             continue
-        for operation, units in operations.items():
-            if operation not in OPERATIONS:
+        if code != name:
+            found.append(Warning(OLD_ROW_NAME.format(name=name, code=code), id="credits.W001"))
+        for key, units in operations.items():
+            if key not in LIMIT_KEYS:
                 found.append(
                     Error(
-                        f"CREDIT_LIMITS[{role!r}]: unknown operation “{operation}” "
-                        f"(one of {', '.join(sorted(OPERATIONS))}).",
+                        f"CREDIT_LIMITS[{name!r}]: unknown operation “{key}” "
+                        f"(one of {', '.join(sorted(LIMIT_KEYS))}).",
                         id="credits.E001",
                     )
                 )
                 continue
-            found += _unit_errors(f"CREDIT_LIMITS[{role!r}][{operation!r}]", units)
+            found += _unit_errors(f"CREDIT_LIMITS[{name!r}][{key!r}]", units)
     return found + _unit_errors("CREDIT_MAXIMUM", settings.CREDIT_MAXIMUM)

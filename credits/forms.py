@@ -108,7 +108,7 @@ class RevokeForm(AccountForm):
             wallets = CreditWallet.objects.for_account(account).select_related("subscription")
         self._wallets = {str(w.pk): w for w in wallets if w.balance > 0}
         self._choice("wallet").choices = [
-            (pk, f"{w.scope_label} · {w.unit_label} (balance {w.display_balance})")
+            (pk, f"{w.scope_label} · {w.unit.label} (balance {w.unit.plain(w.balance)})")
             for pk, w in self._wallets.items()
         ]
 

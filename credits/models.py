@@ -9,6 +9,8 @@ corrected by a new entry. Every write goes through `credits.services`, which kee
 entry's `balance_after`; `verify_ledger` checks both.
 """
 
+import functools
+import operator
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +26,16 @@ from core import money, triggers
 from core.actors import MAX_ACTOR_NAME, Attributed
 from core.cards import no_card_number
 from core.downloads import DownloadRecord
+from core.money import CreditType, Unit
+from credits.operations import (
+    ADDING,
+    GIFT_CARD_ACTIVITIES,
+    NOT_MOVING,
+    SUBTRACTING,
+    Activity,
+    ApprovalOperation,
+    credit_permissions,
+)
 
 # Half the smallest amount kept (four decimals).
 HALF_QUANTUM = Decimal("0.00005")
@@ -38,31 +50,6 @@ def amount_field(verbose_name: str | None = None, **kwargs: Any) -> models.Decim
 # The trigger that makes entries append-only. Anonymisation (redacting a note in place) is the
 # only path that may bypass it, through `pgtrigger.ignore(APPEND_ONLY_TRIGGER)`.
 APPEND_ONLY_TRIGGER = "credits.CreditEntry:append_only"
-
-
-class CreditType(models.TextChoices):
-    TOKEN = "token", "Token"
-    CURRENCY = "currency", "Currency"
-
-
-class Activity(models.TextChoices):
-    GRANT = "grant", "Grant"
-    CONSUMPTION = "consumption", "Consumption"
-    REFUND = "refund", "Refund"
-    REVOCATION = "revocation", "Revocation"
-    GIFT_CARD_REDEMPTION = "gift_card_redemption", "Gift Card Redemption"
-    GIFT_CARD_REVERSAL = "gift_card_reversal", "Gift Card Reversal"
-    GIFT_CARD_STATUS_INQUIRY = "gift_card_status_inquiry", "Gift Card Status Inquiry"
-
-
-# The sign of each activity's amount.
-ADDING = (Activity.GRANT, Activity.REFUND, Activity.GIFT_CARD_REDEMPTION)
-SUBTRACTING = (Activity.CONSUMPTION, Activity.REVOCATION, Activity.GIFT_CARD_REVERSAL)
-GIFT_CARD_ACTIVITIES = (
-    Activity.GIFT_CARD_REDEMPTION,
-    Activity.GIFT_CARD_REVERSAL,
-    Activity.GIFT_CARD_STATUS_INQUIRY,
-)
 
 
 class GiftCardStatus(models.TextChoices):
@@ -90,6 +77,12 @@ def _unit_constraints(prefix: str, amount_fields: tuple[str, ...]) -> list:
             name=f"{prefix}_whole_tokens",
         ),
     ]
+
+
+def _moves_nothing() -> Q:
+    """An activity that moves nothing has an amount of zero (one condition per activity)."""
+    conditions = [Q(activity=code, amount=0) for code in NOT_MOVING]
+    return functools.reduce(operator.or_, conditions)
 
 
 class CreditWalletQuerySet(models.QuerySet):
@@ -171,19 +164,15 @@ class CreditWallet(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.scope_label} · {self.unit_label} · {self.account.customer_number}"
+        return f"{self.scope_label} · {self.unit} · {self.account.customer_number}"
 
     @property
     def scope_label(self) -> str:
         return self.subscription.order_id if self.subscription else "Account"
 
     @property
-    def unit_label(self) -> str:
-        return self.currency or "Tokens"
-
-    @property
-    def display_balance(self) -> str:
-        return money.plain(self.balance, self.currency)
+    def unit(self) -> Unit:
+        return Unit.of(self.credit_type, self.currency)
 
 
 class CreditOperation(models.Model):
@@ -310,15 +299,9 @@ class CreditEntry(Attributed):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "credit entries"
         default_permissions = ("view",)
-        permissions = [
-            ("view_credit_activity", "Can see the credit activity of all customers"),
-            ("export_credit_activity", "Can download credit activity as CSV"),
-            ("grant_credit", "Can grant credit to an account or a subscription"),
-            ("revoke_credit", "Can revoke credit"),
-            ("add_manual_charge", "Can charge an account outside the billing cycle"),
-            ("issue_manual_refund", "Can issue a manual refund"),
-            ("view_credit_balances", "Can see the credit liability roll-forward and its CSV"),
-        ]
+        # Seeing and downloading the ledger, the operations' own (credits.operations), the
+        # roll-forward.
+        permissions = credit_permissions()  # type: ignore[assignment]
         indexes = [
             # The Credit Activity page: newest first, alone or behind each of its filters.
             models.Index(fields=["-created_at", "-id"], name="credit_entry_time_idx"),
@@ -376,7 +359,7 @@ class CreditEntry(Attributed):
             models.CheckConstraint(
                 condition=Q(activity__in=ADDING, amount__gt=0)
                 | Q(activity__in=SUBTRACTING, amount__lt=0)
-                | Q(activity=Activity.GIFT_CARD_STATUS_INQUIRY, amount=0),
+                | _moves_nothing(),
                 name="credit_entry_sign_matches_activity",
             ),
             models.CheckConstraint(
@@ -401,19 +384,11 @@ class CreditEntry(Attributed):
         triggers = [triggers.append_only(), triggers.no_truncate()]
 
     def __str__(self):
-        return f"{self.get_activity_display()} {self.display_amount} {self.unit_label}"
+        return f"{self.get_activity_display()} {self.unit.describe(self.amount)}"
 
     @property
-    def unit_label(self) -> str:
-        return self.currency or "tokens"
-
-    @property
-    def display_amount(self) -> str:
-        return money.plain(self.amount, self.currency)
-
-    @property
-    def display_balance(self) -> str:
-        return money.plain(self.balance_after, self.currency)
+    def unit(self) -> Unit:
+        return Unit.of(self.credit_type, self.currency)
 
 
 class CreditExport(DownloadRecord):
@@ -428,16 +403,6 @@ class CreditExport(DownloadRecord):
 
     class Meta(DownloadRecord.Meta):
         pass
-
-
-class ApprovalOperation(models.TextChoices):
-    """The operations that wait for approval when they are over the requester's limit."""
-
-    GRANT = "grant", "Grant"
-    REVOKE = "revoke", "Revocation"
-    REFUND = "refund", "Credit refund"
-    CHARGE = "charge", "Manual charge"
-    MANUAL_REFUND = "manual_refund", "Manual refund"
 
 
 class ApprovalState(models.TextChoices):
@@ -558,18 +523,19 @@ class CreditApproval(Attributed):
         ]
 
     def __str__(self):
-        return f"Request {self.pk}: {self.get_operation_display()} {self.display_amount}"
+        return f"Request {self.pk}: {self.get_operation_display()} {self.described_amount}"
 
     def get_absolute_url(self) -> str:
         return reverse("credits:approval", args=[self.pk])
 
     @property
-    def unit_label(self) -> str:
-        return self.currency or "tokens"
+    def unit(self) -> Unit:
+        return Unit.of(self.credit_type, self.currency)
 
     @property
-    def display_amount(self) -> str:
-        return f"{money.plain(self.amount, self.currency)} {self.unit_label}"
+    def described_amount(self) -> str:
+        """`600.00 SEK`: the amount asked for, as the pages' sentences name it."""
+        return self.unit.describe(self.amount)
 
     @property
     def overdue(self) -> bool:

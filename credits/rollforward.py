@@ -34,7 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core import money
+from core.money import Unit
 from credits.models import Activity, CreditEntry, CreditType, CreditWallet
 
 # The activities that move a balance, in the order the report shows them (a status inquiry
@@ -95,36 +95,8 @@ class RollForwardLine:
         return self.difference == 0
 
     @property
-    def unit_label(self) -> str:
-        return self.currency or "Tokens"
-
-    # As the pages show amounts: the unit's minor units, tokens whole.
-    @property
-    def display_opening(self) -> str:
-        return money.plain(self.opening, self.currency)
-
-    @property
-    def display_moved(self) -> str:
-        return money.plain(self.moved, self.currency)
-
-    @property
-    def display_closing(self) -> str:
-        return money.plain(self.closing, self.currency)
-
-    @property
-    def unit_key(self) -> str:
-        """The unit in the drill-down's address: the currency code, or `tokens`."""
-        return self.currency or TOKENS_KEY
-
-
-TOKENS_KEY = "tokens"
-
-
-def unit_of_key(key: str) -> tuple[str, str]:
-    """(credit type, currency) of a unit key (`SEK`, `tokens`)."""
-    if key == TOKENS_KEY:
-        return CreditType.TOKEN, ""
-    return CreditType.CURRENCY, key
+    def unit(self) -> Unit:
+        return Unit.of(self.credit_type, self.currency)
 
 
 def _unit(credit_type: str = "", currency: str = "") -> Q:

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, Product, Subscription
-from core import money
+from core.money import Unit
 from credits.models import CreditApproval, CreditEntry, CreditType, CreditWallet
 
 PANEL_ENTRIES = 10
@@ -57,21 +57,8 @@ class CreditTotal:
         return self.added + self.subtracted
 
     @property
-    def unit_label(self) -> str:
-        return self.currency or "Tokens"
-
-    # As the page shows amounts: the unit's minor units, tokens whole.
-    @property
-    def display_added(self) -> str:
-        return money.plain(self.added, self.currency)
-
-    @property
-    def display_subtracted(self) -> str:
-        return money.plain(self.subtracted, self.currency)
-
-    @property
-    def display_net(self) -> str:
-        return money.plain(self.net, self.currency)
+    def unit(self) -> Unit:
+        return Unit.of(self.credit_type, self.currency)
 
 
 def credit_totals(entries: QuerySet[CreditEntry]) -> list[CreditTotal]:

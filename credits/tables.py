@@ -7,22 +7,13 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core import money
+from core.money import money_cell
 from core.tables import DirectCellsTable, path_builder
 from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
 
 TYPE_LABELS = dict(CreditType.choices)
 ACTIVITY_LABELS = dict(Activity.choices)
 STATUS_LABELS = dict(GiftCardStatus.choices)
-
-
-# As credits/_amount.html writes it: the unit's SVG flag, named by the unit (alt and title).
-AMOUNT_HTML = (
-    '<span class="amount"><img class="flag" src="{}" alt="{}" title="{}" width="20"'
-    ' height="15"> {}</span>'
-)
-AMOUNT_WITH_CODE_HTML = (
-    AMOUNT_HTML.removesuffix("</span>") + ' <span class="muted">{}</span></span>'
-)
 
 
 class AccountLinks:
@@ -106,22 +97,17 @@ class CreditEntryTable(AccountLinks, DirectCellsTable):
         return label
 
     def cell_amount(self, record):
-        currency = record.currency
-        name = money.currency_name(currency)
-        flag = self.flag_url(currency)
-        if not currency:
-            return format_html(AMOUNT_HTML, flag, name, name, record.display_amount)
-        return format_html(AMOUNT_WITH_CODE_HTML, flag, name, name, record.display_amount, currency)
+        return money_cell(record.amount, record.unit, flag_url=self.flag_url)
 
-    def flag_url(self, currency: str) -> str:
+    def flag_url(self, path: str) -> str:
         # One static() look-up per unit a page shows, not one per row.
         urls = self.__dict__.setdefault("_flag_urls", {})
-        if currency not in urls:
-            urls[currency] = static(money.currency_flag(currency))
-        return urls[currency]
+        if path not in urls:
+            urls[path] = static(path)
+        return urls[path]
 
     def cell_balance_after(self, record):
-        return record.display_balance
+        return record.unit.plain(record.balance_after)
 
     def cell_transaction_id(self, record):
         if not record.transaction_id:
@@ -207,7 +193,7 @@ class CreditApprovalTable(AccountLinks, DirectCellsTable):
         return record.get_operation_display()
 
     def cell_amount(self, record):
-        return record.display_amount
+        return record.described_amount
 
     def cell_reason(self, record):
         return record.reason
@@ -277,17 +263,18 @@ class RollForwardTable(DirectCellsTable):
         return TYPE_LABELS[line.credit_type]
 
     def cell_unit(self, line):
-        name = money.currency_name(line.currency)
+        unit = line.unit
+        name = unit.name
         # The flag's title names the currency on hover; a screen reader hears it once.
         spoken = format_html(' <span class="sr-only">({})</span>', name) if line.currency else ""
         return format_html(
             '<a href="{}?{}"><img class="flag" src="{}" alt="" title="{}" width="20"'
             ' height="15"> {}</a>{}',
-            self.unit_path(line.unit_key),
+            self.unit_path(unit.key),
             self.query,
-            static(money.currency_flag(line.currency)),
+            static(unit.flag),
             name,
-            line.unit_label,
+            unit.label,
             spoken,
         )
 

@@ -17,6 +17,7 @@ from accounts.models import Account
 from accounts.selectors import account_detail, account_get
 from core import money
 from core.dates import date_presets, period_presets, preset_links
+from core.money import Unit
 from core.paging import PagedTableMixin
 from core.replicas import ReplicaReadsMixin, read_alias
 from core.views import (
@@ -36,9 +37,7 @@ from credits.models import (
     CreditType,
 )
 from credits.rollforward import (
-    TOKENS_KEY,
     credit_rollforward,
-    unit_of_key,
     wallet_rollforward,
 )
 from credits.selectors import (
@@ -141,11 +140,12 @@ def _presets(query: QueryDict) -> list[dict[str, Any]]:
     )
 
 
-def _unit_or_404(key: str) -> tuple[str, str]:
-    """(credit type, currency) of a drill-down's unit key: `tokens` or a known currency code."""
-    if key != TOKENS_KEY and not money.is_known_currency(key):
-        raise Http404("No such unit: use a currency code (SEK) or tokens.")
-    return unit_of_key(key)
+def _unit_or_404(key: str) -> Unit:
+    """The unit of a drill-down's address: `tokens` or a known currency code."""
+    try:
+        return Unit.from_key(key)
+    except ValueError:
+        raise Http404("No such unit: use a currency code (SEK) or tokens.") from None
 
 
 class CreditBalancesView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateView):
@@ -194,10 +194,10 @@ class CreditBalancesUnitView(
         self.period = self.form.period if self.form.is_valid() else None
 
     def get_table_data(self) -> Any:
-        credit_type, currency = _unit_or_404(self.kwargs["unit"])
+        unit = _unit_or_404(self.kwargs["unit"])
         if self.period is None:
             return []
-        return wallet_rollforward(self.period, credit_type=credit_type, currency=currency)
+        return wallet_rollforward(self.period, credit_type=unit.credit_type, currency=unit.currency)
 
     def get_table_kwargs(self) -> dict[str, Any]:
         activity = QueryDict(mutable=True)
@@ -207,21 +207,23 @@ class CreditBalancesUnitView(
         return {"activity_query": activity.urlencode()}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        credit_type, currency = _unit_or_404(self.kwargs["unit"])
+        unit = _unit_or_404(self.kwargs["unit"])
         lines = (
-            credit_rollforward(self.period, credit_type=credit_type, currency=currency)
+            credit_rollforward(self.period, credit_type=unit.credit_type, currency=unit.currency)
             if self.period is not None
             else []
         )
+        # The URL's `unit` (a code) gives way to the Unit it names.
         return super().get_context_data(
-            form=self.form,
-            period=self.period,
-            line=lines[0] if lines else None,
-            unit_label=currency or "Tokens",
-            unit_key=self.kwargs["unit"],
-            export_query=self.query.urlencode(),
-            date_presets=_presets(self.query),
-            **kwargs,
+            **kwargs
+            | {
+                "form": self.form,
+                "period": self.period,
+                "line": lines[0] if lines else None,
+                "unit": unit,
+                "export_query": self.query.urlencode(),
+                "date_presets": _presets(self.query),
+            }
         )
 
 
@@ -289,10 +291,10 @@ class CreditBalancesUnitExportView(BalancesCsvView):
         return super().refuse(request)
 
     def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
-        credit_type, currency = unit_of_key(self.kwargs["unit"])
+        unit = _unit_or_404(self.kwargs["unit"])
         # Bound now: the file streams after this view (and its choice of database) returns.
         wallets = wallet_rollforward(
-            self.form.period, credit_type=credit_type, currency=currency
+            self.form.period, credit_type=unit.credit_type, currency=unit.currency
         ).using(read_alias())
         return balances_csv.wallet_rows(self.form.period, wallets)
 
@@ -349,14 +351,10 @@ def waiting_message(submitted: services.Submitted) -> str:
     assert approval is not None
     why = getattr(approval, "limit_reason", "") or "over your limit"
     return (
-        f"Not done yet: {approval.display_amount} is {why}. It is sent for approval as "
+        f"Not done yet: {approval.described_amount} is {why}. It is sent for approval as "
         f"request {approval.pk}, and runs when a second person (Finance) approves it; the "
         "account's Recent Activity shows when it is decided."
     )
-
-
-def _amount(amount: Any, currency: str) -> str:
-    return f"{money.plain(amount, currency)} {currency or 'tokens'}"
 
 
 def _checked_amount(data: dict[str, Any], currency: str) -> Decimal | None:
@@ -423,11 +421,12 @@ class RevokeView(CreditConfirmView):
     def changes(self, target: Account, data: dict[str, Any]) -> list[Change]:
         wallet = data["wallet"]
         amount = _checked_amount(data, wallet.currency)
-        after = _amount(wallet.balance - amount, wallet.currency) if amount is not None else ""
+        unit = wallet.unit
+        after = unit.describe(wallet.balance - amount) if amount is not None else ""
         return [
-            Change("Wallet", f"{wallet.scope_label} · {wallet.unit_label}"),
-            Change("Revoked", "", f"−{data['amount']} {wallet.currency or 'tokens'}"),
-            Change("Balance", _amount(wallet.balance, wallet.currency), after),
+            Change("Wallet", f"{wallet.scope_label} · {unit.label}"),
+            Change("Revoked", "", f"−{data['amount']} {unit.key}"),
+            Change("Balance", unit.describe(wallet.balance), after),
             Change("Date", "", timezone.localdate().isoformat()),
             self.approval(wallet.credit_type, wallet.currency, amount),
         ]
@@ -459,6 +458,7 @@ class ChargeView(CreditConfirmView):
     def changes(self, target: Account, data: dict[str, Any]) -> list[Change]:
         currency = data["currency"]
         amount = _checked_amount(data, currency)
+        unit = Unit(currency)
         methods = sorted(target.payment_methods.all(), key=lambda m: not m.is_default)
         method = methods[0] if methods else None
         rows = [
@@ -471,14 +471,12 @@ class ChargeView(CreditConfirmView):
                 account=target, currency=currency, subscription=data["subscription"]
             )
             taken = min(available, amount)
-            rows.append(
-                Change("From credit", _amount(available, currency), _amount(taken, currency))
-            )
+            rows.append(Change("From credit", unit.describe(available), unit.describe(taken)))
             rows.append(
                 Change(
                     f"Billed to {method or 'the payment method'}",
                     "",
-                    _amount(amount - taken, currency),
+                    unit.describe(amount - taken),
                 )
             )
         else:
@@ -598,7 +596,7 @@ class ApproveView(ApprovalActionView):
         approval = services.approval_approve(actor=self.request.user, approval=target)
         self.success_message = (
             f"Approved: the {approval.get_operation_display().lower()} of "
-            f"{approval.display_amount} for {approval.actor_name} ran now."
+            f"{approval.described_amount} for {approval.actor_name} ran now."
         )
 
 

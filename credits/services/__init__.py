@@ -13,19 +13,14 @@ made and writes nothing (marked `replayed`); the same key with another request i
 
 The modules: `ledger` (the validated request, wallets, locks, entries, idempotency), `grants`
 (grant, revoke, refund), `gift_cards`, `billing` (consumption before billing, manual charges
-and refunds), `limits` (what one person may do alone, and the absolute maximum), `approvals`
+and refunds), `limits` (what one person may do alone, and the absolute maximum), `requests`
 (asking for an operation, which waits for a second person over the asker's limit),
-`operations` (operations by name, as integrations ask for them) and `exports`
-(the record of CSV downloads).
+`approvals` (the second person's decisions), `operations` (operations by name, as integrations
+ask for them) and `exports` (the record of CSV downloads). Which operations there are, and
+what each is, is declared once in credits.operations.
 """
 
-from credits.services.approvals import (
-    Submitted,
-    approval_approve,
-    approval_reject,
-    approvals_expire,
-    credit_request,
-)
+from credits.services.approvals import approval_approve, approval_reject, approvals_expire
 from credits.services.billing import (
     CreditApplication,
     ManualCharge,
@@ -61,12 +56,8 @@ from credits.services.ledger import (
     TRANSACTION_REQUIRED,
     WHOLE_TOKENS,
 )
-from credits.services.operations import (
-    OPERATIONS,
-    Operation,
-    credit_operation_perform,
-    credit_targets,
-)
+from credits.services.operations import credit_operation_perform, credit_targets
+from credits.services.requests import Submitted, credit_request
 
 __all__ = [
     "AMOUNT_NEGATIVE",
@@ -79,7 +70,6 @@ __all__ = [
     "GIFT_CARD_UNMASKED",
     "MAX_NOTE_LENGTH",
     "NOTE_TOO_LONG",
-    "OPERATIONS",
     "OTHER_ACCOUNT",
     "REASON_REQUIRED",
     "TRANSACTION_INVALID",
@@ -92,7 +82,6 @@ __all__ = [
     "approvals_expire",
     "credit_request",
     "ManualCharge",
-    "Operation",
     "apply_credits",
     "credit_balances_export_start",
     "credit_export_finish",

@@ -20,6 +20,7 @@ from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType
 from credits.services.ledger import (
     OTHER_ACCOUNT,
+    LedgerRequest,
     append,
     ledger_request,
     lock,
@@ -158,6 +159,7 @@ def manual_charge(
     transaction_id: str = "",
     idempotency_key: str | None = None,
     approved_by: "User | None" = None,
+    validated: LedgerRequest | None = None,
 ) -> ManualCharge:
     """Charge the account outside the billing cycle and record Manual Charge Added.
 
@@ -168,7 +170,7 @@ def manual_charge(
     or made from the idempotency key). With a key, a repeat returns the first charge
     (`replayed`) and writes nothing.
     """
-    request = ledger_request(
+    request = validated or ledger_request(
         actor=actor,
         account=account,
         subscription=subscription,
@@ -258,6 +260,7 @@ def manual_refund(
     subscription: Subscription | None = None,
     idempotency_key: str | None = None,
     approved_by: "User | None" = None,
+    validated: LedgerRequest | None = None,
 ) -> ActivityEvent:
     """Refund money to one of the account's payment methods and record Manual Refund Issued.
 
@@ -266,7 +269,7 @@ def manual_refund(
     key, a repeat returns the first refund's event (`replayed`) and records nothing.
     """
     try:
-        request = ledger_request(
+        request = validated or ledger_request(
             actor=actor,
             account=account,
             credit_type=CreditType.CURRENCY,

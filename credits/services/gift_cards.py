@@ -11,7 +11,7 @@ from django.db.models import Sum
 from accounts.models import Account
 from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType, GiftCardStatus
-from credits.services.ledger import append, describe, keyed_entry, ledger_request, lock, wallet_for
+from credits.services.ledger import append, keyed_entry, ledger_request, lock, wallet_for
 
 
 @transaction.atomic
@@ -107,7 +107,7 @@ def gift_card_reverse(
         if request.amount > redeemed:
             raise ValidationError(
                 {
-                    "amount": f"At most {describe(redeemed, request.currency)} of gift card "
+                    "amount": f"At most {request.unit.describe(redeemed)} of gift card "
                     f"{request.gift_card} is left to reverse."
                 }
             )

@@ -16,7 +16,6 @@ from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet
 from credits.services.ledger import (
     LedgerRequest,
     append,
-    describe,
     keyed_entry,
     ledger_request,
     lock,
@@ -41,13 +40,14 @@ def credit_grant(
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
     approved_by: "User | None" = None,
+    validated: LedgerRequest | None = None,
 ) -> CreditEntry:
     """Add credit to the account's wallet of this unit (or the subscription's), creating the
     wallet on the first grant. A person's grant needs a reason and records Manual Credit Added.
 
     A product that includes credits grants them as System, with the purchase's transaction ID.
     """
-    request = ledger_request(
+    request = validated or ledger_request(
         actor=actor,
         account=account,
         subscription=subscription,
@@ -86,7 +86,7 @@ def _record_manual_credit(entry: CreditEntry, request: LedgerRequest) -> Activit
     if request.approved_by_name:
         data["approved_by"] = request.approved_by_name
     if entry.currency:
-        data["amount"] = {"amount": entry.display_amount, "currency": entry.currency}
+        data["amount"] = {"amount": entry.unit.plain(entry.amount), "currency": entry.currency}
     else:
         data["tokens"] = int(entry.amount)
     return activity_record(
@@ -112,9 +112,10 @@ def credit_revoke(
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
     approved_by: "User | None" = None,
+    validated: LedgerRequest | None = None,
 ) -> CreditEntry:
     """Remove credit from a wallet. More than its balance is refused; a person needs a reason."""
-    request = ledger_request(
+    request = validated or ledger_request(
         actor=actor,
         account=account,
         subscription=subscription,
@@ -165,11 +166,12 @@ def credit_refund(
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
     approved_by: "User | None" = None,
+    validated: LedgerRequest | None = None,
 ) -> CreditEntry:
     """Give back credit that a transaction consumed from this wallet (a refund of a
     credit-based transaction). At most what the transaction consumed there and has not had
     refunded yet; a person needs a reason."""
-    request = ledger_request(
+    request = validated or ledger_request(
         actor=actor,
         account=account,
         subscription=subscription,
@@ -198,7 +200,7 @@ def credit_refund(
         if request.amount > refundable:
             raise ValidationError(
                 {
-                    "amount": f"At most {describe(refundable, request.currency)} of transaction "
+                    "amount": f"At most {request.unit.describe(refundable)} of transaction "
                     f"{request.transaction_id} is left to refund."
                 }
             )

@@ -25,10 +25,11 @@ from core import money
 from core.actors import SYSTEM, Actor, ActorLike, as_actor
 from core.cards import validate_no_card_number
 from core.errors import KEY_REUSED, Conflict
+from core.money import Unit
 from core.personal_data import ACCOUNT_ANONYMISED
 from credits import chain
 from credits.models import CreditEntry, CreditOperation, CreditType, CreditWallet
-from credits.services.limits import approver_name, check_maximum, describe
+from credits.services.limits import approver_name, check_maximum
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -72,7 +73,11 @@ CURRENCY_REQUIRED = "Currency credit needs a currency code, e.g. SEK."
 
 @dataclass(frozen=True)
 class LedgerRequest:
-    """A credit operation's input, validated: what the services build entries from."""
+    """A credit operation's input, validated: what the services build entries from.
+
+    The services that wait over a limit (grant, revocation, credit refund, manual charge and
+    refund) take one as `validated` from `credit_request`, which has validated the input
+    already, so that a request is validated once on its path."""
 
     account: Account
     subscription: Subscription | None
@@ -87,6 +92,10 @@ class LedgerRequest:
     # The second person of an operation that waited for approval.
     approved_by: "User | None" = None
     approved_by_name: str = ""
+
+    @property
+    def unit(self) -> Unit:
+        return Unit.of(self.credit_type, self.currency)
 
     def as_json(self, **extra: Any) -> dict[str, Any]:
         """The request as stored with an idempotency key, to tell a retry from a different
@@ -314,8 +323,8 @@ def not_enough_credit(amount: Decimal, balance: Decimal, currency: str) -> Valid
     """The refusal of taking `amount` from a wallet that holds `balance`."""
     return ValidationError(
         {
-            "amount": f"Not enough credit: {describe(amount, currency)} is more than the "
-            f"balance of {describe(balance, currency)}."
+            "amount": f"Not enough credit: {Unit(currency).describe(amount)} is more than the "
+            f"balance of {Unit(currency).describe(balance)}."
         }
     )
 

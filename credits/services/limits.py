@@ -1,15 +1,21 @@
 """What one person, or one integration, may do alone with credit (settings.CREDIT_LIMITS), and
 what nobody may do at all (settings.CREDIT_MAXIMUM).
 
-A user's limits are the most generous of their roles'; an integration's are the "Integration"
+CREDIT_LIMITS names each role by its code (`customer_service`, `finance`, ...; core.roles) and
+integrations as `integration`; under each, each operation's limit key (credits.operations:
+`grant`, `revoke`, `refund`, `charge`, `daily_grant`), and under each, a unit's key (a currency
+code, or `tokens`). The older form, which named a role by its group's name (`"Finance"`), is
+still read, and the system checks warn about it (credits.W001).
+
+A user's limits are the most generous of their roles'; an integration's are the `integration`
 row's. A unit or an operation without a limit for any of the roles has a limit of zero: every
-such operation waits for approval. The day of the daily grant limit is the site's local day.
+such operation waits for approval. The day of a daily limit is the site's local day.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,34 +23,21 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from core import money
 from core.actors import Actor, ActorLike, as_actor
-from core.roles import user_roles
-from credits.models import Activity, ApprovalOperation, CreditEntry
+from core.money import TOKENS_KEY, Unit
+from core.roles import Role, user_roles
+from credits.models import CreditEntry
+from credits.operations import OPERATION
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-TOKENS = "tokens"
-INTEGRATION = "Integration"
-DAILY_GRANT = "daily_grant"
-# The limit of each operation that waits for approval over it.
-LIMIT_OF = {
-    ApprovalOperation.GRANT: "grant",
-    ApprovalOperation.REVOKE: "revoke",
-    ApprovalOperation.REFUND: "refund",
-    ApprovalOperation.CHARGE: "charge",
-    ApprovalOperation.MANUAL_REFUND: "refund",
-}
-NOUNS = {"grant": "grant", "revoke": "revocation", "refund": "refund", "charge": "charge"}
+INTEGRATION = "integration"
+# The old form's name of the integrations' row.
+INTEGRATION_TITLE = "Integration"
 
 OVER_MAXIMUM = "At most {limit} in one operation: that is the maximum for everyone."
 OWN_REQUEST = "You cannot approve your own request: another person must."
-
-
-def describe(amount: Decimal, currency: str) -> str:
-    """`12.50 SEK`, `7 tokens`: an amount as the messages name it."""
-    return f"{money.plain(amount, currency)} {currency or TOKENS}"
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -54,11 +47,34 @@ def _decimal(value: object) -> Decimal | None:
         return None
 
 
+def row_code(name: str) -> str | None:
+    """The code a CREDIT_LIMITS row names: a role's code or `integration`, also when given in
+    the older form (a group's name, `Integration`); None for anything else."""
+    if name in (INTEGRATION, INTEGRATION_TITLE):
+        return INTEGRATION
+    if name in {role.code for role in Role}:
+        return name
+    if name in set(Role):
+        return Role(name).code
+    return None
+
+
+def configured_limits() -> dict[str, dict[str, Any]]:
+    """CREDIT_LIMITS by row code (rows of the older form read as their code)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for name, operations in settings.CREDIT_LIMITS.items():
+        code = row_code(name)
+        if code is not None and isinstance(operations, dict):
+            rows.setdefault(code, {}).update(operations)
+    return rows
+
+
 def check_maximum(amount: Decimal, currency: str) -> None:
     """Refuse an amount over the absolute maximum of its unit, naming the maximum."""
-    limit = _decimal(settings.CREDIT_MAXIMUM.get(currency or TOKENS))
+    unit = Unit(currency)
+    limit = _decimal(settings.CREDIT_MAXIMUM.get(unit.key))
     if limit is not None and amount > limit:
-        raise ValidationError(OVER_MAXIMUM.format(limit=describe(limit, currency)))
+        raise ValidationError(OVER_MAXIMUM.format(limit=unit.describe(limit)))
 
 
 def approver_name(approver: "User", actor: ActorLike) -> str:
@@ -70,38 +86,40 @@ def approver_name(approver: "User", actor: ActorLike) -> str:
 
 @dataclass(frozen=True)
 class Authority:
-    """What one person (of `roles`) or integration may do alone: per operation, per unit."""
+    """What one person (of the `rows` of CREDIT_LIMITS) or integration may do alone: per limit
+    key, per unit key."""
 
-    roles: tuple[str, ...]
+    rows: tuple[str, ...]
     limits: dict[str, dict[str, Decimal]]
 
-    def limit(self, operation: str, currency: str) -> Decimal:
-        return self.limits.get(operation, {}).get(currency or TOKENS, Decimal(0))
+    def limit(self, key: str, currency: str) -> Decimal:
+        return self.limits.get(key, {}).get(Unit(currency).key, Decimal(0))
 
 
-def role_names(actor: ActorLike) -> tuple[str, ...]:
-    """The roles whose limits apply: the user's groups (a superuser: every role's), or the
-    integrations' row for a system actor."""
+def limit_rows(actor: ActorLike) -> tuple[str, ...]:
+    """The rows of CREDIT_LIMITS that apply: the user's roles (a superuser: every role's), or
+    the integrations' row for an integration or the system."""
     user = as_actor(actor).user
     if user is None:
         return (INTEGRATION,)
     if user.is_superuser:
-        return tuple(role for role in settings.CREDIT_LIMITS if role != INTEGRATION)
-    return tuple(role.value for role in user_roles(user))
+        return tuple(role.code for role in Role)
+    return tuple(role.code for role in user_roles(user))
 
 
 def authority_for(actor: ActorLike) -> Authority:
-    roles = role_names(actor)
+    rows = limit_rows(actor)
+    configured = configured_limits()
     limits: dict[str, dict[str, Decimal]] = {}
-    for role in roles:
-        for operation, units in settings.CREDIT_LIMITS.get(role, {}).items():
+    for row in rows:
+        for key, units in configured.get(row, {}).items():
             for unit, value in units.items():
                 amount = _decimal(value)
                 if amount is None:
                     continue
-                held = limits.setdefault(operation, {})
+                held = limits.setdefault(key, {})
                 held[unit] = max(held.get(unit, amount), amount)
-    return Authority(roles=roles, limits=limits)
+    return Authority(rows=rows, limits=limits)
 
 
 def _start_of_day() -> dt.datetime:
@@ -110,21 +128,21 @@ def _start_of_day() -> dt.datetime:
 
 
 def _serialize(actor: Actor) -> None:
-    """Make one person's (or integration's) grants wait for each other until commit, so that
-    two grants at once cannot both fit under a daily limit that only one of them fits under.
-    (SQLite writes one transaction at a time anyway.)"""
+    """Make one person's (or integration's) limited operations wait for each other until
+    commit, so that two at once cannot both fit under a daily limit that only one of them fits
+    under. (SQLite writes one transaction at a time anyway.)"""
     if connection.vendor == "postgresql":
         who = f"user:{actor.user_id}" if actor.user else f"system:{actor.name}"
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"credit-day:{who}"])
 
 
-def granted_today(*, actor: ActorLike, credit_type: str, currency: str) -> Decimal:
-    """What the person (or integration) granted alone today, in this unit: by when the grants
-    were written, whatever day they are dated (a backdated grant counts today). Grants that
-    another person approved do not count against the daily limit."""
+def done_today(*, actor: ActorLike, activity: str, credit_type: str, currency: str) -> Decimal:
+    """What the person (or integration) did alone today of `activity`, in this unit: by when
+    the entries were written, whatever day they are dated (a backdated grant counts today).
+    What another person approved does not count against a daily limit."""
     entries = CreditEntry.objects.filter(
-        activity=Activity.GRANT,
+        activity=activity,
         recorded_at__gte=_start_of_day(),
         credit_type=credit_type,
         currency=currency,
@@ -148,42 +166,48 @@ def over_limit(
     hold: bool = True,
 ) -> str:
     """Why the operation needs another person's approval, or "" when it is within the limits
-    of whoever asks. Call it in the transaction that then runs the operation: for a grant it
-    holds that person's grants back until commit (see `_serialize`), unless not `hold` (a
-    page that only tells what would happen)."""
+    of whoever asks. Call it in the transaction that then runs the operation: for an operation
+    with a daily limit it holds that person's operations back until commit (see `_serialize`),
+    unless not `hold` (a page that only tells what would happen)."""
+    spec = OPERATION[operation]
+    unit = Unit(currency)
     authority = authority_for(actor)
-    kind = LIMIT_OF[ApprovalOperation(operation)]
-    single = authority.limit(kind, currency)
+    single = authority.limit(spec.limit, currency)
     if amount > single:
-        return f"over the limit of {describe(single, currency)} per {NOUNS[kind]}"
-    if operation == ApprovalOperation.GRANT:
+        return f"over the limit of {unit.describe(single)} per {spec.noun}"
+    if spec.daily_limit and spec.activity:
         if hold:
             _serialize(as_actor(actor))
-        daily = authority.limit(DAILY_GRANT, currency)
-        today = granted_today(actor=actor, credit_type=credit_type, currency=currency)
+        daily = authority.limit(spec.daily_limit, currency)
+        today = abs(
+            done_today(
+                actor=actor, activity=spec.activity, credit_type=credit_type, currency=currency
+            )
+        )
         if today + amount > daily:
             return (
-                f"over the daily limit of {describe(daily, currency)} "
-                f"({describe(today, currency)} granted today)"
+                f"over the daily limit of {unit.describe(daily)} "
+                f"({unit.describe(today)} {spec.done} today)"
             )
     return ""
 
 
 def limits_text(actor: ActorLike, operation: str) -> str:
     """The actor's limits for an operation, as the forms show them."""
+    spec = OPERATION[operation]
     authority = authority_for(actor)
-    kind = LIMIT_OF[ApprovalOperation(operation)]
 
-    def units(limit: str) -> str:
-        held = authority.limits.get(limit, {})
+    def units(key: str) -> str:
+        held = authority.limits.get(key, {})
         return ", ".join(
-            describe(amount, "" if unit == TOKENS else unit) for unit, amount in held.items()
+            Unit("" if unit == TOKENS_KEY else unit).describe(amount)
+            for unit, amount in held.items()
         )
 
-    single = units(kind)
+    single = units(spec.limit)
     if not single:
-        return f"Every {NOUNS[kind]} you make waits for another person's approval."
-    text = f"Alone you may make a {NOUNS[kind]} of up to {single}"
-    if operation == ApprovalOperation.GRANT and units(DAILY_GRANT):
-        text += f", and grant up to {units(DAILY_GRANT)} a day"
+        return f"Every {spec.noun} you make waits for another person's approval."
+    text = f"Alone you may make a {spec.noun} of up to {single}"
+    if spec.daily_limit and units(spec.daily_limit):
+        text += f", and {spec.verb} up to {units(spec.daily_limit)} a day"
     return text + ". Above that it waits for another person's approval."

@@ -1,22 +1,11 @@
 from django import template
 
-from core import money
 from credits.forms import AccountForm, ChargeForm, GrantForm, RefundForm, RevokeForm
 from credits.models import ApprovalOperation
 from credits.selectors import account_credit_history, account_wallets, currencies_in_use
 from credits.services.limits import limits_text
 
 register = template.Library()
-
-
-@register.filter
-def currency_name(currency: str) -> str:
-    return money.currency_name(currency or "")
-
-
-@register.filter
-def currency_flag(currency: str) -> str:
-    return money.currency_flag(currency or "")
 
 
 @register.inclusion_tag("credits/_panel.html", takes_context=True)

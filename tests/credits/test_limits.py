@@ -14,7 +14,7 @@ from activity.models import ActivityEvent
 from config import roles
 from core.actors import Actor
 from credits import services
-from credits.checks import credit_limits
+from credits.checks import OLD_ROW_NAME, credit_limits
 from credits.models import (
     ApprovalOperation,
     ApprovalState,
@@ -31,18 +31,18 @@ pytestmark = pytest.mark.django_db
 
 # The limits these tests run with, whatever the defaults of config/settings.py become.
 LIMITS = {
-    roles.CUSTOMER_SERVICE: {
+    roles.CUSTOMER_SERVICE.code: {
         "grant": {"SEK": "500", "tokens": "100"},
         "daily_grant": {"SEK": "2000", "tokens": "400"},
     },
-    roles.FINANCE: {
+    roles.FINANCE.code: {
         "grant": {"SEK": "10000", "tokens": "1000"},
         "revoke": {"SEK": "10000", "tokens": "1000"},
         "charge": {"SEK": "25000"},
         "refund": {"SEK": "25000", "tokens": "1000"},
         "daily_grant": {"SEK": "100000", "tokens": "10000"},
     },
-    "Integration": {
+    "integration": {
         "grant": {"SEK": "5000", "tokens": "1000"},
         "revoke": {"SEK": "5000", "tokens": "1000"},
         "refund": {"SEK": "5000", "tokens": "1000"},
@@ -557,9 +557,9 @@ def test_the_default_limits_pass_their_system_checks():
     ("limits", "maximum", "error"),
     [
         ({"Custmer Service": {"grant": {"SEK": "500"}}}, {}, "unknown role “Custmer Service”"),
-        ({"Finance": {"grants": {"SEK": "500"}}}, {}, "unknown operation “grants”"),
-        ({"Finance": {"grant": {"SKE": "500"}}}, {}, "unknown unit “SKE”"),
-        ({"Finance": {"grant": {"SEK": "five"}}}, {}, "“five” is not an amount"),
+        ({"finance": {"grants": {"SEK": "500"}}}, {}, "unknown operation “grants”"),
+        ({"finance": {"grant": {"SKE": "500"}}}, {}, "unknown unit “SKE”"),
+        ({"finance": {"grant": {"SEK": "five"}}}, {}, "“five” is not an amount"),
         ({}, {"tokens": "-1"}, "“-1” is not an amount"),
     ],
 )
@@ -570,3 +570,29 @@ def test_a_mistyped_limit_fails_the_system_checks(settings, limits, maximum, err
     (found,) = credit_limits()
 
     assert error in found.msg
+
+
+def test_a_row_named_by_the_groups_name_still_counts_with_a_deprecation_warning(
+    account, agent, settings
+):
+    settings.CREDIT_LIMITS = {
+        "Customer Service": {"grant": {"SEK": "500"}, "daily_grant": {"SEK": "2000"}},
+        "Integration": {"grant": {"SEK": "50"}, "daily_grant": {"SEK": "50"}},
+    }
+
+    found = credit_limits()
+
+    assert [(message.id, message.msg) for message in found] == [
+        ("credits.W001", OLD_ROW_NAME.format(name="Customer Service", code="customer_service")),
+        ("credits.W001", OLD_ROW_NAME.format(name="Integration", code="integration")),
+    ]
+    assert not ask(agent, account, "500").waiting
+    assert ask(agent, account, "500.01").waiting
+    assert ask(Actor.integration(INTEGRATION), account, "50.01", note="").waiting
+
+
+def test_limits_are_set_per_role_by_its_code(account, agent, settings):
+    settings.CREDIT_LIMITS = {"customer_service": {"grant": {"SEK": "10"}}}
+
+    assert credit_limits() == []
+    assert authority_for(agent).limit("grant", "SEK") == Decimal("10")

@@ -551,5 +551,6 @@ def test_amounts_use_the_currencys_minor_units(account):
     product = ProductFactory(code="jp", currency="JPY", price=Decimal("1000"))
     subscription = SubscriptionFactory(account=account, product=product)
     entry = grant(account, "1500", currency="JPY", subscription=subscription)
-    assert entry.display_amount == "1500"
-    assert grant(account, "0.125", currency="KWD").display_amount == "0.125"
+    assert entry.unit.plain(entry.amount) == "1500"
+    kwd = grant(account, "0.125", currency="KWD")
+    assert kwd.unit.plain(kwd.amount) == "0.125"

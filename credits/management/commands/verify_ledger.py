@@ -37,7 +37,7 @@ class Command(BaseCommand):
         for period, line in months:
             unit = line.currency
             self.stdout.write(
-                f"Roll-forward {period.first:%Y-%m} ({settings.TIME_ZONE}), {line.unit_label}: "
+                f"Roll-forward {period.first:%Y-%m} ({settings.TIME_ZONE}), {line.unit.label}: "
                 f"opening {money.plain(line.opening, unit)} + movements "
                 f"{money.plain(line.moved, unit)} is not closing {money.plain(line.closing, unit)}"
                 f" (off by {money.plain(line.difference, unit)})"
