@@ -32,7 +32,9 @@ NOT_AN_OBJECT = "Each event must be a JSON object."
 REPEATED_ID = "This ID is used by an earlier event of the same batch (item {})."
 EVENT_CONFLICT = "An event with this ID is already stored with other content."
 
-# Idempotency keys.
+# Idempotency keys: a caller's name for one request, so that a retry does it once.
+MAX_KEY_LENGTH = 100
+KEY_INVALID = f"An idempotency key is 1 to {MAX_KEY_LENGTH} characters."
 KEY_REUSED = "This idempotency key was already used for a different request."
 
 FieldErrors = Mapping[str, list[str]]
@@ -80,3 +82,13 @@ def item_errors(
         for position, fields in sorted(errors.items())
     }
     return exc
+
+
+def check_idempotency_key(key: object) -> str | None:
+    """The key as given, None without one (`None` or empty); a ValidationError on
+    `idempotency_key` for anything that is not 1 to MAX_KEY_LENGTH characters of text."""
+    if key is None or key == "":
+        return None
+    if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not key.strip():
+        raise ValidationError({"idempotency_key": KEY_INVALID})
+    return key

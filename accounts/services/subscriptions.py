@@ -19,14 +19,13 @@ from accounts.transitions import LIVE_STATUSES, Action, product_refusal, refusal
 from activity.models import ActivityEvent
 from activity.services import activity_record, keyed_event_id
 from core.actors import ActorLike, as_actor
-from core.errors import KEY_REUSED, Conflict
+from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 
 MAX_PAUSE_MONTHS = 12
 PAUSE_MONTHS = f"A pause lasts 1 to {MAX_PAUSE_MONTHS} months."
 MAX_REASON_LENGTH = 1000
 REASON_REQUIRED = "Give a reason: it is kept with the event."
 REASON_TOO_LONG = f"A reason is at most {MAX_REASON_LENGTH} characters."
-KEY_INVALID = "An idempotency key is 1 to 100 characters."
 
 
 def _today() -> dt.date:
@@ -85,11 +84,8 @@ def _reason(actor: ActorLike, reason: str) -> str:
 
 
 def _event_id(key: str | None) -> uuid.UUID | None:
-    if key is None or key == "":
-        return None
-    if not isinstance(key, str) or len(key) > 100 or not key.strip():
-        raise ValidationError({"idempotency_key": KEY_INVALID})
-    return keyed_event_id(key)
+    key = check_idempotency_key(key)
+    return keyed_event_id(key) if key is not None else None
 
 
 def _transition(

@@ -24,7 +24,7 @@ from accounts.models import NO_CARD_NUMBER, Account, Subscription
 from core import money
 from core.actors import SYSTEM, Actor, ActorLike, as_actor
 from core.cards import validate_no_card_number
-from core.errors import KEY_REUSED, Conflict
+from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 from core.money import Unit
 from core.personal_data import ACCOUNT_ANONYMISED
 from credits import chain
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 
 MAX_NOTE_LENGTH = 1000
-MAX_KEY_LENGTH = 100
 MAX_GIFT_CARD_LENGTH = 40
 # Amounts are stored with 18 digits, 4 of them decimals.
 MAX_AMOUNT = Decimal(10) ** 13
@@ -63,7 +62,6 @@ BEFORE_LAST_ENTRY = "An entry cannot be dated before the newest entry of its wal
 GIFT_CARD_REQUIRED = "The gift card's (masked) number is required."
 GIFT_CARD_TOO_LONG = f"At most {MAX_GIFT_CARD_LENGTH} characters."
 GIFT_CARD_UNMASKED = "Store the gift card masked (e.g. •••• 1234), never its full number."
-KEY_INVALID = f"An idempotency key is 1 to {MAX_KEY_LENGTH} characters."
 TOKENS_HAVE_NO_CURRENCY = "Tokens have no currency."
 CURRENCY_REQUIRED = "Currency credit needs a currency code, e.g. SEK."
 
@@ -449,10 +447,9 @@ def once(
     work, so a concurrent call with the same key waits on its unique index and then replays
     what the first call committed: of two racing first calls, exactly one runs.
     """
-    if key is None or key == "":
+    key = check_idempotency_key(key)
+    if key is None:
         return run(None), False
-    if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not key.strip():
-        raise ValidationError({"idempotency_key": KEY_INVALID})
     previous = CreditOperation.objects.filter(key=key).first()
     if previous is None:
         try:
