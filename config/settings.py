@@ -115,7 +115,7 @@ TEMPLATES = [
 # `make run` works on an embedded SQLite file; tests and production use PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, letting `flush` through the TRUNCATE triggers (config/postgresql).
+    # Django's backend, letting `flush` through the TRUNCATE triggers (core/postgresql).
     DATABASES["default"]["ENGINE"] = "core.postgresql"
 # Persistent connections in production (checked before reuse); none in development, where
 # runserver's thread per request would otherwise hold a connection per thread.
@@ -126,7 +126,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # file of `make run` the index is built on its key columns, which is all a demo needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
-# A read replica (optional): the heavy reads go there, see config/replicas.py.
+# A read replica (optional): the heavy reads go there, see core/replicas.py.
 if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"]["ENGINE"] = DATABASES["default"]["ENGINE"]
@@ -203,7 +203,7 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True
-# ISO dates and 24-hour times everywhere, the admin included (config/formats/).
+# ISO dates and 24-hour times everywhere, the admin included (core/formats/).
 FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "static/"
