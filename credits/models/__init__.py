@@ -1,0 +1,50 @@
+"""The credit ledger.
+
+A `CreditWallet` holds one unit of credit (tokens, or one currency) for an account or for one
+of its subscriptions, with its current balance. A `CreditEntry` is one movement in a wallet:
+numbered per wallet (`seq`, no gaps), signed by its activity, with the balance after it.
+Entries are never changed or deleted (a trigger refuses it on PostgreSQL); a mistake is
+corrected by a new entry. Every write goes through `credits.services`, which keeps
+`balance_after` = previous `balance_after` + `amount` and the wallet's balance = its last
+entry's `balance_after`; `verify_ledger` checks both.
+
+The modules: `amounts` (the amount field and the unit constraints the models share), `wallets`
+(the wallet), `entries` (the entries, and the idempotent operations they point back to),
+`approvals` (requests waiting for a second person) and `downloads` (the records of the CSV
+downloads). Every model and name is imported here: Django finds the app's models through this
+package, and the rest of the code imports them from `credits.models`.
+"""
+
+from core.money import CreditType
+from credits.models.amounts import HALF_QUANTUM, amount_field
+from credits.models.approvals import ApprovalState, CreditApproval, CreditApprovalQuerySet
+from credits.models.downloads import CreditBalancesExport, CreditExport
+from credits.models.entries import (
+    APPEND_ONLY_TRIGGER,
+    CreditEntry,
+    CreditEntryQuerySet,
+    CreditOperation,
+    GiftCardStatus,
+)
+from credits.models.wallets import CreditWallet, CreditWalletQuerySet
+from credits.operations import Activity, ApprovalOperation
+
+__all__ = [
+    "APPEND_ONLY_TRIGGER",
+    "HALF_QUANTUM",
+    "Activity",
+    "ApprovalOperation",
+    "ApprovalState",
+    "CreditApproval",
+    "CreditApprovalQuerySet",
+    "CreditBalancesExport",
+    "CreditEntry",
+    "CreditEntryQuerySet",
+    "CreditExport",
+    "CreditOperation",
+    "CreditType",
+    "CreditWallet",
+    "CreditWalletQuerySet",
+    "GiftCardStatus",
+    "amount_field",
+]

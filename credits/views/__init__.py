@@ -1,0 +1,60 @@
+"""The credit pages.
+
+- `activity`: Credit Activity (the filtered entries, their totals and their CSV) and one
+  transaction's entries.
+- `balances`: the credit liability roll-forward (Credit Balances), one unit's wallets, and the CSV
+  of each.
+- `operations`: the credit operations posted from the account page (grant, revoke, manual charge
+  and manual refund).
+- `approvals`: requests for approval, and the approver's decisions.
+
+The views are named here for credits.urls.
+"""
+
+from credits.views.activity import CreditActivityExportView, CreditActivityView, TransactionView
+from credits.views.approvals import (
+    ApprovalActionView,
+    ApprovalDetailView,
+    ApprovalListView,
+    ApproveView,
+    RejectView,
+)
+from credits.views.balances import (
+    BalancesCsvView,
+    CreditBalancesExportView,
+    CreditBalancesUnitExportView,
+    CreditBalancesUnitView,
+    CreditBalancesView,
+)
+from credits.views.operations import (
+    ChargeView,
+    CreditActionView,
+    CreditConfirmView,
+    GrantView,
+    RefundView,
+    RevokeView,
+    waiting_message,
+)
+
+__all__ = [
+    "ApprovalActionView",
+    "ApprovalDetailView",
+    "ApprovalListView",
+    "ApproveView",
+    "BalancesCsvView",
+    "ChargeView",
+    "CreditActionView",
+    "CreditActivityExportView",
+    "CreditActivityView",
+    "CreditBalancesExportView",
+    "CreditBalancesUnitExportView",
+    "CreditBalancesUnitView",
+    "CreditBalancesView",
+    "CreditConfirmView",
+    "GrantView",
+    "RefundView",
+    "RejectView",
+    "RevokeView",
+    "TransactionView",
+    "waiting_message",
+]

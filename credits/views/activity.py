@@ -1,0 +1,101 @@
+"""Credit Activity: every customer's credit entries, filtered, with their totals and their CSV;
+and the page of one transaction's entries."""
+
+from collections.abc import Generator
+from typing import Any
+
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator
+
+from core.dates import date_presets, preset_links
+from core.paging import PagedTableMixin
+from core.replicas import ReplicaReadsMixin, read_alias
+from core.views import FilteredCsvDownloadView
+from credits import export, services
+from credits.filters import CreditActivityFilter
+from credits.models import CreditExport
+from credits.selectors import credit_activity, credit_totals, transaction_entries, wallet_totals
+from credits.tables import CreditEntryTable
+
+
+class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin, FilterView):
+    """Every customer's credit activity, filtered; pages without a COUNT over the ledger."""
+
+    permission_required = "credits.view_credit_activity"
+    filterset_class = CreditActivityFilter
+    table_class = CreditEntryTable
+    paginator_class = LazyPaginator
+    template_name = "credits/credit_activity.html"
+
+    def get_queryset(self) -> Any:
+        return credit_activity()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        presets = preset_links(
+            query, date_presets(timezone.localdate()), fields=("created_from", "created_to")
+        )
+        return super().get_context_data(
+            export_query=query.urlencode(),
+            date_presets=presets,
+            totals=self.totals(),
+            **kwargs,
+        )
+
+    def totals(self) -> list[Any]:
+        """The totals of the same filtered entries as the table and the CSV (none when a filter
+        is bad): from the wallets' running totals when the filters select whole wallets, else
+        one aggregate over the entries."""
+        filterset = self.filterset
+        if filterset.is_bound and not filterset.is_valid():
+            return []
+        wallets = filterset.whole_wallets()
+        if wallets is not None:
+            return wallet_totals(wallets)
+        return credit_totals(self.object_list)
+
+
+class CreditActivityExportView(ReplicaReadsMixin, PermissionRequiredMixin, FilteredCsvDownloadView):
+    """The CSV of exactly the filtered entries (all pages), in the page's date order."""
+
+    permission_required = "credits.export_credit_activity"
+    file_stem = "credit-activity"
+    filterset_class = CreditActivityFilter
+    list_url_name = "credits:activity"
+
+    def base_queryset(self) -> Any:
+        return credit_activity()
+
+    def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
+        # Bound now: the file streams after this view (and its choice of database) returns.
+        entries = self.filterset.qs.using(read_alias())
+        if request.GET.get("sort") == "created_at":
+            entries = entries.order_by("created_at", "id")
+        return export.csv_rows(entries)
+
+    def start_record(self, request: HttpRequest) -> CreditExport:
+        return services.credit_export_start(
+            actor=request.user, filters=self.filterset.used_filters()
+        )
+
+
+class TransactionView(PermissionRequiredMixin, PagedTableMixin, TemplateView):
+    """The entries of one transaction, in every wallet it touched."""
+
+    permission_required = "credits.view_credit_activity"
+    table_class = CreditEntryTable
+    template_name = "credits/transaction.html"
+
+    def get_table_data(self) -> Any:
+        return transaction_entries(transaction_id=self.kwargs["transaction_id"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if not context["table"].page.object_list:
+            raise Http404("No credit entry has this transaction ID.")
+        return {**context, "transaction_id": self.kwargs["transaction_id"]}
