@@ -42,3 +42,23 @@ def finance(make_user):
 def finance_client(client, finance):
     client.force_login(finance)
     return client
+
+
+# The approval tests' (test_approval_*.py) approver, and a waiting request of theirs.
+
+
+@pytest.fixture
+def approver(make_user):
+    """A second Finance user, who decides on the requests."""
+    return make_user(roles.FINANCE, first_name="Per", last_name="Holm")
+
+
+@pytest.fixture
+def waiting(account, agent):
+    """Sara's (Customer Service) grant of 600 SEK, over her limit of 500."""
+    # Imported here: approvals_helpers imports SEK from this module.
+    from tests.credits.approvals_helpers import ask
+
+    submitted = ask(agent, account)
+    assert submitted.waiting
+    return submitted.approval

@@ -4,12 +4,13 @@ from django.urls import reverse
 from config import roles
 from staff import services
 from tests.conftest import PASSWORD
-from tests.signin import authenticator_app, totp_code
+from tests.signin import VerifiedClient, authenticator_app, totp_code
 
 LOGIN = "/login/"
 ADMIN_LOGIN = "/admin/login/"
 VERIFY = "/account/verify/"
 SECURITY = "/account/security/"
+ADMIN_ADDRESS = "192.0.2.10"
 
 
 def post_login(client, username, password=PASSWORD, path=LOGIN, **extra):
@@ -75,3 +76,23 @@ def code_now(user):
 
 def url(name, **kwargs):
     return reverse(name, kwargs=kwargs or None)
+
+
+# The staff activity tests' (test_activity_*.py) administrator and Finance user.
+
+
+@pytest.fixture
+def alva(make_user):
+    return make_user(roles.SYSTEM_ADMINISTRATOR, username="alva", is_staff=True)
+
+
+@pytest.fixture
+def admin(alva):
+    client = VerifiedClient(REMOTE_ADDR=ADMIN_ADDRESS)
+    client.force_login(alva)
+    return client
+
+
+@pytest.fixture
+def maja(make_user):
+    return make_user(roles.FINANCE, username="maja", first_name="Maja", last_name="Ek")
