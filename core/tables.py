@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 import django_tables2 as tables
@@ -40,10 +41,14 @@ class DirectCellsTable(BaseTable):
         """The project's table template, which the direct-cells template extends."""
         return settings.DJANGO_TABLES2_TEMPLATE
 
+    def cell_method(self, name: str) -> Callable[[Any], Any] | None:
+        """The method that writes the cells of column `name`, or None for django-tables2's."""
+        return getattr(self, f"cell_{name}", None)
+
     def body_rows(self) -> list[SafeString]:
         """The page's rows as HTML."""
         columns = [
-            (column, getattr(self, f"cell_{column.name}", None), column.attrs["td"].as_html())
+            (column, self.cell_method(column.name), column.attrs["td"].as_html())
             for column in self.columns
         ]
         rows = []

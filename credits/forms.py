@@ -32,9 +32,11 @@ class AccountForm(forms.Form):
         max_length=30, widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10})
     )
 
-    def __init__(self, *args, account, currencies=None, **kwargs):
+    def __init__(self, *args, account, currencies=None, wallets=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
+        # The account's wallets, when the caller has read them already (RevokeForm's choices).
+        self.wallets = wallets
         if "currency" in self.fields:
             codes = currencies_in_use() if currencies is None else currencies
             self._choice("currency").choices = [("", self.no_currency_label)] + [
@@ -102,8 +104,9 @@ class RevokeForm(AccountForm):
     wallet = forms.ChoiceField(label="From")
     field_order = ["wallet", "amount"]
 
-    def __init__(self, *args, account, wallets=None, **kwargs):
+    def __init__(self, *args, account, **kwargs):
         super().__init__(*args, account=account, **kwargs)
+        wallets = self.wallets
         if wallets is None:
             wallets = CreditWallet.objects.for_account(account).select_related("subscription")
         self._wallets = {str(w.pk): w for w in wallets if w.balance > 0}
@@ -138,6 +141,17 @@ class RefundForm(AccountForm):
 
     def clean_refunded_to(self):
         return self._methods[self.cleaned_data["refunded_to"]]
+
+
+# The account page's form of each operation the registry offers there (`on_account_page`,
+# credits.operations), by the operation's code: the name the panel's template knows it by, and
+# its class. tests/credits/test_operations.py proves the two agree.
+ACCOUNT_PAGE_FORMS: dict[str, tuple[str, type[AccountForm]]] = {
+    "grant": ("grant", GrantForm),
+    "revoke": ("revoke", RevokeForm),
+    "charge": ("charge", ChargeForm),
+    "manual_refund": ("refund", RefundForm),
+}
 
 
 class RejectForm(forms.Form):

@@ -36,10 +36,9 @@ from django.utils import timezone
 
 from core.money import Unit
 from credits.models import Activity, CreditEntry, CreditType, CreditWallet
+from credits.operations import MOVING
 
-# The activities that move a balance, in the order the report shows them (a status inquiry
-# moves nothing).
-MOVING = tuple(a for a in Activity if a != Activity.GIFT_CARD_STATUS_INQUIRY)
+# The activities that move a balance (the registry's, in its order) are the report's columns.
 ZERO = Decimal(0)
 AMOUNT: DecimalField = DecimalField(max_digits=18, decimal_places=4)
 

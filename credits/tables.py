@@ -10,6 +10,7 @@ from core import money
 from core.money import money_cell
 from core.tables import DirectCellsTable, path_builder
 from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
+from credits.operations import ACTIVITY, MOVING
 
 TYPE_LABELS = dict(CreditType.choices)
 ACTIVITY_LABELS = dict(Activity.choices)
@@ -231,20 +232,6 @@ class RollForwardTable(DirectCellsTable):
     credit_type = tables.Column(verbose_name="Type", orderable=False)
     unit = tables.Column(verbose_name="Unit", orderable=False, empty_values=())
     opening = tables.Column(verbose_name="Opening balance", orderable=False, attrs=_num())
-    grant = tables.Column(verbose_name="Grant", orderable=False, empty_values=(), attrs=_num())
-    consumption = tables.Column(
-        verbose_name="Consumption", orderable=False, empty_values=(), attrs=_num()
-    )
-    refund = tables.Column(verbose_name="Refund", orderable=False, empty_values=(), attrs=_num())
-    revocation = tables.Column(
-        verbose_name="Revocation", orderable=False, empty_values=(), attrs=_num()
-    )
-    gift_card_redemption = tables.Column(
-        verbose_name="Gift Card Redemption", orderable=False, empty_values=(), attrs=_num()
-    )
-    gift_card_reversal = tables.Column(
-        verbose_name="Gift Card Reversal", orderable=False, empty_values=(), attrs=_num()
-    )
     closing = tables.Column(verbose_name="Closing balance", orderable=False, attrs=_num())
     check = tables.Column(verbose_name="Check", orderable=False, empty_values=())
 
@@ -252,8 +239,27 @@ class RollForwardTable(DirectCellsTable):
         empty_text = "No credit is held in this unit."
 
     def __init__(self, *args, query: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
+        # One column per activity that moves a balance, in the registry's order.
+        movements = [
+            (
+                code,
+                tables.Column(
+                    verbose_name=ACTIVITY[code].label,
+                    orderable=False,
+                    empty_values=(),
+                    attrs=_num(),
+                ),
+            )
+            for code in MOVING
+        ]
+        sequence = ("credit_type", "unit", "opening", *MOVING, "closing", "check")
+        super().__init__(*args, extra_columns=movements, sequence=sequence, **kwargs)
         self.query = query
+
+    def cell_method(self, name):
+        if name in MOVING:
+            return lambda line: money.plain(line.movements[name], line.currency)
+        return super().cell_method(name)
 
     @cached_property
     def unit_path(self):
@@ -280,27 +286,6 @@ class RollForwardTable(DirectCellsTable):
 
     def cell_opening(self, line):
         return money.plain(line.opening, line.currency)
-
-    def _moved(self, line, activity):
-        return money.plain(line.movements[activity], line.currency)
-
-    def cell_grant(self, line):
-        return self._moved(line, Activity.GRANT)
-
-    def cell_consumption(self, line):
-        return self._moved(line, Activity.CONSUMPTION)
-
-    def cell_refund(self, line):
-        return self._moved(line, Activity.REFUND)
-
-    def cell_revocation(self, line):
-        return self._moved(line, Activity.REVOCATION)
-
-    def cell_gift_card_redemption(self, line):
-        return self._moved(line, Activity.GIFT_CARD_REDEMPTION)
-
-    def cell_gift_card_reversal(self, line):
-        return self._moved(line, Activity.GIFT_CARD_REVERSAL)
 
     def cell_closing(self, line):
         return money.plain(line.closing, line.currency)

@@ -1,23 +1,23 @@
 """Every write to the credit ledger, and the manual charges and refunds of the back-office.
 
 Each service is keyword-only and runs in one transaction. It validates its whole input first
-(`ledger.ledger_request`) and refuses with a ValidationError naming each bad field (nothing
-written), locks the wallet rows it moves (`select_for_update`, in primary-key order), writes each
-entry with the next `seq` of its wallet and the balance after it, moves the wallet's balance,
-and records the timeline event where one exists. `actor` is who acts (a person, an integration
-or the system: core.actors); a person must give a reason (`note`) for a grant, revocation,
-credit refund, manual charge or manual refund.
+(`validation.ledger_request`, once on each path) and refuses with a ValidationError naming each
+bad field (nothing written), locks the wallet rows it moves (`select_for_update`, in primary-key
+order), writes each entry with the next `seq` of its wallet and the balance after it, moves the
+wallet's balance, and records the timeline event where one exists. `actor` is who acts (a
+person, an integration or the system: core.actors); a person must give a reason (`note`) for a
+grant, revocation, credit refund, manual charge or manual refund.
 
 With an `idempotency_key`, a repeated call with the same request returns what the first one
 made and writes nothing (marked `replayed`); the same key with another request is a Conflict.
 
-The modules: `ledger` (the validated request, wallets, locks, entries, idempotency), `grants`
-(grant, revoke, refund), `gift_cards`, `billing` (consumption before billing, manual charges
-and refunds), `limits` (what one person may do alone, and the absolute maximum), `requests`
-(asking for an operation, which waits for a second person over the asker's limit),
-`approvals` (the second person's decisions), `operations` (operations by name, as integrations
-ask for them) and `exports` (the record of CSV downloads). Which operations there are, and
-what each is, is declared once in credits.operations.
+The modules: `validation` (the validated request), `ledger` (wallets, locks, entries,
+idempotency), `grants` (grant, revoke, refund), `gift_cards`, `billing` (consumption before
+billing, manual charges and refunds), `limits` (what one person may do alone, and the absolute
+maximum), `requests` (asking for an operation, which waits for a second person over the asker's
+limit), `approvals` (the second person's decisions), `operations` (operations by name, as
+integrations ask for them) and `exports` (the record of CSV downloads). Which operations there
+are, and what each is, is declared once in credits.operations.
 """
 
 from credits.services.approvals import approval_approve, approval_reject, approvals_expire
@@ -39,7 +39,9 @@ from credits.services.gift_cards import (
     gift_card_status_inquiry,
 )
 from credits.services.grants import credit_grant, credit_refund, credit_revoke
-from credits.services.ledger import (
+from credits.services.operations import credit_operation_perform, credit_targets
+from credits.services.requests import Submitted, credit_request
+from credits.services.validation import (
     AMOUNT_NEGATIVE,
     AMOUNT_NOT_A_NUMBER,
     AMOUNT_TOO_LARGE,
@@ -56,8 +58,6 @@ from credits.services.ledger import (
     TRANSACTION_REQUIRED,
     WHOLE_TOKENS,
 )
-from credits.services.operations import credit_operation_perform, credit_targets
-from credits.services.requests import Submitted, credit_request
 
 __all__ = [
     "AMOUNT_NEGATIVE",

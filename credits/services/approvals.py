@@ -23,9 +23,9 @@ from core.actors import Actor, ActorLike, as_actor
 from credits.models import ApprovalState, CreditApproval, CreditEntry
 from credits.operations import OPERATION
 from credits.services.billing import ManualCharge
-from credits.services.ledger import MAX_NOTE_LENGTH, NOTE_TOO_LONG
 from credits.services.limits import OWN_REQUEST
 from credits.services.requests import event_data, service_call
+from credits.services.validation import MAX_NOTE_LENGTH, NOTE_TOO_LONG
 
 APPROVE_PERMISSION = "credits.approve_credit"
 

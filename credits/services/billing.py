@@ -18,15 +18,8 @@ from activity.services import activity_record, keyed_event_id
 from core import money
 from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType
-from credits.services.ledger import (
-    OTHER_ACCOUNT,
-    LedgerRequest,
-    append,
-    ledger_request,
-    lock,
-    once,
-    wallet_for,
-)
+from credits.services.ledger import append, lock, once, wallet_for
+from credits.services.validation import OTHER_ACCOUNT, LedgerRequest, ledger_request
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

@@ -11,7 +11,8 @@ from django.db.models import Sum
 from accounts.models import Account
 from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType, GiftCardStatus
-from credits.services.ledger import append, keyed_entry, ledger_request, lock, wallet_for
+from credits.services.ledger import append, keyed_entry, lock, wallet_for
+from credits.services.validation import ledger_request
 
 
 @transaction.atomic

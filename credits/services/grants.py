@@ -13,14 +13,8 @@ from activity.models import ActivityEvent
 from activity.services import activity_record
 from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet
-from credits.services.ledger import (
-    LedgerRequest,
-    append,
-    keyed_entry,
-    ledger_request,
-    lock,
-    wallet_for,
-)
+from credits.services.ledger import append, keyed_entry, lock, wallet_for
+from credits.services.validation import LedgerRequest, ledger_request
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

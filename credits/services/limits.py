@@ -24,7 +24,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core.actors import Actor, ActorLike, as_actor
-from core.money import TOKENS_KEY, Unit
+from core.money import Unit
 from core.roles import Role, user_roles
 from credits.models import CreditEntry
 from credits.operations import OPERATION
@@ -200,7 +200,8 @@ def limits_text(actor: ActorLike, operation: str) -> str:
     def units(key: str) -> str:
         held = authority.limits.get(key, {})
         return ", ".join(
-            Unit("" if unit == TOKENS_KEY else unit).describe(amount)
+            # CREDIT_LIMITS' units are checked at start (credits.checks).
+            Unit.from_key(unit).describe(amount)
             for unit, amount in held.items()
         )
 

@@ -28,8 +28,9 @@ from core.errors import KEY_REUSED, Conflict
 from credits.models import CreditApproval, CreditOperation
 from credits.operations import OPERATION, Operation
 from credits.services.billing import REFUND_TO_REQUIRED
-from credits.services.ledger import LedgerRequest, ledger_request, not_enough_credit, wallet_for
+from credits.services.ledger import not_enough_credit, wallet_for
 from credits.services.limits import over_limit
+from credits.services.validation import LedgerRequest, ledger_request
 
 UNKNOWN_OPERATION = "Unknown operation “{}”."
 WAITING_NOT_BACKDATED = (

@@ -1,7 +1,7 @@
 from django import template
 
-from credits.forms import AccountForm, ChargeForm, GrantForm, RefundForm, RevokeForm
-from credits.models import ApprovalOperation
+from credits.forms import ACCOUNT_PAGE_FORMS, AccountForm
+from credits.operations import OPERATIONS
 from credits.selectors import account_credit_history, account_wallets, currencies_in_use
 from credits.services.limits import limits_text
 
@@ -14,41 +14,32 @@ def credit_panel(context, account):
     charge and refund forms for the roles that may use them (two queries; the forms read the
     account's prefetched subscriptions and payment methods)."""
     perms = context.get("perms")
-    wallets = list(account_wallets(account=account))
-    forms: dict[str, AccountForm] = {}
-    may = {
-        name: bool(perms and perms["credits"][name])
-        for name in ("grant_credit", "revoke_credit", "add_manual_charge", "issue_manual_refund")
-    }
-    # One query for the currency pickers of every form shown.
-    currencies = currencies_in_use() if any(may.values()) else []
-    if may["grant_credit"]:
-        forms["grant_form"] = GrantForm(account=account, currencies=currencies, prefix="grant")
-    if may["revoke_credit"]:
-        forms["revoke_form"] = RevokeForm(account=account, wallets=wallets, prefix="revoke")
-    if may["add_manual_charge"]:
-        forms["charge_form"] = ChargeForm(account=account, currencies=currencies, prefix="charge")
-    if may["issue_manual_refund"]:
-        forms["refund_form"] = RefundForm(account=account, currencies=currencies, prefix="refund")
     request = context.get("request")
     user = request.user if request is not None else None
-    limits = {
-        f"{form}_limits": limits_text(user, operation)
-        for form, operation in (
-            ("grant_form", ApprovalOperation.GRANT),
-            ("revoke_form", ApprovalOperation.REVOKE),
-            ("charge_form", ApprovalOperation.CHARGE),
-            ("refund_form", ApprovalOperation.MANUAL_REFUND),
+    wallets = list(account_wallets(account=account))
+    offered = [
+        op
+        for op in OPERATIONS
+        if op.on_account_page and perms is not None and op.permission in perms
+    ]
+    # One query for the currency pickers of every form shown.
+    currencies = currencies_in_use() if offered else []
+    forms: dict[str, AccountForm] = {}
+    limits: dict[str, str] = {}
+    for op in offered:
+        name, form_class = ACCOUNT_PAGE_FORMS[op.code]
+        forms[f"{name}_form"] = form_class(
+            account=account, currencies=currencies, wallets=wallets, prefix=name
         )
-        if form in forms and user is not None
-    }
+        if user is not None:
+            limits[f"{name}_form_limits"] = limits_text(user, op.code)
     return {
         **limits,
         "account": account,
         "wallets": wallets,
         "entries": account_credit_history(account=account),
         "perms": perms,
-        "request": context.get("request"),
+        "request": request,
         **forms,
     }
 
