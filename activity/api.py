@@ -25,7 +25,7 @@ from activity.filters import ActivityFilter
 from activity.ingest import MAX_BATCH, EventIn, events_ingest
 from activity.models import ActivityEvent
 from activity.registry import EVENT_TYPES, REGISTRY, Category, EventType, Kind, Recorder
-from activity.selectors import InvalidCursor, events_for_account, keyset_page
+from activity.selectors import events_for_account
 from core.api import (
     ERROR_RESPONSES,
     LIMIT_SCHEMA,
@@ -34,10 +34,8 @@ from core.api import (
     ReplicaReadsAPIMixin,
     StrictFieldsMixin,
     as_domain_error,
-    cursor_links,
-    page_size,
+    keyset_response,
 )
-from core.errors import INVALID_CURSOR
 
 # --- Serializers ------------------------------------------------------------------------------
 
@@ -238,14 +236,6 @@ class AccountEventListView(ReplicaReadsAPIMixin, APIView):
         filterset = ActivityFilter(request.query_params, queryset=events)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        size = page_size(request)
-        try:
-            page = keyset_page(filterset.qs, request.query_params.get("cursor"), size=size)
-        except InvalidCursor:
-            raise ValidationError({"cursor": [INVALID_CURSOR]}) from None
-        return Response(
-            {
-                **cursor_links(request, older=page.older_cursor, newer=page.newer_cursor),
-                "results": EventSerializer(page.events, many=True).data,
-            }
+        return keyset_response(
+            request, filterset.qs, time="occurred_at", serializer=EventSerializer
         )

@@ -18,15 +18,16 @@ from activity.models import ActivityExport
 from activity.registry import REGISTRY, Category
 from activity.selectors import (
     OLDEST_CURSOR,
-    InvalidCursor,
     day_cursor,
     events_for_account,
     keyset_page,
 )
 from activity.services import activity_export_start, comment_add
+from core.paging import InvalidCursor
 from core.replicas import ReplicaReadsMixin, read_alias
 from core.views import FilteredCsvDownloadView, safe_next
 
+BAD_PAGE_LINK = "This page link is not valid; showing the newest activity."
 NOT_A_DAY = "“{}” is not a date: give the day to jump to as YYYY-MM-DD."
 
 
@@ -100,8 +101,8 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
         cursor = self.request.GET.get("cursor")
         try:
             page = keyset_page(events.select_related("actor"), cursor)
-        except InvalidCursor as exc:
-            messages.error(self.request, str(exc))
+        except InvalidCursor:
+            messages.error(self.request, BAD_PAGE_LINK)
             page = keyset_page(events.select_related("actor"), None)
         query = self.request.GET.copy()
         query.pop("cursor", None)

@@ -7,7 +7,7 @@ serializer writes the answer. Errors are mapped to HTTP here only.
 """
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -17,17 +17,24 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import parsers, serializers, status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.urls import replace_query_param
 
-if TYPE_CHECKING:
-    from rest_framework.response import Response
-
-from core.errors import NAIVE_TIME, NON_FIELD, TOO_DEEP, UNKNOWN_FIELD, Conflict, field_errors
+from core.errors import (
+    INVALID_CURSOR,
+    NAIVE_TIME,
+    NON_FIELD,
+    TOO_DEEP,
+    UNKNOWN_FIELD,
+    Conflict,
+    field_errors,
+)
+from core.paging import MAX_PER_PAGE, PER_PAGE, InvalidCursor, keyset_page, requested_size
 from core.replicas import prefer_replica
 
-DEFAULT_PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = PER_PAGE
+MAX_PAGE_SIZE = MAX_PER_PAGE
 BAD_LIMIT = f"Give a whole number from 1 to {MAX_PAGE_SIZE}."
 
 # The OpenAPI schema of the `limit` query parameter.
@@ -172,17 +179,29 @@ class StrictFieldsScheme(OpenApiSerializerExtension):
 
 
 def page_size(request) -> int:
-    """The `limit` query parameter, or the default page size."""
-    raw = request.query_params.get("limit")
-    if raw in (None, ""):
-        return DEFAULT_PAGE_SIZE
+    """The `limit` query parameter, or the default page size; a bad one is refused (the pages,
+    by the same parser, ignore it)."""
     try:
-        size = int(raw)
+        return requested_size(request.query_params.get("limit")) or DEFAULT_PAGE_SIZE
     except ValueError:
         raise ValidationError({"limit": [BAD_LIMIT]}) from None
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValidationError({"limit": [BAD_LIMIT]})
-    return size
+
+
+def keyset_response(request, rows, *, time: str, serializer) -> Response:
+    """One page of `rows` by the request's `cursor` and `limit` (core.paging.keyset_page), as
+    `{next, previous, results}` with full links; a bad cursor is refused."""
+    try:
+        page = keyset_page(
+            rows, request.query_params.get("cursor"), size=page_size(request), time=time
+        )
+    except InvalidCursor:
+        raise ValidationError({"cursor": [INVALID_CURSOR]}) from None
+    return Response(
+        {
+            **cursor_links(request, older=page.older_cursor, newer=page.newer_cursor),
+            "results": serializer(page.rows, many=True).data,
+        }
+    )
 
 
 def cursor_links(request, *, older: str | None, newer: str | None) -> dict:

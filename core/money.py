@@ -96,7 +96,7 @@ def scale_groups() -> dict[int, list[str]]:
 def currency_name(currency: str) -> str:
     """The currency's name in the site's language (`Swedish Krona`); `Tokens` for tokens."""
     if not currency:
-        return "Tokens"
+        return TOKENS_LABEL
     return get_currency_name(currency, locale=_locale())
 
 
@@ -118,8 +118,10 @@ class CreditType(models.TextChoices):
     CURRENCY = "currency", "Currency"
 
 
-# How settings, addresses and limits name the token unit (a currency is named by its code).
+# How settings, addresses, limits and sentences name the token unit (a currency is named by its
+# code), and how a heading or a column does. The row's credit type is CreditType.TOKEN.
 TOKENS_KEY = "tokens"
+TOKENS_LABEL = "Tokens"
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ class Unit:
     @property
     def label(self) -> str:
         """`Tokens` or the code: how a heading or a column names it."""
-        return self.currency or "Tokens"
+        return self.currency or TOKENS_LABEL
 
     @property
     def name(self) -> str:

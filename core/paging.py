@@ -1,24 +1,35 @@
-"""The one paging policy of the pages.
+"""The one paging policy of the pages and the API.
 
-Where depth matters (an account's timeline, which may hold hundreds of thousands of events) a
-page is found by a keyset cursor (`activity.selectors.keyset_page`). Every other list is a
-django-tables2 table paged here, by `?page=` and `?per_page=`:
+Where depth matters (an account's timeline, which may hold hundreds of thousands of events, and
+every list of the API) a page is found by a keyset cursor (`keyset_page`): one cursor format,
+newest first by a time and the primary key. Every other list is a django-tables2 table paged
+here, by `?page=` and `?per_page=`:
 
 - at most `MAX_PER_PAGE` rows a page: a `per_page` that is not a whole number from 1 to that
   is ignored (the table's own size applies), so no request can ask for the whole ledger;
 - a page that is not a number shows the first page, and a page past the end the last one
   (or the first, where the list is not counted), each with a notice;
 - nothing about paging can answer a 500.
+
+A page size is read by one parser (`requested_size`): a page ignores a bad one, the API refuses
+it (core.api.page_size).
 """
 
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django_tables2 import SingleTableMixin, Table
+
+from core.dates import aware_utc
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -60,12 +71,23 @@ def page_number(raw: str | None) -> int | None:
     return int(raw)
 
 
-def page_size(raw: str | None, default: int = PER_PAGE) -> int:
-    """`per_page` from the query when it is a whole number from 1 to MAX_PER_PAGE."""
+def requested_size(raw: str | None) -> int | None:
+    """A requested page size: None when none is given; raises ValueError unless `raw` is a whole
+    number from 1 to MAX_PER_PAGE."""
     raw = (raw or "").strip()
+    if not raw:
+        return None
     if raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= MAX_PER_PAGE:
         return int(raw)
-    return min(default, MAX_PER_PAGE)
+    raise ValueError(raw)
+
+
+def page_size(raw: str | None, default: int = PER_PAGE) -> int:
+    """`per_page` from the query when it is a good page size, else the page's own size."""
+    try:
+        return requested_size(raw) or min(default, MAX_PER_PAGE)
+    except ValueError:
+        return min(default, MAX_PER_PAGE)
 
 
 def _shown(raw: str) -> str:
@@ -121,3 +143,87 @@ class PagedTableMixin(SingleTableMixin):
         for notice in notices:
             messages.warning(self.request, notice)
         return table
+
+
+# --- Keyset cursors -------------------------------------------------------------------------
+# A cursor names an edge row (its time and primary key) and a direction: OLDER pages to older
+# rows, NEWER to newer ones. Pages cost the same at any depth because the query starts at the
+# cursor in a (..., time, id) index instead of counting rows from the top. The cursor is the
+# URL-safe base64 of "direction|ISO time|key", without padding.
+
+OLDER = "o"
+NEWER = "n"
+
+
+class InvalidCursor(ValueError):
+    """A cursor that was not made by `encode_cursor` (edited, truncated, or from elsewhere)."""
+
+
+def encode_cursor(direction: str, when: dt.datetime, key: object) -> str:
+    raw = f"{direction}|{when.isoformat()}|{key}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, queryset: QuerySet) -> tuple[str, dt.datetime, Any]:
+    """(direction, aware UTC time, primary key of `queryset`'s model); InvalidCursor if bad."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        direction, stamp, key = base64.urlsafe_b64decode(padded).decode().split("|")
+        when = aware_utc(dt.datetime.fromisoformat(stamp))
+        if direction not in (OLDER, NEWER) or when is None or not key:
+            raise ValueError(cursor)
+        return direction, when, queryset.model._meta.pk.to_python(key)
+    except (ValueError, ValidationError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidCursor(cursor) from exc
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    older_cursor: str | None
+    newer_cursor: str | None
+
+
+def keyset_page(
+    rows: QuerySet, cursor: str | None, *, size: int = PER_PAGE, time: str
+) -> KeysetPage:
+    """One page of `rows`, newest first by (`time`, pk), after or before `cursor` (None: the
+    newest page). Rows of the same time keep one order, by their key, on every page and every
+    load. Raises InvalidCursor for a malformed cursor."""
+    newest_first = rows.order_by(f"-{time}", "-pk")
+    if not cursor:
+        found = list(newest_first[: size + 1])
+        return _keyset_page(found[:size], time, has_older=len(found) > size, has_newer=False)
+    direction, when, key = decode_cursor(cursor, rows)
+    if direction == OLDER:
+        # `<=` on the time alone is the index range; the OR settles ties on the key.
+        found = list(
+            newest_first.filter(**{f"{time}__lte": when}).filter(
+                Q(**{f"{time}__lt": when}) | Q(pk__lt=key)
+            )[: size + 1]
+        )
+        return _keyset_page(found[:size], time, has_older=len(found) > size, has_newer=True)
+    found = list(
+        rows.filter(**{f"{time}__gte": when})
+        .filter(Q(**{f"{time}__gt": when}) | Q(pk__gt=key))
+        .order_by(time, "pk")[: size + 1]
+    )
+    # A page reached from the newer side has older rows unless it started at the very start.
+    has_older = when > START
+    return _keyset_page(found[:size][::-1], time, has_older=has_older, has_newer=len(found) > size)
+
+
+# The start of time for a cursor (a row is never older).
+START = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+
+
+def _keyset_page(rows: list, time: str, *, has_older: bool, has_newer: bool) -> KeysetPage:
+    return KeysetPage(
+        rows=rows,
+        older_cursor=encode_cursor(OLDER, getattr(rows[-1], time), rows[-1].pk)
+        if rows and has_older
+        else None,
+        newer_cursor=encode_cursor(NEWER, getattr(rows[0], time), rows[0].pk)
+        if rows and has_newer
+        else None,
+    )

@@ -7,9 +7,8 @@ integration's name as the actor label and its keys in the integration's own scop
 """
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -18,8 +17,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,15 +26,12 @@ from core import money
 from core.api import (
     ERROR_RESPONSES,
     LIMIT_SCHEMA,
-    MAX_PAGE_SIZE,
     NOT_FOUND_RESPONSE,
     OffsetDateTimeField,
     ReplicaReadsAPIMixin,
     StrictFieldsMixin,
-    page_size,
+    keyset_response,
 )
-from core.dates import aware_utc
-from core.errors import INVALID_CURSOR
 from credits import services
 from credits.filters import CreditActivityFilter
 from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
@@ -250,36 +245,6 @@ class ApplyCreditsView(APIView):
         )
 
 
-class EntryCursorPagination(CursorPagination):
-    """Newest first by (created_at, id); `limit` sets the page size. DRF's cursor names a
-    position in that order, so pages cost the same at any depth."""
-
-    ordering = ("-created_at", "-id")
-    page_size_query_param = "limit"
-    max_page_size = MAX_PAGE_SIZE
-
-    def decode_cursor(self, request):
-        try:
-            cursor = super().decode_cursor(request)
-        except NotFound as exc:  # DRF's answer to a bad cursor; it is bad input here
-            raise ValidationError({"cursor": [INVALID_CURSOR]}) from exc
-        # The position is compared with created_at in SQL: it must be an aware time.
-        if cursor is not None and cursor.position is not None:
-            # DRF keeps the position as the text of the ordering field's value (a time here).
-            position = cast(str, cursor.position)
-            try:
-                when = aware_utc(parse_datetime(position))
-            except ValueError:
-                when = None
-            if when is None:
-                raise ValidationError({"cursor": [INVALID_CURSOR]})
-            cursor = cursor._replace(position=cast(Any, when.isoformat()))
-        return cursor
-
-    def get_page_size(self, request):
-        return page_size(request)
-
-
 class CreditEntryPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The page of older entries.")
     previous = serializers.URLField(allow_null=True, help_text="The page of newer entries.")
@@ -310,6 +275,6 @@ class AccountCreditEntryListView(ReplicaReadsAPIMixin, APIView):
         filterset = CreditActivityFilter(request.query_params, queryset=entries)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        paginator = EntryCursorPagination()
-        page = paginator.paginate_queryset(filterset.qs, request, view=self)
-        return paginator.get_paginated_response(CreditEntrySerializer(page, many=True).data)
+        return keyset_response(
+            request, filterset.qs, time="created_at", serializer=CreditEntrySerializer
+        )

@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.filters import DateRangeFilterSet, date_filter
+from core.money import TOKENS_KEY
 from credits.models import (
     Activity,
     ApprovalOperation,
@@ -142,7 +143,7 @@ class CreditApprovalFilter(django_filters.FilterSet):
         return queryset.filter(state=value)
 
     def filter_currency(self, queryset, name, value):
-        value = value.strip().upper()
-        if value in ("TOKENS", "TOKEN"):
+        value = value.strip()
+        if value.lower() in (TOKENS_KEY, CreditType.TOKEN):
             return queryset.filter(credit_type=CreditType.TOKEN)
-        return queryset.filter(currency=value)
+        return queryset.filter(currency=value.upper())
