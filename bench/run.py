@@ -13,12 +13,14 @@ import json
 import os
 import platform
 import random
+import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/backoffice_bench"
+BASELINE = Path(__file__).with_name("baseline.json")
 
 
 def configure_django(url: str) -> None:
@@ -78,6 +80,16 @@ def parse(argv):
     parser.add_argument("--workers", type=int, default=8, help="concurrent apply_credits workers")
     parser.add_argument("--per-worker", type=int, default=50)
     parser.add_argument("--json", default="bench/results/latest.json")
+    parser.add_argument(
+        "--baseline",
+        default=str(BASELINE),
+        help="a saved run to compare each row with (the repository keeps one)",
+    )
+    parser.add_argument(
+        "--save-baseline",
+        action="store_true",
+        help="also write this run to --baseline, for later runs to compare with",
+    )
     parser.add_argument("--skip-generate", action="store_true", help="reuse the existing data")
     return parser.parse_args(argv)
 
@@ -134,28 +146,78 @@ def main(argv=None) -> int:
         generate.customer_number(min(2, args.accounts)), args.workers, args.per_worker
     )
 
-    print_table(results)
-    write_json(args, results, timings)
+    previous = load_baseline(Path(args.baseline))
+    print_table(results, previous)
+    payload = write_json(args, results, timings)
+    if args.save_baseline:
+        Path(args.baseline).write_text(json.dumps(payload, indent=2, default=str) + "\n")
+        print(f"saved as the baseline: {args.baseline}")
     return 0
 
 
-def print_table(results) -> None:
+def load_baseline(path: Path) -> dict:
+    """The baseline's rows by name ({} when there is none), and the commit they were taken at."""
+    if not path.exists():
+        return {}
+    saved = json.loads(path.read_text())
+    rows = {row["name"]: row for row in saved.get("results", [])}
+    return {"commit": saved.get("commit", "?"), "rows": rows}
+
+
+def change(result, previous: dict) -> str:
+    """This run's median against the baseline's: the ratio, and whether it is better."""
+    row = previous.get("rows", {}).get(result.name)
+    if not row or not row.get("median") or result.median is None or row.get("unit") != result.unit:
+        return ""
+    ratio = result.median / row["median"]
+    # Times are better lower; rates (per second) better higher.
+    better = ratio < 1 if result.unit in ("ms", "s") else ratio > 1
+    word = "better" if better else "worse"
+    if 0.95 <= ratio <= 1.05:
+        word = "same"
+    return f"{row['median']:,.2f} → ×{ratio:.2f} {word}"
+
+
+def print_table(results, previous: dict) -> None:
     print()
-    print(f"{'measurement':<52} {'median':>12} {'':<5} {'min':>10} {'max':>10}  note")
-    print("-" * 100)
+    if previous:
+        print(f"compared with the baseline taken at {str(previous['commit'])[:12]}")
+    head = f"{'measurement':<52} {'median':>12} {'':<5} {'min':>10} {'max':>10}"
+    print(f"{head}  {'baseline → change':<28}  note")
+    print("-" * 130)
     for r in results:
         low = f"{min(r.samples):.2f}" if r.samples else ""
         high = f"{max(r.samples):.2f}" if r.samples else ""
-        print(f"{r.name:<52} {r.median:>12,.2f} {r.unit:<5} {low:>10} {high:>10}  {r.note}")
+        line = f"{r.name:<52} {r.median:>12,.2f} {r.unit:<5} {low:>10} {high:>10}"
+        print(f"{line}  {change(r, previous):<28}  {r.note}")
 
 
-def write_json(args, results, timings) -> None:
+def current_commit() -> str:
+    """HEAD's commit, marked `+changes` when the work tree differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head}+changes" if dirty else head
+
+
+def write_json(args, results, timings) -> dict:
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": current_commit(),
         "machine": {
             "cpus": os.cpu_count(),
+            "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
             "platform": platform.platform(),
             "python": platform.python_version(),
         },
@@ -165,6 +227,7 @@ def write_json(args, results, timings) -> None:
     }
     path.write_text(json.dumps(payload, indent=2, default=str))
     print(f"\nresults written to {path}")
+    return payload
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from core.api import (
 from credits import services
 from credits.filters import CreditActivityFilter
 from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
-from credits.operations import API_OPERATIONS
+from credits.operations import API_OPERATIONS, api_fields_text
 from credits.services.operations import MAX_SCOPED_KEY_LENGTH
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -177,17 +177,16 @@ CONFLICT_RESPONSE = {
 
 
 class CreditOperationView(APIView):
-    """Grant, revoke or refund credit, or record a gift card's redemption, reversal or status.
-
-    The fields each operation takes: grant (amount, credit_type, currency for currency credit,
-    optional subscription and transaction_id); revoke (amount, credit_type, currency, optional
-    subscription); refund (amount, credit_type, currency, transaction_id of the consumption,
-    optional subscription); gift_card_redemption and gift_card_reversal (amount, currency,
-    gift_card, optional transaction_id); gift_card_status_inquiry (currency, gift_card,
-    gift_card_status). A field an operation does not take is refused.
-    """
+    """Perform one credit operation of the registry (credits.operations) for an integration."""
 
     @extend_schema(
+        summary="Perform a credit operation",
+        description=(
+            "Grant, revoke or refund credit, or record a gift card's redemption, reversal or"
+            " status. Every operation takes `operation`, `idempotency_key`, `account`, and"
+            " optionally `note` and `created_at`; beyond those, each takes these fields (a field"
+            " an operation does not take is refused):\n\n" + api_fields_text()
+        ),
         request=CreditOperationSerializer,
         responses={
             201: CreditEntrySerializer,

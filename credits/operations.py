@@ -268,6 +268,22 @@ ApprovalOperation = models.TextChoices(  # type: ignore[call-overload]
 )
 # The operations integrations ask for by name through the API, in the registry's order.
 API_OPERATIONS = tuple(op.code for op in OPERATIONS if op.api is not None)
+
+
+def api_fields_text() -> str:
+    """What each API operation takes, as the API's documentation says it."""
+    lines = []
+    for op in OPERATIONS:
+        if op.api is None:
+            continue
+        required = ", ".join(sorted(op.api.required))
+        optional = ", ".join(sorted(op.api.optional))
+        lines.append(
+            f"- `{op.code}`: {required}" + (f"; optional {optional}" if optional else "") + "."
+        )
+    return "\n".join(lines)
+
+
 # Every key CREDIT_LIMITS may hold for a role.
 LIMIT_KEYS = tuple(
     dict.fromkeys(key for op in OPERATIONS for key in (op.limit, op.daily_limit) if key)

@@ -10,7 +10,7 @@ import pytest
 
 from accounts.models import Account
 from bench import generate, measure
-from bench.run import print_table, write_json
+from bench.run import load_baseline, print_table, write_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,8 +51,25 @@ def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
     class Args:
         json = str(tmp_path / "bench.json")
 
-    write_json(Args(), results, {"events": 0.1})
-    print_table(results)
+    payload = write_json(Args(), results, {"events": 0.1})
     saved = json.loads((tmp_path / "bench.json").read_text())
     assert len(saved["results"]) == len(results)
-    assert "Recent Activity: whale first page" in capsys.readouterr().out
+    assert saved["commit"] == payload["commit"] and saved["commit"] != ""
+    assert saved["machine"]["cpus"] >= 1
+
+    # Compared with a baseline in which the first page took twice as long: "better", ×0.50.
+    first = by_name["Recent Activity: whale first page"]
+    for row in saved["results"]:
+        if row["name"] == first.name:
+            row["median"] = first.median * 2
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps(saved))
+    print_table(results, load_baseline(baseline))
+    lines = capsys.readouterr().out.splitlines()
+    row = next(line for line in lines if line.startswith("Recent Activity: whale first page"))
+    assert "×0.50 better" in row
+    assert any(line.startswith("compared with the baseline taken at ") for line in lines)
+
+
+def test_no_baseline_compares_with_nothing(tmp_path):
+    assert load_baseline(tmp_path / "missing.json") == {}

@@ -148,6 +148,17 @@ def test_each_api_operations_fields_are_the_serializers_and_reach_its_service(op
     assert reaching <= parameters(operation)
 
 
+@pytest.mark.django_db
+def test_the_api_schema_documents_each_operations_fields(api):
+    """The OpenAPI description of POST /api/v1/credits/ is written from the registry."""
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    described = schema["paths"]["/api/v1/credits/"]["post"]["description"]
+    for operation in FOR_API:
+        assert operation.api is not None
+        fields = ", ".join(sorted(operation.api.required))
+        assert f"- `{operation.code}`: {fields}" in described
+
+
 def test_the_account_page_offers_exactly_the_registrys_operations():
     assert set(ACCOUNT_PAGE_FORMS) == {op.code for op in ON_ACCOUNT_PAGE}
 
