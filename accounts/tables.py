@@ -1,20 +1,58 @@
 import django_tables2 as tables
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 from accounts.models import Account
-from core.tables import BaseTable
+from core.tables import DirectCellsTable, path_builder
+
+STATUS_LABELS = dict(Account.Status.choices)
 
 
-class AccountTable(BaseTable):
-    customer_number = tables.Column("Customer number", linkify=True)
-    name = tables.Column(linkify=True)
-    email = tables.EmailColumn(verbose_name="E-mail", linkify=False)
+class AccountTable(DirectCellsTable):
+    """The accounts a search matches. The cells are written by the `cell_` methods below (see
+    DirectCellsTable); each name is a link to the account (one reverse per page)."""
+
+    customer_number = tables.Column("Customer number")
+    name = tables.Column()
+    email = tables.Column(verbose_name="E-mail")
     city = tables.Column()
     country = tables.Column()
     status = tables.Column()
-    created_at = tables.DateTimeColumn(verbose_name="Customer since", format="Y-m-d")
+    created_at = tables.Column(verbose_name="Customer since")
 
-    class Meta(BaseTable.Meta):
+    class Meta(DirectCellsTable.Meta):
         model = Account
         fields = ("customer_number", "name", "email", "city", "country", "status", "created_at")
         # No order of its own: the list keeps account_search's (exact matches first, then by
         # name) until a header is clicked.
+
+    @cached_property
+    def account_path(self):
+        return path_builder("accounts:detail")
+
+    def _link(self, record, text):
+        return format_html('<a href="{}">{}</a>', self.account_path(record.customer_number), text)
+
+    def cell_customer_number(self, record):
+        return self._link(record, record.customer_number)
+
+    def cell_name(self, record):
+        return self._link(record, record.name)
+
+    def cell_email(self, record):
+        return record.email
+
+    def cell_city(self, record):
+        return record.city
+
+    def cell_country(self, record):
+        # The country's name from its code: one translation a row (Django's
+        # get_country_display() translates the whole list of countries for each row).
+        return record.country.name if record.country else ""
+
+    def cell_status(self, record):
+        return STATUS_LABELS.get(record.status, record.status)
+
+    def cell_created_at(self, record):
+        return f"{timezone.localtime(record.created_at):%Y-%m-%d}"

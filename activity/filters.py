@@ -1,3 +1,5 @@
+import functools
+
 import django_filters
 from django import forms
 from django.db.models import QuerySet
@@ -7,7 +9,10 @@ from activity.registry import Category, types_by_category
 from core.filters import DateRangeFilterSet, date_filter
 
 
+@functools.cache
 def _type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The event types by category. Given to the filter as a function, so that the filter and
+    its form field, copied for every request, share one list instead of copying its ~60 types."""
     return [
         (category.value, [(t.code, t.title) for t in types])
         for category, types in types_by_category()
@@ -25,7 +30,7 @@ class ActivityFilter(DateRangeFilterSet):
     # matching row before it can take one page, instead of reading the page from the index.
     type = django_filters.MultipleChoiceFilter(
         label="Activity types",
-        choices=_type_choices(),
+        choices=_type_choices,
         widget=forms.CheckboxSelectMultiple,
         distinct=False,
     )

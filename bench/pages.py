@@ -53,6 +53,17 @@ def recent_activity(client, whale: str, repeat: int, depth: int) -> list[Result]
             note="baseline",
         ),
     ]
+    # The account list should cost no more than the timeline's first page (within 1.25x).
+    first_page = statistics.median(results[0].samples)
+    for name, address in (
+        ("Account list: first page", "/accounts/"),
+        ("Account list: one country (SE)", "/accounts/?country=SE"),
+    ):
+        samples = timed(_get(client, address), repeat)
+        ratio = statistics.median(samples) / first_page
+        results.append(
+            Result(name, "ms", samples, note=f"{ratio:.2f}x Recent Activity's first page")
+        )
     return results
 
 

@@ -156,7 +156,8 @@ LOGOUT_REDIRECT_URL = "login"
 # django-axes first: it refuses a locked sign-in before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading permissions and roles in one query a request.
+    "core.authentication.RoleBackend",
 ]
 
 # Sign-in lockout (django-axes): failures within the cool-off are counted per username (from any

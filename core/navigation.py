@@ -43,3 +43,8 @@ def register(*links: Link) -> None:
 def links(place: str) -> list[Link]:
     """Every registered link of `place`, in the order the apps registered them."""
     return [link for link in _links if link.place == place]
+
+
+def all_links() -> list[Link]:
+    """Every registered link, of every place."""
+    return list(_links)

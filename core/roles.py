@@ -36,7 +36,12 @@ def user_roles(user: Any) -> tuple[Role, ...]:
     is no role of the back-office is left out."""
     cached: tuple[Role, ...] | None = getattr(user, "_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cached = tuple(role for role in Role if role.value in names)
-        user._roles = cached
+        cached = remember_roles(user, set(user.groups.values_list("name", flat=True)))
     return cached
+
+
+def remember_roles(user: Any, group_names: set[str]) -> tuple[Role, ...]:
+    """Keep the roles of these groups on the user for the rest of the request (the
+    authentication backend reads the groups with the permissions, in one query)."""
+    user._roles = tuple(role for role in Role if role.value in group_names)
+    return user._roles

@@ -36,6 +36,7 @@ def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
     by_name = {r.name: r for r in results}
     assert by_name["Ledger drift after the run (verify_ledger)"].value == 0
     assert "Credit Activity: filtered by account e-mail" in by_name
+    assert "Recent Activity's first page" in by_name["Account list: one country (SE)"].note
     assert by_name["  query only: the month's roll-forward"].baseline is not None
     assert "Credit Activity totals: by account e-mail (queries only)" in by_name
     assert "Credit Activity totals: one month (queries only)" in by_name

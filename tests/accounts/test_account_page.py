@@ -44,7 +44,7 @@ def test_account_page_runs_a_fixed_number_of_queries(
     # permissions, roles, the account with its subscriptions and payment methods, products on
     # sale, the header's two timeline reads and its balances, the credit panel (wallets,
     # currencies, history) and the activity panel.
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(15):
         assert service_client.get(account.get_absolute_url()).status_code == 200
 
 

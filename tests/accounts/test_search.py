@@ -84,7 +84,7 @@ def test_search_page_runs_a_fixed_number_of_queries(
 ):
     AccountFactory.create_batch(count)
     # As before, plus one for the second factor (whether the user has an authenticator app).
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         assert service_client.get(SEARCH).status_code == 200
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 # The page's query budget, whatever the number of events: session, user, the second factor (the
 # user's authenticator app), the role names of the layout, the user's and the groups'
 # permissions, the account, and one page of events.
-PAGE_QUERY_BUDGET = 8
+PAGE_QUERY_BUDGET = 6
 
 
 # --- Keyset pages -------------------------------------------------------------------------------

@@ -316,7 +316,7 @@ def test_the_list_costs_the_same_queries_for_few_or_many_requests(
     approver_client.get(LIST)  # session and permission caches warm
     # session, user, the session's second factor, two permission lookups, the count in the
     # navigation, the roles in the header, the count of the list's rows and its page
-    with django_assert_max_num_queries(9) as few:
+    with django_assert_max_num_queries(7) as few:
         approver_client.get(LIST)
     others = [AccountFactory() for _ in range(5)]
     for n in range(20):
@@ -373,10 +373,10 @@ def test_the_request_page_costs_a_fixed_number_of_queries(
     approver_client.get(detail(approval))
     # session, user, the session's second factor, two permission lookups, the request with its
     # account, subscription, product and entry, the roles in the header, the navigation count
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         assert approver_client.get(detail(approval)).status_code == 200
     services.approval_approve(actor=approver, approval=approval)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         assert approver_client.get(detail(approval)).status_code == 200
 
 

@@ -30,8 +30,8 @@ PAGE = reverse("credits:balances")
 EXPORT = reverse("credits:balances-export")
 MAY = Period(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
 PAGE_QUERY_BUDGET = (
-    9  # seven to serve any page (session, user, device, permissions, roles, approvals count),
-    # two for the report
+    7  # five to serve any page (session, user, device, permissions with roles, approvals
+    # count), two for the report
 )
 EUR = {"credit_type": CreditType.CURRENCY, "currency": "EUR"}
 

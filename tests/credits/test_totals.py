@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 PAGE = reverse("credits:activity")
 # Session, user, second factor, permissions, roles, the approvals count, the page, the totals.
-PAGE_QUERY_BUDGET = 9
+PAGE_QUERY_BUDGET = 7
 
 
 def brute_force(entries) -> dict[tuple[str, str], tuple[int, Decimal, Decimal, Decimal]]:

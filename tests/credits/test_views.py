@@ -171,10 +171,10 @@ def test_the_page_costs_the_same_queries_for_few_or_many_entries(
 
     services.credit_grant(actor=None, account=account, amount="1000", **SEK)
     finance_client.get(PAGE)  # session and permission caches warm
-    # session, user, the session's verified second factor, two permission lookups, the roles in
-    # the header, the count of requests waiting for approval (in the navigation), the page of
-    # entries, their totals
-    with django_assert_num_queries(9) as few:
+    # session, user, the session's verified second factor, the permissions with the roles in the
+    # header (one query: core.authentication), the count of requests waiting for approval (in
+    # the navigation), the page of entries, their totals
+    with django_assert_num_queries(7) as few:
         finance_client.get(f"{PAGE}?subscription_id=ORD-700001")
     add(30)
     with django_assert_num_queries(len(few.captured_queries)):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 # Session, user, the second factor (the user's authenticator app), the layout's role names, the
 # user's and the groups' permissions, the account, the count of entries and one page of them:
 # the same whatever the number of entries.
-PAGE_QUERY_BUDGET = 9
+PAGE_QUERY_BUDGET = 7
 
 
 def url(account, **query) -> str:

@@ -90,7 +90,7 @@ def test_the_user_list_costs_the_same_queries_for_few_or_many(
 ):
     for n in range(30):
         make_user(roles.SALES_AGENT, username=f"agent{n}")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         assert admin.get(reverse(USERS)).status_code == 200
 
 
