@@ -170,8 +170,8 @@ def change(result, previous: dict) -> str:
     if not row or not row.get("median") or result.median is None or row.get("unit") != result.unit:
         return ""
     ratio = result.median / row["median"]
-    # Times are better lower; rates (per second) better higher.
-    better = ratio < 1 if result.unit in ("ms", "s") else ratio > 1
+    # Rates (per second) are better higher; times, memory, ratios and drift better lower.
+    better = ratio > 1 if result.unit.endswith("/s") else ratio < 1
     word = "better" if better else "worse"
     if 0.95 <= ratio <= 1.05:
         word = "same"
