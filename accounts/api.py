@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.selectors import account_get
 from accounts.services.anonymise import MAX_REASON_LENGTH
-from core.api import ERROR_RESPONSES, NOT_FOUND_RESPONSE, StrictFieldsMixin
+from core.api import ERROR_RESPONSES, NOT_FOUND_RESPONSE, StrictFieldsMixin, WritingAPIMixin
 
 
 class AnonymiseInSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -30,7 +30,7 @@ class ErasureSerializer(serializers.Serializer):
     )
 
 
-class AnonymiseView(APIView):
+class AnonymiseView(WritingAPIMixin, APIView):
     """Erase a customer's personal data (GDPR art. 17), recorded as Customer Anonymised with
     the integration as the actor. Idempotent: an anonymised account is answered as it is, and
     nothing changes."""

@@ -33,6 +33,7 @@ from core.api import (
     OffsetDateTimeField,
     ReplicaReadsAPIMixin,
     StrictFieldsMixin,
+    WritingAPIMixin,
     as_domain_error,
     keyset_response,
 )
@@ -177,7 +178,7 @@ class EventTypeListView(APIView):
         return Response(EventTypeSerializer(EVENT_TYPES, many=True).data)
 
 
-class EventIngestView(APIView):
+class EventIngestView(WritingAPIMixin, APIView):
     """Record System events: one event object, or a list of up to 1,000.
 
     201 when anything was stored, 200 when every event was already stored (same ID and

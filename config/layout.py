@@ -6,9 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.views import defaults
 
 from config.roles import ROLE_PERMISSIONS
 from core.roles import user_roles
@@ -46,9 +47,42 @@ def granting_roles(request: HttpRequest) -> list[str]:
     return [role for role, held in ROLE_PERMISSIONS.items() if perms <= held]
 
 
+# Under /api/ every answer is JSON, errors included: an integration never parses an HTML page.
+API_PREFIX = "/api/"
+API_ERRORS = {
+    400: "Bad request.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    500: "Server error: nothing was changed by this request; try it again later.",
+}
+
+
+def _api_error(request: HttpRequest, status: int) -> HttpResponse | None:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": API_ERRORS[status]}, status=status)
+    return None
+
+
 def permission_denied(request: HttpRequest, exception: PermissionDenied) -> HttpResponse:
     """The 403 page: in the layout, naming the roles that may open the page."""
-    return render(request, "403.html", {"granting_roles": granting_roles(request)}, status=403)
+    return _api_error(request, 403) or render(
+        request, "403.html", {"granting_roles": granting_roles(request)}, status=403
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 page, or JSON under /api/."""
+    return _api_error(request, 404) or defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 page, or JSON under /api/."""
+    return _api_error(request, 400) or defaults.bad_request(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, or JSON under /api/."""
+    return _api_error(request, 500) or defaults.server_error(request)
 
 
 @login_not_required

@@ -31,5 +31,8 @@ urlpatterns = [
 ]
 
 # The 403 page names the roles that grant the page; 400, 404 and 500 are the templates of the
-# same names, in the site's layout.
+# same names, in the site's layout. Under /api/ each is JSON (config.layout.API_ERRORS).
+handler400 = "config.layout.bad_request"
 handler403 = "config.layout.permission_denied"
+handler404 = "config.layout.page_not_found"
+handler500 = "config.layout.server_error"

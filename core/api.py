@@ -12,16 +12,23 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection, transaction
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import parsers, serializers, status
-from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    AuthenticationFailed,
+    ParseError,
+    ValidationError,
+)
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.urls import replace_query_param
 
 from core.errors import (
+    INTEGRATION_DISABLED,
     INVALID_CURSOR,
     NAIVE_TIME,
     NON_FIELD,
@@ -61,6 +68,39 @@ class ReplicaReadsAPIMixin:
     def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         prefer_replica(request)
+
+
+class WritingAPIMixin:
+    """For an API view that writes: the request runs in one transaction, which first takes the
+    calling integration's row FOR SHARE and reads whether it is still enabled.
+
+    The token was checked when the request began; an integration disabled since then is
+    refused here, before anything is written. A disable that comes while the request writes
+    waits (its UPDATE needs the row) until the request has committed: every write of an
+    integration either happened before it was disabled or not at all.
+    """
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        hold_caller(request.auth)
+
+
+def hold_caller(caller: Any) -> None:
+    """Lock the caller's row (an integration: a model with `is_active`) FOR SHARE in the
+    current transaction; AuthenticationFailed when it is disabled by now."""
+    if caller is None or not hasattr(caller, "_meta"):
+        return
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    table = connection.ops.quote_name(caller._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT is_active FROM {table} WHERE id = %s{lock}", [caller.pk])
+        row = cursor.fetchone()
+    if not row or not row[0]:
+        raise AuthenticationFailed(INTEGRATION_DISABLED)
 
 
 class PayloadTooLarge(APIException):

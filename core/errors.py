@@ -22,6 +22,7 @@ UNKNOWN_FIELD = "Unknown field."
 NOT_USED = "Not used by this operation."
 NAIVE_TIME = "Give the time with its UTC offset, e.g. 2026-06-01T12:00:00+02:00."
 TOO_DEEP = "JSON parse error - nested too deeply."
+INTEGRATION_DISABLED = "This integration is disabled."
 INVALID_CURSOR = "This cursor is not valid: use a `next` or `previous` link as it was given."
 
 # Batches of events.

@@ -43,11 +43,25 @@ def _locale() -> str:
     return to_locale(settings.LANGUAGE_CODE)
 
 
+# ISO 4217 codes that are not money a customer holds: precious metals, bond-market units, the
+# IMF's SDR, funds and units of account, and the codes for testing and for "no currency".
+NOT_MONEY = frozenset(
+    (
+        "XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS",
+        "XXX", "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW",
+    )
+)  # fmt: skip
+
+
 def is_known_currency(code: object) -> bool:
-    """Whether `code` is an ISO 4217 code that Babel knows (three capital letters)."""
+    """Whether `code` is the ISO 4217 code of a currency that Babel knows (three capital
+    letters), and money (not a metal, a fund, a unit of account or a test code: NOT_MONEY)."""
     return (
-        isinstance(code, str) and CURRENCY_CODE_FORMAT.fullmatch(code) is not None
-    ) and is_currency(code)
+        isinstance(code, str)
+        and CURRENCY_CODE_FORMAT.fullmatch(code) is not None
+        and code not in NOT_MONEY
+        and is_currency(code)
+    )
 
 
 @deconstructible

@@ -30,6 +30,7 @@ from core.api import (
     OffsetDateTimeField,
     ReplicaReadsAPIMixin,
     StrictFieldsMixin,
+    WritingAPIMixin,
     keyset_response,
 )
 from credits import services
@@ -176,7 +177,7 @@ CONFLICT_RESPONSE = {
 }
 
 
-class CreditOperationView(APIView):
+class CreditOperationView(WritingAPIMixin, APIView):
     """Perform one credit operation of the registry (credits.operations) for an integration."""
 
     @extend_schema(
@@ -210,7 +211,7 @@ class CreditOperationView(APIView):
         )
 
 
-class ApplyCreditsView(APIView):
+class ApplyCreditsView(WritingAPIMixin, APIView):
     """Consume credit toward a transaction before billing it: the subscription's wallet first,
     then the account's. Returns the entries written and the remainder to bill."""
 

@@ -2,6 +2,7 @@
 
 from rest_framework import authentication, exceptions
 
+from core.errors import INTEGRATION_DISABLED
 from integrations.models import Integration
 from integrations.selectors import integration_for_token
 
@@ -10,7 +11,7 @@ KEYWORDS = ("token", "bearer")
 MISSING_KEY = "No token after the keyword. Send `Authorization: Token <key>`."
 MALFORMED_KEY = "A token has no spaces. Send `Authorization: Token <key>`."
 INVALID_TOKEN = "Invalid token."
-DISABLED = "This integration is disabled."
+DISABLED = INTEGRATION_DISABLED
 
 
 class IntegrationPrincipal:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core import triggers
 from core.actors import Actor
 
 # Characters of the token kept in clear, so that an administrator can tell tokens apart.
@@ -50,6 +51,8 @@ class Integration(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # An integration is disabled, never deleted: the events and entries it wrote name it.
+        triggers = [triggers.no_delete(), triggers.no_truncate()]
 
     def __str__(self):
         return self.name

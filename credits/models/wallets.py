@@ -44,6 +44,9 @@ class CreditWallet(models.Model):
     last_seq = models.PositiveIntegerField(default=0)
     # The hash of the newest entry, which the next entry's hash covers (credits.chain).
     last_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The created_at of the newest entry: no later entry is dated before it (None: no entry,
+    # or a wallet written before this was kept, read from its entries).
+    last_entry_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = CreditWalletQuerySet.as_manager()

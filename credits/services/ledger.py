@@ -93,10 +93,16 @@ def append(
     balance = wallet.balance + amount
     if balance < 0:
         raise not_enough_credit(-amount, wallet.balance, wallet.currency)
-    if request.created_at is not None:
+    # Entries are dated in their wallet's order: a given date no earlier than the newest entry's,
+    # and "now" never before it either (an integration may date an entry minutes ahead).
+    newest = wallet.last_entry_at
+    if newest is None and wallet.last_seq:
         newest = wallet.entries.order_by("-seq").values_list("created_at", flat=True).first()
-        if newest is not None and request.created_at < newest:
+    created_at = request.created_at or timezone.now()
+    if newest is not None and created_at < newest:
+        if request.created_at is not None:
             raise ValidationError({"created_at": BEFORE_LAST_ENTRY})
+        created_at = newest
     entry = CreditEntry(
         wallet=wallet,
         account_id=wallet.account_id,
@@ -111,7 +117,7 @@ def append(
         balance_after=balance,
         transaction_id=request.transaction_id,
         note=request.note,
-        created_at=request.created_at or timezone.now(),
+        created_at=created_at,
         recorded_at=timezone.now(),
         **request.actor.as_fields(),
         approved_by=request.approved_by,
@@ -130,7 +136,10 @@ def append(
         wallet.removed += amount
     wallet.last_seq = entry.seq
     wallet.last_hash = entry.hash
-    wallet.save(update_fields=["balance", "added", "removed", "last_seq", "last_hash"])
+    wallet.last_entry_at = created_at
+    wallet.save(
+        update_fields=["balance", "added", "removed", "last_seq", "last_hash", "last_entry_at"]
+    )
     entry.save(force_insert=True)
     return entry
 

@@ -3,17 +3,22 @@
 `test_every_api_address_is_walked` fails when an address is added without a row here.
 """
 
+import threading
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from config import roles
+from credits.models import CreditEntry
 from integrations.authentication import DISABLED, INVALID_TOKEN, MISSING_KEY
 from integrations.models import Integration, token_hash
 from integrations.services import integration_create, integration_token_issue
 from tests.api.conftest import CUSTOMER
+from tests.factories import AccountFactory
 
 # The API's operations: (url name, kwargs, method). Only an integration's token reaches them.
 OPERATIONS = [
@@ -267,3 +272,44 @@ def test_integrations_cannot_be_deleted_in_the_admin(admin_client, integration):
 def test_other_roles_do_not_see_integrations_in_the_admin(client, make_user, integration):
     client.force_login(make_user(roles.FINANCE, is_staff=True))
     assert client.get("/admin/integrations/integration/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_integration_disabled_while_its_request_runs_writes_nothing():
+    """The token is valid when the request begins; the disable commits before the request
+    writes: the request waits for it, reads the integration again, and is refused."""
+    integration, key = integration_create(name="Billing")
+    account = AccountFactory(customer_number=CUSTOMER)
+    body = {
+        "operation": "grant",
+        "idempotency_key": "late-1",
+        "account": account.customer_number,
+        "amount": "10.00",
+        "credit_type": "currency",
+        "currency": "SEK",
+    }
+    locked, answered = threading.Event(), {}
+
+    def request():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        locked.wait(10)
+        try:
+            answered["response"] = client.post(reverse("api:credits"), body, format="json")
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=request)
+    worker.start()
+    with transaction.atomic():
+        # The administrator's disable, not yet committed while the request authenticates.
+        Integration.objects.filter(pk=integration.pk).update(is_active=False)
+        locked.set()
+        worker.join(1)  # the request now waits on the integration's row
+        assert worker.is_alive()
+    worker.join(10)
+
+    response = answered["response"]
+    assert response.status_code == 401
+    assert response.json() == {"detail": DISABLED}
+    assert not CreditEntry.objects.exists()

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from core.errors import KEY_REUSED, NO_ACCOUNT, NO_SUBSCRIPTION, NOT_USED
+from core.money import UNKNOWN_CURRENCY
 from credits import services
 from credits.models import Activity, CreditEntry, CreditWallet
 from integrations.services import integration_create
@@ -197,6 +198,11 @@ def test_gift_card_redemption_reversal_and_status_inquiry(api, account):
         ({"amount": "ten"}, {"amount": ["A valid number is required."]}),
         ({"amount": "NaN"}, {"amount": ["A valid number is required."]}),
         ({"currency": "XYZ"}, {"currency": None}),
+        # ISO 4217 codes that are no customer's money: "no currency", a test code, gold, a fund.
+        ({"currency": "XXX"}, {"currency": [UNKNOWN_CURRENCY.format("XXX")]}),
+        ({"currency": "XTS"}, {"currency": [UNKNOWN_CURRENCY.format("XTS")]}),
+        ({"currency": "XAU"}, {"currency": [UNKNOWN_CURRENCY.format("XAU")]}),
+        ({"currency": "CHE"}, {"currency": [UNKNOWN_CURRENCY.format("CHE")]}),
         ({"credit_type": "gold"}, {"credit_type": ['"gold" is not a valid choice.']}),
         ({"gift_card": "•••• 1"}, {"gift_card": [NOT_USED]}),
         ({"colour": "red"}, {"colour": ["Unknown field."]}),

@@ -7,6 +7,8 @@ from django.db.utils import InternalError, ProgrammingError
 
 from credits import services
 from credits.models import CreditOperation
+from integrations.models import Integration
+from integrations.services import integration_create
 from legacy_history.models import LegacyImport
 from tests.factories import AccountFactory, LegacyEntryFactory
 
@@ -23,6 +25,7 @@ TABLES = [
     "credits_creditbalancesexport",
     "legacy_history_legacyentry",
     "legacy_history_legacyimport",
+    "integrations_integration",
 ]
 
 
@@ -58,6 +61,7 @@ def one_of_each(make_user):
     services.credit_export_start(actor=make_user("Finance"), filters={})
     services.credit_balances_export_start(actor=make_user("Finance"), filters={})
     LegacyEntryFactory(account=account)
+    integration_create(created_by=make_user("System Administrator"), name="Billing")
 
 
 @pytest.mark.parametrize("table", TABLES[2:])
@@ -77,6 +81,17 @@ def operation():
         idempotency_key="bill-1",
     )
     return CreditOperation.objects.get()
+
+
+def test_an_integration_is_disabled_never_deleted(make_user):
+    integration, _key = integration_create(created_by=make_user("System Administrator"), name="CRM")
+
+    assert "Cannot delete" in refused(
+        "DELETE FROM integrations_integration WHERE id = %s", [integration.pk]
+    )
+    with pytest.raises(REFUSED), transaction.atomic():
+        integration.delete()
+    assert Integration.objects.filter(pk=integration.pk).exists()
 
 
 def test_an_operations_request_and_its_written_remainder_never_change(operation):

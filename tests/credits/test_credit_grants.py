@@ -163,6 +163,20 @@ def test_an_entry_dated_before_the_wallets_newest_is_refused(account):
     assert errors == {"created_at": [services.BEFORE_LAST_ENTRY]}
 
 
+def test_an_undated_entry_never_predates_the_wallets_newest(account):
+    """An integration may date an entry up to five minutes ahead; the next entry without a
+    date is then dated with it, not before it."""
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=4)
+    first = grant(account, "10", created_at=ahead)
+    second = grant(account, "5")
+
+    assert second.created_at == first.created_at == ahead
+    assert second.seq == first.seq + 1
+    assert CreditWallet.objects.get(pk=second.wallet_id).last_entry_at == ahead
+    later = grant(account, "1", created_at=ahead + dt.timedelta(seconds=1))
+    assert later.created_at > second.created_at
+
+
 def test_an_entry_dated_in_the_future_is_refused(account):
     future = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     errors = refused(grant, account=account, created_at=future)
