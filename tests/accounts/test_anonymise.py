@@ -52,8 +52,11 @@ def karin(make_user):
     services.payment_method_add(actor=None, account=account, kind="card", masked_details=CARD)
     services.payment_method_add(actor=None, account=account, kind="klarna", masked_details=KLARNA)
     comment_add(actor=finance, account=account, text=COMMENT)
+    # Free text that is not declared personal, quoting the customer (the attack of 2026-12-05).
     activity_record(
-        account=account, type="email_sent", data={"subject": "Your receipt", "to": EMAIL}
+        account=account,
+        type="email_sent",
+        data={"subject": f"Your receipt, {NAME} (call us on {PHONE})", "to": EMAIL},
     )
     credits.credit_grant(
         actor=finance,
@@ -76,6 +79,7 @@ def karin(make_user):
         transaction_id="BILL-1",
     )
     LegacyEntryFactory(account=account, proprietor=EMAIL, message=f"{NAME} moved to Visby.")
+    LegacyEntryFactory(account=account, event_name="Letter to Karin Lovgren", message="")
     record = credits.credit_export_start(actor=finance, filters={"account_email": EMAIL.upper()})
     credits.credit_export_finish(export=record, rows=3)
     credits.credit_export_start(actor=finance, filters={"account_name": "lövgren", "type": "token"})
@@ -104,11 +108,17 @@ def test_events_legacy_entries_notes_and_downloads_are_redacted(karin):
     comment = ActivityEvent.objects.get(account=karin, type="comment_added")
     assert comment.data == {"comment": REDACTED}
     email = ActivityEvent.objects.get(account=karin, type="email_sent")
-    assert email.data == {"subject": "Your receipt", "to": REDACTED}
+    # The subject is not personal data, but it quoted her name and phone: only those go.
+    assert email.data == {
+        "subject": f"Your receipt, {REDACTED} (call us on {REDACTED})",
+        "to": REDACTED,
+    }
     for event in ActivityEvent.objects.filter(account=karin, type="new_payment_method"):
         assert event.data["masked_details"] == REDACTED
-    legacy = LegacyEntry.objects.get(account=karin)
+    legacy, letter = LegacyEntry.objects.filter(account=karin).order_by("pk")
     assert (legacy.message, legacy.proprietor) == (REDACTED, "840001")
+    # Her name without its accent, in an event name: found and redacted too.
+    assert letter.event_name == f"Letter to {REDACTED}"
     grant, card, _consumption = CreditEntry.objects.filter(account=karin).order_by("created_at")
     assert (grant.note, card.gift_card) == (REDACTED, REDACTED)
     assert grant.redacted_at is not None
@@ -287,7 +297,7 @@ def test_a_dump_of_the_database_holds_none_of_the_former_personal_data(karin):
     ).stdout  # fmt: skip
 
     for former in (NAME, "Lövgren", EMAIL, "karin.lovgren", PHONE, STREET, CARD, KLARNA,
-                   COMMENT, NOTE, GIFT_CARD, "moved to Visby"):  # fmt: skip
+                   COMMENT, NOTE, GIFT_CARD, "moved to Visby", "Lovgren", "555 12 34"):  # fmt: skip
         assert former.casefold() not in dump.casefold(), former
     for kept in ("100.0000", "-30.0000", "120.0000", "840001", "ORD-840001", "BILL-1"):
         assert kept in dump, kept

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.db import models
 
 from activity.registry import EVENT_TYPES
-from core.personal_data import declarations
+from core.personal_data import declarations, known_terms, redact_known
 
 OUR_APPS = {"accounts", "activity", "credits", "legacy_history", "integrations", "staff"}
 TEXT = (models.CharField, models.TextField, models.JSONField, models.GenericIPAddressField)
@@ -50,3 +50,39 @@ def test_the_personal_attributes_are_the_expected_ones():
         ("credit_request_submitted", "reason"),
         ("credit_request_rejected", "reason"),
     }
+
+
+# --- Free text that quotes a customer -----------------------------------------------------
+
+KARIN = {
+    "name": "Karin Lövgren",
+    "email": "karin.lovgren@example.se",
+    "phone": "+46 70 555 12 34",
+    "street": "Storgatan 12",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Your receipt, Karin Lövgren", "Your receipt, [redacted]"),
+        ("Dear Karin,", "Dear [redacted],"),
+        ("LOVGREN called", "[redacted] called"),
+        ("from karin.lovgren@example.se", "from [redacted]"),
+        ("karin.lovgren wrote", "[redacted] wrote"),
+        ("ring 070-555 12 34", "ring [redacted]"),
+        ("+46705551234", "[redacted]"),
+        ("sent to Storgatan 12, Visby", "sent to [redacted], Visby"),
+        # Not her: another word that starts like her name, dates, amounts.
+        ("Karinsson renewed on 2026-12-06 for 149.00 SEK", None),
+    ],
+)
+def test_free_text_loses_what_quotes_the_customer_and_nothing_else(text, expected):
+    assert redact_known(text, known_terms(**KARIN)) == (expected or text)
+
+
+def test_short_name_parts_and_empty_details_redact_nothing():
+    terms = known_terms(name="Bo Li", email="", phone="12", street="")
+    assert redact_known("Bo Li called about Bolivia", terms) == "[redacted] called about Bolivia"
+    assert known_terms(name="", email="", phone="", street="") is None
+    assert redact_known("anything", None) == "anything"
