@@ -71,6 +71,10 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = (
     "auth.add_user",
     "auth.change_user",
     "auth.delete_user",
+    # Money roles (Finance, System Administrator) are asked for by one administrator and
+    # approved by another (core.models.RoleGrant).
+    "core.view_rolegrant",
+    "core.change_rolegrant",
     # Roles are read-only in the admin (they are this matrix); users get them as checkboxes.
     "auth.view_group",
     "accounts.add_account",

@@ -226,6 +226,11 @@ STORAGES = {
 # after this many days by `manage.py purge_retention` (run it daily).
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=400)
 
+# Separation of duties: a money role (Finance, System Administrator) takes a second
+# administrator's approval, and someone whose money role is younger than this many hours may
+# not approve anyone's money.
+MONEY_ROLE_COOLING_OFF_HOURS = env.int("MONEY_ROLE_COOLING_OFF_HOURS", default=72)
+
 # Limits of the credit operations, per role (its code: core.roles) and per unit (a currency
 # code, or "tokens"): the largest single grant, revocation, charge and refund, and the most one
 # person may grant per day (`daily_grant`). Above a limit the operation waits for another

@@ -29,6 +29,10 @@ class Role(StrEnum):
 
 CODES = tuple(role.code for role in Role)
 
+# Roles that move or approve money, or hand out roles: given to a user only when a second
+# administrator approves (core.models.RoleGrant), and never by anyone to themselves.
+MONEY_ROLES: frozenset[Role] = frozenset({Role.FINANCE, Role.SYSTEM_ADMINISTRATOR})
+
 
 def user_roles(user: Any) -> tuple[Role, ...]:
     """The user's roles, in the order of `Role`: one small query, cached on the user for the

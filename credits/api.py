@@ -181,7 +181,6 @@ class CreditOperationView(WritingAPIMixin, APIView):
     """Perform one credit operation of the registry (credits.operations) for an integration."""
 
     @extend_schema(
-        summary="Perform a credit operation",
         description=(
             "Grant, revoke or refund credit, or record a gift card's redemption, reversal or"
             " status. Every operation takes `operation`, `idempotency_key`, `account`, and"

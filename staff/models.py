@@ -39,6 +39,10 @@ class Kind(models.TextChoices):
     STAFF_CHANGED = "staff_changed", "Staff status changed"
     SUPERUSER_CHANGED = "superuser_changed", "Superuser status changed"
     ACTIVE_CHANGED = "active_changed", "Active status changed"
+    ROLE_GRANT_REQUESTED = "role_grant_requested", "Money role requested"
+    ROLE_GRANT_APPROVED = "role_grant_approved", "Money role approved"
+    ROLE_GRANT_REFUSED = "role_grant_refused", "Money role refused"
+    ROLE_CHANGE_REFUSED = "role_change_refused", "Role change refused"
 
 
 def _yes_no(value: Any) -> str:
@@ -143,6 +147,19 @@ SPECS: dict[str, KindSpec] = {
     Kind.STAFF_CHANGED: KindSpec(frozenset({"from", "to"}), _flag("Staff status")),
     Kind.SUPERUSER_CHANGED: KindSpec(frozenset({"from", "to"}), _flag("Superuser status")),
     Kind.ACTIVE_CHANGED: KindSpec(frozenset({"from", "to"}), _flag("Active")),
+    Kind.ROLE_GRANT_REQUESTED: KindSpec(
+        frozenset({"role"}),
+        lambda d: f"{d['role']} asked for; it waits for a second administrator's approval",
+    ),
+    Kind.ROLE_GRANT_APPROVED: KindSpec(
+        frozenset({"role", "requested_by"}),
+        lambda d: f"{d['role']} given, as {d['requested_by']} asked",
+    ),
+    Kind.ROLE_GRANT_REFUSED: KindSpec(
+        frozenset({"role", "requested_by"}),
+        lambda d: f"{d['role']} refused, which {d['requested_by']} asked for",
+    ),
+    Kind.ROLE_CHANGE_REFUSED: KindSpec(frozenset({"reason"}), lambda d: d["reason"]),
 }
 
 

@@ -18,15 +18,18 @@ from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.exceptions import PermissionDenied
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest
 
 from core.actors import MAX_ACTOR_NAME
+from core.roles import MONEY_ROLES
 from staff import lockout
 from staff.context import acting, client_address
 from staff.middleware import mark_signed_in
 from staff.models import Kind
-from staff.services import VISITOR, staff_event_record
+from staff.services import OWN_ROLES, VISITOR, staff_event_record
+from staff.services.roles import granting
 
 FLAGS = {
     "is_staff": Kind.STAFF_CHANGED,
@@ -165,6 +168,37 @@ def record_after_save(
         _record(Kind.PASSWORD_CHANGED, instance, {})
 
 
+MONEY_ROLE_NEEDS_APPROVAL = (
+    "{} is a money role: ask for it as a grant, which a second administrator approves."
+)
+
+
+def _refuse_unapproved(
+    instance: Any, action: str, reverse: bool, model: Any, pk_set: set[int] | None
+) -> None:
+    """During a person's request: nobody changes their own roles, and a money role is added
+    only by an approved grant (staff.services.roles). Commands and the system are not held."""
+    actor, _address = acting()
+    if actor.user_id is None or granting.get():
+        return
+    users = set(pk_set or ()) if reverse else {instance.pk}
+    if reverse and action == "pre_clear":
+        users = set(instance.user_set.values_list("pk", flat=True))
+    if actor.user_id in users:
+        subject = actor.user
+        _record(Kind.ROLE_CHANGE_REFUSED, subject, {"reason": OWN_ROLES})
+        raise PermissionDenied(OWN_ROLES)
+    if action != "pre_add":
+        return
+    groups = [instance] if reverse else list(Group.objects.filter(pk__in=pk_set or ()))
+    money = sorted(g.name for g in groups if g.name in {r.value for r in MONEY_ROLES})
+    if money:
+        reason = MONEY_ROLE_NEEDS_APPROVAL.format(money[0])
+        for user in model._default_manager.filter(pk__in=users) if reverse else [instance]:
+            _record(Kind.ROLE_CHANGE_REFUSED, user, {"reason": reason})
+        raise PermissionDenied(reason)
+
+
 def record_roles(
     sender: Any,
     instance: Any,
@@ -175,6 +209,8 @@ def record_roles(
     **kwargs: Any,
 ) -> None:
     """user.groups.add/remove/set/clear, and the same from a group's side."""
+    if action.startswith("pre_"):
+        _refuse_unapproved(instance, action, reverse, model, pk_set)
     if action == "pre_clear":
         # What a clear removes is gone after it: remember it now.
         if reverse:

@@ -11,15 +11,19 @@ approvers cannot both run it.
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
 from activity.models import ActivityEvent
 from activity.services import activity_record
 from core.actors import Actor, ActorLike, as_actor
+from core.models import RoleGrant
+from core.roles import MONEY_ROLES
 from credits.models import ApprovalState, CreditApproval, CreditEntry
 from credits.operations import OPERATION
 from credits.services.billing import ManualCharge
@@ -43,6 +47,13 @@ REQUESTER_GONE = (
     "The person who asked can no longer do this (their user was removed, deactivated or lost "
     "the permission): reject the request."
 )
+GRANTED_BY_REQUESTER = (
+    "The person who asked gave you your money role (they asked for it or approved it): another "
+    "approver decides."
+)
+TOO_NEW_A_ROLE = (
+    "Your money role is newer than {hours} hours (given {since}): another approver decides."
+)
 REJECTION_REASON_REQUIRED = "Give a reason for the rejection: the requester will read it."
 NOT_PENDING = {
     ApprovalState.APPROVED: ALREADY_APPROVED,
@@ -62,6 +73,31 @@ def _decidable(actor: ActorLike, approval: CreditApproval) -> None:
         raise ValidationError(OWN_REQUEST)
     if approval.state != ApprovalState.PENDING:
         raise ValidationError(NOT_PENDING[ApprovalState(approval.state)])
+    _independent(user, approval.actor_id)
+
+
+def _independent(approver: Any, requester_id: int | None) -> None:
+    """The second pair of eyes must be someone else's: refuse an approver whose money role the
+    requester asked for or approved (a puppet), or whose money role is younger than the
+    cooling-off period (MONEY_ROLE_COOLING_OFF_HOURS). Roles held before grants were kept
+    count as old."""
+    grants = RoleGrant.objects.filter(
+        user=approver, state=RoleGrant.State.APPROVED, role__in=[r.value for r in MONEY_ROLES]
+    )
+    if (
+        requester_id is not None
+        and grants.filter(Q(requested_by_id=requester_id) | Q(decided_by_id=requester_id)).exists()
+    ):
+        raise ValidationError(GRANTED_BY_REQUESTER)
+    cooling_off = dt.timedelta(hours=settings.MONEY_ROLE_COOLING_OFF_HOURS)
+    newest = grants.order_by("-decided_at").values_list("decided_at", flat=True).first()
+    if newest is not None and newest > timezone.now() - cooling_off:
+        raise ValidationError(
+            TOO_NEW_A_ROLE.format(
+                hours=settings.MONEY_ROLE_COOLING_OFF_HOURS,
+                since=timezone.localtime(newest).strftime("%Y-%m-%d %H:%M"),
+            )
+        )
 
 
 def _approves_by_role(user: Any) -> bool:

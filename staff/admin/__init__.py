@@ -6,10 +6,11 @@
 - `roles`: roles (groups) are read-only: they are the matrix in config/roles.py.
 - `sign_ins`: failed and locked sign-ins (django-axes); clearing them unlocks, and is recorded.
 - `activity`: the staff activity record and its downloads, read-only.
+- `role_grants`: money roles asked for by one administrator, approved or refused by another.
 
 The admin's autodiscovery imports this package; importing each module registers its pages.
 """
 
-from staff.admin import activity, roles, sign_ins, users
+from staff.admin import activity, role_grants, roles, sign_ins, users
 
-__all__ = ["activity", "roles", "sign_ins", "users"]
+__all__ = ["activity", "role_grants", "roles", "sign_ins", "users"]

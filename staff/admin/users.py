@@ -21,14 +21,18 @@ from django.utils.http import urlencode
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.roles import MONEY_ROLES
 from staff import services
 from staff.admin.roles import _second_factor_groups
 from staff.admin.sign_ins import _failures
 from staff.context import client_address
 
+MONEY_ROLE_NAMES = frozenset(role.value for role in MONEY_ROLES)
 ROLES_HELP = (
     "Access comes from roles only. What each role may do is defined in code, in "
-    "config/roles.py (see Roles)."
+    "config/roles.py (see Roles). Finance and System Administrator move or approve money: "
+    "ticking one asks for it, and a second administrator approves it (Money role grants). "
+    "Nobody changes their own roles."
 )
 
 
@@ -153,6 +157,54 @@ class StaffUserAdmin(DjangoUserAdmin):
                 recent_failures=Coalesce(_failures(username=OuterRef("username")), Value(0)),
             )
         )
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "groups" not in form.base_fields:
+            return form
+        editor = request.user
+
+        class RolesForm(form):  # type: ignore[misc, valid-type]
+            def clean_groups(self) -> Any:
+                groups = self.cleaned_data.get("groups")
+                own = self.instance.pk is not None and self.instance.pk == editor.pk
+                if own and set(groups or ()) != set(self.instance.groups.all()):
+                    raise services.roles.refuse(
+                        editor, self.instance, services.OWN_ROLES, client_address(request)
+                    )
+                return groups
+
+        return RolesForm
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: Any) -> None:
+        """Roles save at once, except a money role being added: that is asked for as a grant,
+        which a second administrator approves (Money role grants)."""
+        groups = form.cleaned_data.get("groups")
+        asked: list[Group] = []
+        if groups is not None:
+            held = set(form.instance.groups.all()) if change else set()
+            asked = [g for g in groups if g.name in MONEY_ROLE_NAMES and g not in held]
+            form.cleaned_data["groups"] = [g for g in groups if g not in asked]
+        super().save_related(request, form, formsets, change)
+        for group in asked:
+            try:
+                services.role_grant_request(
+                    actor=request.user,
+                    user=form.instance,
+                    role=group.name,
+                    address=client_address(request),
+                )
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"{group.name} for {form.instance.get_username()} waits for a second"
+                " administrator's approval (Money role grants).",
+                messages.WARNING,
+            )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))

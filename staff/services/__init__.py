@@ -7,6 +7,12 @@ from staff.services.events import (
     staff_activity_export_start,
     staff_event_record,
 )
+from staff.services.roles import (
+    OWN_ROLES,
+    role_grant_approve,
+    role_grant_refuse,
+    role_grant_request,
+)
 from staff.services.second_factor import (
     RECOVERY_CODE_COUNT,
     SECOND_FACTOR_PERMISSION,
@@ -24,6 +30,10 @@ from staff.services.second_factor import (
 from staff.services.users import sign_in_unlock, user_deactivate
 
 __all__ = [
+    "OWN_ROLES",
+    "role_grant_approve",
+    "role_grant_refuse",
+    "role_grant_request",
     "NOT_SIGNED_IN",
     "VISITOR",
     "RECOVERY_CODE_COUNT",

@@ -179,6 +179,67 @@ def active_changed(admin, maja):
     return maja
 
 
+def _admin_named(username):
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import UserFactory
+
+    found = get_user_model().objects.filter(username=username).first()
+    return found or UserFactory(
+        roles=[roles.SYSTEM_ADMINISTRATOR], username=username, is_staff=True
+    )
+
+
+def _decide(admin, action, grant):
+    admin.post(
+        reverse("admin:core_rolegrant_changelist"),
+        {"action": action, "_selected_action": [grant.pk]},
+    )
+
+
+def role_grant_requested(admin, maja):
+    from django.contrib.auth.models import Group
+
+    wanted = Group.objects.get(name=roles.SYSTEM_ADMINISTRATOR)
+    held = [g.pk for g in maja.groups.all()]
+    admin.post(
+        reverse("admin:auth_user_change", args=[maja.pk]),
+        change_form(maja, groups=[*held, wanted.pk]),
+    )
+    return maja
+
+
+def role_grant_approved(admin, maja):
+    from staff import services
+
+    asked = services.role_grant_request(
+        actor=_admin_named("ove"), user=maja, role=roles.SYSTEM_ADMINISTRATOR
+    )
+    _decide(admin, "approve", asked)
+    return maja
+
+
+def role_grant_refused(admin, maja):
+    from staff import services
+
+    asked = services.role_grant_request(
+        actor=_admin_named("ove"), user=maja, role=roles.SYSTEM_ADMINISTRATOR
+    )
+    _decide(admin, "refuse", asked)
+    return maja
+
+
+def role_change_refused(admin, maja):
+    # The administrator asked for it herself: she may not also approve it.
+    from staff import services
+
+    asked = services.role_grant_request(
+        actor=_admin_named("alva"), user=maja, role=roles.SYSTEM_ADMINISTRATOR
+    )
+    _decide(admin, "approve", asked)
+    return maja
+
+
 SCENARIOS = {
     Kind.SIGNED_IN: signed_in,
     Kind.SIGN_IN_FAILED: sign_in_failed,
@@ -196,6 +257,10 @@ SCENARIOS = {
     Kind.STAFF_CHANGED: staff_changed,
     Kind.SUPERUSER_CHANGED: superuser_changed,
     Kind.ACTIVE_CHANGED: active_changed,
+    Kind.ROLE_GRANT_REQUESTED: role_grant_requested,
+    Kind.ROLE_GRANT_APPROVED: role_grant_approved,
+    Kind.ROLE_GRANT_REFUSED: role_grant_refused,
+    Kind.ROLE_CHANGE_REFUSED: role_change_refused,
 }
 # Who acts in each scenario: the user themself, the administrator, or nobody signed in.
 BY_ADMIN = {
@@ -205,5 +270,9 @@ BY_ADMIN = {
     Kind.ROLES_CHANGED,
     Kind.STAFF_CHANGED,
     Kind.ACTIVE_CHANGED,
+    Kind.ROLE_GRANT_REQUESTED,
+    Kind.ROLE_GRANT_APPROVED,
+    Kind.ROLE_GRANT_REFUSED,
+    Kind.ROLE_CHANGE_REFUSED,
 }
 BY_NOBODY = {Kind.SIGN_IN_FAILED, Kind.LOCKED_OUT}
