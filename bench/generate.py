@@ -249,12 +249,14 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
     balances = {}
     # One transaction: the entries are copied before their wallets (whose balances they
     # produce), and the deferred foreign keys are checked at commit.
+    key_id, key = chain.signing_key()
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.connection
         with raw.cursor().copy(
             "COPY credits_creditentry (wallet_id, account_id, subscription_id, credit_type,"
             " currency, seq, activity, gift_card, gift_card_status, amount, balance_after,"
-            " transaction_id, note, created_at, actor_name, text_digest, hash) FROM STDIN"
+            " transaction_id, note, created_at, actor_name, text_digest, hash, key_id)"
+            " FROM STDIN"
         ) as copy:
             for account in range(1, account_count + 1):
                 count = per_wallet + (1 if account <= extra else 0)
@@ -288,6 +290,7 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                         transaction_id=f"TX-{account}-{seq}",
                         operation_id=None,
                         text_digest=digest,
+                        key=key,
                     )
                     copy.write_row(
                         (
@@ -308,6 +311,7 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                             "System",
                             digest,
                             previous,
+                            key_id,
                         )
                     )
                 balances[account] = (balance, added, count, previous)

@@ -226,6 +226,28 @@ STORAGES = {
 # after this many days by `manage.py purge_retention` (run it daily).
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=400)
 
+# The ledger's keys (credits.chain): entries are signed with HMAC-SHA256 under LEDGER_KEY_ID,
+# and verified with the key each names. Keep them outside the database: LEDGER_KEYS as JSON
+# ({"2026-12": "<secret>", ...}) in the environment, or in a file named by LEDGER_KEYS_FILE.
+# To rotate, add a key and point LEDGER_KEY_ID at it; keep the old ones for verification.
+# Without either, one key is derived from SECRET_KEY (which is outside the database too).
+LEDGER_KEYS = env.json("LEDGER_KEYS", default={})
+if env("LEDGER_KEYS_FILE", default=""):
+    import json as _json
+
+    LEDGER_KEYS = {**_json.loads(Path(env("LEDGER_KEYS_FILE")).read_text()), **LEDGER_KEYS}
+if not LEDGER_KEYS:
+    import hashlib as _hashlib
+    import hmac as _hmac
+
+    LEDGER_KEYS = {
+        "secret-key": _hmac.new(SECRET_KEY.encode(), b"ledger", _hashlib.sha256).hexdigest()
+    }
+LEDGER_KEY_ID = env("LEDGER_KEY_ID", default=next(iter(LEDGER_KEYS)))
+# Where `ledger_checkpoint` writes the signed heads of every wallet's chain, and where
+# `verify_ledger` compares them (a directory outside the database; empty: no checkpoints).
+LEDGER_CHECKPOINT_DIR = env("LEDGER_CHECKPOINT_DIR", default="")
+
 # Separation of duties: a money role (Finance, System Administrator) takes a second
 # administrator's approval, and someone whose money role is younger than this many hours may
 # not approve anyone's money.

@@ -1,12 +1,19 @@
 """Checks of the whole ledger, for `verify_ledger`: the running balances and entry numbers
-(in SQL, one pass), the hash chains (streamed, in constant memory), and the credit roll-forward
-of every month (opening + movements = closing, per credit type and currency)."""
+(in SQL, one pass), the hash chains (streamed, in constant memory), the chains' heads against
+the newest signed checkpoint outside the database, and the credit roll-forward of every month
+(opening + movements = closing, per credit type and currency)."""
 
+import datetime as dt
+import hmac
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
 
 from credits import chain
 from credits.models import CreditEntry, CreditWallet
@@ -136,13 +143,14 @@ def broken_chains() -> Iterator[tuple[int, str]]:
             "gift_card",
             "redacted_at",
             "hash",
+            "key_id",
             *chain.HASHED_FIELDS,
             *chain.ENDORSEMENT_FIELDS,
         )
         .iterator(chunk_size=CHUNK)
     )
     current, previous, broken = None, "", False
-    for note, gift_card, redacted_at, stored, *values in rows:
+    for note, gift_card, redacted_at, stored, key_id, *values in rows:
         fields = dict(zip(chain.HASHED_FIELDS + chain.ENDORSEMENT_FIELDS, values, strict=True))
         wallet_id = fields["wallet_id"]
         if wallet_id != current:
@@ -154,7 +162,10 @@ def broken_chains() -> Iterator[tuple[int, str]]:
         if redacted_at is None and chain.text_digest(note, gift_card) != fields["text_digest"]:
             yield wallet_id, f"entry {fields['seq']}: its note or gift card was changed"
             broken = True
-        elif chain.entry_hash(previous=previous, **fields) != stored:
+        elif (key := chain.key_for(key_id)) is None:
+            yield wallet_id, f"entry {fields['seq']} is signed with no known key ({key_id!r})"
+            broken = True
+        elif chain.entry_hash(previous=previous, key=key, **fields) != stored:
             yield wallet_id, f"hash chain broken at entry {fields['seq']}"
             broken = True
         previous = stored
@@ -172,3 +183,78 @@ def unreconciled_months() -> Iterator[tuple[Period, RollForwardLine]]:
         for line in credit_rollforward(period):
             if not line.reconciles:
                 yield period, line
+
+
+# --- Checkpoints ------------------------------------------------------------------------------
+# The head of every wallet's chain (its last seq and hash), signed with the ledger's key and
+# written outside the database (LEDGER_CHECKPOINT_DIR). A later rewrite of any entry up to a head,
+# even by someone who holds the key and signs the rewritten chain again, no longer matches the
+# newest checkpoint.
+
+CHECKPOINT_GLOB = "ledger-checkpoint-*.json"
+
+
+def _signed_text(written_at: str, heads: dict[str, list]) -> str:
+    return json.dumps({"written_at": written_at, "heads": heads}, sort_keys=True)
+
+
+def checkpoint_write(directory: str | Path) -> Path:
+    """Write the signed heads of every wallet's chain to a new file in `directory`."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    written_at = timezone.now().astimezone(dt.UTC).isoformat(timespec="microseconds")
+    heads = {
+        str(pk): [seq, last_hash]
+        for pk, seq, last_hash in CreditWallet.objects.filter(last_seq__gt=0)
+        .order_by("pk")
+        .values_list("pk", "last_seq", "last_hash")
+    }
+    key_id, key = chain.signing_key()
+    payload = {
+        "written_at": written_at,
+        "key_id": key_id,
+        "heads": heads,
+        "signature": chain.sign(key, _signed_text(written_at, heads)),
+    }
+    stamp = written_at.replace(":", "").replace("-", "").replace("+0000", "Z")
+    path = folder / f"ledger-checkpoint-{stamp}.json"
+    path.write_text(json.dumps(payload, indent=1))
+    return path
+
+
+def newest_checkpoint(directory: str | Path) -> Path | None:
+    paths = sorted(Path(directory).glob(CHECKPOINT_GLOB)) if directory else []
+    return paths[-1] if paths else None
+
+
+def checkpoint_problems(path: Path) -> Iterator[tuple[int | None, str]]:
+    """(wallet or None, what is wrong) where the ledger disagrees with the checkpoint at `path`:
+    a checkpoint whose signature does not hold, or a wallet whose entry at the recorded head is
+    missing or has another hash."""
+    try:
+        saved = json.loads(path.read_text())
+        heads, written_at = saved["heads"], saved["written_at"]
+        key = chain.key_for(saved["key_id"])
+        signature = saved["signature"]
+    except (OSError, ValueError, KeyError, TypeError):
+        yield None, f"the checkpoint {path.name} cannot be read"
+        return
+    if key is None or not hmac.compare_digest(
+        chain.sign(key, _signed_text(written_at, heads)), signature
+    ):
+        yield None, f"the checkpoint {path.name} is not signed by a known key"
+        return
+    wanted = {int(pk): (seq, digest) for pk, (seq, digest) in heads.items()}
+    found = dict.fromkeys(wanted)
+    for pk_range in range(0, len(wanted), CHUNK):
+        chunk = sorted(wanted)[pk_range : pk_range + CHUNK]
+        condition = Q()
+        for pk in chunk:
+            condition |= Q(wallet_id=pk, seq=wanted[pk][0])
+        for wallet_id, digest in CreditEntry.objects.filter(condition).values_list(
+            "wallet_id", "hash"
+        ):
+            found[wallet_id] = digest
+    for pk, (seq, digest) in sorted(wanted.items()):
+        if found[pk] != digest:
+            yield pk, f"entry {seq} differs from the checkpoint of {written_at}"

@@ -126,9 +126,11 @@ class CreditEntry(Attributed):
         related_name="entries",
     )
     # Tamper evidence (credits.chain): the SHA-256 of the note and gift card code as written,
-    # and the entry's hash, chained to the previous entry's in its wallet.
+    # and the entry's hash (an HMAC under the key named by key_id, kept outside the database),
+    # chained to the previous entry's in its wallet.
     text_digest = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+    key_id = models.CharField(max_length=40, blank=True, editable=False)
     # When anonymisation replaced the note and gift card code (the digest stays as written).
     redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The second person of an operation that was over its requester's limit (the actor above
@@ -162,7 +164,7 @@ class CreditEntry(Attributed):
     }
     NO_PERSONAL_DATA = (
         "credit_type", "currency", "activity", "gift_card_status", "transaction_id",
-        "actor_name", "text_digest", "hash", "approved_by_name",
+        "actor_name", "text_digest", "hash", "approved_by_name", "key_id",
     )  # fmt: skip
 
     class Meta:

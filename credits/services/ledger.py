@@ -125,8 +125,10 @@ def append(
         operation=operation,
         text_digest=chain.text_digest(request.note, request.gift_card),
     )
+    entry.key_id, key = chain.signing_key()
     entry.hash = chain.entry_hash(
         previous=wallet.last_hash,
+        key=key,
         **{name: getattr(entry, name) for name in chain.HASHED_FIELDS + chain.ENDORSEMENT_FIELDS},
     )
     wallet.balance = balance

@@ -1,6 +1,8 @@
 """The ledger's hash chain: every entry's hash covers its wallet's previous entry's hash and its
 own fields, so that a rewrite behind the services' back shows, even a consistent one."""
 
+import json
+
 import pgtrigger
 import pytest
 from django.core.management import CommandError, call_command
@@ -34,12 +36,16 @@ def entries(wallet):
 
 def test_each_entry_is_chained_to_the_previous_one_of_its_wallet(ledger):
     first, second, *_rest, last = entries(ledger)
+    key_id, key = chain.signing_key()
 
+    assert (first.key_id, second.key_id) == (key_id, key_id)
     assert first.hash == chain.entry_hash(
-        previous="", **{name: getattr(first, name) for name in chain.HASHED_FIELDS}
+        previous="", key=key, **{name: getattr(first, name) for name in chain.HASHED_FIELDS}
     )
     assert second.hash == chain.entry_hash(
-        previous=first.hash, **{name: getattr(second, name) for name in chain.HASHED_FIELDS}
+        previous=first.hash,
+        key=key,
+        **{name: getattr(second, name) for name in chain.HASHED_FIELDS},
     )
     assert first.text_digest == chain.text_digest("Welcome", "")
     assert ledger.last_hash == last.hash
@@ -134,3 +140,115 @@ def test_the_migration_fills_the_chain_of_entries_written_before_it(account, cap
     wallet = CreditWallet.objects.get()
     assert [e.hash != "" for e in entries(wallet)] == [True, True]
     assert wallet.last_hash == entries(wallet)[-1].hash
+
+
+# --- A rewrite by someone who holds the database but not the key -----------------------------
+
+
+def rewrite_consistently(wallet, *, key=None, key_id=None):
+    """The attack of 2026-12-05, with `session_replication_role = replica` (no triggers): +500
+    on the second entry, on every balance after it, on the wallet, and every hash from there
+    recomputed with the project's own function (`key`: the attacker's guess of it)."""
+    rows = entries(wallet)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        previous = rows[0].hash
+        for entry in rows[1:]:
+            if entry.seq == 2:
+                entry.amount += 500
+            entry.balance_after += 500
+            values = {name: getattr(entry, name) for name in chain.HASHED_FIELDS}
+            values["approved_by_name"] = entry.approved_by_name
+            entry.hash = chain.entry_hash(previous=previous, key=key, **values)
+            previous = entry.hash
+            cursor.execute(
+                "UPDATE credits_creditentry SET amount = %s, balance_after = %s, hash = %s,"
+                " key_id = %s WHERE id = %s",
+                [entry.amount, entry.balance_after, entry.hash,
+                 entry.key_id if key_id is None else key_id, entry.pk],
+            )  # fmt: skip
+        cursor.execute(
+            "UPDATE credits_creditwallet SET balance = balance + 500, added = added + 500,"
+            " last_hash = %s WHERE id = %s",
+            [previous, wallet.pk],
+        )
+        cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+@pytest.mark.parametrize(
+    ("key", "key_id"),
+    [
+        (None, None),  # plain SHA-256, the chain's first function, under the entries' key id
+        (None, ""),  # plain SHA-256, claiming to be an entry from before the keys
+        (b"a-guessed-key", None),
+        (b"a-guessed-key", "another-key"),
+    ],
+)
+def test_a_rewrite_without_the_key_is_caught(ledger, capsys, key, key_id):
+    rewrite_consistently(ledger, key=key, key_id=key_id)
+
+    with pytest.raises(CommandError, match="1 of 1 wallets drifted"):
+        call_command("verify_ledger")
+    out = capsys.readouterr().out
+    assert "entry 2" in out
+
+
+def test_rotated_keys_verify_old_and_new_entries(ledger, settings, capsys):
+    old_id = settings.LEDGER_KEY_ID
+    settings.LEDGER_KEYS = {**settings.LEDGER_KEYS, "2027-01": "a-new-secret-0123456789abcdef"}
+    settings.LEDGER_KEY_ID = "2027-01"
+    services.credit_grant(actor=None, account=ledger.account, amount="1", **SEK)
+
+    assert [e.key_id for e in entries(ledger)][-2:] == [old_id, "2027-01"]
+    call_command("verify_ledger")
+    assert "every hash chain intact" in capsys.readouterr().out
+
+    # Dropping a key that entries still name is a failure, not a silent pass.
+    settings.LEDGER_KEYS = {"2027-01": "a-new-secret-0123456789abcdef"}
+    with pytest.raises(CommandError):
+        call_command("verify_ledger")
+    assert f"signed with no known key ('{old_id}')" in capsys.readouterr().out
+
+
+# --- Checkpoints outside the database -------------------------------------------------------
+
+
+def test_a_rewrite_signed_with_the_key_is_caught_by_the_checkpoint(
+    ledger, settings, tmp_path, capsys
+):
+    """Even someone who holds the key and signs the rewritten chain again cannot match the
+    heads signed into a file before the rewrite."""
+    settings.LEDGER_CHECKPOINT_DIR = str(tmp_path)
+    call_command("ledger_checkpoint")
+    call_command("verify_ledger")
+    assert "the heads of ledger-checkpoint-" in capsys.readouterr().out
+
+    key_id, key = chain.signing_key()
+    rewrite_consistently(ledger, key=key, key_id=key_id)
+
+    with pytest.raises(CommandError, match="1 of 1 wallets drifted"):
+        call_command("verify_ledger")
+    out = capsys.readouterr().out
+    assert "hash chain broken" not in out  # the chain itself holds: the key was used
+    assert f"entry {ledger.last_seq} differs from the checkpoint of" in out
+
+
+def test_an_edited_checkpoint_is_refused(ledger, settings, tmp_path, capsys):
+    settings.LEDGER_CHECKPOINT_DIR = str(tmp_path)
+    call_command("ledger_checkpoint")
+    [path] = tmp_path.glob("ledger-checkpoint-*.json")
+    saved = json.loads(path.read_text())
+    saved["heads"][str(ledger.pk)][1] = "0" * 64
+    path.write_text(json.dumps(saved))
+
+    with pytest.raises(CommandError, match="is not signed by a known key"):
+        call_command("verify_ledger")
+
+
+def test_later_entries_pass_an_older_checkpoint(ledger, settings, tmp_path, capsys):
+    settings.LEDGER_CHECKPOINT_DIR = str(tmp_path)
+    call_command("ledger_checkpoint")
+    services.credit_grant(actor=None, account=ledger.account, amount="3", **SEK)
+
+    call_command("verify_ledger")
+    assert "every hash chain intact, the heads of" in capsys.readouterr().out

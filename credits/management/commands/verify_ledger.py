@@ -7,8 +7,10 @@ from core import money
 from credits.verification import (
     WalletProblems,
     broken_chains,
+    checkpoint_problems,
     drifted_wallets,
     ledger_size,
+    newest_checkpoint,
     unreconciled_months,
     wallet_label,
 )
@@ -19,8 +21,9 @@ class Command(BaseCommand):
         "Recompute every wallet's running balances and hash chain from its entries and report "
         "the wallets whose stored balances, entry numbers or hashes disagree (naming the first "
         "broken entry); then check that every month's credit roll-forward reconciles (opening "
-        "+ movements = closing, per credit type and currency). Exits with status 1 on any "
-        "problem."
+        "+ movements = closing, per credit type and currency), and that every wallet's chain "
+        "still holds the heads of the newest signed checkpoint in LEDGER_CHECKPOINT_DIR. "
+        "Exits with status 1 on any problem."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,6 +33,16 @@ class Command(BaseCommand):
             if wallet_id not in problems:
                 problems[wallet_id] = WalletProblems(wallet_id, wallet_label(wallet_id))
             problems[wallet_id].problems.append(problem)
+        checkpoint = newest_checkpoint(settings.LEDGER_CHECKPOINT_DIR)
+        checkpoint_failures: list[str] = []
+        for held_by, problem in checkpoint_problems(checkpoint) if checkpoint else ():
+            if held_by is None:
+                checkpoint_failures.append(problem)
+                self.stdout.write(f"Checkpoint: {problem}")
+                continue
+            if held_by not in problems:
+                problems[held_by] = WalletProblems(held_by, wallet_label(held_by))
+            problems[held_by].problems.append(problem)
         for wallet_id in sorted(problems):
             report = problems[wallet_id]
             self.stdout.write(f"Wallet {wallet_id} ({report.label}): " + "; ".join(report.problems))
@@ -42,16 +55,17 @@ class Command(BaseCommand):
                 f"{money.plain(line.moved, unit)} is not closing {money.plain(line.closing, unit)}"
                 f" (off by {money.plain(line.difference, unit)})"
             )
-        failures = []
+        failures = list(checkpoint_failures)
         if problems:
             failures.append(f"{len(problems)} of {wallets} wallets drifted.")
         if months:
             failures.append(f"{len(months)} monthly roll-forward lines do not reconcile.")
         if failures:
             raise CommandError(" ".join(failures))
+        against = f", the heads of {checkpoint.name} held" if checkpoint else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"Ledger verified: {wallets} wallets, {entries} entries, no drift, "
-                "every hash chain intact, every month's roll-forward reconciles."
+                f"every hash chain intact{against}, every month's roll-forward reconciles."
             )
         )
