@@ -273,12 +273,29 @@ def _per_unit(sek: int, tokens: int) -> dict[str, str]:
     return limits | {"tokens": str(tokens)}
 
 
+# The currency that limits across currencies are kept in, and dated rates to it: from each
+# date on, one unit of a currency is worth this much of REPORTING_CURRENCY (the newest rate
+# dated on or before the day applies). A currency without a rate cannot be counted, so its
+# operations under a cross-currency limit wait for approval. Set them from your books.
+REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="SEK")
+EXCHANGE_RATES: dict[str, dict[str, str]] = env.json(
+    "EXCHANGE_RATES",
+    default={
+        "2026-01-01": {
+            "SEK": "1", "NOK": "0.93", "DKK": "1.47", "EUR": "10.95", "GBP": "12.80",
+            "USD": "9.45",
+        },
+    },
+)  # fmt: skip
+
 _FINANCE_LIMITS = {
     "grant": _per_unit(10_000, 1_000),
     "revoke": _per_unit(10_000, 1_000),
     "charge": _per_unit(25_000, 1_000),
     "refund": _per_unit(25_000, 1_000),
     "daily_grant": _per_unit(100_000, 10_000),
+    # Across every currency, counted in REPORTING_CURRENCY.
+    "daily_grant_total": {"SEK": "100000"},
 }
 CREDIT_LIMITS: dict[str, dict[str, dict[str, str]]] = env.json(
     "CREDIT_LIMITS",
@@ -287,6 +304,7 @@ CREDIT_LIMITS: dict[str, dict[str, dict[str, str]]] = env.json(
         "customer_service": {
             "grant": _per_unit(500, 100),
             "daily_grant": _per_unit(2_000, 400),
+            "daily_grant_total": {"SEK": "2000"},
         },
         "finance": _FINANCE_LIMITS,
         "system_administrator": _FINANCE_LIMITS,
@@ -296,6 +314,7 @@ CREDIT_LIMITS: dict[str, dict[str, dict[str, str]]] = env.json(
             "revoke": _per_unit(5_000, 1_000),
             "refund": _per_unit(5_000, 1_000),
             "daily_grant": _per_unit(1_000_000, 100_000),
+            "daily_grant_total": {"SEK": "1000000"},
         },
     },
 )

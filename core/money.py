@@ -8,6 +8,7 @@ keeps four decimals, enough for all. Amounts are written two ways, and only thes
 `money_cell` is the one HTML of an amount with its flag, for tables and templates alike.
 """
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Callable
@@ -230,3 +231,33 @@ def money_cell(
     if unit.is_tokens:
         return format_html(MONEY_HTML, flag, name, name, text)
     return format_html(MONEY_WITH_CODE_HTML, flag, name, name, text, unit.currency)
+
+
+# --- Rates to the reporting currency ---------------------------------------------------------
+
+NO_RATE = "No exchange rate from {currency} to {reporting} on {day} (EXCHANGE_RATES)."
+
+
+def rate_to_reporting(currency: str, day: "dt.date") -> Decimal | None:
+    """What one unit of `currency` was worth in settings.REPORTING_CURRENCY on `day`: its newest
+    rate in an EXCHANGE_RATES table dated on or before it (1 for the reporting currency
+    itself), or None when there is none."""
+    if currency == settings.REPORTING_CURRENCY:
+        return Decimal(1)
+    found = None
+    for start, rates in sorted(settings.EXCHANGE_RATES.items()):
+        if dt.date.fromisoformat(start) > day:
+            break
+        if currency in rates:
+            found = Decimal(str(rates[currency]))
+    return found
+
+
+def in_reporting(amount: Decimal, currency: str, day: "dt.date") -> Decimal:
+    """`amount` of `currency` in the reporting currency on `day` (ValueError without a rate)."""
+    rate = rate_to_reporting(currency, day)
+    if rate is None:
+        raise ValueError(
+            NO_RATE.format(currency=currency, reporting=settings.REPORTING_CURRENCY, day=day)
+        )
+    return amount * rate

@@ -101,6 +101,9 @@ class Operation:
     # of its daily total; "" when it has no limit.
     limit: str = ""
     daily_limit: str = ""
+    # The key of its daily total across every currency, in settings.REPORTING_CURRENCY at
+    # settings.EXCHANGE_RATES; "" when it has none.
+    daily_total_limit: str = ""
     # With a daily limit: the verb and its past, as its messages say them ("grant up to 2000.00
     # SEK a day", "400.00 SEK granted today").
     verb: str = ""
@@ -137,6 +140,7 @@ OPERATIONS: tuple[Operation, ...] = (
         permission_text="Can grant credit to an account or a subscription",
         limit="grant",
         daily_limit="daily_grant",
+        daily_total_limit="daily_grant_total",
         verb="grant",
         done="granted",
         waits=True,
@@ -286,7 +290,9 @@ def api_fields_text() -> str:
 
 # Every key CREDIT_LIMITS may hold for a role.
 LIMIT_KEYS = tuple(
-    dict.fromkeys(key for op in OPERATIONS for key in (op.limit, op.daily_limit) if key)
+    dict.fromkeys(
+        key for op in OPERATIONS for key in (op.limit, op.daily_limit, op.daily_total_limit) if key
+    )
 )
 
 

@@ -23,10 +23,11 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
+from core import money
 from core.actors import Actor, ActorLike, as_actor
 from core.money import Unit
 from core.roles import Role, user_roles
-from credits.models import CreditEntry
+from credits.models import CreditEntry, CreditType
 from credits.operations import OPERATION
 
 if TYPE_CHECKING:
@@ -189,6 +190,52 @@ def over_limit(
                 f"over the daily limit of {unit.describe(daily)} "
                 f"({unit.describe(today)} {spec.done} today)"
             )
+    if spec.daily_total_limit and spec.activity and not unit.is_tokens:
+        return _over_daily_total(actor, spec, authority, currency, amount)
+    return ""
+
+
+def done_today_by_currency(*, actor: ActorLike, activity: str) -> dict[str, Decimal]:
+    """What the person (or integration) did alone today of `activity`, per currency."""
+    entries = CreditEntry.objects.filter(
+        activity=activity,
+        recorded_at__gte=_start_of_day(),
+        credit_type=CreditType.CURRENCY,
+        approved_by_name="",
+    )
+    who = as_actor(actor)
+    if who.user is not None:
+        entries = entries.filter(actor=who.user)
+    else:
+        entries = entries.filter(actor__isnull=True, actor_name=who.name)
+    return {
+        row["currency"]: abs(row["total"])
+        for row in entries.values("currency").annotate(total=Sum("amount")).order_by()
+    }
+
+
+def _over_daily_total(
+    actor: ActorLike, spec: Any, authority: "Authority", currency: str, amount: Decimal
+) -> str:
+    """The daily limit across currencies (counted in the reporting currency), or ""."""
+    reporting = Unit(settings.REPORTING_CURRENCY)
+    limit = authority.limits.get(spec.daily_total_limit, {}).get(reporting.key)
+    if limit is None:
+        return ""  # no cross-currency limit for these roles: the per-unit ones apply
+    day = timezone.localdate()
+    done = done_today_by_currency(actor=actor, activity=spec.activity)
+    try:
+        today = sum(
+            (money.in_reporting(value, code, day) for code, value in done.items()), Decimal(0)
+        )
+        asked = money.in_reporting(amount, currency, day)
+    except ValueError as exc:
+        return f"not countable against the daily limit across all currencies: {exc}"
+    if today + asked > limit:
+        return (
+            f"over the daily limit of {reporting.describe(limit)} across all currencies "
+            f"({reporting.describe(today)} {spec.done} today)"
+        )
     return ""
 
 
@@ -211,4 +258,8 @@ def limits_text(actor: ActorLike, operation: str) -> str:
     text = f"Alone you may make a {spec.noun} of up to {single}"
     if spec.daily_limit and units(spec.daily_limit):
         text += f", and {spec.verb} up to {units(spec.daily_limit)} a day"
+    total = authority.limits.get(spec.daily_total_limit, {}) if spec.daily_total_limit else {}
+    reporting = Unit(settings.REPORTING_CURRENCY)
+    if reporting.key in total:
+        text += f" ({reporting.describe(total[reporting.key])} a day across all currencies)"
     return text + ". Above that it waits for another person's approval."
