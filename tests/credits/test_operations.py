@@ -121,10 +121,7 @@ def test_approval_choices_are_exactly_the_waiting_operations():
 
 def test_every_limit_key_belongs_to_an_operation_and_the_default_limits_pass_the_checks():
     declared = {
-        key
-        for op in OPERATIONS
-        for key in (op.limit, op.daily_limit, op.daily_total_limit)
-        if key
+        key for op in OPERATIONS for key in (op.limit, op.daily_limit, op.daily_total_limit) if key
     }
     assert set(LIMIT_KEYS) == declared
     assert [m for m in credit_limits() if m.level >= 40] == []
