@@ -248,6 +248,10 @@ LEDGER_KEY_ID = env("LEDGER_KEY_ID", default=next(iter(LEDGER_KEYS)))
 # `verify_ledger` compares them (a directory outside the database; empty: no checkpoints).
 LEDGER_CHECKPOINT_DIR = env("LEDGER_CHECKPOINT_DIR", default="")
 
+# How long an enrolment code (the one-time code a user of a second-factor role sets up their
+# second factor with, issued by an administrator) stays valid.
+ENROLMENT_CODE_HOURS = env.int("ENROLMENT_CODE_HOURS", default=72)
+
 # Separation of duties: a money role (Finance, System Administrator) takes a second
 # administrator's approval, and someone whose money role is younger than this many hours may
 # not approve anyone's money.

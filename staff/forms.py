@@ -25,6 +25,14 @@ class EnrolForm(forms.Form):
         error_messages={"required": NOT_A_TOTP_CODE},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+    # Required by the service for the roles that need a second factor (staff.services).
+    enrolment_code = forms.CharField(
+        label="Enrolment code",
+        max_length=40,
+        required=False,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
 
 class RemoveForm(forms.Form):

@@ -43,6 +43,7 @@ class Kind(models.TextChoices):
     ROLE_GRANT_APPROVED = "role_grant_approved", "Money role approved"
     ROLE_GRANT_REFUSED = "role_grant_refused", "Money role refused"
     ROLE_CHANGE_REFUSED = "role_change_refused", "Role change refused"
+    ENROLMENT_CODE_ISSUED = "enrolment_code_issued", "Enrolment code issued"
 
 
 def _yes_no(value: Any) -> str:
@@ -160,6 +161,10 @@ SPECS: dict[str, KindSpec] = {
         lambda d: f"{d['role']} refused, which {d['requested_by']} asked for",
     ),
     Kind.ROLE_CHANGE_REFUSED: KindSpec(frozenset({"reason"}), lambda d: d["reason"]),
+    Kind.ENROLMENT_CODE_ISSUED: KindSpec(
+        frozenset({"expires"}),
+        lambda d: f"A one-time code to set up a second factor, valid until {d['expires']}",
+    ),
 }
 
 
@@ -240,3 +245,33 @@ class StaffActivityExport(DownloadRecord):
 
     class Meta(DownloadRecord.Meta):
         verbose_name = "staff activity download"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator gives a user of a second-factor role, out of band, to
+    set up their second factor with: a password alone does not complete enrolment. Kept as a
+    hash; shown once, when issued; expires; used once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_codes"
+    )
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    issued_by_name = models.CharField(max_length=150)
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    # Personal data, field by field (core.personal_data): staff, not customers.
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ("code_hash", "issued_by_name")
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        default_permissions = ("view",)
+        triggers = [triggers.no_truncate()]
+
+    def __str__(self) -> str:
+        return f"Enrolment code for {self.user} ({self.issued_at:%Y-%m-%d %H:%M})"

@@ -147,6 +147,7 @@ class EnrolView(View):
                 user=request.user,  # type: ignore[arg-type]
                 key=key,
                 token=form.cleaned_data["token"],
+                enrolment_code=form.cleaned_data["enrolment_code"],
                 address=client_address(request),
             )
         except ValidationError as exc:

@@ -143,7 +143,7 @@ class StaffUserAdmin(DjangoUserAdmin):
         "activity_link",
     )
     filter_horizontal = ()
-    actions = ["deactivate", "unlock", "reset_second_factor"]
+    actions = ["deactivate", "unlock", "reset_second_factor", "issue_enrolment_code"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -293,3 +293,24 @@ class StaffUserAdmin(DjangoUserAdmin):
             f"Reset the second factor of {queryset.count()} users: each sets one up again at "
             f"their next sign-in.",
         )
+        self._issue_codes(request, queryset)
+
+    @admin.action(description="Issue an enrolment code to selected users", permissions=["change"])
+    def issue_enrolment_code(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._issue_codes(request, queryset, every=True)
+
+    def _issue_codes(self, request: HttpRequest, queryset: QuerySet, every: bool = False) -> None:
+        """A one-time enrolment code for each user whose role needs a second factor (or every
+        selected user), shown once here: hand it over out of band (in person, by phone)."""
+        for user in queryset:
+            if not (every or services.second_factor_required(user)):
+                continue
+            code = services.enrolment_code_issue(
+                actor=request.user, user=user, address=client_address(request)
+            )
+            self.message_user(
+                request,
+                f"Enrolment code for {user.get_username()}: {code} — shown only now; give it to "
+                f"them in person or by phone (valid {settings.ENROLMENT_CODE_HOURS} hours).",
+                messages.WARNING,
+            )

@@ -14,8 +14,10 @@ from staff.services.roles import (
     role_grant_request,
 )
 from staff.services.second_factor import (
+    ENROLMENT_CODE_NEEDED,
     RECOVERY_CODE_COUNT,
     SECOND_FACTOR_PERMISSION,
+    enrolment_code_issue,
     recovery_codes,
     recovery_codes_regenerate,
     second_factor_enrol,
@@ -30,6 +32,8 @@ from staff.services.second_factor import (
 from staff.services.users import sign_in_unlock, user_deactivate
 
 __all__ = [
+    "ENROLMENT_CODE_NEEDED",
+    "enrolment_code_issue",
     "OWN_ROLES",
     "role_grant_approve",
     "role_grant_refuse",

@@ -1,12 +1,20 @@
 """Second factors (django-otp): an authenticator app (TOTP) and ten single-use recovery codes.
 
 A user is *enrolled* when they have a confirmed TOTP device; enrolment also makes their recovery
-codes. Sign-in asks for a code from either after the password. A TOTP code is accepted once (a
-code at or before the last accepted time step is refused) and within one 30-second step of the
+codes. A user whose role requires a second factor enrols only with a one-time enrolment code
+that an administrator issued them (`enrolment_code_issue`: shown once, to be handed over out of
+band; it expires and is used once): a leaked password alone cannot set up the attacker's app.
+Resetting a user's second factor issues a new one (the admin's action).
+
+Sign-in asks for a code from either after the password. A TOTP code is accepted once (a code
+at or before the last accepted time step is refused) and within one 30-second step of the
 clock; a recovery code is deleted when used. Wrong codes are throttled by django-otp: after n
 failures the next try waits 2^(n-1) seconds.
 """
 
+import datetime as dt
+import hashlib
+import secrets
 import time
 from typing import TYPE_CHECKING
 
@@ -21,8 +29,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
 
-from core.actors import ActorLike
-from staff.models import Kind
+from core.actors import ActorLike, as_actor
+from staff.models import EnrolmentCode, Kind
 from staff.services.events import staff_event_record
 
 # The permission of the roles that sign in with a second factor (config.roles gives it to them):
@@ -35,6 +43,8 @@ if TYPE_CHECKING:
 
 
 RECOVERY_CODE_COUNT = 10
+# Enrolment codes: no 0/O or 1/I/L to misread when read out over the phone.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 TOTP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 TOTP_METHOD = "the authenticator app"
@@ -55,6 +65,11 @@ NO_DEVICE = "You have no second factor to verify: set one up first."
 ALREADY_ENROLLED = "You already have an authenticator app: remove it first to set up another."
 NOT_ENROLLED = "You have no authenticator app: set one up first."
 BAD_KEY = "The set-up key is not valid: reload the page to start again."
+ENROLMENT_CODE_NEEDED = (
+    "Enter the enrolment code an administrator gave you: your role needs it to set up a second "
+    "factor. Ask an administrator for one if you have none or it expired."
+)
+ENROLMENT_CODE_LENGTH = 16
 WRONG_PASSWORD = "Your password was not correct."
 # How the staff activity says why a code was refused (the throttle's own words stand as they are).
 RECORDED_REASONS = {
@@ -114,14 +129,70 @@ def _new_recovery_codes(user: "User") -> list[str]:
     return codes
 
 
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(_clean(code).upper().replace("-", "").encode()).hexdigest()
+
+
+@transaction.atomic
+def enrolment_code_issue(*, actor: ActorLike, user: "User", address: str | None = None) -> str:
+    """A new one-time enrolment code for `user` (returned once: only its hash is kept), valid
+    for ENROLMENT_CODE_HOURS; the user's earlier unused codes stop working."""
+    now = timezone.now()
+    EnrolmentCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(ENROLMENT_CODE_LENGTH))
+    who = as_actor(actor)
+    expires = now + dt.timedelta(hours=settings.ENROLMENT_CODE_HOURS)
+    EnrolmentCode.objects.create(
+        user=user,
+        code_hash=_code_hash(code),
+        issued_by=who.user,
+        issued_by_name=who.name,
+        expires_at=expires,
+    )
+    staff_event_record(
+        kind=Kind.ENROLMENT_CODE_ISSUED,
+        actor=actor,
+        subject=user,
+        details={"expires": timezone.localtime(expires).strftime("%Y-%m-%d %H:%M")},
+        address=address,
+    )
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def _use_enrolment_code(user: "User", code: str) -> None:
+    """Mark the user's matching, unexpired, unused enrolment code used; refuse otherwise."""
+    found = (
+        EnrolmentCode.objects.select_for_update()
+        .filter(
+            user=user,
+            code_hash=_code_hash(code or ""),
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if found is None:
+        raise ValidationError({"enrolment_code": ENROLMENT_CODE_NEEDED})
+    found.used_at = timezone.now()
+    found.save(update_fields=["used_at"])
+
+
 @transaction.atomic
 def second_factor_enrol(
-    *, user: "User", key: str, token: str, address: str | None = None
+    *,
+    user: "User",
+    key: str,
+    token: str,
+    enrolment_code: str = "",
+    address: str | None = None,
 ) -> TOTPDevice:
     """Confirm the authenticator app set up with `key` by its current code `token`, and make
-    ten new recovery codes (the user's way back in without the app). Returns the app's device,
-    which verified this session. Refuses a wrong code, a bad key and a second app
-    (ValidationError on `token`)."""
+    ten new recovery codes (the user's way back in without the app). A user whose role requires
+    a second factor also gives their enrolment code. Returns the app's device, which verified
+    this session. Refuses a wrong code, a bad key and a second app (ValidationError on `token`),
+    and a missing, wrong, used or expired enrolment code (on `enrolment_code`)."""
     device = _totp(key, user)
     if second_factor_enrolled(user):
         raise ValidationError({"token": ALREADY_ENROLLED})
@@ -132,6 +203,8 @@ def second_factor_enrol(
     totp.time = time.time()
     if not totp.verify(int(token), device.tolerance):
         raise ValidationError({"token": WRONG_ENROLMENT_CODE})
+    if second_factor_required(user):
+        _use_enrolment_code(user, enrolment_code)
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device.confirmed = True
     device.last_t = totp.t()

@@ -65,7 +65,9 @@ def test_a_wrong_code_is_explained_and_opens_nothing(page, make_user):
 
 
 def test_finance_without_an_app_is_held_on_set_up_until_enrolled(page, make_user):
-    make_user(roles.FINANCE, username="nils")
+    nils = make_user(roles.FINANCE, username="nils")
+    # What the administrator read out to Nils on the phone.
+    code = services.enrolment_code_issue(actor=None, user=nils)
 
     enter_password(page, "nils")
     assert "/account/security/" in page.url
@@ -80,6 +82,15 @@ def test_finance_without_an_app_is_held_on_set_up_until_enrolled(page, make_user
     secret = page.locator(".totp-secret").inner_text().replace(" ", "")
     app = TOTPDevice(key=base64.b32decode(secret).hex())
     page.get_by_label("Code from the app").fill(totp_code(app))
+    page.get_by_role("button", name="Confirm").click()
+    # Without the enrolment code the password alone sets nothing up.
+    expect(page.get_by_role("alert").first).to_contain_text("Enter the enrolment code")
+    assert not services.second_factor_enrolled(nils)
+
+    secret = page.locator(".totp-secret").inner_text().replace(" ", "")
+    app = TOTPDevice(key=base64.b32decode(secret).hex())
+    page.get_by_label("Code from the app").fill(totp_code(app))
+    page.get_by_label("Enrolment code").fill(code.lower())
     page.get_by_role("button", name="Confirm").click()
 
     expect(page.get_by_text("Your authenticator app is set up.")).to_be_visible()

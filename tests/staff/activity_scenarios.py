@@ -87,9 +87,20 @@ def _pending(client):
 
 
 def second_factor_enrolled(admin, maja):
+    from staff import services
+
+    code = services.enrolment_code_issue(actor=None, user=maja)
     client = user_client()
     post_login(client, "maja")
-    client.post(reverse("account:enrol"), {"token": _pending(client)})
+    client.post(reverse("account:enrol"), {"token": _pending(client), "enrolment_code": code})
+    return maja
+
+
+def enrolment_code_issued(admin, maja):
+    admin.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "issue_enrolment_code", "_selected_action": [maja.pk]},
+    )
     return maja
 
 
@@ -261,6 +272,7 @@ SCENARIOS = {
     Kind.ROLE_GRANT_APPROVED: role_grant_approved,
     Kind.ROLE_GRANT_REFUSED: role_grant_refused,
     Kind.ROLE_CHANGE_REFUSED: role_change_refused,
+    Kind.ENROLMENT_CODE_ISSUED: enrolment_code_issued,
 }
 # Who acts in each scenario: the user themself, the administrator, or nobody signed in.
 BY_ADMIN = {
@@ -274,5 +286,6 @@ BY_ADMIN = {
     Kind.ROLE_GRANT_APPROVED,
     Kind.ROLE_GRANT_REFUSED,
     Kind.ROLE_CHANGE_REFUSED,
+    Kind.ENROLMENT_CODE_ISSUED,
 }
 BY_NOBODY = {Kind.SIGN_IN_FAILED, Kind.LOCKED_OUT}

@@ -9,13 +9,14 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config import roles
 from credits.models import CreditEntry
 from staff import services
-from staff.models import Kind, StaffEvent
+from staff.models import EnrolmentCode, Kind, StaffEvent
 from staff.services.second_factor import NOT_A_CODE, THROTTLED, WRONG_CODE, WRONG_PASSWORD
 from staff.sites import second_factor_satisfied
 from staff.views import PENDING_KEY
@@ -242,11 +243,14 @@ def _pending_code(client) -> str:
 
 
 def test_setting_up_the_app_opens_the_pages(plain_client, newcomer):
+    code = services.enrolment_code_issue(actor=None, user=newcomer)
     post_login(plain_client, "nils")
     plain_client.get(SECURITY)
 
     response = plain_client.post(
-        reverse("account:enrol"), {"token": _pending_code(plain_client)}, follow=True
+        reverse("account:enrol"),
+        {"token": _pending_code(plain_client), "enrolment_code": code},
+        follow=True,
     )
 
     assert services.second_factor_enrolled(newcomer)
@@ -270,6 +274,55 @@ def test_a_wrong_set_up_code_sets_nothing_up(plain_client, newcomer):
     assert not services.second_factor_enrolled(newcomer)
     assert not TOTPDevice.objects.exists()
     assert plain_client.get("/accounts/").url.startswith(SECURITY)
+
+
+def test_a_leaked_password_alone_cannot_set_up_an_app(plain_client, newcomer):
+    """The attack of 2026-12-05: the password of a Finance user without an app leads to the
+    set-up page; the attacker scans the secret and enters their app's code. Without the
+    enrolment code an administrator handed the real user, nothing is set up."""
+    post_login(plain_client, "nils")
+    plain_client.get(SECURITY)
+
+    response = plain_client.post(
+        reverse("account:enrol"), {"token": _pending_code(plain_client)}, follow=True
+    )
+
+    assert services.ENROLMENT_CODE_NEEDED in " ".join(messages_of(response))
+    assert not services.second_factor_enrolled(newcomer)
+    assert plain_client.get("/credits/activity/").url.startswith(SECURITY)
+
+
+@pytest.mark.parametrize("case", ["wrong", "expired", "used", "superseded", "someone else's"])
+def test_only_the_users_own_live_enrolment_code_sets_up_an_app(
+    plain_client, newcomer, make_user, case
+):
+    code = services.enrolment_code_issue(actor=None, user=newcomer)
+    if case == "wrong":
+        code = "ABCD-EFGH-JKMN-PQRS"
+    elif case == "expired":
+        EnrolmentCode.objects.update(expires_at=timezone.now())
+    elif case == "used":
+        EnrolmentCode.objects.update(used_at=timezone.now())
+    elif case == "superseded":
+        services.enrolment_code_issue(actor=None, user=newcomer)
+    else:
+        code = services.enrolment_code_issue(actor=None, user=make_user(roles.FINANCE))
+    post_login(plain_client, "nils")
+    plain_client.get(SECURITY)
+
+    plain_client.post(
+        reverse("account:enrol"), {"token": _pending_code(plain_client), "enrolment_code": code}
+    )
+
+    assert not services.second_factor_enrolled(newcomer)
+
+
+def test_an_enrolment_code_is_kept_as_a_hash_and_works_once(newcomer):
+    code = services.enrolment_code_issue(actor=None, user=newcomer)
+
+    stored = EnrolmentCode.objects.get(user=newcomer)
+    assert code.replace("-", "") not in stored.code_hash
+    assert len(code) == 19 and code.count("-") == 3
 
 
 def test_setting_up_a_second_app_is_refused(client, finance):
