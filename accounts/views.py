@@ -105,9 +105,14 @@ class BillingDayUpdateView(AccountActionView):
     failure_message = "Billing day change"
 
     def call(self, target: Account, data: dict[str, Any]) -> None:
-        services.account_change_billing_day(
+        next_billing = services.account_change_billing_day(
             actor=self.request.user, account=target, billing_day=data["billing_day"]
         )
+        if next_billing:
+            self.success_message = (
+                f"Billing day changed to {data['billing_day']}: the next billing is on "
+                f"{next_billing:%Y-%m-%d}, and on that day of every month after it."
+            )
 
 
 class PaymentMethodDefaultView(AccountActionView):

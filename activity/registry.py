@@ -126,8 +126,9 @@ EVENT_TYPES: tuple[EventType, ...] = (
         (
             Attribute("from", "Bill day from", Kind.INTEGER, True, personal=False),
             Attribute("to", "Bill day to", Kind.INTEGER, True, personal=False),
+            Attribute("next_billing", "Next billing on", Kind.DATE, False, personal=False),
         ),
-        "The customer's billing day moved.",
+        "The customer's billing day moved; the next billing moves to the new day.",
     ),
     EventType(
         "Account Payment Method Changed",

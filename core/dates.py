@@ -4,11 +4,25 @@ carried in cursors. Stored times are UTC; the site's zone (`TIME_ZONE`) decides 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
     from django.http import QueryDict
+
+
+# The days a date filter takes, the same on every page, CSV and API list: beyond them a day's
+# start in the site's time zone may not exist in UTC (0001-01-01 in Stockholm is a day of year 0).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9999, 12, 31)
+DAY_OUT_OF_RANGE = f"Give a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."
+
+
+def validate_filter_day(value: dt.date | None) -> None:
+    """The one check of a date filter's day (ValidationError outside FIRST_DAY..LAST_DAY)."""
+    if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(DAY_OUT_OF_RANGE, code="day_out_of_range")
 
 
 def local_day_range(date_from: dt.date | None, date_to: dt.date | None, *, field: str) -> Q:

@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
-from core.dates import local_day_range
+from core.dates import local_day_range, validate_filter_day
 from core.forms import DateInput
 
 END_BEFORE_START = "The end date is before the start date."
@@ -28,7 +28,12 @@ class DateRangeForm(forms.Form):
 
 def date_filter(label: str) -> django_filters.DateFilter:
     """One bound of the range; both are applied together by `DateRangeFilterSet`."""
-    return django_filters.DateFilter(label=label, method="filter_dates", widget=DateInput())
+    return django_filters.DateFilter(
+        label=label,
+        method="filter_dates",
+        widget=DateInput(),
+        validators=[validate_filter_day],
+    )
 
 
 class DateRangeFilterSet(django_filters.FilterSet):

@@ -35,6 +35,33 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+# What a refused form said, kept for the page it was posted from to show again (one form at a
+# time, read once): a refusal never makes a person type the amount and the reason again.
+REFUSED_FORM_KEY = "refused_form"
+
+
+def remember_refused(request: HttpRequest, prefix: str) -> None:
+    """Keep the posted values of the form with `prefix` for the next page."""
+    values = {
+        key.removeprefix(f"{prefix}-"): value
+        for key, value in request.POST.items()
+        if key.startswith(f"{prefix}-")
+    }
+    request.session[REFUSED_FORM_KEY] = {"prefix": prefix, "values": values}
+
+
+def refused_values(request: Any, prefix: str) -> dict[str, str] | None:
+    """The values of the refused form with `prefix`, once (None for any other form)."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    kept = session.get(REFUSED_FORM_KEY)
+    if not kept or kept.get("prefix") != prefix:
+        return None
+    del session[REFUSED_FORM_KEY]
+    return dict(kept.get("values") or {})
+
+
 class ActionView(PermissionRequiredMixin, View):
     """POST-only: parse a form, call one service, go back to the record acted on (its
     `get_absolute_url`) with a message saying what happened or why nothing did.
@@ -74,12 +101,16 @@ class ActionView(PermissionRequiredMixin, View):
                     )
                     text = " ".join(str(error) for error in errors)
                     messages.error(request, f"{self.failure_message} failed: {label}{text}")
+                if self.form_prefix:
+                    remember_refused(request, self.form_prefix)
                 return redirect(target.get_absolute_url())
             data = form.cleaned_data
         try:
             self.call(target, data)
         except ValidationError as exc:
             messages.error(request, f"{self.failure_message} failed: {' '.join(exc.messages)}")
+            if self.form_prefix:
+                remember_refused(request, self.form_prefix)
         else:
             messages.success(request, self.success_message)
         return redirect(target.get_absolute_url())

@@ -9,6 +9,7 @@ from typing import cast
 from django import forms
 
 from core import money
+from core.dates import validate_filter_day
 from core.filters import DateRangeForm
 from core.forms import DateInput
 from credits.models import CreditType, CreditWallet
@@ -185,11 +186,13 @@ class PeriodForm(DateRangeForm):
         label="From",
         widget=DateInput(),
         error_messages={"required": "Give the first day of the period."},
+        validators=[validate_filter_day],
     )
     date_to = forms.DateField(
         label="To",
         widget=DateInput(),
         error_messages={"required": "Give the last day of the period."},
+        validators=[validate_filter_day],
     )
 
     def _clean_date(self, name: str) -> dt.date:

@@ -5,8 +5,9 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
-from accounts.models import Account, PaymentMethod
+from accounts.models import Account, PaymentMethod, Subscription
 from accounts.transitions import LIVE_STATUSES
 from activity.services import activity_record
 from core.actors import ActorLike
@@ -82,9 +83,23 @@ def account_update_address(*, actor: ActorLike, account: Account, **address: str
     return account
 
 
+def next_on_day(billing_day: int, today: dt.date) -> dt.date:
+    """The first date after `today` that falls on `billing_day` (1-28)."""
+    if billing_day > today.day:
+        return today.replace(day=billing_day)
+    month = today.month % 12 + 1
+    return dt.date(today.year + (today.month == 12), month, billing_day)
+
+
 @transaction.atomic
-def account_change_billing_day(*, actor: ActorLike, account: Account, billing_day: int) -> Account:
-    """Move the billing day (1-28) and record `Billing Date Changed` from/to."""
+def account_change_billing_day(
+    *, actor: ActorLike, account: Account, billing_day: int
+) -> dt.date | None:
+    """Move the billing day (1-28), and with it the next billing of the account's active
+    subscriptions: to the first date after today on the new day (the current period ends
+    there; a paused subscription keeps its resume date and bills on the new day after it).
+    Record `Billing Date Changed` from/to, with the next billing date. Returns the next billing
+    date the active subscriptions moved to (None when the account has none)."""
     if type(billing_day) is not int or not 1 <= billing_day <= 28:  # bool is an int too
         raise ValidationError("The billing day must be a whole number from 1 to 28.")
     account = _lock_account(account)
@@ -93,13 +108,15 @@ def account_change_billing_day(*, actor: ActorLike, account: Account, billing_da
         raise ValidationError(f"The billing day is already {billing_day}.")
     account.billing_day = billing_day
     account.save(update_fields=["billing_day", "updated_at"])
-    activity_record(
-        account=account,
-        type="billing_date_changed",
-        actor=actor,
-        data={"from": previous, "to": billing_day},
-    )
-    return account
+    next_billing = next_on_day(billing_day, timezone.localdate())
+    moved = account.subscriptions.filter(
+        status=Subscription.Status.ACTIVE, next_billing_on__isnull=False
+    ).update(next_billing_on=next_billing)
+    data: dict[str, Any] = {"from": previous, "to": billing_day}
+    if moved:
+        data["next_billing"] = next_billing
+    activity_record(account=account, type="billing_date_changed", actor=actor, data=data)
+    return next_billing if moved else None
 
 
 @transaction.atomic

@@ -37,7 +37,10 @@ MAX_AMOUNT = Decimal(10) ** 13
 TRANSACTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
 # Messages the pages show and the tests assert on.
-AMOUNT_NOT_A_NUMBER = "The amount must be a number, e.g. 12.50."
+AMOUNT_NOT_A_NUMBER = "The amount must be a number, e.g. 12.50 or 12,50."
+# As people type amounts: digits with a decimal point or a decimal comma (Nordic staff write
+# 10,50), no exponent ("1e3" is not 1,000 to anyone at a desk), no grouping.
+TYPED_AMOUNT = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 AMOUNT_ZERO = "The amount must be greater than zero."
 AMOUNT_NEGATIVE = (
     "Give the amount as a positive number: the operation decides whether it adds or removes credit."
@@ -145,6 +148,11 @@ def _amount(value: object, currency: str | None) -> Decimal:
     when the unit is unknown (only the number itself is checked then)."""
     if isinstance(value, float | bool):
         raise ValidationError(AMOUNT_NOT_A_NUMBER)
+    if isinstance(value, str):
+        value = value.strip()
+        if not TYPED_AMOUNT.fullmatch(value):
+            raise ValidationError(AMOUNT_NOT_A_NUMBER)
+        value = value.replace(",", ".")
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):

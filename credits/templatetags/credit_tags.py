@@ -1,5 +1,6 @@
 from django import template
 
+from core.views import refused_values
 from credits.forms import ACCOUNT_PAGE_FORMS, AccountForm
 from credits.operations import OPERATIONS
 from credits.selectors import account_credit_history, account_wallets, currencies_in_use
@@ -26,15 +27,25 @@ def credit_panel(context, account):
     currencies = currencies_in_use() if offered else []
     forms: dict[str, AccountForm] = {}
     limits: dict[str, str] = {}
+    opened = ""
     for op in offered:
         name, form_class = ACCOUNT_PAGE_FORMS[op.code]
+        # A form that was just refused opens again with what was typed in it.
+        typed = refused_values(request, name)
+        if typed is not None:
+            opened = name
         forms[f"{name}_form"] = form_class(
-            account=account, currencies=currencies, wallets=wallets, prefix=name
+            account=account,
+            currencies=currencies,
+            wallets=wallets,
+            prefix=name,
+            initial=typed or None,
         )
         if user is not None:
             limits[f"{name}_form_limits"] = limits_text(user, op.code)
     return {
         **limits,
+        "opened": opened,
         "account": account,
         "wallets": wallets,
         "entries": account_credit_history(account=account),

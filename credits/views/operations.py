@@ -16,6 +16,7 @@ from credits.models import ApprovalOperation, CreditType
 from credits.operations import OPERATION
 from credits.selectors import account_credit_balance
 from credits.services.limits import over_limit
+from credits.services.validation import TYPED_AMOUNT
 
 
 class CreditActionView(ActionView):
@@ -67,8 +68,11 @@ def waiting_message(submitted: services.Submitted) -> str:
 def _checked_amount(data: dict[str, Any], currency: str) -> Decimal | None:
     """The amount as a number, or None when it is not one (the service refuses it on
     confirmation, with its own words)."""
+    typed = str(data.get("amount", "")).strip()
+    if not TYPED_AMOUNT.fullmatch(typed):
+        return None
     try:
-        amount = Decimal(str(data.get("amount", "")).strip())
+        amount = Decimal(typed.replace(",", "."))
     except InvalidOperation:
         return None
     return amount if amount.is_finite() else None

@@ -2,14 +2,18 @@
 a new account, each with its typed event, and the refusals that leave the account and the
 timeline untouched."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from accounts import services
 from accounts.models import Account, PaymentMethod
 from tests.accounts.action_helpers import assert_by_agent, no_events, the_event
 from tests.accounts.conftest import reloaded
-from tests.factories import AccountFactory, PaymentMethodFactory
+from tests.factories import AccountFactory, PaymentMethodFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +83,44 @@ def test_billing_day_change_records_from_and_to(agent, account):
     event = the_event(account)
     assert (event.type, event.data) == ("billing_date_changed", {"from": 15, "to": 3})
     assert_by_agent(event, agent)
+
+
+@time_machine.travel(dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC), tick=False)
+@pytest.mark.parametrize(
+    ("day", "next_billing"),
+    [(18, dt.date(2026, 12, 18)), (5, dt.date(2027, 1, 5)), (6, dt.date(2027, 1, 6))],
+)
+def test_a_new_billing_day_moves_the_next_billing_of_active_subscriptions(
+    agent, account, day, next_billing
+):
+    """From the 18th to the 5th on 6 December: the next billing is 5 January, not the 18th."""
+    active = SubscriptionFactory(account=account, next_billing_on=dt.date(2026, 12, 15))
+    paused = SubscriptionFactory(
+        account=account, status="paused", next_billing_on=dt.date(2027, 3, 15)
+    )
+
+    moved = services.account_change_billing_day(actor=agent, account=account, billing_day=day)
+
+    assert moved == next_billing
+    active.refresh_from_db()
+    paused.refresh_from_db()
+    assert active.next_billing_on == next_billing
+    assert paused.next_billing_on == dt.date(2027, 3, 15)
+    assert the_event(account).data == {"from": 15, "to": day, "next_billing": str(next_billing)}
+
+
+def test_the_page_says_when_the_new_billing_day_applies(client, agent, account):
+    SubscriptionFactory(account=account, next_billing_on=dt.date(2026, 12, 15))
+    client.force_login(agent)
+
+    response = client.post(
+        reverse("accounts:billing-day", args=[account.customer_number]),
+        {"billing_day": "5"},
+        follow=True,
+    )
+
+    notices = " ".join(str(m) for m in response.context["messages"])
+    assert "Billing day changed to 5: the next billing is on " in notices
 
 
 @pytest.mark.parametrize("day", [0, 29, -1, "5", 5.0])

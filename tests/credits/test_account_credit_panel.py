@@ -89,6 +89,59 @@ def test_a_grant_without_a_reason_says_so_and_writes_nothing(finance_client, acc
     assert not CreditEntry.objects.exists()
 
 
+def test_a_refused_grant_opens_again_with_what_was_typed(finance_client, account):
+    """A refusal never makes a person type the amount and the reason again."""
+    response = finance_client.post(
+        reverse("credits:grant", args=[account.customer_number]),
+        {
+            "grant-credit_type": "token",
+            "grant-amount": "1.5",
+            "grant-note": "Article pack for the outage",
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+
+    assert re.search(r"<details open>\s*<summary>Grant credit</summary>", html)
+    assert 'name="grant-amount" value="1.5"' in html
+    assert "Article pack for the outage" in html
+    # Shown once: the next visit starts from an empty form again.
+    again = finance_client.get(account.get_absolute_url()).content.decode()
+    assert "Article pack for the outage" not in again
+
+
+@pytest.mark.parametrize(("typed", "granted"), [("10,50", "10.50"), ("10.5", "10.50")])
+def test_a_decimal_comma_or_point_is_taken(finance_client, account, subscription, typed, granted):
+    finance_client.post(
+        reverse("credits:grant", args=[account.customer_number]),
+        {
+            "grant-credit_type": "currency",
+            "grant-currency": "SEK",
+            "grant-amount": typed,
+            "grant-note": "Goodwill",
+        },
+    )
+    assert CreditEntry.objects.get().amount == Decimal(granted)
+
+
+@pytest.mark.parametrize("typed", ["1e3", "1E3", "1 000", "1.000,50", "10,5,0", "0x10"])
+def test_an_amount_that_is_not_typed_as_people_type_amounts_is_refused(
+    finance_client, account, subscription, typed
+):
+    response = finance_client.post(
+        reverse("credits:grant", args=[account.customer_number]),
+        {
+            "grant-credit_type": "currency",
+            "grant-currency": "SEK",
+            "grant-amount": typed,
+            "grant-note": "Goodwill",
+        },
+        follow=True,
+    )
+    assert "The amount must be a number, e.g. 12.50 or 12,50." in response.content.decode()
+    assert not CreditEntry.objects.exists()
+
+
 def test_a_service_refusal_is_shown_on_the_account_page(finance_client, account):
     response = finance_client.post(
         reverse("credits:grant", args=[account.customer_number]),
