@@ -12,11 +12,13 @@ if TYPE_CHECKING:
     from django.http import QueryDict
 
 
-# The days a date filter takes, the same on every page, CSV and API list: beyond them a day's
-# start in the site's time zone may not exist in UTC (0001-01-01 in Stockholm is a day of year 0).
+# The days a date filter or a report's period takes, the same on every page, CSV and API list:
+# far enough either way for any ledger, near enough that every day of it, and the day after,
+# is a valid instant in every time zone and in PostgreSQL (0001-01-01 in Stockholm starts in
+# year 0 in UTC; 9999-12-31 has no day after it).
 FIRST_DAY = dt.date(1900, 1, 1)
-LAST_DAY = dt.date(9999, 12, 31)
-DAY_OUT_OF_RANGE = f"Give a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."
+LAST_DAY = dt.date(2999, 12, 31)
+DAY_OUT_OF_RANGE = f"Choose a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."
 
 
 def validate_filter_day(value: dt.date | None) -> None:

@@ -3,13 +3,12 @@ account page's forms only parse; every rule (amount, sign, unit, currency of a s
 reason) is the services' to enforce, so a form and the API refuse the same things with the same
 words."""
 
-import datetime as dt
 from typing import cast
 
 from django import forms
 
 from core import money
-from core.dates import validate_filter_day
+from core.dates import DAY_OUT_OF_RANGE, validate_filter_day
 from core.filters import DateRangeForm
 from core.forms import DateInput
 from credits.models import CreditType, CreditWallet
@@ -166,11 +165,8 @@ class RejectForm(forms.Form):
     )
 
 
-# The period of the credit roll-forward: far enough either way for any ledger, near enough
-# that every day of it is a valid instant in every time zone (and in PostgreSQL).
-FIRST_REPORT_DATE = dt.date(1900, 1, 1)
-LAST_REPORT_DATE = dt.date(2999, 12, 31)
-DATE_OUT_OF_RANGE = "Choose a date from 1900-01-01 to 2999-12-31."
+# The period of the credit roll-forward takes the days every date filter takes (core.dates).
+DATE_OUT_OF_RANGE = DAY_OUT_OF_RANGE
 TOKENS_HAVE_NO_CURRENCY = (
     "Tokens have no currency: clear the currency, or choose the type Currency."
 )
@@ -194,18 +190,6 @@ class PeriodForm(DateRangeForm):
         error_messages={"required": "Give the last day of the period."},
         validators=[validate_filter_day],
     )
-
-    def _clean_date(self, name: str) -> dt.date:
-        day = self.cleaned_data[name]
-        if not FIRST_REPORT_DATE <= day <= LAST_REPORT_DATE:
-            raise forms.ValidationError(DATE_OUT_OF_RANGE)
-        return day
-
-    def clean_date_from(self) -> dt.date:
-        return self._clean_date("date_from")
-
-    def clean_date_to(self) -> dt.date:
-        return self._clean_date("date_to")
 
     @property
     def period(self) -> Period:

@@ -7,6 +7,7 @@ import html
 
 import pytest
 
+from core.dates import DAY_OUT_OF_RANGE, FIRST_DAY, LAST_DAY
 from tests.activity.conftest import local
 from tests.activity.page_helpers import shown, url
 from tests.conftest import messages_of
@@ -158,18 +159,25 @@ def test_one_day_range_holds_all_25_hours_of_the_autumn_clock_change(
     assert shown(response) == [last.pk, first.pk]
 
 
-def test_last_possible_date_as_the_end_keeps_everything(service_client, account, add_event):
+def test_last_day_of_the_range_as_the_end_keeps_everything(service_client, account, add_event):
     event = add_event(at=local(2026, 6, 1))
-    response = service_client.get(url(account, date_to="9999-12-31"))
+    response = service_client.get(url(account, date_to=LAST_DAY.isoformat()))
     assert response.status_code == 200
     assert shown(response) == [event.pk]
 
 
-def test_first_possible_date_as_the_start_keeps_everything(service_client, account, add_event):
+def test_first_day_of_the_range_as_the_start_keeps_everything(service_client, account, add_event):
     event = add_event(at=local(2026, 6, 1))
-    response = service_client.get(url(account, date_from="0001-01-01"))
+    response = service_client.get(url(account, date_from=FIRST_DAY.isoformat()))
     assert response.status_code == 200
     assert shown(response) == [event.pk]
+
+
+@pytest.mark.parametrize("query", [{"date_from": "0001-01-01"}, {"date_to": "9999-12-31"}])
+def test_a_day_beyond_the_range_is_explained_not_a_500(service_client, account, query):
+    response = service_client.get(url(account, **query))
+    assert response.status_code == 200
+    assert DAY_OUT_OF_RANGE in response.content.decode()
 
 
 # --- Bad input gets a message, never a 500 ------------------------------------------------------

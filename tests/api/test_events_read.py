@@ -31,10 +31,11 @@ def test_event_types_list_the_whole_registry(api):
         "title": "Billing Date Changed",
         "category": "billing",
         "category_title": "Billing",
-        "description": "The customer's billing day moved.",
+        "description": "The customer's billing day moved; the next billing moves to the new day.",
         "attributes": [
             {"key": "from", "label": "Bill day from", "kind": "integer", "required": True},
             {"key": "to", "label": "Bill day to", "kind": "integer", "required": True},
+            {"key": "next_billing", "label": "Next billing on", "kind": "date", "required": False},
         ],
         "integrations_may_record": True,
     }
