@@ -132,49 +132,37 @@ def role_grant_approve(
     *, actor: ActorLike, grant: RoleGrant, address: str | None = None
 ) -> RoleGrant:
     """Give the role: a second administrator agrees."""
-    return _recording_refusals(actor, address, lambda: _approve(actor, grant, address))
-
-
-def _approve(actor: ActorLike, grant: RoleGrant, address: str | None) -> RoleGrant:
-    grant = _locked(grant)
-    _decidable(actor, grant)
-    who = as_actor(actor)
-    grant.state = RoleGrant.State.APPROVED
-    grant.decided_by, grant.decided_by_name = who.user, who.name
-    grant.decided_at = timezone.now()
-    grant.save()
-    token = granting.set(True)
-    try:
-        grant.user.groups.add(Group.objects.get(name=grant.role))
-    finally:
-        granting.reset(token)
-    staff_event_record(
-        kind=Kind.ROLE_GRANT_APPROVED,
-        actor=actor,
-        subject=grant.user,
-        details={"role": grant.role, "requested_by": grant.requested_by_name},
-        address=address,
+    return _recording_refusals(
+        actor, address, lambda: _decide(actor, grant, address, RoleGrant.State.APPROVED)
     )
-    return grant
 
 
 def role_grant_refuse(
     *, actor: ActorLike, grant: RoleGrant, address: str | None = None
 ) -> RoleGrant:
     """Do not give the role."""
-    return _recording_refusals(actor, address, lambda: _refuse_grant(actor, grant, address))
+    return _recording_refusals(
+        actor, address, lambda: _decide(actor, grant, address, RoleGrant.State.REFUSED)
+    )
 
 
-def _refuse_grant(actor: ActorLike, grant: RoleGrant, address: str | None) -> RoleGrant:
+def _decide(actor: ActorLike, grant: RoleGrant, address: str | None, state: str) -> RoleGrant:
     grant = _locked(grant)
     _decidable(actor, grant)
     who = as_actor(actor)
-    grant.state = RoleGrant.State.REFUSED
+    grant.state = state
     grant.decided_by, grant.decided_by_name = who.user, who.name
     grant.decided_at = timezone.now()
     grant.save()
+    approved = state == RoleGrant.State.APPROVED
+    if approved:
+        token = granting.set(True)
+        try:
+            grant.user.groups.add(Group.objects.get(name=grant.role))
+        finally:
+            granting.reset(token)
     staff_event_record(
-        kind=Kind.ROLE_GRANT_REFUSED,
+        kind=Kind.ROLE_GRANT_APPROVED if approved else Kind.ROLE_GRANT_REFUSED,
         actor=actor,
         subject=grant.user,
         details={"role": grant.role, "requested_by": grant.requested_by_name},
