@@ -29,6 +29,11 @@ from core.tables import path_builder
 register = template.Library()
 
 
+def _lines(text: str) -> str:
+    """Escaped text whose line breaks show as breaks."""
+    return "<br>".join(_e(line) for line in text.replace("\r\n", "\n").split("\n"))
+
+
 def _e(value: object) -> str:
     """Escaped as Django escapes (`django.utils.html.escape` is `html.escape` of the text),
     without its lazy-string wrapper, which cost a third of the events' time."""
@@ -89,9 +94,10 @@ class _EventWriter:
         self.links = _attribute_links(getattr(request, "user", None))
 
     def value(self, value: object) -> str:
-        # As `{{ value }}` writes it: escaped; anything but text localized as a template does.
+        # As `{{ value|linebreaksbr }}` writes it: escaped, the lines of a text (a comment
+        # written on several lines) kept; anything but text localized as a template does.
         if isinstance(value, str):
-            return _e(value)
+            return _lines(value)
         return render_value_in_context(value, self.context)
 
     def cell(self, label: str, value: Any, kind: str, key: str) -> str:
@@ -121,7 +127,7 @@ class _EventWriter:
             username = f' <span class="username">({_e(event.actor.username)})</span>'
         rows = "".join(self.cell(*row) for row in event.attribute_rows())
         if event.message:
-            rows += f"<dt>Message</dt><dd>{_e(event.message)}</dd>"
+            rows += f"<dt>Message</dt><dd>{_lines(event.message)}</dd>"
         pk = _e(event.id)
         return (
             f'<li class="event" data-type="{_e(event.type)}" id="event-{pk}">'

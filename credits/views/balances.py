@@ -1,6 +1,7 @@
 """The credit liability roll-forward: the Credit Balances page of a period, one unit's wallets,
 and the CSV of each."""
 
+import datetime as dt
 from collections.abc import Generator
 from typing import Any
 
@@ -24,13 +25,28 @@ from credits.rollforward import credit_rollforward, wallet_rollforward
 from credits.tables import RollForwardTable, WalletRollForwardTable
 
 
+def _day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
 def _period_query(request: HttpRequest) -> QueryDict:
-    """The request's query, with this month as the period when it names neither end."""
+    """The request's query, with this month as the period when it names neither end; with only
+    a start, the period runs to today (or is that one day, for a start after today); with only
+    an end, it starts on the first of the end's month."""
     query = request.GET.copy()
     query.pop("page", None)
-    if not query.get("date_from") and not query.get("date_to"):
-        _label, first, last = period_presets(timezone.localdate())[0]
+    start, end = query.get("date_from", "").strip(), query.get("date_to", "").strip()
+    today = timezone.localdate()
+    if not start and not end:
+        _label, first, last = period_presets(today)[0]
         query["date_from"], query["date_to"] = first.isoformat(), last.isoformat()
+    elif start and not end and (day := _day(start)) is not None:
+        query["date_to"] = today.isoformat() if day <= today else start
+    elif end and not start and (day := _day(end)) is not None:
+        query["date_from"] = day.replace(day=1).isoformat()
     return query
 
 

@@ -239,3 +239,29 @@ def test_oldest_shows_the_first_events_and_no_older_link(service_client, account
     assert len(shown(response)) == PAGE_SIZE
     assert response.context["page"].older_cursor is None
     assert response.context["page"].newer_cursor is not None
+
+
+def test_a_comment_keeps_its_lines(service_client, account):
+    service_client.post(
+        comment_url(account),
+        {"comment": "Called the customer.\r\nShe asks for a call back <Monday>."},
+    )
+
+    html = service_client.get(reverse("activity:recent", args=[account.customer_number]))
+    assert (
+        "Called the customer.<br>She asks for a call back &lt;Monday&gt;." in html.content.decode()
+    )
+
+
+def test_an_invalid_filter_is_not_shown_as_an_empty_timeline(service_client, account):
+    from tests.factories import ActivityEventFactory
+
+    ActivityEventFactory(account=account)
+    response = service_client.get(
+        reverse("activity:recent", args=[account.customer_number]), {"date_from": "2026-13-01"}
+    )
+    html = response.content.decode()
+
+    assert "Nothing is shown until the filters above are corrected." in html
+    assert "No activity matches." not in html
+    assert "Download CSV" not in html

@@ -9,6 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -301,8 +302,8 @@ def _out_of_order(wallet, *, seq, amount, balance_after, created_at):
         ("date_from=0001-01-01&date_to=2026-05-01", f"From: {DATE_OUT_OF_RANGE}"),
         ("date_from=2026-05-01&date_to=9999-12-31", f"To: {DATE_OUT_OF_RANGE}"),
         ("date_from=2026-05-01&date_to=99999-12-31", "To: Enter a valid date."),
-        ("date_to=2026-05-01", "From: Give the first day of the period."),
-        ("date_from=2026-05-01", "To: Give the last day of the period."),
+        # One end given with the other left empty on purpose (not left out): still named.
+        ("date_from=&date_to=yesterday", "To: Enter a valid date."),
         ("date_from=2026-05-01&date_to=2026-05-31&currency=ZZZ", "Currency: Unknown currency"),
         ("date_from=2026-05-01&date_to=2026-05-31&currency=" + "x" * 300, "Currency:"),
         ("date_from=2026-05-01&date_to=2026-05-31&type=points", "Type: Select a valid choice"),
@@ -426,3 +427,23 @@ def test_the_wallets_csv_streams_every_wallet_with_formula_safe_text(finance_cli
     assert len(lines) == 3
     record = CreditBalancesExport.objects.get()
     assert record.filters["unit"] == "SEK" and record.row_count == 3
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC), tick=False)
+@pytest.mark.parametrize(
+    ("query", "period"),
+    [
+        ({"date_from": "2026-05-01"}, ("2026-05-01", "2026-06-15")),  # to today
+        ({"date_from": "2026-07-01"}, ("2026-07-01", "2026-07-01")),  # a day ahead: that day
+        ({"date_to": "2026-05-20"}, ("2026-05-01", "2026-05-20")),  # from the 1st of its month
+    ],
+)
+def test_a_period_with_one_end_fills_in_the_other_and_shows_the_table(
+    finance_client, ledger, query, period
+):
+    response = finance_client.get(PAGE, query)
+
+    assert response.status_code == 200
+    shown = response.context["period"]
+    assert (shown.first.isoformat(), shown.last.isoformat()) == period
+    assert response.context["lines"] is not None
