@@ -17,11 +17,16 @@ from core.roles import remember_roles
 
 
 def _load(user: Any) -> None:
-    groups = Group.objects.filter(user=user).values_list(
-        "name", "permissions__content_type__app_label", "permissions__codename"
+    # No ORDER BY in the parts of the union (SQLite refuses one; Permission orders by default).
+    groups = (
+        Group.objects.filter(user=user)
+        .order_by()
+        .values_list("name", "permissions__content_type__app_label", "permissions__codename")
     )
-    own = Permission.objects.filter(user=user).values_list(
-        Value(None, output_field=CharField()), "content_type__app_label", "codename"
+    own = (
+        Permission.objects.filter(user=user)
+        .order_by()
+        .values_list(Value(None, output_field=CharField()), "content_type__app_label", "codename")
     )
     group_perms: set[str] = set()
     user_perms: set[str] = set()
