@@ -32,6 +32,8 @@ CODES = tuple(role.code for role in Role)
 # Roles that move or approve money, or hand out roles: given to a user only when a second
 # administrator approves (core.models.RoleGrant), and never by anyone to themselves.
 MONEY_ROLES: frozenset[Role] = frozenset({Role.FINANCE, Role.SYSTEM_ADMINISTRATOR})
+# Their groups' names.
+MONEY_ROLE_NAMES: frozenset[str] = frozenset(role.value for role in MONEY_ROLES)
 
 
 def user_roles(user: Any) -> tuple[Role, ...]:

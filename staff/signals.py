@@ -23,7 +23,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest
 
 from core.actors import MAX_ACTOR_NAME
-from core.roles import MONEY_ROLES
+from core.roles import MONEY_ROLE_NAMES
 from staff import lockout
 from staff.context import acting, client_address
 from staff.middleware import mark_signed_in
@@ -191,7 +191,7 @@ def _refuse_unapproved(
     if action != "pre_add":
         return
     groups = [instance] if reverse else list(Group.objects.filter(pk__in=pk_set or ()))
-    money = sorted(g.name for g in groups if g.name in {r.value for r in MONEY_ROLES})
+    money = sorted(g.name for g in groups if g.name in MONEY_ROLE_NAMES)
     if money:
         reason = MONEY_ROLE_NEEDS_APPROVAL.format(money[0])
         for user in model._default_manager.filter(pk__in=users) if reverse else [instance]:

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import Account, PaymentMethod, Subscription
+from accounts.services.subscriptions.transition import _add_months
 from accounts.transitions import LIVE_STATUSES
 from activity.services import activity_record
 from core.actors import ActorLike
@@ -85,10 +86,7 @@ def account_update_address(*, actor: ActorLike, account: Account, **address: str
 
 def next_on_day(billing_day: int, today: dt.date) -> dt.date:
     """The first date after `today` that falls on `billing_day` (1-28)."""
-    if billing_day > today.day:
-        return today.replace(day=billing_day)
-    month = today.month % 12 + 1
-    return dt.date(today.year + (today.month == 12), month, billing_day)
+    return _add_months(today, 0 if billing_day > today.day else 1, on_day=billing_day)
 
 
 @transaction.atomic

@@ -4,8 +4,7 @@ Activity show.
 The events are written by `timeline_days` in Python, escaping each value, rather than by
 a template included per event: the template engine's path (a context push per include, a
 variable lookup per attribute, a filter call per value) cost about 0.3 ms an event, a third of
-the page. The markup is the one `activity/_event.html` documents and still renders (for one
-event: tests and anything that shows a single event).
+the page. `event_html` writes one event alone.
 """
 
 from collections.abc import Callable, Iterable
@@ -14,8 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.template import Context
 from django.template.base import render_value_in_context
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -71,20 +70,8 @@ def _attribute_links(user) -> dict[str, Callable[[str], str]]:
     return found
 
 
-@register.simple_tag(takes_context=True)
-def event_link(context, key: str, value: str) -> str:
-    """The page an attribute's value leads to, when the signed-in user may open it; else
-    empty."""
-    request = context.get("request")
-    for link in navigation.links(f"attribute:{key}"):
-        user = getattr(request, "user", None)
-        if user is not None and user.has_perm(link.permission):
-            return reverse(link.url_name, args=[value])
-    return ""
-
-
 class _EventWriter:
-    """Writes events as `activity/_event.html` does, with what every event of a page shares
+    """Writes events, with what every event of a page shares
     (the account's address, the links the user may follow) worked out once."""
 
     def __init__(self, context, account) -> None:
@@ -186,3 +173,10 @@ def timeline_days(context, days: Iterable, account=None, day_level: int = 3) -> 
         for day, events in days
     ]
     return mark_safe("".join(sections)) if sections else mark_safe(NO_ACTIVITY)
+
+
+def event_html(event: ActivityEvent, context=None, account=None) -> SafeString:
+    """One event's HTML, as a page's timeline writes it."""
+    return mark_safe(
+        _EventWriter(context if context is not None else Context(), account).event(event)
+    )

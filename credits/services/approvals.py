@@ -23,7 +23,7 @@ from activity.models import ActivityEvent
 from activity.services import activity_record
 from core.actors import Actor, ActorLike, as_actor
 from core.models import RoleGrant
-from core.roles import MONEY_ROLES
+from core.roles import MONEY_ROLE_NAMES
 from credits.models import ApprovalState, CreditApproval, CreditEntry
 from credits.operations import OPERATION
 from credits.services.billing import ManualCharge
@@ -82,7 +82,7 @@ def _independent(approver: Any, requester_id: int | None) -> None:
     cooling-off period (MONEY_ROLE_COOLING_OFF_HOURS). Roles held before grants were kept
     count as old."""
     grants = RoleGrant.objects.filter(
-        user=approver, state=RoleGrant.State.APPROVED, role__in=[r.value for r in MONEY_ROLES]
+        user=approver, state=RoleGrant.State.APPROVED, role__in=MONEY_ROLE_NAMES
     )
     if (
         requester_id is not None

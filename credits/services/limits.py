@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from core import money
@@ -142,19 +142,20 @@ def done_today(*, actor: ActorLike, activity: str, credit_type: str, currency: s
     """What the person (or integration) did alone today of `activity`, in this unit: by when
     the entries were written, whatever day they are dated (a backdated grant counts today).
     What another person approved does not count against a daily limit."""
+    entries = _alone_today(actor, activity).filter(credit_type=credit_type, currency=currency)
+    return entries.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+
+
+def _alone_today(actor: ActorLike, activity: str) -> QuerySet[CreditEntry]:
+    """The entries of `activity` the person (or integration) wrote alone today (by when they
+    were written; what another person approved is not theirs alone)."""
     entries = CreditEntry.objects.filter(
-        activity=activity,
-        recorded_at__gte=_start_of_day(),
-        credit_type=credit_type,
-        currency=currency,
-        approved_by_name="",
+        activity=activity, recorded_at__gte=_start_of_day(), approved_by_name=""
     )
     who = as_actor(actor)
     if who.user is not None:
-        entries = entries.filter(actor=who.user)
-    else:
-        entries = entries.filter(actor__isnull=True, actor_name=who.name)
-    return entries.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        return entries.filter(actor=who.user)
+    return entries.filter(actor__isnull=True, actor_name=who.name)
 
 
 def over_limit(
@@ -197,17 +198,7 @@ def over_limit(
 
 def done_today_by_currency(*, actor: ActorLike, activity: str) -> dict[str, Decimal]:
     """What the person (or integration) did alone today of `activity`, per currency."""
-    entries = CreditEntry.objects.filter(
-        activity=activity,
-        recorded_at__gte=_start_of_day(),
-        credit_type=CreditType.CURRENCY,
-        approved_by_name="",
-    )
-    who = as_actor(actor)
-    if who.user is not None:
-        entries = entries.filter(actor=who.user)
-    else:
-        entries = entries.filter(actor__isnull=True, actor_name=who.name)
+    entries = _alone_today(actor, activity).filter(credit_type=CreditType.CURRENCY)
     return {
         row["currency"]: abs(row["total"])
         for row in entries.values("currency").annotate(total=Sum("amount")).order_by()

@@ -143,16 +143,24 @@ def _currency(credit_type: str, value: str | None) -> str:
     return currency
 
 
+def typed_amount(text: str) -> Decimal | None:
+    """An amount as a person types it (TYPED_AMOUNT: a decimal point or comma, no exponent),
+    or None when it is not one."""
+    text = text.strip()
+    if not TYPED_AMOUNT.fullmatch(text):
+        return None
+    return Decimal(text.replace(",", "."))
+
+
 def _amount(value: object, currency: str | None) -> Decimal:
     """A positive amount with at most the unit's minor units (none for tokens); `currency` None
     when the unit is unknown (only the number itself is checked then)."""
     if isinstance(value, float | bool):
         raise ValidationError(AMOUNT_NOT_A_NUMBER)
     if isinstance(value, str):
-        value = value.strip()
-        if not TYPED_AMOUNT.fullmatch(value):
+        value = typed_amount(value)
+        if value is None:
             raise ValidationError(AMOUNT_NOT_A_NUMBER)
-        value = value.replace(",", ".")
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):

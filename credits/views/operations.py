@@ -1,7 +1,7 @@
 """The credit operations posted from the account page: grant, revoke, manual charge and manual
 refund, each one service call (the last three after a confirmation page)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -16,7 +16,7 @@ from credits.models import ApprovalOperation, CreditType
 from credits.operations import OPERATION
 from credits.selectors import account_credit_balance
 from credits.services.limits import over_limit
-from credits.services.validation import TYPED_AMOUNT
+from credits.services.validation import typed_amount
 
 
 class CreditActionView(ActionView):
@@ -68,14 +68,7 @@ def waiting_message(submitted: services.Submitted) -> str:
 def _checked_amount(data: dict[str, Any], currency: str) -> Decimal | None:
     """The amount as a number, or None when it is not one (the service refuses it on
     confirmation, with its own words)."""
-    typed = str(data.get("amount", "")).strip()
-    if not TYPED_AMOUNT.fullmatch(typed):
-        return None
-    try:
-        amount = Decimal(typed.replace(",", "."))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
+    return typed_amount(str(data.get("amount", "")))
 
 
 class CreditConfirmView(CreditActionView, ConfirmedActionView):

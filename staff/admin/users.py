@@ -21,13 +21,12 @@ from django.utils.http import urlencode
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.roles import MONEY_ROLES
+from core.roles import MONEY_ROLE_NAMES
 from staff import services
 from staff.admin.roles import _second_factor_groups
 from staff.admin.sign_ins import _failures
 from staff.context import client_address
 
-MONEY_ROLE_NAMES = frozenset(role.value for role in MONEY_ROLES)
 ROLES_HELP = (
     "Access comes from roles only. What each role may do is defined in code, in "
     "config/roles.py (see Roles). Finance and System Administrator move or approve money: "

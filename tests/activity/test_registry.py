@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils.html import escape
 
 from activity.registry import EVENT_TYPES, REGISTRY, Category, Kind, type_code, types_by_category
 from activity.services import build_event
+from activity.templatetags.activity_tags import event_html
 from tests.factories import AccountFactory
 
 SEED = Path(settings.BASE_DIR).parent / "shared" / "seeds" / "customer_activity.txt"
@@ -177,7 +177,7 @@ def test_event_partial_renders_every_type_with_its_title_category_and_labels(eve
     data = {attr.key: SAMPLES[attr.kind][0] for attr in event_type.attributes}
     event = build_event(account=AccountFactory.build(), type=event_type.code, data=data)
 
-    html = render_to_string("activity/_event.html", {"event": event})
+    html = event_html(event)
 
     assert escape(event_type.title) in html
     assert f"cat-{event_type.category.code}" in html
