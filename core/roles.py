@@ -5,6 +5,8 @@ knows a role by its code (`Role.FINANCE.code == "finance"`), which settings use 
 from enum import StrEnum
 from typing import Any
 
+from django.dispatch import Signal
+
 
 class Role(StrEnum):
     """A role: equal to its group's name; `code` is how settings and code name it."""
@@ -34,6 +36,13 @@ CODES = tuple(role.code for role in Role)
 MONEY_ROLES: frozenset[Role] = frozenset({Role.FINANCE, Role.SYSTEM_ADMINISTRATOR})
 # Their groups' names.
 MONEY_ROLE_NAMES: frozenset[str] = frozenset(role.value for role in MONEY_ROLES)
+
+# Sent when a decision on money is refused because it would not be a second person's (the
+# approver asked for it, was given their money role by the asker, or holds it too briefly),
+# after the refused decision's transaction has rolled back; with `actor` (core.actors.Actor),
+# `reason` (the text shown on the page) and `request` (what was being decided, as text). Staff
+# activity records it: the apps that refuse need not know staff.
+duty_refused = Signal()
 
 
 def user_roles(user: Any) -> tuple[Role, ...]:

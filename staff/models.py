@@ -44,6 +44,7 @@ class Kind(models.TextChoices):
     ROLE_GRANT_REFUSED = "role_grant_refused", "Money role refused"
     ROLE_CHANGE_REFUSED = "role_change_refused", "Role change refused"
     ENROLMENT_CODE_ISSUED = "enrolment_code_issued", "Enrolment code issued"
+    DECISION_REFUSED = "decision_refused", "Decision refused: not a second person"
 
 
 def _yes_no(value: Any) -> str:
@@ -161,6 +162,9 @@ SPECS: dict[str, KindSpec] = {
         lambda d: f"{d['role']} refused, which {d['requested_by']} asked for",
     ),
     Kind.ROLE_CHANGE_REFUSED: KindSpec(frozenset({"reason"}), lambda d: d["reason"]),
+    Kind.DECISION_REFUSED: KindSpec(
+        frozenset({"request", "reason"}), lambda d: f"{d['request']}: {d['reason']}"
+    ),
     Kind.ENROLMENT_CODE_ISSUED: KindSpec(
         frozenset({"expires"}),
         lambda d: f"A one-time code to set up a second factor, valid until {d['expires']}",

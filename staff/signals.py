@@ -23,7 +23,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest
 
 from core.actors import MAX_ACTOR_NAME
-from core.roles import MONEY_ROLE_NAMES
+from core.roles import MONEY_ROLE_NAMES, duty_refused
 from staff import lockout
 from staff.context import acting, client_address
 from staff.middleware import mark_signed_in
@@ -239,11 +239,23 @@ def record_roles(
         _record(Kind.ROLES_CHANGED, instance, {key: names})
 
 
+def record_duty_refused(sender: Any, actor: Any, reason: str, request: str, **kwargs: Any) -> None:
+    """A decision on money refused because it would not be a second person's."""
+    staff_event_record(
+        kind=Kind.DECISION_REFUSED,
+        actor=actor,
+        subject=actor.user,
+        details={"request": request, "reason": reason},
+        address=acting()[1],
+    )
+
+
 def connect() -> None:
     user_model = get_user_model()
     user_logged_in.connect(on_logged_in, dispatch_uid="staff.signed_in")
     user_login_failed.connect(on_login_failed, dispatch_uid="staff.sign_in_failed")
     user_locked_out.connect(on_locked_out, dispatch_uid="staff.locked_out")
+    duty_refused.connect(record_duty_refused, dispatch_uid="staff.duty_refused")
     pre_save.connect(remember_before_save, sender=user_model, dispatch_uid="staff.user_before")
     post_save.connect(record_after_save, sender=user_model, dispatch_uid="staff.user_after")
     m2m_changed.connect(

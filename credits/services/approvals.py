@@ -9,6 +9,8 @@ approvers cannot both run it.
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +25,7 @@ from activity.models import ActivityEvent
 from activity.services import activity_record
 from core.actors import Actor, ActorLike, as_actor
 from core.models import RoleGrant
-from core.roles import MONEY_ROLE_NAMES
+from core.roles import MONEY_ROLE_NAMES, duty_refused
 from credits.models import ApprovalState, CreditApproval, CreditEntry
 from credits.operations import OPERATION
 from credits.services.billing import ManualCharge
@@ -62,6 +64,26 @@ NOT_PENDING = {
 }
 
 
+class NotASecondPerson(ValidationError):
+    """A refusal because the decision would not be a second person's: recorded in staff
+    activity (core.roles.duty_refused) once the decision's transaction has rolled back."""
+
+
+@contextmanager
+def _recording_refusals(actor: ActorLike, approval: CreditApproval | int) -> Iterator[None]:
+    try:
+        yield
+    except NotASecondPerson as refused:
+        pk = approval.pk if isinstance(approval, CreditApproval) else approval
+        duty_refused.send(
+            sender=CreditApproval,
+            actor=as_actor(actor),
+            reason=refused.messages[0],
+            request=f"credit request {pk}",
+        )
+        raise
+
+
 def _decidable(actor: ActorLike, approval: CreditApproval) -> None:
     """Refuse a decision that is not this person's to make, or not to be made any more."""
     user = as_actor(actor).user
@@ -70,7 +92,7 @@ def _decidable(actor: ActorLike, approval: CreditApproval) -> None:
     if user is None or not user.is_active or not _approves_by_role(user):
         raise ValidationError(NOT_AN_APPROVER)
     if approval.actor_id is not None and approval.actor_id == user.pk:
-        raise ValidationError(OWN_REQUEST)
+        raise NotASecondPerson(OWN_REQUEST)
     if approval.state != ApprovalState.PENDING:
         raise ValidationError(NOT_PENDING[ApprovalState(approval.state)])
     _independent(user, approval.actor_id)
@@ -88,11 +110,11 @@ def _independent(approver: Any, requester_id: int | None) -> None:
         requester_id is not None
         and grants.filter(Q(requested_by_id=requester_id) | Q(decided_by_id=requester_id)).exists()
     ):
-        raise ValidationError(GRANTED_BY_REQUESTER)
+        raise NotASecondPerson(GRANTED_BY_REQUESTER)
     cooling_off = dt.timedelta(hours=settings.MONEY_ROLE_COOLING_OFF_HOURS)
     newest = grants.order_by("-decided_at").values_list("decided_at", flat=True).first()
     if newest is not None and newest > timezone.now() - cooling_off:
-        raise ValidationError(
+        raise NotASecondPerson(
             TOO_NEW_A_ROLE.format(
                 hours=settings.MONEY_ROLE_COOLING_OFF_HOURS,
                 since=timezone.localtime(newest).strftime("%Y-%m-%d %H:%M"),
@@ -180,9 +202,10 @@ def approval_approve(*, actor: ActorLike, approval: CreditApproval | int) -> Cre
     Refused (nothing changed) when `actor` may not approve or asked for it themselves, when
     it was decided on already, when the requester can no longer act, or when the operation
     itself is refused now (a revocation the wallet no longer covers). An overdue request is
-    marked expired instead, and the approval refused.
+    marked expired instead, and the approval refused. A refusal because `actor` is not a
+    second person is recorded in staff activity.
     """
-    with transaction.atomic():
+    with _recording_refusals(actor, approval), transaction.atomic():
         found = _locked(approval)
         _decidable(actor, found)
         if found.overdue:
@@ -219,7 +242,7 @@ def approval_reject(
         raise ValidationError({"reason": REJECTION_REASON_REQUIRED})
     if len(reason) > MAX_NOTE_LENGTH:
         raise ValidationError({"reason": NOTE_TOO_LONG})
-    with transaction.atomic():
+    with _recording_refusals(actor, approval), transaction.atomic():
         found = _locked(approval)
         _decidable(actor, found)
         if found.overdue:

@@ -16,6 +16,7 @@ from credits import services
 from credits.models import CreditEntry
 from credits.services.approvals import GRANTED_BY_REQUESTER, TOO_NEW_A_ROLE
 from staff import services as staff
+from staff.models import Kind, StaffEvent
 from tests.credits.approvals_helpers import ask, refused
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,14 @@ def test_a_puppet_made_at_the_requesters_request_cannot_approve(
         GRANTED_BY_REQUESTER
     ]
     assert not CreditEntry.objects.exists()
+    # Both refusals stay in staff activity, though the decisions rolled back.
+    recorded = StaffEvent.objects.filter(kind=Kind.DECISION_REFUSED).order_by("pk")
+    assert [(e.actor_id, e.subject_id) for e in recorded] == [(puppet.pk, puppet.pk)] * 2
+    assert recorded[0].details == {
+        "request": f"credit request {request.pk}",
+        "reason": GRANTED_BY_REQUESTER,
+    }
+    assert GRANTED_BY_REQUESTER in recorded[0].description
 
 
 def test_a_user_whose_money_role_the_requester_approved_cannot_approve(
@@ -91,6 +100,8 @@ def test_a_money_role_younger_than_the_cooling_off_cannot_approve(
     [message] = refused(services.approval_approve, request, actor=newcomer)
     assert message.startswith(TOO_NEW_A_ROLE.split("{")[0])
     assert "72 hours" in message
+    [recorded] = StaffEvent.objects.filter(kind=Kind.DECISION_REFUSED)
+    assert recorded.details["reason"] == message
 
     age(newcomer, dt.timedelta(hours=73))
     services.approval_approve(actor=newcomer, approval=request)

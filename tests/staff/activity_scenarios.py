@@ -251,6 +251,28 @@ def role_change_refused(admin, maja):
     return maja
 
 
+def decision_refused(admin, maja):
+    # Maja asks for a grant over her limit, then tries to approve it herself on the page.
+    from credits import services
+    from credits.models import ApprovalOperation, CreditType
+    from tests.factories import AccountFactory
+    from tests.signin import VerifiedClient
+
+    asked = services.credit_request(
+        actor=maja,
+        operation=ApprovalOperation.GRANT,
+        account=AccountFactory(),
+        amount="50000",
+        note="Goodwill",
+        credit_type=CreditType.CURRENCY,
+        currency="SEK",
+    )
+    client = VerifiedClient(REMOTE_ADDR=USER_ADDRESS)
+    client.force_login(maja)
+    client.post(reverse("credits:approve", args=[asked.approval.pk]))
+    return maja
+
+
 SCENARIOS = {
     Kind.SIGNED_IN: signed_in,
     Kind.SIGN_IN_FAILED: sign_in_failed,
@@ -273,6 +295,7 @@ SCENARIOS = {
     Kind.ROLE_GRANT_REFUSED: role_grant_refused,
     Kind.ROLE_CHANGE_REFUSED: role_change_refused,
     Kind.ENROLMENT_CODE_ISSUED: enrolment_code_issued,
+    Kind.DECISION_REFUSED: decision_refused,
 }
 # Who acts in each scenario: the user themself, the administrator, or nobody signed in.
 BY_ADMIN = {
