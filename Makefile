@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/backoffice
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test serve lint format bench replica loadtest
+.PHONY: help install run test serve lint format bench replica loadtest backup restore
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -55,6 +55,12 @@ loadtest: $(STAMP) ## Locust for 60 s against make serve on a fresh demo (LOADTE
 
 replica: ## A streaming replica of the local PostgreSQL on port 5433 (Debian clusters; idempotent)
 	$(PYTHON) scripts/localreplica.py
+
+backup: ## A base backup of the local PostgreSQL, its WAL archived from then on (BACKUP_DIR)
+	$(PYTHON) scripts/pitr.py backup
+
+restore: ## A new cluster on port 5435 as the local PostgreSQL was at TIME (point-in-time recovery)
+	$(PYTHON) scripts/pitr.py restore --time "$(TIME)"
 
 lint: $(STAMP) ## Check style (ruff), types (mypy) and the app layers (import-linter)
 	$(VENV)/bin/ruff check .

@@ -82,9 +82,10 @@ def wait_for_streaming(seconds: float) -> bool:
     return False
 
 
-def allow_replication(version: str, name: str) -> None:
+def allow_replication(version: str, name: str, port: int = PRIMARY_PORT) -> None:
+    """Let the postgres user connect for replication (and pg_basebackup) over the socket."""
     rules = sql(
-        PRIMARY_PORT,
+        port,
         "SELECT count(*) FROM pg_hba_file_rules"
         " WHERE 'replication' = ANY(database) AND error IS NULL",
     )
@@ -97,7 +98,7 @@ def allow_replication(version: str, name: str) -> None:
     # replication connections only when it names them.
     with open(hba, "w") as file:
         file.write("\n".join([HBA_LINE, *lines]) + "\n")
-    sql(PRIMARY_PORT, "SELECT pg_reload_conf()")
+    sql(port, "SELECT pg_reload_conf()")
     print(f"added `{HBA_LINE}` to {hba}")
 
 
