@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "django_countries",
     # The ground: who acted, money, dates, CSV files, paging, the bases of pages and the API.
     "core",
@@ -192,6 +193,17 @@ AXES_VERBOSE = False
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Back-office")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Passkeys (django-otp-webauthn) as a second factor only, after the password. The relying party
+# is the host the page was served from (one of ALLOWED_HOSTS), so passkeys made on
+# backoffice.example.com work there only; `localhost` works for development, an IP address
+# does not (browsers refuse passkeys there).
+OTP_WEBAUTHN_HELPER_CLASS = "staff.authentication.PasskeyHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "staff.authentication.passkey_rp_id"
+# The helper takes the allowed origin from each request, which the library's check of a fixed
+# OTP_WEBAUTHN_ALLOWED_ORIGINS list cannot see.
+SILENCED_SYSTEM_CHECKS += ["otp_webauthn.E030"]
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # Sessions: signed out after SESSION_IDLE_TIMEOUT seconds without a request, and
 # SESSION_COOKIE_AGE seconds after signing in whatever happens (staff.middleware). A password
@@ -382,12 +394,16 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
         "midi",
         "payment",
         "picture-in-picture",
-        "publickey-credentials-get",
         "screen-wake-lock",
         "serial",
         "usb",
         "xr-spatial-tracking",
     )
+}
+# Passkeys: this site's own pages may ask the browser for them, and nobody else's.
+PERMISSIONS_POLICY |= {
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
 }
 
 # django-tables2's own template, with sort direction, the rows in view and scrolling on phones.

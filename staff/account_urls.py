@@ -1,6 +1,8 @@
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from staff import views
+from staff.middleware import second_factor_exempt
 
 app_name = "account"
 urlpatterns = [
@@ -10,4 +12,29 @@ urlpatterns = [
     path("security/recovery-codes/", views.RecoveryCodesView.as_view(), name="recovery-codes"),
     path("security/remove/", views.RemoveView.as_view(), name="remove"),
     path("password/", views.PasswordChangeView.as_view(), name="password"),
+    path("security/passkey/code/", views.PasskeyCodeView.as_view(), name="passkey-code"),
+    path(
+        "security/passkey/register/begin/",
+        views.PasskeyRegisterBeginView.as_view(),
+        name="passkey-register-begin",
+    ),
+    path(
+        "security/passkey/register/complete/",
+        views.PasskeyRegisterCompleteView.as_view(),
+        name="passkey-register-complete",
+    ),
+    path(
+        "verify/passkey/begin/", views.PasskeyVerifyBeginView.as_view(), name="passkey-verify-begin"
+    ),
+    path(
+        "verify/passkey/complete/",
+        views.PasskeyVerifyCompleteView.as_view(),
+        name="passkey-verify-complete",
+    ),
+    # The texts of django-otp-webauthn's scripts (their `gettext`).
+    path(
+        "passkey/texts.js",
+        second_factor_exempt(JavaScriptCatalog.as_view(packages=["django_otp_webauthn"])),
+        name="passkey-texts",
+    ),
 ]

@@ -2,6 +2,7 @@
 second factor, the password) and the staff activity record (System Administrators)."""
 
 import base64
+import json
 from collections.abc import Generator
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -19,6 +21,14 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_otp import login as otp_login
+from django_otp_webauthn import exceptions as passkey_errors
+from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.views import (
+    BeginCredentialAuthenticationView,
+    BeginCredentialRegistrationView,
+    CompleteCredentialAuthenticationView,
+    CompleteCredentialRegistrationView,
+)
 
 from core.paging import PagedTableMixin
 from core.views import FilteredCsvDownloadView, safe_next
@@ -34,11 +44,18 @@ from staff.tables import StaffEventTable
 
 # The secret of an app being set up, kept in the session until a code confirms it.
 PENDING_KEY = "staff_pending_totp_key"
+# The enrolment code given for a passkey's set-up, kept until the passkey is registered.
+PASSKEY_CODE_KEY = "staff_passkey_enrolment_code"
 
 ENROLLED = (
     "Your authenticator app is set up. Keep the recovery codes below somewhere safe: each "
     "signs you in once if you lose the app."
 )
+PASSKEY_ENROLLED = (
+    "Your passkey is set up: after your password, sign-in asks for it. Keep the recovery codes "
+    "below somewhere safe: each signs you in once without the passkey."
+)
+CODE_ACCEPTED = "Enrolment code accepted: now register your passkey."
 REGENERATED = "New recovery codes made: the old ones no longer work."
 REMOVED = "Your second factor was removed."
 PASSWORD_CHANGED = "Your password was changed. Your other sessions have been signed out."
@@ -86,8 +103,16 @@ class VerifyView(View):
         return self._page(form)
 
     def _page(self, form: CodeForm) -> HttpResponse:
+        user: Any = self.request.user
+        has_passkey = WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
         return render(
-            self.request, self.template_name, {"form": form, "next": safe_next(self.request, "")}
+            self.request,
+            self.template_name,
+            {
+                "form": form,
+                "next": safe_next(self.request, ""),
+                "passkey_config": passkey_config(self.request) if has_passkey else None,
+            },
         )
 
 
@@ -102,10 +127,15 @@ class SecurityView(TemplateView):
         user: Any = self.request.user
         context = super().get_context_data(**kwargs)
         enrolled = services.second_factor_enrolled(user)
+        needs_code = services.passkey_enrolment_needs_code(user)
         context.update(
             enrolled=enrolled,
+            app=services.app_enrolled(user),
+            passkeys=services.passkeys(user),
             required=services.second_factor_required(user),
             next=safe_next(self.request, ""),
+            passkey_config=passkey_config(self.request),
+            passkey_needs_code=needs_code and not self.request.session.get(PASSKEY_CODE_KEY),
         )
         if enrolled:
             context.update(codes=services.recovery_codes(user), remove_form=RemoveForm())
@@ -161,6 +191,121 @@ class EnrolView(View):
         target = safe_next(request, "")
         query = f"?{urlencode({'next': target})}" if target else ""
         return redirect(reverse("account:security") + query)
+
+
+def passkey_config(request: HttpRequest) -> dict[str, Any]:
+    """What django-otp-webauthn's scripts read from the page (its `otp_webauthn_config`),
+    pointing at this site's passkey addresses."""
+    return {
+        "autocompleteLoginFieldSelector": None,
+        "nextFieldSelector": "input[name='next']",
+        "csrfToken": get_token(request),
+        "beginRegistrationUrl": reverse("account:passkey-register-begin"),
+        "completeRegistrationUrl": reverse("account:passkey-register-complete"),
+        "beginAuthenticationUrl": reverse("account:passkey-verify-begin"),
+        "completeAuthenticationUrl": reverse("account:passkey-verify-complete"),
+    }
+
+
+@method_decorator(enrolment_view, name="dispatch")
+class PasskeyCodeView(View):
+    """The enrolment code before a passkey's set-up, for a first second factor that the role
+    requires: checked here, used when the passkey is registered."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        code = request.POST.get("enrolment_code", "").strip()
+        try:
+            services.enrolment_code_check(user=request.user, code=code)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, f"Passkey set-up: {_error_text(exc)}")
+        else:
+            request.session[PASSKEY_CODE_KEY] = code
+            messages.success(request, CODE_ACCEPTED)
+        target = safe_next(request, "")
+        query = f"?{urlencode({'next': target})}" if target else ""
+        return redirect(reverse("account:security") + query)
+
+
+class EnrolmentCodeNeeded(passkey_errors.OTPWebAuthnApiError):
+    status_code = 403
+    default_code = "enrolment_code_needed"
+    default_detail = services.ENROLMENT_CODE_NEEDED
+
+
+class PasskeyRegistrationMixin:
+    """django-otp-webauthn's registration, held to this site's rule: a user whose role requires
+    a second factor and who has none registers a passkey only after giving an enrolment code
+    (the library itself asks a user who has one to have verified this session with it)."""
+
+    request: HttpRequest
+
+    def check_can_register(self) -> None:
+        user: Any = self.request.user
+        if services.passkey_enrolment_needs_code(user):
+            code = self.request.session.get(PASSKEY_CODE_KEY, "")
+            try:
+                services.enrolment_code_check(user=user, code=code)
+            except ValidationError:
+                raise EnrolmentCodeNeeded() from None
+
+
+@method_decorator(enrolment_view, name="dispatch")
+class PasskeyRegisterBeginView(PasskeyRegistrationMixin, BeginCredentialRegistrationView):
+    pass
+
+
+@method_decorator(enrolment_view, name="dispatch")
+class PasskeyRegisterCompleteView(PasskeyRegistrationMixin, CompleteCredentialRegistrationView):
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        verified_before = self.request.user.is_verified()  # type: ignore[union-attr]
+        response: HttpResponse = super().post(*args, **kwargs)
+        passkey = WebAuthnCredential.objects.get(pk=json.loads(response.content)["id"])
+        try:
+            services.passkey_enrol(
+                user=self.request.user,  # type: ignore[arg-type]
+                passkey=passkey,
+                enrolment_code=self.request.session.pop(PASSKEY_CODE_KEY, ""),
+                address=client_address(self.request),
+            )
+        except ValidationError:
+            raise EnrolmentCodeNeeded() from None
+        if not verified_before:
+            # The new passkey verified this session: a new session key, as at sign-in.
+            self.request.session.cycle_key()
+        messages.success(self.request, PASSKEY_ENROLLED)
+        return response
+
+
+class PasskeyVerifyMixin:
+    """A passkey as the second factor only: the password comes first (no passwordless
+    sign-in), and the passkey must be the signed-in user's (the library checks that)."""
+
+    request: HttpRequest
+
+    def check_can_authenticate(self) -> None:
+        if not self.request.user.is_authenticated:
+            raise passkey_errors.PasswordlessLoginDisabled()
+
+
+@method_decorator(second_factor_exempt, name="dispatch")
+class PasskeyVerifyBeginView(PasskeyVerifyMixin, BeginCredentialAuthenticationView):
+    pass
+
+
+@method_decorator(second_factor_exempt, name="dispatch")
+class PasskeyVerifyCompleteView(PasskeyVerifyMixin, CompleteCredentialAuthenticationView):
+    def complete_auth(self, device: Any) -> None:
+        # A new session key for the verified session, as with a code.
+        self.request.session.cycle_key()
+        otp_login(self.request, device)
+        services.second_factor_verified(
+            user=device.user, device=device, address=client_address(self.request)
+        )
+
+    def get_success_url(self) -> str:
+        return safe_next(self.request, reverse("home"))
 
 
 class RecoveryCodesView(View):

@@ -84,6 +84,7 @@ MATRIX = [
     ("account:enrol", {}, None, "post"),
     ("account:recovery-codes", {}, None, "post"),
     ("account:remove", {}, None, "post"),
+    ("account:passkey-code", {}, None, "post"),
     # The confirmation pages of the actions that cannot be undone.
     (
         "accounts:subscription-action",
@@ -109,6 +110,14 @@ NOT_IN_MATRIX = {
     "logout": "signing out needs no permission",
     "account:verify": "the code after the password: tests/staff/test_two_factor.py walks it",
     "favicon": "the site's icon, public like any static file",
+    "account:passkey-texts": "the texts of the passkey scripts, the same for everyone",
+    # The passkey ceremonies answer JSON to the page's script: tests/staff/test_passkeys.py
+    # walks them (sign-in first, an enrolment code for a first second factor, a verified
+    # session to add one).
+    "account:passkey-register-begin": "a passkey ceremony: tests/staff/test_passkeys.py",
+    "account:passkey-register-complete": "a passkey ceremony: tests/staff/test_passkeys.py",
+    "account:passkey-verify-begin": "a passkey ceremony: tests/staff/test_passkeys.py",
+    "account:passkey-verify-complete": "a passkey ceremony: tests/staff/test_passkeys.py",
 }
 # Namespaces with their own gatekeeping, tested elsewhere. "api": integration tokens, not roles
 # (tests/api/test_auth.py walks every API address).

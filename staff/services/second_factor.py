@@ -1,9 +1,12 @@
-"""Second factors (django-otp): an authenticator app (TOTP) and ten single-use recovery codes.
+"""Second factors (django-otp): an authenticator app (TOTP), passkeys (WebAuthn, through
+django-otp-webauthn: phishing-resistant, the browser signs for this site only) and ten
+single-use recovery codes.
 
-A user is *enrolled* when they have a confirmed TOTP device; enrolment also makes their recovery
-codes. A user whose role requires a second factor enrols only with a one-time enrolment code
-that an administrator issued them (`enrolment_code_issue`: shown once, to be handed over out of
-band; it expires and is used once): a leaked password alone cannot set up the attacker's app.
+A user is *enrolled* when they have a confirmed TOTP device or a passkey; the first enrolment
+also makes their recovery codes. A user whose role requires a second factor makes their first
+one only with a one-time enrolment code that an administrator issued them
+(`enrolment_code_issue`: shown once, to be handed over out of band; it expires and is used
+once): a leaked password alone cannot set up the attacker's app or passkey.
 Resetting a user's second factor issues a new one (the admin's action).
 
 Sign-in asks for a code from either after the password. A TOTP code is accepted once (a code
@@ -19,15 +22,18 @@ import time
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
+from django_otp_webauthn.models import WebAuthnCredential
 
 from core.actors import ActorLike, as_actor
 from staff.models import EnrolmentCode, Kind
@@ -49,6 +55,8 @@ TOTP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 TOTP_METHOD = "the authenticator app"
 RECOVERY_METHOD = "a recovery code"
+PASSKEY_NAME = "Passkey"
+PASSKEY_METHOD = "a passkey"
 
 NOT_A_CODE = "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
 NOT_A_TOTP_CODE = "Enter the 6-digit code your authenticator app shows."
@@ -92,8 +100,24 @@ def second_factor_required(user: "AbstractBaseUser | AnonymousUser") -> bool:
 
 
 def second_factor_enrolled(user: "AbstractBaseUser | AnonymousUser") -> bool:
+    """Whether `user` has a confirmed authenticator app or a passkey (one query: it is asked
+    on every request of a session not verified yet)."""
+    if not user.is_authenticated:
+        return False
+    app = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    passkey = WebAuthnCredential.objects.filter(user=OuterRef("pk"), confirmed=True)
+    users = get_user_model()._default_manager
+    return users.filter(pk=user.pk).filter(Exists(app) | Exists(passkey)).exists()
+
+
+def app_enrolled(user: "AbstractBaseUser | AnonymousUser") -> bool:
     """Whether `user` has a confirmed authenticator app."""
     return user.is_authenticated and TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def passkeys(user: "User") -> list[WebAuthnCredential]:
+    """The user's passkeys, oldest first."""
+    return list(WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("pk"))
 
 
 def totp_new_key() -> str:
@@ -161,18 +185,25 @@ def enrolment_code_issue(*, actor: ActorLike, user: "User", address: str | None 
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
+def _usable_codes(user: "User", code: str) -> "QuerySet[EnrolmentCode]":
+    return EnrolmentCode.objects.filter(
+        user=user,
+        code_hash=_code_hash(code or ""),
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+
+
+def enrolment_code_check(*, user: "User", code: str) -> None:
+    """Refuse (ValidationError on `enrolment_code`) unless `code` is one of the user's unused,
+    unexpired enrolment codes; it stays unused (a passkey's set-up uses it when it completes)."""
+    if not _usable_codes(user, code).exists():
+        raise ValidationError({"enrolment_code": ENROLMENT_CODE_NEEDED})
+
+
 def _use_enrolment_code(user: "User", code: str) -> None:
     """Mark the user's matching, unexpired, unused enrolment code used; refuse otherwise."""
-    found = (
-        EnrolmentCode.objects.select_for_update()
-        .filter(
-            user=user,
-            code_hash=_code_hash(code or ""),
-            used_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .first()
-    )
+    found = _usable_codes(user, code).select_for_update().first()
     if found is None:
         raise ValidationError({"enrolment_code": ENROLMENT_CODE_NEEDED})
     found.used_at = timezone.now()
@@ -194,8 +225,9 @@ def second_factor_enrol(
     this session. Refuses a wrong code, a bad key and a second app (ValidationError on `token`),
     and a missing, wrong, used or expired enrolment code (on `enrolment_code`)."""
     device = _totp(key, user)
-    if second_factor_enrolled(user):
+    if app_enrolled(user):
         raise ValidationError({"token": ALREADY_ENROLLED})
+    first = not second_factor_enrolled(user)
     token = _clean(token)
     if not (token.isascii() and token.isdigit() and len(token) == device.digits):
         raise ValidationError({"token": NOT_A_TOTP_CODE})
@@ -203,13 +235,13 @@ def second_factor_enrol(
     totp.time = time.time()
     if not totp.verify(int(token), device.tolerance):
         raise ValidationError({"token": WRONG_ENROLMENT_CODE})
-    if second_factor_required(user):
+    if first and second_factor_required(user):
         _use_enrolment_code(user, enrolment_code)
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device.confirmed = True
     device.last_t = totp.t()
     device.save()
-    codes = _new_recovery_codes(user)
+    codes = _new_recovery_codes(user) if first else recovery_codes(user)
     staff_event_record(
         kind=Kind.SECOND_FACTOR_ENROLLED,
         actor=user,
@@ -218,6 +250,47 @@ def second_factor_enrol(
         address=address,
     )
     return device
+
+
+def passkey_enrolment_needs_code(user: "User") -> bool:
+    """Whether a passkey's set-up asks for an enrolment code: the first second factor of a
+    user whose role requires one. (A user who has one already adds a passkey from a session
+    verified with it.)"""
+    return second_factor_required(user) and not second_factor_enrolled(user)
+
+
+def passkey_enrol(
+    *,
+    user: "User",
+    passkey: WebAuthnCredential,
+    enrolment_code: str = "",
+    address: str | None = None,
+) -> None:
+    """Complete the set-up of `passkey`, just registered by django-otp-webauthn: use the
+    enrolment code when it was the user's first second factor and their role requires one
+    (refused, and the passkey deleted, when the code is no longer usable), make the recovery
+    codes of a first second factor, and record the enrolment."""
+    others = (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True)
+        .exclude(pk=passkey.pk)
+        .exists()
+    )
+    try:
+        with transaction.atomic():
+            if not others and second_factor_required(user):
+                _use_enrolment_code(user, enrolment_code)
+            codes = recovery_codes(user) if others else _new_recovery_codes(user)
+            staff_event_record(
+                kind=Kind.SECOND_FACTOR_ENROLLED,
+                actor=user,
+                subject=user,
+                details={"device": PASSKEY_NAME.lower(), "codes": len(codes)},
+                address=address,
+            )
+    except ValidationError:
+        passkey.delete()
+        raise
 
 
 def recovery_codes(user: "User") -> list[str]:
@@ -269,7 +342,16 @@ def second_factor_verify(*, user: "User", token: str, address: str | None = None
             address=address,
         )
         raise ValidationError({"token": refusal})
+    second_factor_verified(user=user, device=device, address=address)
+    return device
+
+
+def second_factor_verified(*, user: "User", device: Device, address: str | None = None) -> None:
+    """Record that `device` verified the user's sign-in (a passkey's signature is checked by
+    django-otp-webauthn, which calls this; codes are checked by `second_factor_verify`)."""
     details: dict[str, object] = {"method": TOTP_METHOD}
+    if isinstance(device, WebAuthnCredential):
+        details = {"method": PASSKEY_METHOD}
     if isinstance(device, StaticDevice):
         details = {"method": RECOVERY_METHOD, "codes_left": device.token_set.count()}
     staff_event_record(
@@ -279,7 +361,6 @@ def second_factor_verify(*, user: "User", token: str, address: str | None = None
         details=details,
         address=address,
     )
-    return device
 
 
 @transaction.atomic
@@ -301,7 +382,7 @@ def recovery_codes_regenerate(*, user: "User", address: str | None = None) -> li
 
 def _delete_devices(user: "User") -> list[str]:
     names = []
-    for model in (TOTPDevice, StaticDevice):
+    for model in (TOTPDevice, WebAuthnCredential, StaticDevice):
         devices = model.objects.filter(user=user)
         names += [d.name for d in devices if d.confirmed]
         devices.delete()

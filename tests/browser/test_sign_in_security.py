@@ -90,7 +90,7 @@ def test_finance_without_an_app_is_held_on_set_up_until_enrolled(page, make_user
     secret = page.locator(".totp-secret").inner_text().replace(" ", "")
     app = TOTPDevice(key=base64.b32decode(secret).hex())
     page.get_by_label("Code from the app").fill(totp_code(app))
-    page.get_by_label("Enrolment code").fill(code.lower())
+    page.get_by_label("Enrolment code", exact=True).fill(code.lower())
     page.get_by_role("button", name="Confirm").click()
 
     expect(page.get_by_text("Your authenticator app is set up.")).to_be_visible()
