@@ -43,13 +43,13 @@ test: $(STAMP) node_modules/.installed ## Run the whole test suite against Postg
 
 serve: $(STAMP) ## Serve with gunicorn and whitenoise (production settings from the environment)
 	$(PY) manage.py collectstatic --no-input
-	$(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-127.0.0.1:8000} --workers $${WORKERS:-3}
+	$(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-127.0.0.1:8000} --workers $${WORKERS:-3} --threads $${THREADS:-1}
 
 bench: $(STAMP) ## Build the large dataset in PostgreSQL and measure (BENCH_DATABASE_URL, BENCH_ARGS)
 	$(PY) scripts/dbcheck.py
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-loadtest: $(STAMP) ## Locust for 60 s against make serve on a fresh demo (LOADTEST_DATABASE_URL)
+loadtest: $(STAMP) ## Find the capacity of make serve on a fresh demo, in steps of users (LOADTEST_DATABASE_URL)
 	$(PY) scripts/dbcheck.py
 	$(PY) -m bench.loadtest $(LOADTEST_ARGS)
 

@@ -1,16 +1,9 @@
 import django_filters
 from django import forms
-from django_countries import countries
 
 from accounts.models import Account
 from accounts.selectors import account_search
-from core.forms import LongSelect
-
-
-def _country_choices() -> list[tuple[str, str]]:
-    """The countries by name in the current language. A function, so that the filter and its
-    form field, copied for every request, do not copy ~250 pairs each time."""
-    return list(countries)
+from core.forms import LongSelect, country_choices
 
 
 class AccountFilter(django_filters.FilterSet):
@@ -27,7 +20,7 @@ class AccountFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=Account.Status.choices, empty_label="Any status")
     country = django_filters.ChoiceFilter(
-        choices=_country_choices, empty_label="Any country", label="Country", widget=LongSelect
+        choices=country_choices, empty_label="Any country", label="Country", widget=LongSelect
     )
 
     class Meta:
