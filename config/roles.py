@@ -95,6 +95,8 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = (
     # Legacy history: upload old Account History files (admin and command line).
     "legacy_history.import_legacyentry",
     "legacy_history.view_legacyimport",
+    # The record of Legacy mode downloads.
+    "legacy_history.view_legacyexport",
     # Integrations of the API: create, issue tokens, disable (never delete).
     "integrations.view_integration",
     "integrations.add_integration",

@@ -23,6 +23,13 @@ class CreditsConfig(AppConfig):
                 count=approvals_waiting_count,
             ),
             navigation.Link("Credit Balances", "credits:balances", "credits.view_credit_balances"),
+            # The requester's own requests for approval: every role that may ask for one.
+            navigation.Link(
+                "My requests",
+                "credits:own-requests",
+                "credits.grant_credit",
+                place=navigation.ACCOUNT,
+            ),
             # A transaction ID on the timeline leads to the transaction's credit entries.
             navigation.Link(
                 "Transaction",

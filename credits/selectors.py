@@ -159,6 +159,11 @@ def credit_approvals() -> QuerySet[CreditApproval]:
     return CreditApproval.objects.select_related("account").order_by("-requested_at", "-id")
 
 
+def own_requests(user: Any) -> QuerySet[CreditApproval]:
+    """The requests `user` made, newest first, with their accounts."""
+    return credit_approvals().filter(actor_id=user.pk)
+
+
 def credit_approval(*, pk: int) -> CreditApproval:
     """One request, with what the detail page shows of it (404 when there is none)."""
     return get_object_or_404(

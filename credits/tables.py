@@ -211,6 +211,14 @@ class CreditApprovalTable(AccountLinks, DirectCellsTable):
         return label
 
 
+class OwnRequestTable(CreditApprovalTable):
+    """The requester's own requests: the same columns but who asked (themself)."""
+
+    class Meta(CreditApprovalTable.Meta):
+        exclude = ("actor_name",)
+        empty_text = "You have asked for no approval yet."
+
+
 # --- The credit roll-forward (/credits/balances/) -----------------------------------------
 
 RECONCILED_HTML = (

@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/<key:customer_number>/refund/", views.RefundView.as_view(), name="refund"),
     path("approvals/", views.ApprovalListView.as_view(), name="approvals"),
     path("approvals/<int:pk>/", views.ApprovalDetailView.as_view(), name="approval"),
+    path("requests/", views.OwnRequestsView.as_view(), name="own-requests"),
     path("approvals/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
     path("approvals/<int:pk>/reject/", views.RejectView.as_view(), name="reject"),
 ]

@@ -5,7 +5,7 @@ from import_export.admin import ImportMixin
 
 from core.admin import ReadOnlyAdmin
 from legacy_history.csvfile import HEADER, LegacyFileError
-from legacy_history.models import LegacyEntry, LegacyImport
+from legacy_history.models import LegacyEntry, LegacyExport, LegacyImport
 from legacy_history.resources import LegacyCSV, LegacyEntryResource
 from legacy_history.services import legacy_history_import
 
@@ -86,3 +86,12 @@ class LegacyImportAdmin(ReadOnlyAdmin):
     list_filter = ("skip_errors",)
     search_fields = ("file_name", "actor_name")
     date_hierarchy = "started_at"
+
+
+@admin.register(LegacyExport)
+class LegacyExportAdmin(ReadOnlyAdmin):
+    """Who downloaded which account's Legacy mode, and when (written by the download)."""
+
+    list_display = ("created_at", "actor_name", "filters", "row_count", "finished_at")
+    search_fields = ("actor_name",)
+    date_hierarchy = "created_at"

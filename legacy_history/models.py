@@ -5,6 +5,7 @@ from django.utils import timezone
 from core import triggers
 from core.actors import Attributed
 from core.cards import no_card_number
+from core.downloads import DownloadRecord
 
 
 class LegacyImport(Attributed):
@@ -41,6 +42,16 @@ class LegacyImport(Attributed):
 
     def __str__(self):
         return f"{self.file_name} · {self.started_at:%Y-%m-%d %H:%M} · {self.actor_name}"
+
+
+def producer_label(producer: str) -> str:
+    """How a producer is shown: a person's e-mail as it is; anything else is the system
+    (naming the integration)."""
+    if "@" in producer:
+        return producer
+    if producer.casefold() == "system":
+        return "System"
+    return f"System ({producer})"
 
 
 class LegacyEntryQuerySet(models.QuerySet):
@@ -165,9 +176,17 @@ class LegacyEntry(models.Model):
 
     @property
     def producer_display(self) -> str:
-        """A person's e-mail as it is; anything else is the system (naming the integration)."""
-        if self.producer_is_person:
-            return self.producer
-        if self.producer.casefold() == "system":
-            return "System"
-        return f"System ({self.producer})"
+        return producer_label(self.producer)
+
+
+class LegacyExport(DownloadRecord):
+    """One CSV download of an account's Legacy mode (see DownloadRecord); its filters include
+    the account's customer number."""
+
+    # Personal data, field by field (core.personal_data): the filters name an account by its
+    # customer number only; they are removed after RETENTION_DAYS like every download's.
+    PERSONAL_DATA = {"filters": "all values removed after RETENTION_DAYS"}
+    NO_PERSONAL_DATA = ("actor_name",)
+
+    class Meta(DownloadRecord.Meta):
+        pass

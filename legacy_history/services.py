@@ -13,8 +13,9 @@ from activity.models import ActivityEvent
 from activity.registry import REGISTRY
 from activity.services import activity_record_bulk
 from core.actors import Actor, ActorLike, as_actor
+from core.downloads import download_start
 from legacy_history.mapping import registry_code_for
-from legacy_history.models import LegacyEntry, LegacyImport
+from legacy_history.models import LegacyEntry, LegacyExport, LegacyImport
 from legacy_history.resources import LegacyEntryBatchResource
 
 # Migrated events get an ID derived from the entry's account and source ID: the same entry can
@@ -225,3 +226,9 @@ def legacy_history_migrate(
             # Counted again: entries another run held (SKIP LOCKED) may or may not be migrated.
             line.left = LegacyEntry.objects.not_migrated().filter(event_name=name).count()
     return report
+
+
+def legacy_export_start(*, actor: ActorLike, filters: dict[str, object]) -> LegacyExport:
+    """Record that `actor` started a Legacy mode download with these filters (as typed, with
+    the account's customer number); its row count follows when the file is complete."""
+    return download_start(LegacyExport, actor=actor, filters=filters)

@@ -5,4 +5,5 @@ from legacy_history import views
 app_name = "legacy_history"
 urlpatterns = [
     path("", views.LegacyModeView.as_view(), name="legacy"),
+    path("export.csv", views.LegacyExportView.as_view(), name="export"),
 ]

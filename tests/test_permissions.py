@@ -55,6 +55,12 @@ MATRIX = [
         "legacy_history.view_legacyentry",
         "get",
     ),
+    (
+        "legacy_history:export",
+        {"customer_number": CUSTOMER},
+        "legacy_history.view_legacyentry",
+        "get",
+    ),
     ("credits:activity", {}, "credits.view_credit_activity", "get"),
     ("credits:export", {}, "credits.export_credit_activity", "get"),
     (
@@ -76,6 +82,7 @@ MATRIX = [
     ("credits:approval", {"pk": "approval"}, "credits.approve_credit", "get"),
     ("credits:approve", {"pk": "approval"}, "credits.approve_credit", "post"),
     ("credits:reject", {"pk": "approval"}, "credits.approve_credit", "post"),
+    ("credits:own-requests", {}, "credits.grant_credit", "get"),
     ("staff:activity", {}, "staff.view_staffevent", "get"),
     ("staff:export", {}, "staff.export_staffevent", "get"),
     # Every signed-in user's own sign-in security.

@@ -18,10 +18,15 @@ def credit_panel(context, account):
     request = context.get("request")
     user = request.user if request is not None else None
     wallets = list(account_wallets(account=account))
+    # An anonymised account keeps no personal data, and a person's operation needs a reason
+    # (which is): no form is offered that would be refused.
     offered = [
         op
         for op in OPERATIONS
-        if op.on_account_page and perms is not None and op.permission in perms
+        if op.on_account_page
+        and perms is not None
+        and op.permission in perms
+        and not account.is_anonymised
     ]
     # One query for the currency pickers of every form shown.
     currencies = currencies_in_use() if offered else []

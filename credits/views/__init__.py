@@ -17,6 +17,7 @@ from credits.views.approvals import (
     ApprovalDetailView,
     ApprovalListView,
     ApproveView,
+    OwnRequestsView,
     RejectView,
 )
 from credits.views.balances import (
@@ -41,6 +42,7 @@ __all__ = [
     "ApprovalDetailView",
     "ApprovalListView",
     "ApproveView",
+    "OwnRequestsView",
     "BalancesCsvView",
     "ChargeView",
     "CreditActionView",

@@ -6,14 +6,16 @@ from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
 
 from core.paging import PagedTableMixin
 from core.views import ActionView
 from credits import forms, services
 from credits.filters import CreditApprovalFilter
 from credits.models import ApprovalState
-from credits.selectors import credit_approval, credit_approvals
-from credits.tables import CreditApprovalTable
+from credits.operations import OPERATIONS
+from credits.selectors import credit_approval, credit_approvals, own_requests
+from credits.tables import CreditApprovalTable, OwnRequestTable
 
 
 class ApprovalListView(PermissionRequiredMixin, PagedTableMixin, FilterView):
@@ -39,16 +41,47 @@ class ApprovalListView(PermissionRequiredMixin, PagedTableMixin, FilterView):
         return kwargs
 
 
+def may_ask(user: Any) -> bool:
+    """Whether `user` may ask for any credit operation (and so has requests of their own)."""
+    return any(user.has_perm(operation.permission) for operation in OPERATIONS)
+
+
+class OwnRequestsView(PermissionRequiredMixin, PagedTableMixin, SingleTableMixin, TemplateView):
+    """The signed-in user's own requests for approval, newest first, each with its state and
+    who decided: the requester follows what they asked for here."""
+
+    table_class = OwnRequestTable
+    template_name = "credits/own_requests.html"
+
+    def has_permission(self) -> bool:
+        return may_ask(self.request.user)
+
+    def get_table_data(self) -> Any:
+        return own_requests(self.request.user)
+
+
 class ApprovalDetailView(PermissionRequiredMixin, TemplateView):
-    """One request: what it would do, who asked and why, and the decision (or its forms)."""
+    """One request: what it would do, who asked and why, and the decision (or its forms). An
+    approver opens any; the requester opens their own."""
 
     permission_required = "credits.approve_credit"
     template_name = "credits/approval.html"
 
+    def has_permission(self) -> bool:
+        self.approval = credit_approval(pk=self.kwargs["pk"])
+        own = self.approval.actor_id is not None and self.approval.actor_id == self.request.user.pk
+        return own or super().has_permission()
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        approval = credit_approval(pk=self.kwargs["pk"])
+        approval = self.approval
         own = approval.actor_id == self.request.user.pk
-        decidable = approval.state == ApprovalState.PENDING and not approval.overdue and not own
+        may_decide = self.request.user.has_perm(self.permission_required)
+        decidable = (
+            may_decide
+            and approval.state == ApprovalState.PENDING
+            and not approval.overdue
+            and not own
+        )
         return super().get_context_data(
             approval=approval,
             own=own,

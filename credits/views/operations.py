@@ -60,8 +60,8 @@ def waiting_message(submitted: services.Submitted) -> str:
     why = getattr(approval, "limit_reason", "") or "over your limit"
     return (
         f"Not done yet: {approval.described_amount} is {why}. It is sent for approval as "
-        f"request {approval.pk}, and runs when a second person (Finance) approves it; the "
-        "account's Recent Activity shows when it is decided."
+        f"request {approval.pk}, and runs when a second person (Finance) approves it; follow "
+        "it under My requests, and the account's Recent Activity shows when it is decided."
     )
 
 

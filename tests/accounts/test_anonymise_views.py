@@ -143,3 +143,18 @@ def test_the_command_refuses_unknown_customer_numbers_before_changing_anything(c
         call_command("anonymise_accounts", "850001", "999999")
     customer.refresh_from_db()
     assert not customer.is_anonymised
+
+
+def test_an_anonymised_account_offers_no_form_that_would_be_refused(admin, customer):
+    from accounts.services import account_anonymise
+
+    before = admin.get(f"/accounts/{customer.customer_number}/").content.decode()
+    assert "Edit address" in before and "Add a comment" in before and "Grant credit" in before
+
+    account_anonymise(actor=None, account=customer, reason="The customer asked (GDPR art. 17)")
+    page = admin.get(f"/accounts/{customer.customer_number}/").content.decode()
+
+    assert "This customer's personal data was erased." in page
+    for form in ("Edit address", "Add a comment", "Grant credit", "Revoke credit", "Erase"):
+        assert form not in page, form
+    assert "Change billing day" in page  # not personal data: still offered

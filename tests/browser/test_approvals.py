@@ -159,3 +159,48 @@ def test_finance_rejects_with_a_reason_and_nothing_is_credited(page, sign_in, ac
     page.goto(account.get_absolute_url())
     assert "100.00" in balances(page) and "2100.00" not in balances(page)
     assert CreditEntry.objects.filter(account=account).count() == 1
+
+
+def test_the_agent_follows_their_request_under_my_requests_until_it_is_decided(
+    page, sign_in, account, axe
+):
+    number = request_over_the_limit(page, sign_in, account)
+    services.approval_reject(
+        actor=_analyst(),
+        approval=number,
+        reason="Goodwill is one month at most.",
+    )
+
+    sign_in("agent")
+    page.get_by_role("link", name="My requests").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "My requests"
+    row = page.locator("table tbody tr", has_text=f"Request {number}")
+    assert "Rejected" in row.inner_text() and "Maja Ek" in row.inner_text()
+    axe(page)
+    row.get_by_role("link", name=f"Request {number}").click()
+    page.wait_for_load_state()
+    summary = page.locator("dl.summary").inner_text()
+    assert "Goodwill is one month at most." in summary
+    assert page.get_by_role("button", name="Approve and run").count() == 0
+    page.get_by_role("link", name="My requests").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "My requests"
+
+
+def test_the_header_finds_an_account_from_any_page(page, sign_in, account):
+    sign_in("analyst")
+    page.goto(reverse("credits:balances"))
+
+    search = page.get_by_role("search", name="Accounts")
+    search.get_by_label("Find an account").fill(account.customer_number)
+    search.get_by_role("button", name="Find").click()
+    page.wait_for_load_state()
+
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Karin Nilsson")
+
+
+def _analyst():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="analyst")

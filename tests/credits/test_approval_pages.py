@@ -99,7 +99,8 @@ def test_a_grant_over_the_limit_from_the_account_page_is_sent_for_approval(
     assert messages_of(response) == [
         f"Not done yet: 600.00 SEK is over the limit of 500.00 SEK per grant. It is sent for "
         f"approval as request {approval.pk}, and runs when a second person (Finance) approves "
-        "it; the account's Recent Activity shows when it is decided."
+        "it; follow it under My requests, and the account's Recent Activity shows when it is "
+        "decided."
     ]
     assert not CreditEntry.objects.exists()
 

@@ -118,11 +118,89 @@ def test_a_page_past_the_end_shows_the_last(agent_client, karin, page):
     assert messages_of(response) == [f"There is no page {page}; showing page 2."]
 
 
-def test_filters_and_sorting_are_not_offered(agent_client, karin):
+def test_sorting_is_not_offered(agent_client, karin):
     LegacyEntryFactory.create_batch(2, account=karin)
-    page = agent_client.get(url(karin, sort="producer", type="voucher")).content.decode()
+    page = agent_client.get(url(karin, sort="producer")).content.decode()
     assert "sort=" not in page
-    assert '<form method="get"' not in page
+
+
+def test_the_days_and_types_filter_as_on_recent_activity(agent_client, karin):
+    LegacyEntryFactory(account=karin, source_id="EARLY", type="voucher", created_at=at(1))
+    LegacyEntryFactory(account=karin, source_id="VOUCHER", type="voucher", created_at=at(3))
+    LegacyEntryFactory(account=karin, source_id="ORDER", type="order", created_at=at(3))
+    LegacyEntryFactory(account=karin, source_id="LATE", type="voucher", created_at=at(9))
+
+    response = agent_client.get(url(karin, date_from="2019-05-02", date_to="2019-05-05"))
+    assert listed(response) == ["ORDER", "VOUCHER"] or listed(response) == ["VOUCHER", "ORDER"]
+    typed = agent_client.get(url(karin, type="voucher", date_from="2019-05-02"))
+    assert listed(typed) == ["LATE", "VOUCHER"]
+    assert "Download CSV" in typed.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ({"date_from": "0001-01-01"}, "1900-01-01"),
+        ({"date_from": "2019-05-09", "date_to": "2019-05-01"}, "The end date is before the start"),
+        ({"type": "nonsense"}, "Select a valid choice"),
+    ],
+)
+def test_a_bad_filter_is_explained_shows_nothing_and_offers_no_csv(
+    agent_client, karin, query, error
+):
+    LegacyEntryFactory(account=karin, created_at=at(3))
+
+    response = agent_client.get(url(karin, **query))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert error in html
+    assert "Nothing is shown until the filters above are corrected." in html
+    assert "Download CSV" not in html
+
+
+def test_the_csv_holds_every_filtered_entry_and_the_download_is_recorded(agent_client, karin, olle):
+    from legacy_history.models import LegacyExport
+
+    for day in range(1, 29):
+        LegacyEntryFactory(
+            account=karin,
+            source_id=f"V{day:02d}",
+            type="voucher",
+            message=f"=HYPERLINK(day {day})" if day == 5 else "Voucher applied.",
+            producer="System",
+            created_at=at(day),
+        )
+    LegacyEntryFactory(account=karin, source_id="ORDER", type="order", created_at=at(4))
+    LegacyEntryFactory(account=olle, source_id="OLLE", type="voucher", created_at=at(4))
+    export = reverse("legacy_history:export", args=[karin.customer_number])
+
+    response = agent_client.get(export + "?type=voucher&date_from=2019-05-02")
+
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = text.strip().split("\n")
+    assert lines[0].startswith("Created (")
+    assert [line.split(",")[1] for line in lines[1:]] == [f"V{d:02d}" for d in range(28, 1, -1)]
+    assert "'=HYPERLINK(day 5)" in text  # guarded against being read as a formula
+    assert ",Voucher,Voucher applied.,System," in text
+    record = LegacyExport.objects.get()
+    assert record.row_count == 27
+    assert record.filters == {
+        "account": karin.customer_number,
+        "type": "voucher",
+        "date_from": "2019-05-02",
+    }
+
+
+def test_a_bad_filter_starts_no_download(agent_client, karin):
+    from legacy_history.models import LegacyExport
+
+    export = reverse("legacy_history:export", args=[karin.customer_number])
+    response = agent_client.get(export + "?date_from=0001-01-01", follow=True)
+
+    assert any(m.startswith("Download not started: From:") for m in messages_of(response))
+    assert not LegacyExport.objects.exists()
 
 
 @pytest.mark.parametrize("entries", [1, 60])

@@ -1,0 +1,26 @@
+"""The filters of Legacy mode: the same range of days as Recent Activity, and the old types."""
+
+import django_filters
+from django import forms
+
+from core.filters import DateRangeFilterSet, date_filter
+from legacy_history.models import LegacyEntry
+
+
+class LegacyFilter(DateRangeFilterSet):
+    """Dates are inclusive local days of the entry's creation, as on Recent Activity."""
+
+    date_range = ("date_from", "date_to", "created_at")
+
+    date_from = date_filter("From")
+    date_to = date_filter("To")
+    type = django_filters.MultipleChoiceFilter(
+        label="Types",
+        choices=LegacyEntry.Type.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+    )
+
+    class Meta:
+        model = LegacyEntry
+        fields = ["date_from", "date_to", "type"]
