@@ -23,13 +23,16 @@ from core.personal_data import erasure_modules
 
 # Order IDs are unique: more than one match can only differ in case.
 MAX_ORDER_MATCHES = 10
+# A customer number's first digits find it from this many on (`10013` finds 100130-100139).
+MIN_NUMBER_PREFIX = 3
 
 
 def account_search(*, q: str = "") -> QuerySet[Account]:
-    """Accounts whose name or e-mail contains `q`, or whose customer number, e-mail or any
-    order ID is exactly `q` (any case): the exact matches first, then by name. An empty `q`
-    matches every account, by name. A phone number (any format) or a card's last four digits
-    find their accounts too.
+    """Accounts whose name or e-mail contains `q`, whose name contains each of its words in any
+    order (`Ekelund Anna` finds Anna Ekelund), whose customer number starts with its digits,
+    or whose customer number, e-mail or any order ID is exactly `q` (any case): the exact
+    matches first, then by name. An empty `q` matches every account, by name. A phone number
+    (any format) or a card's last four digits find their accounts too.
 
     On PostgreSQL pg_trgm's GIN indexes serve the `contains` terms and btree indexes the
     exact ones, all in one bitmap scan of the accounts. The accounts of a matching order ID
@@ -45,10 +48,26 @@ def account_search(*, q: str = "") -> QuerySet[Account]:
         .values_list("account_id", flat=True)[:MAX_ORDER_MATCHES]
     )
     exact = Q(customer_number__iexact=q) | Q(email__iexact=q) | Q(pk__in=ordered)
-    found = exact | Q(name__icontains=q) | Q(email__icontains=q) | _phone_or_card(q)
+    found = exact | _name(q) | Q(email__icontains=q) | _phone_or_card(q)
+    if q.isdigit() and len(q) >= MIN_NUMBER_PREFIX:
+        # The unique column's varchar_pattern_ops index serves the prefix.
+        found |= Q(customer_number__startswith=q)
     return accounts.filter(found).order_by(
         Case(When(exact, then=Value(0)), default=Value(1)), "name", "customer_number"
     )
+
+
+def _name(q: str) -> Q:
+    """The name contains `q`, or each of its words in any order (each served by the name's
+    trigram index, the matches intersected)."""
+    words = q.split()
+    found = Q(name__icontains=q)
+    if len(words) > 1:
+        every = Q()
+        for word in words:
+            every &= Q(name__icontains=word)
+        found |= every
+    return found
 
 
 # --- Phone numbers and card digits in the search box ---------------------------------------

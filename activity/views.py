@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
 from accounts.selectors import account_get
@@ -23,6 +24,7 @@ from activity.selectors import (
     keyset_page,
 )
 from activity.services import activity_export_start, comment_add
+from core.dates import FIRST_DAY
 from core.paging import InvalidCursor
 from core.replicas import ReplicaReadsMixin, read_alias
 from core.views import FilteredCsvDownloadView, safe_next
@@ -88,9 +90,13 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
             query.pop("jump")
             query.pop("cursor", None)
             try:
-                query["cursor"] = day_cursor(dt.date.fromisoformat(jump))
-            except (ValueError, OverflowError):
+                day = dt.date.fromisoformat(jump)
+            except ValueError:
                 messages.error(request, NOT_A_DAY.format(jump[:20]))
+            else:
+                if day < timezone.localdate():
+                    # A day before every event gives the oldest page, past today the newest.
+                    query["cursor"] = day_cursor(day) if day > FIRST_DAY else OLDEST_CURSOR
             return redirect(f"{request.path}?{query.urlencode()}")
         return super().get(request, *args, **kwargs)
 

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     # Who acts and from where, for the staff activity that model signals record.
     "staff.context.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's empty 405 becomes a page that says what to do (below the messages and the user).
+    "core.middleware.NotAllowedPageMiddleware",
     # Idle timeout and absolute lifetime: an ended session is signed out here, before the rest.
     "staff.middleware.SessionLifetimeMiddleware",
     # request.user.is_verified(): whether this session entered a second-factor code.

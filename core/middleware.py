@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 NUL_IN_ADDRESS = "The address holds a NUL character, which no record can contain."
 
@@ -42,3 +43,22 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+class NotAllowedPageMiddleware:
+    """A page address opened with a method it does not take (an action's address typed or
+    bookmarked, which only its form posts to) answers with a page in the layout that says so,
+    instead of Django's empty 405. The API's own 405s are JSON already."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.path.startswith("/api/"):
+            return response
+        page = render(
+            request, "405.html", {"allowed": response.headers.get("Allow", "")}, status=405
+        )
+        page.headers["Allow"] = response.headers.get("Allow", "")
+        return page

@@ -39,7 +39,11 @@ class CreditActivityFilter(DateRangeFilterSet):
         label="Account ID", field_name="account__customer_number", max_length=20
     )
     account_email = django_filters.CharFilter(
-        label="Account e-mail", field_name="account__email", lookup_expr="iexact", max_length=254
+        label="Account e-mail",
+        field_name="account__email",
+        lookup_expr="icontains",
+        max_length=254,
+        help_text="The whole address or any part of it.",
     )
     subscription_id = django_filters.CharFilter(
         label="Subscription ID",
@@ -88,7 +92,7 @@ class CreditActivityFilter(DateRangeFilterSet):
     WHOLE_WALLET_LOOKUPS = {
         "account_name": "account__name__icontains",
         "account_id": "account__customer_number",
-        "account_email": "account__email__iexact",
+        "account_email": "account__email__icontains",
         "type": "credit_type",
         "wallet": "pk",
     }

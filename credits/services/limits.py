@@ -13,6 +13,7 @@ such operation waits for approval. The day of a daily limit is the site's local 
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from core import money
 from core.actors import Actor, ActorLike, as_actor
-from core.money import Unit
+from core.money import TOKENS_KEY, Unit
 from core.roles import Role, user_roles
 from credits.models import CreditEntry, CreditType
 from credits.operations import OPERATION
@@ -230,10 +231,12 @@ def _over_daily_total(
     return ""
 
 
-def limits_text(actor: ActorLike, operation: str) -> str:
-    """The actor's limits for an operation, as the forms show them."""
+def limits_text(actor: ActorLike, operation: str, offered: Iterable[str] | None = None) -> str:
+    """The actor's limits for an operation, as the forms show them: of the currencies
+    `offered` (the form's currency picker) and tokens only, when it is given."""
     spec = OPERATION[operation]
     authority = authority_for(actor)
+    shown = None if offered is None else {*offered, TOKENS_KEY}
 
     def units(key: str) -> str:
         held = authority.limits.get(key, {})
@@ -241,6 +244,7 @@ def limits_text(actor: ActorLike, operation: str) -> str:
             # CREDIT_LIMITS' units are checked at start (credits.checks).
             Unit.from_key(unit).describe(amount)
             for unit, amount in held.items()
+            if shown is None or unit in shown
         )
 
     single = units(spec.limit)

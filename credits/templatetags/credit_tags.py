@@ -47,7 +47,7 @@ def credit_panel(context, account):
             initial=typed or None,
         )
         if user is not None:
-            limits[f"{name}_form_limits"] = limits_text(user, op.code)
+            limits[f"{name}_form_limits"] = limits_text(user, op.code, offered=currencies)
     return {
         **limits,
         "opened": opened,

@@ -26,10 +26,28 @@ def test_search_by_email_ignores_case(service_client):
     assert _numbers(service_client.get(SEARCH, {"q": "Karin.Nilsson@EXAMPLE.se"})) == ["100"]
 
 
-def test_search_by_customer_number_is_exact(service_client):
-    AccountFactory(customer_number="100")
-    AccountFactory(customer_number="1000")
-    assert _numbers(service_client.get(SEARCH, {"q": "100"})) == ["100"]
+def test_search_by_customer_number_exact_first_then_its_first_digits(service_client):
+    AccountFactory(customer_number="100", name="Zed")
+    AccountFactory(customer_number="1000", name="Anna")
+    AccountFactory(customer_number="2100", name="Bo")
+    assert _numbers(service_client.get(SEARCH, {"q": "100"})) == ["100", "1000"]
+
+
+def test_the_first_digits_of_a_customer_number_find_it(service_client):
+    AccountFactory(customer_number="100134", name="Anna Ekelund")
+    AccountFactory(customer_number="100139", name="Bo Ek")
+    AccountFactory(customer_number="200134", name="Cay Ek")
+    assert _numbers(service_client.get(SEARCH, {"q": "10013"})) == ["100134", "100139"]
+    # Two digits are too few to mean a customer number.
+    assert "100134" not in _numbers(service_client.get(SEARCH, {"q": "10"}))
+
+
+def test_a_name_is_found_with_its_words_in_any_order(service_client):
+    AccountFactory(customer_number="100", name="Anna Ekelund")
+    AccountFactory(customer_number="101", name="Anna Berg")
+    AccountFactory(customer_number="102", name="Per Ekelund")
+    assert _numbers(service_client.get(SEARCH, {"q": "Ekelund Anna"})) == ["100"]
+    assert _numbers(service_client.get(SEARCH, {"q": "ekel  ANN"})) == ["100"]
 
 
 def test_search_by_order_id_finds_the_account_once(service_client):

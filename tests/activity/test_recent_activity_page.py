@@ -222,6 +222,34 @@ def test_jump_to_a_date_shows_the_page_that_starts_there(service_client, account
     assert response.redirect_chain[0][0].startswith(url(account) + "?cursor=")
 
 
+@pytest.mark.parametrize(
+    ("jump", "first_day"),
+    [("1900-01-01", dt.date(2026, 6, 1)), ("0001-01-01", dt.date(2026, 6, 1))],
+)
+def test_a_jump_before_every_event_shows_the_oldest_page_with_a_way_back(
+    service_client, account, add_event, jump, first_day
+):
+    for day in range(1, 31):
+        add_event("email_sent", at=local(2026, 6, day))
+    response = service_client.get(url(account, jump=jump), follow=True)
+    days = [day for day, _events in response.context["page"].days]
+    assert days[-1] == first_day
+    html = response.content.decode()
+    assert "← Newer" in html and "⇤ Newest" in html
+    assert not messages_of(response)
+
+
+@pytest.mark.parametrize("jump", ["9999-12-31", "2999-01-01"])
+def test_a_jump_past_today_shows_the_newest_page(service_client, account, add_event, jump):
+    for day in range(1, 31):
+        add_event("email_sent", at=local(2026, 6, day))
+    response = service_client.get(url(account, jump=jump), follow=True)
+    days = [day for day, _events in response.context["page"].days]
+    assert days[0] == dt.date(2026, 6, 30)
+    assert not messages_of(response)
+    assert "⇤ Newest" not in response.content.decode()  # it is the newest page
+
+
 def test_a_bad_jump_date_says_so(service_client, account):
     response = service_client.get(url(account, jump="soon"), follow=True)
     assert messages_of(response) == ["“soon” is not a date: give the day to jump to as YYYY-MM-DD."]

@@ -29,6 +29,20 @@ def test_the_grant_limits_text_names_the_single_and_the_daily_limits(agent):
     )
 
 
+def test_a_forms_limits_text_names_only_the_currencies_its_picker_offers(agent, settings):
+    settings.CREDIT_LIMITS = {
+        "customer_service": {"grant": {"SEK": "500", "DKK": "400", "USD": "60", "tokens": "100"}}
+    }
+
+    text = limits_text(agent, ApprovalOperation.GRANT, offered=["EUR", "SEK"])
+
+    assert text == (
+        "Alone you may make a grant of up to 500.00 SEK, 100 tokens. "
+        "Above that it waits for another person's approval."
+    )
+    assert "DKK" in limits_text(agent, ApprovalOperation.GRANT)  # no picker: every unit
+
+
 def test_the_limits_text_of_an_operation_without_limits_says_everything_waits(agent):
     assert limits_text(agent, ApprovalOperation.REVOKE) == (
         "Every revocation you make waits for another person's approval."
