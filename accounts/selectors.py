@@ -28,11 +28,12 @@ MIN_NUMBER_PREFIX = 3
 
 
 def account_search(*, q: str = "") -> QuerySet[Account]:
-    """Accounts whose name or e-mail contains `q`, whose name contains each of its words in any
-    order (`Ekelund Anna` finds Anna Ekelund), whose customer number starts with its digits,
-    or whose customer number, e-mail or any order ID is exactly `q` (any case): the exact
-    matches first, then by name. An empty `q` matches every account, by name. A phone number
-    (any format) or a card's last four digits find their accounts too.
+    """Accounts whose name (whatever its accents: `lovgren` finds Lövgren) or e-mail contains
+    `q`, whose name contains each of its words in any order (`Ekelund Anna` finds Anna
+    Ekelund), whose customer number starts with its digits, or whose customer number, e-mail
+    or any order ID is exactly `q` (any case): the exact matches first, then by name. An
+    empty `q` matches every account, by name. A phone number (any format) or a card's last
+    four digits find their accounts too.
 
     On PostgreSQL pg_trgm's GIN indexes serve the `contains` terms and btree indexes the
     exact ones, all in one bitmap scan of the accounts. The accounts of a matching order ID
@@ -58,14 +59,14 @@ def account_search(*, q: str = "") -> QuerySet[Account]:
 
 
 def _name(q: str) -> Q:
-    """The name contains `q`, or each of its words in any order (each served by the name's
-    trigram index, the matches intersected)."""
+    """The name contains `q`, or each of its words in any order, whatever the case and accents
+    (`core.lookups`: each served by the name's trigram index, the matches intersected)."""
     words = q.split()
-    found = Q(name__icontains=q)
+    found = Q(name__fcontains=q)
     if len(words) > 1:
         every = Q()
         for word in words:
-            every &= Q(name__icontains=word)
+            every &= Q(name__fcontains=word)
         found |= every
     return found
 

@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
+        from core import lookups  # noqa: F401  (registers `fcontains` on text fields)
         from core.cards import register_sqlite_function
 
         # SQLite runs the card-number check constraints with the same Python function.

@@ -32,8 +32,9 @@ class CreditActivityFilter(DateRangeFilterSet):
 
     date_range = ("created_from", "created_to", "created_at")
 
+    # Any part of the name, whatever its case and accents (core.lookups), as account search.
     account_name = django_filters.CharFilter(
-        label="Account name", field_name="account__name", lookup_expr="icontains", max_length=200
+        label="Account name", field_name="account__name", lookup_expr="fcontains", max_length=200
     )
     account_id = django_filters.CharFilter(
         label="Account ID", field_name="account__customer_number", max_length=20
@@ -90,7 +91,7 @@ class CreditActivityFilter(DateRangeFilterSet):
     # The filters that select whole wallets (every entry of each wallet, or none of it), with
     # the wallet's lookup for each: the totals of such a selection are the wallets' own.
     WHOLE_WALLET_LOOKUPS = {
-        "account_name": "account__name__icontains",
+        "account_name": "account__name__fcontains",
         "account_id": "account__customer_number",
         "account_email": "account__email__icontains",
         "type": "credit_type",

@@ -173,3 +173,20 @@ def test_a_clicked_header_orders_the_results(service_client):
     AccountFactory(name="Bo Ek", customer_number="ek")
     found = _numbers(service_client.get(SEARCH, {"q": "ek", "sort": "-customer_number"}))
     assert found == ["ek", "100"]
+
+
+def test_a_name_is_found_whatever_its_accents(service_client):
+    AccountFactory(customer_number="100", name="Åsa Lövgren")
+    AccountFactory(customer_number="101", name="Bo Berg")
+    assert _numbers(service_client.get(SEARCH, {"q": "lovgren"})) == ["100"]
+    assert _numbers(service_client.get(SEARCH, {"q": "asa LÖVGREN"})) == ["100"]
+    assert _numbers(service_client.get(SEARCH, {"q": "Lövg"})) == ["100"]
+
+
+def test_the_name_search_is_served_by_the_folded_trigram_index(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = account_search(q="lovgren").explain()
+    assert "account_name_fold_trgm_idx" in plan, plan

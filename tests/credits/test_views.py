@@ -93,6 +93,7 @@ def test_amounts_are_signed_with_the_currency_flag_and_its_name_on_hover(
     ("query", "expected"),
     [
         ("account_name=karin", {"700001"}),
+        ("account_name=KÄRIN", {"700001"}),
         ("account_id=700002", {"700002"}),
         ("account_email=OLLE@example.com", {"700002"}),
         ("account_email=olle@", {"700002"}),
