@@ -33,13 +33,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The suite runs on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process).
+# The suite runs on every core (pytest-xdist; an idle worker takes tests queued for a busy one;
+# TEST_WORKERS=0 runs it in one process).
 TEST_WORKERS ?= auto
 
 test: $(STAMP) node_modules/.installed ## Run the whole test suite against PostgreSQL (DATABASE_URL)
 	bash scripts/chromium.sh
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) scripts/dbcheck.py
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 serve: $(STAMP) ## Serve with gunicorn and whitenoise (production settings from the environment)
 	$(PY) manage.py collectstatic --no-input

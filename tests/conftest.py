@@ -29,6 +29,18 @@ PASSWORD = "secret-password"
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test databases commit without waiting for the disk (synchronous_commit off): a
+    crash of the test server may lose its last commits, which no test needs; every commit's
+    visibility and locking stay as they are."""
+    from django.conf import settings
+
+    for alias in ("default",):
+        options = settings.DATABASES[alias].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
