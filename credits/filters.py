@@ -1,3 +1,5 @@
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -18,6 +20,16 @@ from credits.models import (
 # The largest primary key there is (bigint): a larger number matches nothing, so it is refused
 # as a number before it can reach the database.
 MAX_ID = 2**63 - 1
+# A whole address (name@domain.tld) is matched whole, through the e-mail's own index; any other
+# part of one (`olle`, `olle@`, `@example`) is looked for inside the addresses. A whole address
+# looked for inside them would read every address of its domain from the trigram index
+# (`example.com` is in all of them): about a second at 2,000,000 accounts, for the same rows.
+WHOLE_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def email_lookup(value: str) -> str:
+    """The lookup of an e-mail filter's value: `iexact` for a whole address, else `icontains`."""
+    return "iexact" if WHOLE_ADDRESS.match(value.strip()) else "icontains"
 
 
 class IdFilter(django_filters.Filter):
@@ -41,8 +53,7 @@ class CreditActivityFilter(DateRangeFilterSet):
     )
     account_email = django_filters.CharFilter(
         label="Account e-mail",
-        field_name="account__email",
-        lookup_expr="icontains",
+        method="filter_email",
         max_length=254,
         help_text="The whole address or any part of it.",
     )
@@ -93,7 +104,7 @@ class CreditActivityFilter(DateRangeFilterSet):
     WHOLE_WALLET_LOOKUPS = {
         "account_name": "account__name__fcontains",
         "account_id": "account__customer_number",
-        "account_email": "account__email__icontains",
+        "account_email": "account__email__",  # + email_lookup(value)
         "type": "credit_type",
         "wallet": "pk",
     }
@@ -109,8 +120,15 @@ class CreditActivityFilter(DateRangeFilterSet):
         if not set(used) <= self.WHOLE_WALLET_LOOKUPS.keys():
             return None
         return CreditWallet.objects.filter(
-            **{self.WHOLE_WALLET_LOOKUPS[name]: value for name, value in used.items()}
+            **{self._wallet_lookup(name, value): value for name, value in used.items()}
         )
+
+    def _wallet_lookup(self, name: str, value: object) -> str:
+        lookup = self.WHOLE_WALLET_LOOKUPS[name]
+        return lookup + email_lookup(str(value)) if name == "account_email" else lookup
+
+    def filter_email(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(**{f"account__email__{email_lookup(value)}": value.strip()})
 
 
 class CreditApprovalFilter(django_filters.FilterSet):

@@ -97,6 +97,8 @@ def test_amounts_are_signed_with_the_currency_flag_and_its_name_on_hover(
         ("account_id=700002", {"700002"}),
         ("account_email=OLLE@example.com", {"700002"}),
         ("account_email=olle@", {"700002"}),
+        # A whole address is matched whole (through the e-mail's index), not inside others.
+        ("account_email=lle@example.com", set()),
         ("account_email=EXAMPLE", {"700001", "700002"}),
         ("subscription_id=ord-700001", {"700001"}),
         ("subscription_name=sport", {"700002"}),
