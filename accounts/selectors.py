@@ -128,6 +128,9 @@ def erasure_preview(account: Account) -> dict[str, int]:
     if account.is_anonymised:
         return {}
     preview = {"account details": 1, "payment methods": account.payment_methods.count()}
+    live = account.subscriptions.filter(status__in=LIVE_STATUSES).count()
+    if live:
+        preview["live subscriptions ended"] = live
     for module in erasure_modules():
         preview.update(module.count(account))
     return preview

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Account
+from accounts.services.subscriptions.lifecycle import subscription_cancel
+from accounts.transitions import LIVE_STATUSES, Action, refusal
 from activity.services import activity_record
 from core.actors import ActorLike
 from core.personal_data import ANONYMISED_NAME, anonymised_email, erasure_modules
@@ -15,6 +17,9 @@ PAYMENT_DETAILS_REMOVED = "removed"
 REASON_REQUIRED = "Give the reason for the erasure (e.g. the request's reference)."
 MAX_REASON_LENGTH = 500
 REASON_TOO_LONG = f"At most {MAX_REASON_LENGTH} characters."
+# Why erasure ends a live subscription (kept on its Subscription Cancelled event): nothing can be
+# billed or delivered to a customer whose details and payment methods are gone.
+ENDED_BY_ERASURE = "The customer's personal data was erased: nothing can be billed or delivered."
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,10 @@ def _reason(reason: str) -> str:
 def account_anonymise(*, account: Account, actor: ActorLike, reason: str) -> Erasure:
     """Erase the customer's personal data and record `Customer Anonymised`, in one transaction.
 
-    The account's name, e-mail, phone and address become neutral placeholders (it is found by
-    its customer number only); its payment methods lose their details; every app redacts the
+    Its live subscriptions end (`Subscription Cancelled`, with ENDED_BY_ERASURE): nothing can
+    be billed to payment methods without details. The account's name, e-mail, phone and
+    address become neutral placeholders (it is found by its customer number only); its payment
+    methods lose their details; every app redacts the
     personal data it keeps of the customer, as it declared it (core.personal_data): event
     attributes, comments, legacy entries, ledger notes and gift card codes, download records
     whose filters name the customer. Amounts, balances, dates, types, IDs and the order of
@@ -56,6 +63,14 @@ def account_anonymise(*, account: Account, actor: ActorLike, reason: str) -> Era
     for module in erasure_modules():
         for kind, count in module.erase(account).items():
             redacted[kind] = redacted.get(kind, 0) + count
+    # After the redaction, so that the events keep the reason (it names nobody).
+    ended = 0
+    for subscription in account.subscriptions.filter(status__in=LIVE_STATUSES).order_by("pk"):
+        if refusal(Action.CANCEL, subscription) is None:
+            subscription_cancel(actor=actor, subscription=subscription, reason=ENDED_BY_ERASURE)
+            ended += 1
+    if ended:
+        redacted["live subscriptions ended"] = ended
     methods = account.payment_methods.all()
     redacted["payment methods"] = methods.update(
         masked_details=PAYMENT_DETAILS_REMOVED, brand="", expires_on=None

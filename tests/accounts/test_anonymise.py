@@ -145,7 +145,8 @@ def test_amounts_balances_and_the_ledger_stay_as_they_were(karin, capsys):
     )
     assert after == entries
     assert list(CreditWallet.objects.order_by("pk").values_list("balance", flat=True)) == balances
-    assert ActivityEvent.objects.count() == events + 1
+    # Customer Anonymised, and the end of the live subscription before it.
+    assert ActivityEvent.objects.count() == events + 2
     call_command("verify_ledger")
     assert "every hash chain intact" in capsys.readouterr().out
 
@@ -302,3 +303,24 @@ def test_a_dump_of_the_database_holds_none_of_the_former_personal_data(karin):
     for kept in ("100.0000", "-30.0000", "120.0000", "840001", "ORD-840001", "BILL-1"):
         assert kept in dump, kept
     assert Decimal(CreditWallet.objects.get(subscription=None).balance) == Decimal("120")
+
+
+def test_erasure_ends_the_live_subscriptions_first_and_says_why(karin):
+    from accounts.models import Subscription
+    from accounts.selectors import erasure_preview
+    from accounts.services.anonymise import ENDED_BY_ERASURE
+
+    assert erasure_preview(karin)["live subscriptions ended"] == 1
+
+    erasure = anonymise(karin)
+
+    subscription = Subscription.objects.get(order_id="ORD-840001")
+    assert subscription.status == Subscription.Status.CANCELLED
+    assert subscription.next_billing_on is None
+    assert erasure.redacted["live subscriptions ended"] == 1
+    ended = ActivityEvent.objects.get(type="subscription_cancelled", subscription=subscription)
+    assert ended.data["reason"] == ENDED_BY_ERASURE
+    types = list(
+        ActivityEvent.objects.order_by("-occurred_at", "-id").values_list("type", flat=True)
+    )
+    assert types[:2] == ["customer_anonymised", "subscription_cancelled"]
