@@ -104,7 +104,7 @@ class CreditActivityFilter(DateRangeFilterSet):
     WHOLE_WALLET_LOOKUPS = {
         "account_name": "account__name__fcontains",
         "account_id": "account__customer_number",
-        "account_email": "account__email__",  # + email_lookup(value)
+        "account_email": "account__email",  # and email_lookup(value)
         "type": "credit_type",
         "wallet": "pk",
     }
@@ -125,7 +125,7 @@ class CreditActivityFilter(DateRangeFilterSet):
 
     def _wallet_lookup(self, name: str, value: object) -> str:
         lookup = self.WHOLE_WALLET_LOOKUPS[name]
-        return lookup + email_lookup(str(value)) if name == "account_email" else lookup
+        return f"{lookup}__{email_lookup(str(value))}" if name == "account_email" else lookup
 
     def filter_email(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(**{f"account__email__{email_lookup(value)}": value.strip()})

@@ -24,7 +24,7 @@ RESTORED, RESTORED_PORT = "pitrrestored", 5437
 # Grants through the service, as an integration would; prints the ledger's and timeline's
 # counts and sums after them.
 WRITE = """
-import json, sys
+import json
 from decimal import Decimal
 from django.db.models import Count, Sum
 from accounts.models import Account

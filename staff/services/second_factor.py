@@ -235,21 +235,30 @@ def second_factor_enrol(
     totp.time = time.time()
     if not totp.verify(int(token), device.tolerance):
         raise ValidationError({"token": WRONG_ENROLMENT_CODE})
-    if first and second_factor_required(user):
-        _use_enrolment_code(user, enrolment_code)
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device.confirmed = True
     device.last_t = totp.t()
     device.save()
+    _enrolled(user, TOTP_NAME, first=first, enrolment_code=enrolment_code, address=address)
+    return device
+
+
+def _enrolled(
+    user: "User", device_name: str, *, first: bool, enrolment_code: str, address: str | None
+) -> None:
+    """The end of every enrolment, in its transaction: a first second factor of a role that
+    requires one uses the enrolment code (refused: ValidationError on `enrolment_code`) and
+    makes the recovery codes; the enrolment is recorded."""
+    if first and second_factor_required(user):
+        _use_enrolment_code(user, enrolment_code)
     codes = _new_recovery_codes(user) if first else recovery_codes(user)
     staff_event_record(
         kind=Kind.SECOND_FACTOR_ENROLLED,
         actor=user,
         subject=user,
-        details={"device": TOTP_NAME.lower(), "codes": len(codes)},
+        details={"device": device_name.lower(), "codes": len(codes)},
         address=address,
     )
-    return device
 
 
 def passkey_enrolment_needs_code(user: "User") -> bool:
@@ -278,14 +287,11 @@ def passkey_enrol(
     )
     try:
         with transaction.atomic():
-            if not others and second_factor_required(user):
-                _use_enrolment_code(user, enrolment_code)
-            codes = recovery_codes(user) if others else _new_recovery_codes(user)
-            staff_event_record(
-                kind=Kind.SECOND_FACTOR_ENROLLED,
-                actor=user,
-                subject=user,
-                details={"device": PASSKEY_NAME.lower(), "codes": len(codes)},
+            _enrolled(
+                user,
+                PASSKEY_NAME,
+                first=not others,
+                enrolment_code=enrolment_code,
                 address=address,
             )
     except ValidationError:

@@ -5,6 +5,7 @@ are on the entry in Credit Activity and in the account's credit history."""
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from config import roles
@@ -166,7 +167,7 @@ def test_the_agent_follows_their_request_under_my_requests_until_it_is_decided(
 ):
     number = request_over_the_limit(page, sign_in, account)
     services.approval_reject(
-        actor=_analyst(),
+        actor=get_user_model().objects.get(username="analyst"),
         approval=number,
         reason="Goodwill is one month at most.",
     )
@@ -198,9 +199,3 @@ def test_the_header_finds_an_account_from_any_page(page, sign_in, account):
     page.wait_for_load_state()
 
     assert page.get_by_role("heading", level=1).inner_text().startswith("Karin Nilsson")
-
-
-def _analyst():
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(username="analyst")
