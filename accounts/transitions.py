@@ -4,7 +4,14 @@ rest) and for the pages (which offer only these; `selectors.available_actions`).
 from collections.abc import Callable
 from enum import StrEnum
 
+from django.dispatch import Signal
+
 from accounts.models import Product, Subscription
+
+# Sent in the transaction that moves a subscription to another product, with `subscription`
+# (already on the new one) and `old_product_id`: what is kept per product (the credit ledger's
+# day totals) moves with it. Declared here so that accounts need not know who listens.
+product_changed = Signal()
 
 LIVE_STATUSES = (Subscription.Status.TRIAL, Subscription.Status.ACTIVE, Subscription.Status.PAUSED)
 

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from activity.registry import EVENT_TYPES, Kind
 from credits import chain
+from credits.services import day_totals
 
 WHALE = "B0000001"
 START = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
@@ -339,9 +340,12 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
             "SELECT setval(pg_get_serial_sequence('credits_creditwallet', 'id'),"
             " (SELECT max(id) FROM credits_creditwallet))"
         )
+    # COPY went past the services, which count each entry into its day total: count them all.
+    day_totals.rebuild()
     with connection.cursor() as cursor:  # VACUUM cannot run inside the transaction above
         cursor.execute("VACUUM ANALYZE credits_creditentry")
         cursor.execute("VACUUM ANALYZE credits_creditwallet")
+        cursor.execute("VACUUM ANALYZE credits_creditdaytotal")
 
 
 def _wallet_subscription(account: int) -> int | None:

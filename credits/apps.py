@@ -11,8 +11,10 @@ class CreditsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import navigation
-        from credits import checks  # noqa: F401  (registers the limits' system checks)
+        from credits import checks, signals  # noqa: F401  (checks: the limits' system checks)
         from credits.selectors import approvals_waiting_count
+
+        signals.connect()
 
         navigation.register(
             navigation.Link("Credit Activity", "credits:activity", "credits.view_credit_activity"),

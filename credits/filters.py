@@ -1,10 +1,12 @@
 import re
+from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Product
 from core.filters import DateRangeFilterSet, date_filter
 from core.money import TOKENS_KEY
 from credits.models import (
@@ -12,10 +14,12 @@ from credits.models import (
     ApprovalOperation,
     ApprovalState,
     CreditApproval,
+    CreditDayTotal,
     CreditEntry,
     CreditType,
     CreditWallet,
 )
+from credits.selectors import CreditTotal, credit_totals, day_totals_sum, wallet_totals
 
 # The largest primary key there is (bigint): a larger number matches nothing, so it is refused
 # as a number before it can reach the database.
@@ -109,19 +113,64 @@ class CreditActivityFilter(DateRangeFilterSet):
         "wallet": "pk",
     }
 
+    def totals(self) -> list[CreditTotal]:
+        """The totals of the selected entries, what the table and the CSV hold (none when a
+        filter is bad): from the wallets' running totals when the filters select whole
+        wallets; from the day totals when they select days, an activity, a unit or a product;
+        else one aggregate over the entries (an account's or a subscription's, narrowed by
+        dates or an activity: index-served)."""
+        if self.is_bound and not self.is_valid():
+            return []
+        wallets = self.whole_wallets()
+        if wallets is not None:
+            return wallet_totals(wallets)
+        days = self.day_totals()
+        if days is not None:
+            return day_totals_sum(days)
+        return credit_totals(self.qs)
+
+    # The filters whose totals the day totals (credits.models.totals) can give.
+    DAY_TOTAL_FILTERS = {"created_from", "created_to", "activity", "type", "subscription_name"}
+
+    def _used(self) -> dict[str, Any]:
+        return {
+            name: value for name, value in self.form.cleaned_data.items() if value not in (None, "")
+        }
+
     def whole_wallets(self) -> QuerySet[CreditWallet] | None:
         """The wallets the filters select whole, when no filter is on the entries themselves
         (their dates, activity, subscription); else None. Call after validation."""
         if not self.is_bound:  # no query at all: every wallet
             return CreditWallet.objects.all()
-        used = {
-            name: value for name, value in self.form.cleaned_data.items() if value not in (None, "")
-        }
+        used = self._used()
         if not set(used) <= self.WHOLE_WALLET_LOOKUPS.keys():
             return None
         return CreditWallet.objects.filter(
             **{self._wallet_lookup(name, value): value for name, value in used.items()}
         )
+
+    def day_totals(self) -> QuerySet[CreditDayTotal] | None:
+        """The day totals of the selected entries, when every filter used is on their days,
+        activity, unit or product name (and days are the site's); else None. Call after
+        validation."""
+        if timezone.get_current_timezone_name() != timezone.get_default_timezone_name():
+            return None
+        used = self._used() if self.is_bound else {}
+        if not set(used) <= self.DAY_TOTAL_FILTERS:
+            return None
+        rows = CreditDayTotal.objects.all()
+        if "created_from" in used:
+            rows = rows.filter(day__gte=used["created_from"])
+        if "created_to" in used:
+            rows = rows.filter(day__lte=used["created_to"])
+        if "activity" in used:
+            rows = rows.filter(activity=used["activity"])
+        if "type" in used:
+            rows = rows.filter(credit_type=used["type"])
+        if "subscription_name" in used:
+            named = Product.objects.filter(name__icontains=used["subscription_name"])
+            rows = rows.filter(product_id__in=named.values("pk"))
+        return rows
 
     def _wallet_lookup(self, name: str, value: object) -> str:
         lookup = self.WHOLE_WALLET_LOOKUPS[name]

@@ -9,7 +9,13 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, Product, Subscription
 from core.money import Unit
-from credits.models import CreditApproval, CreditEntry, CreditType, CreditWallet
+from credits.models import (
+    CreditApproval,
+    CreditDayTotal,
+    CreditEntry,
+    CreditType,
+    CreditWallet,
+)
 
 PANEL_ENTRIES = 10
 # What a Credit Activity row shows (credits.tables.CreditEntryTable).
@@ -86,6 +92,18 @@ def wallet_totals(wallets: QuerySet[CreditWallet]) -> list[CreditTotal]:
         wallets.order_by()
         .values("credit_type", "currency")
         .annotate(count=Sum("last_seq"), added=Sum("added"), subtracted=Sum("removed"))
+        .filter(count__gt=0)
+    )
+    return _totals(rows)
+
+
+def day_totals_sum(days: QuerySet[CreditDayTotal]) -> list[CreditTotal]:
+    """`credit_totals` of the entries counted in `days` (rows of the day totals): one
+    aggregate over a row per day, unit, activity and product instead of over the entries."""
+    rows = (
+        days.order_by()
+        .values("credit_type", "currency")
+        .annotate(count=Sum("count"), added=Sum("added"), subtracted=Sum("subtracted"))
         .filter(count__gt=0)
     )
     return _totals(rows)

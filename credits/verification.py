@@ -1,7 +1,8 @@
 """Checks of the whole ledger, for `verify_ledger`: the running balances and entry numbers
 (in SQL, one pass), the hash chains (streamed, in constant memory), the chains' heads against
 the newest signed checkpoint outside the database, and the credit roll-forward of every month
-(opening + movements = closing, per credit type and currency)."""
+(opening + movements = closing, per credit type and currency), and the day totals against the
+entries they count."""
 
 import datetime as dt
 import hmac
@@ -16,8 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from credits import chain
-from credits.models import CreditEntry, CreditWallet
+from credits.models import HALF_QUANTUM, CreditEntry, CreditWallet
 from credits.rollforward import Period, RollForwardLine, credit_rollforward, ledger_months
+from credits.services import day_totals
 
 CHUNK = 5000
 
@@ -183,6 +185,25 @@ def unreconciled_months() -> Iterator[tuple[Period, RollForwardLine]]:
         for line in credit_rollforward(period):
             if not line.reconciles:
                 yield period, line
+
+
+def day_total_problems() -> list[str]:
+    """Each day total (credits.models.totals) that is not what its entries add up to, said
+    as day, unit, activity, product and slot with both figures; [] when all agree."""
+    kept, expected = day_totals.stored(), day_totals.recomputed()
+    problems = []
+    none = (0, Decimal(0), Decimal(0))
+    for key in sorted(kept.keys() | expected.keys(), key=str):
+        have, want = kept.get(key, none), expected.get(key, none)
+        sums = ((have[1], want[1]), (have[2], want[2]))
+        if have[0] != want[0] or any(abs(a - b) > HALF_QUANTUM for a, b in sums):
+            day, credit_type, currency, activity, product, slot = key
+            problems.append(
+                f"{day} {currency or credit_type} {activity} product {product} slot {slot}: "
+                f"kept {have[0]} entries (+{have[1]}, {have[2]}), the entries give {want[0]} "
+                f"(+{want[1]}, {want[2]})"
+            )
+    return problems
 
 
 # --- Checkpoints ------------------------------------------------------------------------------

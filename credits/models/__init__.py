@@ -10,7 +10,8 @@ entry's `balance_after`; `verify_ledger` checks both.
 
 The modules: `amounts` (the amount field and the unit constraints the models share), `wallets`
 (the wallet), `entries` (the entries, and the idempotent operations they point back to),
-`approvals` (requests waiting for a second person) and `downloads` (the records of the CSV
+`totals` (the ledger summed per day, unit, activity and product), `approvals` (requests waiting
+for a second person) and `downloads` (the records of the CSV
 downloads). Every model and name is imported here: Django finds the app's models through this
 package, and the rest of the code imports them from `credits.models`.
 """
@@ -26,18 +27,22 @@ from credits.models.entries import (
     CreditOperation,
     GiftCardStatus,
 )
+from credits.models.totals import NO_PRODUCT, SLOTS, CreditDayTotal
 from credits.models.wallets import CreditWallet, CreditWalletQuerySet
 from credits.operations import Activity, ApprovalOperation
 
 __all__ = [
     "APPEND_ONLY_TRIGGER",
     "HALF_QUANTUM",
+    "NO_PRODUCT",
+    "SLOTS",
     "Activity",
     "ApprovalOperation",
     "ApprovalState",
     "CreditApproval",
     "CreditApprovalQuerySet",
     "CreditBalancesExport",
+    "CreditDayTotal",
     "CreditEntry",
     "CreditEntryQuerySet",
     "CreditExport",

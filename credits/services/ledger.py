@@ -1,7 +1,8 @@
 """The ledger's primitives, which every credit service is built from.
 
 - `wallet_for`, `lock` and `append` move a wallet: under the row lock, each entry gets the
-  wallet's next `seq` and the balance after it, in the transaction that moves the balance.
+  wallet's next `seq` and the balance after it, in the transaction that moves the balance
+  (and is counted into its day total, credits.services.day_totals).
 - `once` makes a call idempotent by its key.
 
 What they build from is a `LedgerRequest`, the input validated once by `ledger_request`
@@ -21,6 +22,7 @@ from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 from core.money import Unit
 from credits import chain
 from credits.models import CreditEntry, CreditOperation, CreditWallet
+from credits.services import day_totals
 from credits.services.validation import BEFORE_LAST_ENTRY, LedgerRequest
 
 # --- Wallets, locks, entries ----------------------------------------------------------------
@@ -143,6 +145,7 @@ def append(
         update_fields=["balance", "added", "removed", "last_seq", "last_hash", "last_entry_at"]
     )
     entry.save(force_insert=True)
+    day_totals.count(entry)
     return entry
 
 

@@ -18,7 +18,7 @@ from core.views import FilteredCsvDownloadView
 from credits import export, services
 from credits.filters import CreditActivityFilter
 from credits.models import CreditExport
-from credits.selectors import credit_activity, credit_totals, transaction_entries, wallet_totals
+from credits.selectors import credit_activity, transaction_entries
 from credits.tables import CreditEntryTable
 
 
@@ -43,21 +43,9 @@ class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableM
         return super().get_context_data(
             export_query=query.urlencode(),
             date_presets=presets,
-            totals=self.totals(),
+            totals=self.filterset.totals(),
             **kwargs,
         )
-
-    def totals(self) -> list[Any]:
-        """The totals of the same filtered entries as the table and the CSV (none when a filter
-        is bad): from the wallets' running totals when the filters select whole wallets, else
-        one aggregate over the entries."""
-        filterset = self.filterset
-        if filterset.is_bound and not filterset.is_valid():
-            return []
-        wallets = filterset.whole_wallets()
-        if wallets is not None:
-            return wallet_totals(wallets)
-        return credit_totals(self.object_list)
 
 
 class CreditActivityExportView(ReplicaReadsMixin, PermissionRequiredMixin, FilteredCsvDownloadView):

@@ -18,3 +18,11 @@ def assert_ledger_consistent():
             assert entry.balance_after >= 0
         assert wallet.balance == running >= 0, wallet.pk
         assert wallet.last_seq == len(entries), wallet.pk
+    assert_day_totals_agree()
+
+
+def assert_day_totals_agree():
+    """The day totals (credits.models.totals) are what the entries add up to."""
+    from credits.services import day_totals
+
+    assert day_totals.stored() == day_totals.recomputed()

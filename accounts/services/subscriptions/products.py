@@ -15,7 +15,7 @@ from accounts.services.subscriptions.transition import (
     _sub_data,
     _transition,
 )
-from accounts.transitions import Action
+from accounts.transitions import Action, product_changed
 from core.actors import ActorLike
 
 
@@ -86,10 +86,11 @@ def subscription_change_product(
     applies. A person must give a reason, kept on the event; with a key, a repeat changes
     nothing (see `_transition`)."""
     reason = _reason(actor, reason)
-    previous: dict[str, str] = {}
+    previous: dict[str, Any] = {}
 
     def change(sub: Subscription) -> dict[str, Any]:
         previous["name"] = sub.product.name
+        previous["id"] = sub.product_id
         sub.product = product
         sub.downgrade_to = sub.downgrade_scheduled_for = None
         return {
@@ -99,7 +100,7 @@ def subscription_change_product(
             "reason": reason,
         }
 
-    return _transition(
+    changed = _transition(
         actor=actor,
         subscription=subscription,
         action=Action.CHANGE_PRODUCT,
@@ -108,6 +109,9 @@ def subscription_change_product(
         change=change,
         idempotency_key=idempotency_key,
     )
+    if "id" in previous and previous["id"] != changed.product_id:
+        product_changed.send(Subscription, subscription=changed, old_product_id=previous["id"])
+    return changed
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from credits.verification import (
     WalletProblems,
     broken_chains,
     checkpoint_problems,
+    day_total_problems,
     drifted_wallets,
     ledger_size,
     newest_checkpoint,
@@ -22,7 +23,8 @@ class Command(BaseCommand):
         "the wallets whose stored balances, entry numbers or hashes disagree (naming the first "
         "broken entry); then check that every month's credit roll-forward reconciles (opening "
         "+ movements = closing, per credit type and currency), and that every wallet's chain "
-        "still holds the heads of the newest signed checkpoint in LEDGER_CHECKPOINT_DIR. "
+        "still holds the heads of the newest signed checkpoint in LEDGER_CHECKPOINT_DIR, and "
+        "that the day totals (Credit Activity's totals) add up to the entries. "
         "Exits with status 1 on any problem."
     )
 
@@ -55,17 +57,23 @@ class Command(BaseCommand):
                 f"{money.plain(line.moved, unit)} is not closing {money.plain(line.closing, unit)}"
                 f" (off by {money.plain(line.difference, unit)})"
             )
+        days = day_total_problems()
+        for problem in days:
+            self.stdout.write(f"Day total {problem}")
         failures = list(checkpoint_failures)
         if problems:
             failures.append(f"{len(problems)} of {wallets} wallets drifted.")
         if months:
             failures.append(f"{len(months)} monthly roll-forward lines do not reconcile.")
+        if days:
+            failures.append(f"{len(days)} day totals disagree with their entries.")
         if failures:
             raise CommandError(" ".join(failures))
         against = f", the heads of {checkpoint.name} held" if checkpoint else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"Ledger verified: {wallets} wallets, {entries} entries, no drift, "
-                f"every hash chain intact{against}, every month's roll-forward reconciles."
+                f"every hash chain intact{against}, every month's roll-forward reconciles, "
+                "the day totals agree."
             )
         )

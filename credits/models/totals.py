@@ -1,0 +1,57 @@
+"""The ledger summed per day: what Credit Activity's totals and the roll-forward's movements
+read when a filter is on the entries' dates, activity, unit or product, instead of summing the
+entries themselves.
+
+One row per local day (in the site's time zone), unit, activity, product and slot, with how
+many entries it holds and the sums of their positive and negative amounts. The row of an entry
+is counted up in the transaction that writes the entry (`credits.services.ledger.append`), so
+the totals are never behind the ledger; `verify_ledger` recomputes them from the entries.
+
+- The product is that of the entry's subscription when it was written (0: no subscription).
+  A subscription that moves to another product moves its entries' sums with it.
+- The slot is the wallet's ID modulo `SLOTS`: concurrent writers to different wallets on the
+  same day count up different rows instead of queueing for one row's lock until they commit.
+"""
+
+from django.db import models
+
+from core.money import CreditType
+from credits.models.amounts import amount_field
+from credits.operations import Activity
+
+SLOTS = 4
+# The product of an entry without a subscription.
+NO_PRODUCT = 0
+
+
+class CreditDayTotal(models.Model):
+    day = models.DateField()
+    credit_type = models.CharField("type", max_length=10, choices=CreditType)
+    currency = models.CharField(max_length=3, blank=True)
+    activity = models.CharField(max_length=30, choices=Activity)
+    # Not a foreign key: 0 stands for "no subscription", and a key would cost every write a
+    # lookup of a product that never goes away (products are kept, PROTECT).
+    product_id = models.IntegerField(default=NO_PRODUCT)
+    slot = models.SmallIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    added = amount_field(default=0)  # the sum of the positive amounts
+    subtracted = amount_field(default=0)  # the sum of the negative amounts (zero or less)
+
+    # Personal data, field by field (core.personal_data).
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ("credit_type", "currency", "activity")
+
+    # The columns that name a row (the unique constraint's, in its order).
+    KEY = ("day", "credit_type", "currency", "activity", "product_id", "slot")
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "credit_type", "currency", "activity", "product_id", "slot"],
+                name="credit_day_total_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.credit_type} {self.currency} {self.activity}: {self.count}"
