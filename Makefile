@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/backoffice
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test serve lint format bench replica loadtest backup restore
+.PHONY: help install run test serve lint format bench replica loadtest backup restore citus test-citus
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -56,6 +56,20 @@ loadtest: $(STAMP) ## Find the capacity of make serve on a fresh demo, in steps 
 
 replica: ## A streaming replica of the local PostgreSQL on port 5433 (Debian clusters; idempotent)
 	$(PYTHON) scripts/localreplica.py
+
+citus: ## A local Citus cluster: coordinator on 5440, workers on 5441 and 5442 (built when missing; idempotent)
+	$(PYTHON) scripts/citus.py $(CITUS_ARGS)
+
+# The tests of what the cluster distributes (the timeline, the ledger, Credit Activity and its
+# CSV, the API, erasure, legacy history), in one process against a database made anew on the
+# cluster: the tests' database must have Citus and know the workers before Django migrates it.
+CITUS_TESTS ?= tests/activity tests/credits tests/legacy_history tests/api tests/accounts
+CITUS_TEST_DATABASE ?= test_citus
+
+test-citus: $(STAMP) ## Run the distributed tables' tests against the Citus cluster (make citus first)
+	$(PYTHON) scripts/citus.py --database $(CITUS_TEST_DATABASE) --fresh
+	DATABASE_URL=postgres://postgres@127.0.0.1:5440/$(CITUS_TEST_DATABASE) DATABASE_TEST_NAME=$(CITUS_TEST_DATABASE) \
+		$(PY) -m pytest -p no:xdist --reuse-db $(CITUS_TESTS) $(PYTEST_ARGS)
 
 backup: ## A base backup of the local PostgreSQL, its WAL archived from then on (BACKUP_DIR)
 	$(PYTHON) scripts/pitr.py backup

@@ -124,6 +124,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # runserver's thread per request would otherwise hold a connection per thread.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The tests' database, when it must be one made beforehand (a Citus cluster's: `make citus
+# CITUS_DATABASE=...`); run the tests with --reuse-db against it.
+if env("DATABASE_TEST_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": env("DATABASE_TEST_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # An index's INCLUDE columns (credits' as-of index) exist on PostgreSQL only; on the SQLite
 # file of `make run` the index is built on its key columns, which is all a demo needs.
@@ -139,6 +143,24 @@ if env("DATABASE_REPLICA_URL", default=""):
     # The tests' database reaches the replica by replication: never created there.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+# On a Citus coordinator (core.citus, after every migrate): the per-account tables, spread over
+# the workers by account and co-located (the first one is the others' anchor), and the tables
+# they join to, copied to every node (in the order of their foreign keys). The rest stay on the
+# coordinator. Plain PostgreSQL and SQLite ignore both.
+CITUS_DISTRIBUTED = [
+    "credits.CreditWallet",
+    "credits.CreditOperation",
+    "credits.CreditEntry",
+    "activity.ActivityEvent",
+    "legacy_history.LegacyEntry",
+]
+CITUS_REFERENCE = [
+    "auth.User",
+    "accounts.Product",
+    "accounts.Account",
+    "accounts.Subscription",
+    "accounts.PaymentMethod",
+]
 # After a user's (or integration's) write, their reads stay on the primary this long.
 REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
 # Under PgBouncer in transaction mode: server-side cursors cannot outlive a transaction.

@@ -125,6 +125,13 @@ def export_rows(entries: QuerySet, *, in_sql: bool) -> QuerySet:
     )
 
 
+def _set_local(cursor: Any, name: str, value: str) -> None:
+    """Set `name` for the rest of the transaction: a SET LOCAL, which a Citus coordinator also
+    passes on to the workers that run the query (a set_config() would stay on it)."""
+    literal = value.replace("'", "''")
+    cursor.execute(f"SET LOCAL \"{name}\" = '{literal}'")
+
+
 def _copy_rows(entries: QuerySet) -> Generator[bytes, None, int]:
     """COPY the rows out of PostgreSQL, passing its CSV on in chunks; returns the row count."""
     sql, params = export_rows(entries, in_sql=True).query.sql_with_params()
@@ -132,8 +139,8 @@ def _copy_rows(entries: QuerySet) -> Generator[bytes, None, int]:
     with transaction.atomic(using=entries.db), connection.cursor() as cursor:
         # Local to this transaction (and undone with it on an error): times are written in
         # the site's zone, in ISO style (which psycopg also needs, so it may outlive us).
-        cursor.execute("SELECT set_config('TimeZone', %s, true)", [settings.TIME_ZONE])
-        cursor.execute("SELECT set_config('DateStyle', 'ISO, YMD', true)")
+        _set_local(cursor, "TimeZone", settings.TIME_ZONE)
+        _set_local(cursor, "DateStyle", "ISO, YMD")
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
             # PostgreSQL sends a message per row; pass them on in chunks of about 64 KB.
@@ -147,7 +154,7 @@ def _copy_rows(entries: QuerySet) -> Generator[bytes, None, int]:
                 yield bytes(chunk)
         rows = raw.rowcount
         # Inside a caller's transaction the setting would outlive this block: put it back.
-        cursor.execute("SELECT set_config('TimeZone', %s, true)", [connection.timezone_name])
+        _set_local(cursor, "TimeZone", connection.timezone_name)
     return rows
 
 

@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     DecimalField,
@@ -34,6 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import citus
 from core.money import Unit
 from credits.models import Activity, CreditEntry, CreditType, CreditWallet
 from credits.operations import MOVING
@@ -107,11 +109,18 @@ def _unit(credit_type: str = "", currency: str = "") -> Q:
     return q
 
 
+def _same_node() -> dict[str, Any]:
+    """On Citus, the account of a wallet's entries too: the wallet and its entries are then
+    joined on the node that holds the account (both are distributed by it). Not elsewhere: the
+    as-of index does not hold the account, and the probe would leave it for the table."""
+    return {"account": OuterRef("account")} if citus.active() else {}
+
+
 def balance_as_of(instant: dt.datetime) -> Coalesce:
     """For each wallet of the outer query, its balance just before `instant`: the balance after
     its last entry dated earlier (0 if none), read from `credit_entry_wallet_asof_idx`."""
     last = (
-        CreditEntry.objects.filter(wallet=OuterRef("pk"), created_at__lt=instant)
+        CreditEntry.objects.filter(wallet=OuterRef("pk"), created_at__lt=instant, **_same_node())
         .order_by("-created_at", "-seq")
         .values("balance_after")[:1]
     )
@@ -165,7 +174,10 @@ def wallet_rollforward(period: Period, *, credit_type: str, currency: str) -> Qu
     `closing`, with its account and subscription: the drill-down of one roll-forward line.
     Per wallet, three probes of `credit_entry_wallet_asof_idx`; page it without a count."""
     in_period = CreditEntry.objects.filter(
-        wallet=OuterRef("pk"), created_at__gte=period.start, created_at__lt=period.end
+        wallet=OuterRef("pk"),
+        created_at__gte=period.start,
+        created_at__lt=period.end,
+        **_same_node(),
     )
     moved = in_period.order_by().values("wallet").annotate(total=Sum("amount")).values("total")
     return (

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from import_export.results import Result, RowResult
 from tablib import Dataset
@@ -12,6 +12,7 @@ from tablib import Dataset
 from activity.models import ActivityEvent
 from activity.registry import REGISTRY
 from activity.services import activity_record_bulk
+from core import citus
 from core.actors import Actor, ActorLike, as_actor
 from core.downloads import download_start
 from legacy_history.mapping import registry_code_for
@@ -165,17 +166,22 @@ def _event_for(entry: LegacyEntry, code: str) -> dict:
     }
 
 
+# The lock a migration's batch holds on a Citus cluster, where rows of every account cannot be
+# locked in one query: migrations there take their batches one after another.
+CLUSTER_BATCH_LOCK = 0x1E6AC1
+
+
 def _migrate_batch(event_name: str, code: str, batch_size: int) -> int:
     with transaction.atomic():
-        # SKIP LOCKED: a second migration running at the same time takes other entries instead
-        # of waiting and then migrating these twice.
-        entries = list(
-            LegacyEntry.objects.not_migrated()
-            .filter(event_name=event_name)
-            .select_related("account")
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("id")[:batch_size]
-        )
+        waiting = LegacyEntry.objects.not_migrated().filter(event_name=event_name)
+        if citus.active():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_BATCH_LOCK])
+        else:
+            # SKIP LOCKED: a second migration running at the same time takes other entries
+            # instead of waiting and then migrating these twice.
+            waiting = waiting.select_for_update(skip_locked=True, of=("self",))
+        entries = list(waiting.select_related("account").order_by("id")[:batch_size])
         if not entries:
             return 0
         events = activity_record_bulk(

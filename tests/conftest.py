@@ -54,6 +54,17 @@ def reads_from_the_primary(request, settings):
         settings.DATABASE_ROUTERS = []
 
 
+@pytest.fixture(autouse=True)
+def skipped_on_a_cluster(request):
+    """A test marked `single_node` is skipped on a Citus coordinator, with its reason."""
+    marker = request.node.get_closest_marker("single_node")
+    if marker is not None:
+        from core import citus
+
+        if citus.active():
+            pytest.skip(f"Not on Citus: {marker.args[0]}")
+
+
 # --- Roles --------------------------------------------------------------------------------
 # The role groups hold the matrix's permissions in the test database as in any other: every
 # `migrate`, and every flush of a transactional test, ends with config's post_migrate handler

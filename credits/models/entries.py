@@ -51,7 +51,12 @@ class CreditOperation(models.Model):
     result; with another request it is refused. Its entries point back here (a consumption
     may write two entries, or none, under one key)."""
 
-    key = models.CharField("idempotency key", max_length=100, unique=True)
+    # A key names one call per account: the account's rows are where a replay is looked up
+    # (on Citus, on the account's node alone).
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    key = models.CharField("idempotency key", max_length=100)
     service = models.CharField(max_length=40)
     request = models.JSONField()
     remainder = amount_field(null=True, blank=True)
@@ -63,9 +68,13 @@ class CreditOperation(models.Model):
 
     class Meta:
         default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="credit_operation_key"),
+        ]
         triggers = [
             # The remainder is written once, by the call that made the operation.
             triggers.written_once(
+                "account",
                 "key",
                 "service",
                 "request",

@@ -228,7 +228,7 @@ def manual_charge(
         application = consume()  # keyed: returns what the first call consumed
         billed = application.remainder if application else request.amount
         assert event_id is not None  # a replay has a key
-        event = ActivityEvent.objects.get(pk=event_id)
+        event = ActivityEvent.objects.get(account=request.account, pk=event_id)
         return ManualCharge(event=event, application=application, billed=billed, replayed=True)
 
     charge, _replayed = once(
@@ -308,7 +308,7 @@ def manual_refund(
 
     def replay(operation: CreditOperation) -> ActivityEvent:
         assert event_id is not None  # a replay has a key
-        event = ActivityEvent.objects.get(pk=event_id)
+        event = ActivityEvent.objects.get(account=request.account, pk=event_id)
         event.replayed = True
         return event
 

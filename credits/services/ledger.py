@@ -68,9 +68,16 @@ def lock(*wallets: CreditWallet | None) -> list[CreditWallet]:
     writers that both need wallets A and B then both wait for A first, and neither can hold B
     while waiting for A (a deadlock). The balance read under the lock is the one to build on.
     """
-    ids = [w.pk for w in wallets if w is not None]
+    present = [w for w in wallets if w is not None]
+    ids = [w.pk for w in present]
+    # The wallets of one operation are one account's: named, so that on Citus the lock is
+    # taken on that account's node alone.
+    accounts = {w.account_id for w in present}
     locked = {
-        w.pk: w for w in CreditWallet.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        w.pk: w
+        for w in CreditWallet.objects.select_for_update()
+        .filter(account_id__in=accounts, pk__in=ids)
+        .order_by("pk")
     }
     return [locked[pk] for pk in ids]
 
@@ -165,24 +172,27 @@ def once(
     """Run `run(operation)` once per idempotency key; return its result and whether it was a
     replay (the key seen before: nothing written now).
 
-    Without a key, just run. With a key seen before: the same service and request return
-    `replay(operation)`; anything else is a Conflict. The operation row is inserted before the
-    work, so a concurrent call with the same key waits on its unique index and then replays
-    what the first call committed: of two racing first calls, exactly one runs.
+    Without a key, just run. With a key seen before on the request's account (keys are each
+    account's): the same service and request return `replay(operation)`; anything else is a
+    Conflict. The operation row is inserted before the work, so a concurrent call with the same
+    key waits on its unique index and then replays what the first call committed: of two
+    racing first calls, exactly one runs.
     """
     key = check_idempotency_key(key)
     if key is None:
         return run(None), False
-    previous = CreditOperation.objects.filter(key=key).first()
+    # Keys are the account's: the request names it (LedgerRequest.as_json).
+    keyed = CreditOperation.objects.filter(account_id=request["account"], key=key)
+    previous = keyed.first()
     if previous is None:
         try:
             with transaction.atomic():
                 operation = CreditOperation.objects.create(
-                    key=key, service=service, request=request
+                    account_id=request["account"], key=key, service=service, request=request
                 )
                 return run(operation), False
         except IntegrityError:
-            previous = CreditOperation.objects.filter(key=key).first()
+            previous = keyed.first()
             if previous is None:
                 raise
     if previous.service != service or previous.request != request:

@@ -220,7 +220,7 @@ def credit_request(
         **request.actor.as_fields(),
     )
     keyed_before = bool(idempotency_key) and (
-        CreditOperation.objects.filter(key=idempotency_key).exists()
+        CreditOperation.objects.filter(account=account, key=idempotency_key).exists()
     )
     if (
         idempotency_key

@@ -138,9 +138,9 @@ def test_the_csv_download_reads_from_the_replica_and_records_on_the_primary(fina
     assert "BILL-1" in body
     # The file is copied out of the replica (its time zone set there, in its transaction);
     # the record of the download is written on the primary.
-    assert served.on(REPLICA, "set_config('TimeZone'")
+    assert served.on(REPLICA, 'SET LOCAL "TimeZone"')
     assert served.on(PRIMARY, "credits_creditexport")
-    assert not served.on(PRIMARY, "set_config('TimeZone'")
+    assert not served.on(PRIMARY, 'SET LOCAL "TimeZone"')
 
 
 def test_other_pages_read_from_the_primary(agent_client):
