@@ -88,25 +88,24 @@ def wallet_totals(wallets: QuerySet[CreditWallet]) -> list[CreditTotal]:
     """`credit_totals` of every entry of `wallets`, from the wallets' running totals (their
     entry count, `added` and `removed`) instead of the ledger: one aggregate over the wallets,
     however many entries they hold."""
-    rows = (
-        wallets.order_by()
-        .values("credit_type", "currency")
-        .annotate(count=Sum("last_seq"), added=Sum("added"), subtracted=Sum("removed"))
-        .filter(count__gt=0)
-    )
-    return _totals(rows)
+    return _summed(wallets, count="last_seq", added="added", subtracted="removed")
 
 
 def day_totals_sum(days: QuerySet[CreditDayTotal]) -> list[CreditTotal]:
     """`credit_totals` of the entries counted in `days` (rows of the day totals): one
     aggregate over a row per day, unit, activity and product instead of over the entries."""
-    rows = (
-        days.order_by()
+    return _summed(days, count="count", added="added", subtracted="subtracted")
+
+
+def _summed(rows: QuerySet, *, count: str, added: str, subtracted: str) -> list[CreditTotal]:
+    """Per unit, the sums of rows that each hold a count and the two sums of some entries."""
+    summed = (
+        rows.order_by()
         .values("credit_type", "currency")
-        .annotate(count=Sum("count"), added=Sum("added"), subtracted=Sum("subtracted"))
+        .annotate(count=Sum(count), added=Sum(added), subtracted=Sum(subtracted))
         .filter(count__gt=0)
     )
-    return _totals(rows)
+    return _totals(summed)
 
 
 def _totals(rows: QuerySet) -> list[CreditTotal]:

@@ -38,13 +38,15 @@ DATABASE = os.environ.get("CITUS_DATABASE", "backoffice")
 HOST = "127.0.0.1"
 # What every node runs with: Citus preloaded; prepared transactions for writes that span
 # nodes (two-phase commit); triggers on distributed tables (the ledger's append-only ones run
-# on every shard).
+# on every shard); logical decoding, with which a shard moves to another node while it is
+# written to (the rebalancer's logical transfer).
 SETTINGS = """\
 shared_preload_libraries = 'citus'
 listen_addresses = '127.0.0.1'
 max_prepared_transactions = 200
 max_connections = 300
 citus.enable_unsafe_triggers = on
+wal_level = logical
 """
 
 
@@ -125,12 +127,17 @@ def node(version: str, port: int) -> None:
     existing = clusters().get(name)
     if existing is None:
         run("pg_createcluster", version, name, "-p", str(port), "--", "--auth=trust")
-        conf = Path(f"/etc/postgresql/{version}/{name}/conf.d")
-        conf.mkdir(parents=True, exist_ok=True)
-        (conf / "citus.conf").write_text(SETTINGS)
         print(f"created cluster {name}")
-    if existing is None or existing["status"] != "online":
-        run("pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start")
+    conf = Path(f"/etc/postgresql/{version}/{name}/conf.d/citus.conf")
+    changed = not conf.exists() or conf.read_text() != SETTINGS
+    if changed:
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        conf.write_text(SETTINGS)
+    action = "start"
+    if existing is not None and existing["status"] == "online":
+        action = "restart" if changed else ""
+    if action:
+        run("pg_ctlcluster", "--skip-systemctl-redirect", version, name, action)
 
 
 def database(port: int, name: str, *, fresh: bool) -> None:

@@ -56,13 +56,19 @@ def reads_from_the_primary(request, settings):
 
 @pytest.fixture(autouse=True)
 def skipped_on_a_cluster(request):
-    """A test marked `single_node` is skipped on a Citus coordinator, with its reason."""
-    marker = request.node.get_closest_marker("single_node")
-    if marker is not None:
-        from core import citus
+    """A test marked `single_node` is skipped on a Citus coordinator, one marked
+    `cluster_only` everywhere else; each with its reason."""
+    single = request.node.get_closest_marker("single_node")
+    cluster = request.node.get_closest_marker("cluster_only")
+    if single is None and cluster is None:
+        return
+    from core import citus
 
-        if citus.active():
-            pytest.skip(f"Not on Citus: {marker.args[0]}")
+    on_cluster = citus.active()
+    if single is not None and on_cluster:
+        pytest.skip(f"Not on Citus: {single.args[0]}")
+    if cluster is not None and not on_cluster:
+        pytest.skip(f"Citus only: {cluster.args[0]}")
 
 
 # --- Roles --------------------------------------------------------------------------------
