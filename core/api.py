@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
@@ -109,6 +109,25 @@ class PayloadTooLarge(APIException):
     default_code = "payload_too_large"
 
 
+class TryAgain(APIException):
+    """503 with Retry-After: the database cancelled the request's transaction because it met
+    another one (a deadlock, or a serialization failure; on a Citus cluster also a shard's
+    move). Nothing was written; the same request sent again (with its idempotency key) is safe."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The request met another one and was rolled back; send it again."
+    default_code = "try_again"
+
+
+# SQLSTATE of the errors after which the whole transaction can simply be run again.
+RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def _retryable(exc: Exception) -> bool:
+    cause = exc.__cause__
+    return isinstance(exc, OperationalError) and getattr(cause, "sqlstate", None) in RETRYABLE
+
+
 class ApiConflict(APIException):
     """409: the request contradicts what is stored (an ID or an idempotency key reused for
     other content). The detail names the fields, like a validation error."""
@@ -149,10 +168,15 @@ class IntegrationRateThrottle(SimpleRateThrottle):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> "Response | None":
     """DRF's handler, plus the services' errors: a Django ValidationError is a 400 and a
-    Conflict a 409, each with the errors by field (a batch's by item, then field); and a JSON
-    413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django would answer a bare 400 page)."""
+    Conflict a 409, each with the errors by field (a batch's by item, then field); a JSON 413
+    for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django would answer a bare 400 page); and a
+    503 with Retry-After for a transaction the database cancelled as a deadlock."""
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif _retryable(exc):
+        response = Response({"detail": TryAgain.default_detail}, status=TryAgain.status_code)
+        response["Retry-After"] = "1"
+        return response
     elif isinstance(exc, DjangoValidationError):
         body = getattr(exc, "by_item", None) or field_errors(exc)
         exc = ApiConflict(body) if isinstance(exc, Conflict) else ValidationError(body)

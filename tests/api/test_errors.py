@@ -1,13 +1,16 @@
 """Every answer under /api/ is JSON, errors included: an address that does not exist, a bad
-request, a server error. Pages outside /api/ keep the site's HTML error pages."""
+request, a server error, a transaction the database cancelled (503, send it again). Pages
+outside /api/ keep the site's HTML error pages."""
 
 import pytest
 from django.contrib.auth.decorators import login_not_required
+from django.db import OperationalError, connection, transaction
 from django.test import Client
 from django.urls import path
 
 from config import layout
 from config.urls import urlpatterns as site_urlpatterns
+from core.api import TryAgain, exception_handler
 
 
 def test_an_unknown_api_address_is_a_json_404(api):
@@ -56,3 +59,31 @@ def test_a_server_error_under_the_api_is_json(db):
     assert response.status_code == 500
     assert response.json() == {"detail": layout.API_ERRORS[500]}
     assert client.get("/broken/")["Content-Type"].startswith("text/html")
+
+
+def _database_error(sqlstate: str) -> Exception:
+    """The error PostgreSQL raises with `sqlstate`, as Django hands it on."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"DO $$ BEGIN RAISE EXCEPTION 'cancelled' USING ERRCODE = '{sqlstate}'; END $$"
+            )
+    except Exception as exc:  # the error itself is what the test needs
+        return exc
+    raise AssertionError("no error")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
+def test_a_transaction_cancelled_as_a_deadlock_is_a_503_to_send_again(sqlstate):
+    exc = _database_error(sqlstate)
+    assert isinstance(exc, OperationalError)
+    response = exception_handler(exc, {})
+    assert response is not None and response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert response.data == {"detail": TryAgain.default_detail}
+
+
+@pytest.mark.django_db
+def test_another_database_error_stays_a_server_error():
+    assert exception_handler(_database_error("53300"), {}) is None  # too many connections
