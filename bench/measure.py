@@ -18,7 +18,13 @@ from bench.pages import (
     search_pages,
     totals,
 )
-from bench.throughput import PeakMemory, concurrent_apply_credits, csv_export, ingestion
+from bench.throughput import (
+    PeakMemory,
+    concurrent_apply_credits,
+    csv_export,
+    ingestion,
+    ledger_drift,
+)
 from bench.timing import Result, signed_in_client, timed
 
 __all__ = [
@@ -32,6 +38,7 @@ __all__ = [
     "credit_activity",
     "csv_export",
     "ingestion",
+    "ledger_drift",
     "recent_activity",
     "rollforward",
     "search",

@@ -142,9 +142,12 @@ def main(argv=None) -> int:
     print("measuring ingestion and concurrent apply_credits ...", flush=True)
     numbers = [generate.customer_number(i) for i in range(2, min(args.accounts, 1000) + 1)]
     results += measure.ingestion(args.batches, args.batch_size, numbers or [generate.WHALE])
-    results += measure.concurrent_apply_credits(
-        generate.customer_number(min(2, args.accounts)), args.workers, args.per_worker
-    )
+    one = [generate.customer_number(min(2, args.accounts))]
+    results += measure.concurrent_apply_credits(one, args.workers, args.per_worker)
+    # As many wallets as workers (other accounts': each its own lock).
+    spread = [generate.customer_number(min(3 + w, args.accounts)) for w in range(args.workers)]
+    results += measure.concurrent_apply_credits(spread, args.workers, args.per_worker)
+    results += measure.ledger_drift()
 
     previous = load_baseline(Path(args.baseline))
     print_table(results, previous)
