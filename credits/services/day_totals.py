@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from accounts.models import Subscription
@@ -48,28 +49,50 @@ def _upsert_sql(*, subscription: bool = False) -> str:
     )
 
 
+def write(entry: CreditEntry) -> None:
+    """Insert `entry` and count it into its day total. On PostgreSQL in one statement (the
+    insert and the upsert as two parts of one WITH: one round trip, as the insert alone took);
+    elsewhere (SQLite, a Citus coordinator, which does not plan a WITH that writes to a
+    distributed and a local table) the insert, then `count`."""
+    if connection.vendor != "postgresql" or getattr(connection, "citus", True):
+        entry.save(force_insert=True)
+        count(entry)
+        return
+    meta = CreditEntry._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+    query = InsertQuery(CreditEntry)
+    query.insert_values(fields, [entry])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    [(insert_sql, insert_params)] = compiler.as_sql()
+    count_sql, count_params = _count_statement(entry)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH entry AS ({insert_sql}), counted AS ({count_sql}) SELECT * FROM entry",
+            [*insert_params, *count_params],
+        )
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+
+
+def _count_statement(entry: CreditEntry) -> tuple[str, list[Any]]:
+    """The upsert that counts `entry` into its day total, and its parameters."""
+    amount = entry.amount
+    added, subtracted = (amount, ZERO) if amount > 0 else (ZERO, amount)
+    day, slot = day_of(entry.created_at), slot_of(entry.wallet_id)
+    key = [day, entry.credit_type, entry.currency, entry.activity]
+    if entry.subscription_id is None:
+        return _upsert_sql(), [*key, NO_PRODUCT, slot, 1, added, subtracted]
+    return _upsert_sql(subscription=True), [*key, slot, 1, added, subtracted, entry.subscription_id]
+
+
 def count(entry: CreditEntry) -> None:
     """Count `entry` into its day total, in the transaction that writes it: one statement
     (an insert, or an addition to the row already there; the product read from the entry's
     subscription as it stands in this transaction)."""
-    amount = entry.amount
-    added, subtracted = (amount, ZERO) if amount > 0 else (ZERO, amount)
-    day, unit, slot = (
-        day_of(entry.created_at),
-        (entry.credit_type, entry.currency),
-        slot_of(entry.wallet_id),
-    )
     with connection.cursor() as cursor:
-        if entry.subscription_id is None:
-            cursor.execute(
-                _upsert_sql(),
-                [day, *unit, entry.activity, NO_PRODUCT, slot, 1, added, subtracted],
-            )
-        else:
-            cursor.execute(
-                _upsert_sql(subscription=True),
-                [day, *unit, entry.activity, slot, 1, added, subtracted, entry.subscription_id],
-            )
+        cursor.execute(*_count_statement(entry))
 
 
 def _grouped(entries: QuerySet[CreditEntry]) -> QuerySet:

@@ -151,8 +151,7 @@ def append(
     wallet.save(
         update_fields=["balance", "added", "removed", "last_seq", "last_hash", "last_entry_at"]
     )
-    entry.save(force_insert=True)
-    day_totals.count(entry)
+    day_totals.write(entry)
     return entry
 
 
