@@ -18,11 +18,12 @@ def distribute_after_migrate(
     with_models = [c for c in django_apps.get_app_configs() if c.models_module is not None]
     if kwargs.get("plan") is None or sender.label != with_models[-1].label:
         return
-    connection = connections[using]
-    if not citus.is_coordinator(connection):
+    if not citus.active(using):
         return
     changed = citus.distribute(
-        connection, distributed=settings.CITUS_DISTRIBUTED, reference=settings.CITUS_REFERENCE
+        connections[using],
+        distributed=settings.CITUS_DISTRIBUTED,
+        reference=settings.CITUS_REFERENCE,
     )
     if changed and kwargs.get("verbosity", 1):
         for table, kind in changed:

@@ -16,7 +16,6 @@ CITUS_REFERENCE, in dependency order). Distributing is idempotent: a table alrea
 is left alone, so the step runs after every `migrate`.
 """
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -67,19 +66,16 @@ def is_coordinator(connection: BaseDatabaseWrapper) -> bool:
         return cursor.fetchone() is not None
 
 
-@functools.cache
-def _coordinator(alias: str, name: str, host: str, port: str) -> bool:
-    return is_coordinator(connections[alias])
-
-
 def active(using: str = DEFAULT_DB_ALIAS) -> bool:
-    """Whether the database `using` is a Citus coordinator (asked once per process and
-    database): what a query adds only there (e.g. the account of a join between distributed
-    tables, which Citus needs and an index-only plan on one PostgreSQL would not want)."""
-    settings = connections[using].settings_dict
-    return _coordinator(
-        using, settings["NAME"], settings.get("HOST", ""), str(settings.get("PORT"))
-    )
+    """Whether the database `using` is a Citus coordinator, as its backend found when it
+    connected (core.postgresql asks `is_coordinator` once per connection): what a query adds
+    only there (e.g. the account of a join between distributed tables, which Citus needs and
+    an index-only plan on one PostgreSQL would not want)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return False
+    connection.ensure_connection()
+    return bool(getattr(connection, "citus", False))
 
 
 def _table(label: str) -> str:

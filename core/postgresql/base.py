@@ -7,6 +7,8 @@ from typing import Any
 import pgtrigger
 from django.db.backends.postgresql import base, operations
 
+from core.citus import is_coordinator
+
 
 def _truncate_triggers() -> list[str]:
     """The identifiers pgtrigger's ignore list takes for every no_truncate trigger."""
@@ -66,14 +68,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def init_connection_state(self) -> None:
         super().init_connection_state()
-        with self.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
-            self.citus = cursor.fetchone() is not None
-            if self.citus:
+        self.citus = is_coordinator(self)
+        if self.citus:
+            with self.cursor() as cursor:
                 cursor.execute("SET citus.propagate_set_commands = 'local'")
                 # A transaction that writes to several shards does so over one connection per
                 # worker: it may then write to a reference table too (an erasure writes the
                 # account's events and its subscriptions; parallel writes would forbid that).
                 cursor.execute("SET citus.multi_shard_modify_mode = 'sequential'")
-        if self.citus:
             self.connection.cursor_factory = CitusCursor

@@ -3,6 +3,7 @@ subscription's sums moved when it changes product, and the whole table recompute
 entries (what `verify_ledger` compares it with, and what a bulk load rebuilds it from)."""
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from accounts.models import Subscription
+from core import citus
 from credits.models import NO_PRODUCT, SLOTS, CreditDayTotal, CreditEntry
 
 ZERO = Decimal(0)
@@ -28,6 +30,7 @@ def slot_of(wallet_id: int) -> int:
     return wallet_id % SLOTS
 
 
+@functools.cache
 def _upsert_sql(*, subscription: bool = False) -> str:
     """Add a count and sums to a day total's row (made when missing). With `subscription`,
     the product is looked up from the subscription whose ID is given in its place."""
@@ -54,7 +57,7 @@ def write(entry: CreditEntry) -> None:
     insert and the upsert as two parts of one WITH: one round trip, as the insert alone took);
     elsewhere (SQLite, a Citus coordinator, which does not plan a WITH that writes to a
     distributed and a local table) the insert, then `count`."""
-    if connection.vendor != "postgresql" or getattr(connection, "citus", True):
+    if connection.vendor != "postgresql" or citus.active():
         entry.save(force_insert=True)
         count(entry)
         return
