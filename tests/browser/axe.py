@@ -6,8 +6,9 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 SERIOUS = ("serious", "critical")
 
 
-def axe_violations(page) -> list[dict]:
-    """The page's accessibility violations of serious or critical impact (WCAG 2.x A and AA)."""
+def axe_findings(page) -> list[dict]:
+    """Every accessibility violation axe-core finds on the page (WCAG 2.x A and AA, and its
+    best practices), whatever its impact."""
     assert AXE.exists(), "axe-core is missing: run `npm ci` (make test does)"
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
@@ -22,7 +23,12 @@ def axe_violations(page) -> list[dict]:
             }));
         }"""
     )
-    return [v for v in result if v["impact"] in SERIOUS]
+    return result
+
+
+def axe_violations(page) -> list[dict]:
+    """The page's accessibility violations of serious or critical impact."""
+    return [v for v in axe_findings(page) if v["impact"] in SERIOUS]
 
 
 def assert_accessible(page) -> list[dict]:
