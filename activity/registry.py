@@ -119,6 +119,34 @@ _REQUEST = (
     Attribute("tokens", "Tokens", Kind.INTEGER, personal=False),
 )
 
+# What a credit ledger entry shows on the timeline (credits.services.timeline): the wallet it
+# moved and its balance after, money (`…amount`, `balance_after`) or tokens (`…tokens`,
+# `token_balance_after`), exactly one pair of the two, as the ledger services record them.
+_WALLET = Attribute("wallet", "Wallet", Kind.TEXT, personal=False)
+_BALANCE_AFTER = (
+    Attribute("balance_after", "Balance after", Kind.MONEY, personal=False),
+    Attribute("token_balance_after", "Token balance after", Kind.INTEGER, personal=False),
+)
+_SUBSCRIPTION = Attribute("order_id", "Subscription order ID", Kind.TEXT, personal=False)
+# The note an entry keeps: a person's reason, or what an integration wrote with it.
+_NOTE = Attribute("note", "Note", personal=True)
+_GIFT_CARD = Attribute("gift_card", "Gift card", Kind.TEXT, True, personal=True)
+
+
+def _movement(verb: str, *, tokens: bool = True) -> tuple[Attribute, ...]:
+    """The amount of a ledger movement (its size; the type says which way it went), as money
+    or, where the ledger allows it, tokens."""
+    amount = Attribute("amount", f"{verb} amount", Kind.MONEY, personal=False)
+    if not tokens:
+        return (amount,)
+    return (amount, Attribute("tokens", f"{verb} tokens", Kind.INTEGER, personal=False))
+
+
+def _ledger_entry(verb: str, *, tokens: bool = True) -> tuple[Attribute, ...]:
+    balances = _BALANCE_AFTER if tokens else _BALANCE_AFTER[:1]
+    return (*_movement(verb, tokens=tokens), _WALLET, *balances, _TRANSACTION, _SUBSCRIPTION)
+
+
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "Billing Date Changed",
@@ -293,6 +321,10 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("account_id", "Credited account", Kind.TEXT, True, personal=False),
             _REASON,
             _APPROVED_BY,
+            _WALLET,
+            *_BALANCE_AFTER,
+            _TRANSACTION,
+            _SUBSCRIPTION,
         ),
         "An agent granted credit to the account.",
         recorded_by=Recorder.STAFF,
@@ -414,6 +446,51 @@ EVENT_TYPES: tuple[EventType, ...] = (
         Category.CREDIT,
         _REQUEST,
         "Nobody decided on a credit operation in time; nothing was changed.",
+        recorded_by=Recorder.STAFF,
+    ),
+    # Every other movement of the credit ledger, each recorded with its entry by the ledger's
+    # services (a person's grant is Manual Credit Added, above; a gift card status inquiry
+    # moves nothing and is not on the timeline).
+    EventType(
+        "Credit Granted",
+        Category.CREDIT,
+        (*_ledger_entry("Credit"), _NOTE, _APPROVED_BY),
+        "Credit was added by the system, a product or an integration.",
+        recorded_by=Recorder.STAFF,
+    ),
+    EventType(
+        "Credit Consumed",
+        Category.CREDIT,
+        (*_ledger_entry("Consumed"), _NOTE, _APPROVED_BY),
+        "Credit paid for all or part of a transaction before the rest was billed.",
+        recorded_by=Recorder.STAFF,
+    ),
+    EventType(
+        "Credit Revoked",
+        Category.CREDIT,
+        (*_ledger_entry("Revoked"), _NOTE, _APPROVED_BY),
+        "Credit was taken back from a wallet.",
+        recorded_by=Recorder.STAFF,
+    ),
+    EventType(
+        "Credit Refunded",
+        Category.CREDIT,
+        (*_ledger_entry("Refunded"), _NOTE, _APPROVED_BY),
+        "Credit that a transaction had used was given back to its wallet.",
+        recorded_by=Recorder.STAFF,
+    ),
+    EventType(
+        "Gift Card Redeemed",
+        Category.CREDIT,
+        (_GIFT_CARD, *_ledger_entry("Redeemed", tokens=False), _NOTE),
+        "A gift card's value became credit on the account.",
+        recorded_by=Recorder.STAFF,
+    ),
+    EventType(
+        "Gift Card Reversed",
+        Category.CREDIT,
+        (_GIFT_CARD, *_ledger_entry("Reversed", tokens=False), _NOTE),
+        "Credit from a redeemed gift card was taken back.",
         recorded_by=Recorder.STAFF,
     ),
     EventType(

@@ -95,7 +95,6 @@ def build_event(
     )
 
 
-@transaction.atomic
 def activity_record(
     *,
     account: "Account",
@@ -109,7 +108,11 @@ def activity_record(
     message: str = "",
 ) -> ActivityEvent:
     """Validate and store one event of type `type` on `account`, by `actor`. Raises
-    ValidationError naming each bad field; see `build_event`.
+    ValidationError naming each bad field (before anything is written); see `build_event`.
+
+    Inside the caller's transaction the event is one more statement of it, without a
+    savepoint of its own: a failed insert fails the caller's change too, which is what
+    recording a change's event in its transaction means.
     """
     event = build_event(
         account=account,
@@ -122,7 +125,8 @@ def activity_record(
         id=id,
         message=message,
     )
-    event.save(force_insert=True)
+    with transaction.atomic(savepoint=False):
+        event.save(force_insert=True)
     return event
 
 

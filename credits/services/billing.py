@@ -107,7 +107,7 @@ def apply_credits(
                     activity=Activity.CONSUMPTION,
                     amount=-take,
                     operation=operation,
-                    subscription_id=subscription.pk if subscription else None,
+                    subscription=subscription,
                 )
             )
             left -= take

@@ -9,11 +9,9 @@ from django.db import transaction
 from django.db.models import Max, Sum
 
 from accounts.models import Account, Subscription
-from activity.models import ActivityEvent
-from activity.services import activity_record
 from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet
-from credits.services.ledger import append, keyed_entry, lock, wallet_for
+from credits.services.ledger import append, keyed_entry, lock, subscription_of, wallet_for
 from credits.services.validation import LedgerRequest, ledger_request
 
 if TYPE_CHECKING:
@@ -37,7 +35,8 @@ def credit_grant(
     validated: LedgerRequest | None = None,
 ) -> CreditEntry:
     """Add credit to the account's wallet of this unit (or the subscription's), creating the
-    wallet on the first grant. A person's grant needs a reason and records Manual Credit Added.
+    wallet on the first grant. A person's grant needs a reason and records Manual Credit Added;
+    any other records Credit Granted (credits.services.timeline).
 
     A product that includes credits grants them as System, with the purchase's transaction ID.
     """
@@ -57,39 +56,15 @@ def credit_grant(
 
     def run(operation: CreditOperation | None) -> CreditEntry:
         (wallet,) = lock(wallet_for(request, subscription=subscription, create=True))
-        entry = append(
+        return append(
             wallet, request, activity=Activity.GRANT, amount=request.amount, operation=operation
         )
-        if request.actor.user is not None:
-            _record_manual_credit(entry, request)
-        return entry
 
     return keyed_entry(
         service="credit_grant",
         key=idempotency_key,
         request=request.as_json(note=request.note, transaction=request.transaction_id),
         run=run,
-    )
-
-
-def _record_manual_credit(entry: CreditEntry, request: LedgerRequest) -> ActivityEvent:
-    data: dict[str, object] = {
-        "account_id": request.account.customer_number,
-        "reason": entry.note,
-    }
-    if request.approved_by_name:
-        data["approved_by"] = request.approved_by_name
-    if entry.currency:
-        data["amount"] = {"amount": entry.unit.plain(entry.amount), "currency": entry.currency}
-    else:
-        data["tokens"] = int(entry.amount)
-    return activity_record(
-        account=request.account,
-        type="manual_credit_added",
-        actor=request.actor,
-        subscription=request.subscription,
-        occurred_at=entry.created_at,
-        data=data,
     )
 
 
@@ -204,7 +179,7 @@ def credit_refund(
             activity=Activity.REFUND,
             amount=request.amount,
             operation=operation,
-            subscription_id=concerns,
+            subscription=subscription_of(request, concerns),
         )
 
     return keyed_entry(

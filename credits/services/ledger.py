@@ -2,7 +2,8 @@
 
 - `wallet_for`, `lock` and `append` move a wallet: under the row lock, each entry gets the
   wallet's next `seq` and the balance after it, in the transaction that moves the balance
-  (and is counted into its day total, credits.services.day_totals).
+  (and is counted into its day total, credits.services.day_totals, and recorded on the
+  account's timeline, credits.services.timeline).
 - `once` makes a call idempotent by its key.
 
 What they build from is a `LedgerRequest`, the input validated once by `ledger_request`
@@ -22,7 +23,7 @@ from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 from core.money import Unit
 from credits import chain
 from credits.models import CreditEntry, CreditOperation, CreditWallet
-from credits.services import day_totals
+from credits.services import day_totals, timeline
 from credits.services.validation import BEFORE_LAST_ENTRY, LedgerRequest
 
 # --- Wallets, locks, entries ----------------------------------------------------------------
@@ -90,14 +91,15 @@ def append(
     amount: Decimal,
     operation: CreditOperation | None,
     gift_card_status: str = "",
-    subscription_id: int | None = None,
+    subscription: Subscription | None = None,
 ) -> CreditEntry:
-    """Write the next entry of a wallet whose row the caller has locked, and move its balance.
+    """Write the next entry of a wallet whose row the caller has locked, move its balance, and
+    record the movement on the account's timeline.
 
     `amount` is signed. The entry's seq is the wallet's next number and its balance_after the
     wallet's balance plus the amount, in the same transaction as the wallet's update. The
-    entry's subscription is the wallet's, or the one the activity concerns (a subscription's
-    billing that draws on the account's wallet).
+    entry's subscription is the wallet's, or `subscription`, the one the activity concerns (a
+    subscription's billing that draws on the account's wallet).
     """
     balance = wallet.balance + amount
     if balance < 0:
@@ -112,10 +114,12 @@ def append(
         if request.created_at is not None:
             raise ValidationError({"created_at": BEFORE_LAST_ENTRY})
         created_at = newest
+    if subscription is None:
+        subscription = subscription_of(request, wallet.subscription_id)
     entry = CreditEntry(
         wallet=wallet,
         account_id=wallet.account_id,
-        subscription_id=subscription_id or wallet.subscription_id,
+        subscription_id=subscription.pk if subscription else None,
         credit_type=wallet.credit_type,
         currency=wallet.currency,
         seq=wallet.last_seq + 1,
@@ -152,7 +156,18 @@ def append(
         update_fields=["balance", "added", "removed", "last_seq", "last_hash", "last_entry_at"]
     )
     day_totals.write(entry)
+    timeline.entry_record(entry, wallet, request, subscription)
     return entry
+
+
+def subscription_of(request: LedgerRequest, pk: int | None) -> Subscription | None:
+    """The request's account's subscription `pk` (None for None): the request's own when it is
+    that one, as when the services find a subscription's wallet by it (no query)."""
+    if pk is None:
+        return None
+    if request.subscription is not None and request.subscription.pk == pk:
+        return request.subscription
+    return Subscription.objects.get(account=request.account, pk=pk)
 
 
 # --- Idempotency ----------------------------------------------------------------------------

@@ -87,6 +87,12 @@ TITLE_CODES = [
     ("Credit Request Approved", "credit_request_approved"),
     ("Credit Request Rejected", "credit_request_rejected"),
     ("Credit Request Expired", "credit_request_expired"),
+    ("Credit Granted", "credit_granted"),
+    ("Credit Consumed", "credit_consumed"),
+    ("Credit Revoked", "credit_revoked"),
+    ("Credit Refunded", "credit_refunded"),
+    ("Gift Card Redeemed", "gift_card_redeemed"),
+    ("Gift Card Reversed", "gift_card_reversed"),
 ]
 
 # One valid value per kind, and how the event partial shows it.
@@ -118,13 +124,20 @@ def test_fallback_titles_match_the_seed():
     assert list(SEED_TITLES_FALLBACK) == _seed_titles_from_file()
 
 
-# The back-office's own types beside the seed's: agents' notes, and the four eyes on credit.
+# The back-office's own types beside the seed's: agents' notes, the four eyes on credit, and
+# the credit ledger's movements.
 OWN_TITLES = {
     "Comment Added",
     "Credit Request Submitted",
     "Credit Request Approved",
     "Credit Request Rejected",
     "Credit Request Expired",
+    "Credit Granted",
+    "Credit Consumed",
+    "Credit Revoked",
+    "Credit Refunded",
+    "Gift Card Redeemed",
+    "Gift Card Reversed",
 }
 
 
@@ -134,7 +147,7 @@ def test_registry_titles_are_the_seed_titles_plus_our_own():
 
 def test_registry_has_one_entry_per_title():
     titles = [t.title for t in EVENT_TYPES]
-    assert len(titles) == len(set(titles)) == 35
+    assert len(titles) == len(set(titles)) == 41
 
 
 @pytest.mark.parametrize(("title", "code"), TITLE_CODES, ids=[code for _, code in TITLE_CODES])

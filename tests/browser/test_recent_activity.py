@@ -8,7 +8,14 @@ import pytest
 from django.urls import reverse
 
 from config import roles
-from tests.factories import AccountFactory, ActivityEventFactory
+from tests.browser.axe import assert_accessible
+from tests.conftest import INTEGRATION_NAME
+from tests.factories import (
+    AccountFactory,
+    ActivityEventFactory,
+    ProductFactory,
+    SubscriptionFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,3 +109,68 @@ def test_customer_service_filters_by_two_types_and_dates_then_pages_older_and_ba
     times, _types = shown(page)
     assert times == expected[:25]
     assert page.get_by_role("link", name="← Newer").count() == 0
+
+
+def test_credit_an_integration_used_before_billing_shows_in_the_credit_category(
+    page, sign_in, make_user, api, browser, live_server
+):
+    make_user(roles.CUSTOMER_SERVICE, username="agent")
+    account = AccountFactory(customer_number="600002", name="Karin Nilsson")
+    product = ProductFactory(code="premium", name="Premium", price="149.00", currency="SEK")
+    SubscriptionFactory(account=account, product=product, order_id="ORD-600002")
+    credit = {"account": "600002", "credit_type": "currency", "currency": "SEK"}
+    granted = api.post(
+        "/api/v1/credits/",
+        {"operation": "grant", "idempotency_key": "promo-1", "amount": "50.00", **credit},
+        format="json",
+    )
+    assert granted.status_code == 201
+    for _ in range(2):  # the billing engine's retry records nothing twice
+        consumed = api.post(
+            "/api/v1/charges/apply-credits/",
+            {
+                "idempotency_key": "BILL-ORD-600002-1",
+                "subscription": "ORD-600002",
+                "amount": "149.00",
+                "transaction_id": "BILL-ORD-600002-1",
+                **credit,
+            },
+            format="json",
+        )
+        assert consumed.status_code in (200, 201)
+
+    sign_in("agent")
+    page.goto(reverse("activity:recent", args=[account.customer_number]))
+    page.locator("details.type-picker summary").click()
+    credit_types = page.get_by_role("group", name="Credit")
+    for title in ("Credit Granted", "Credit Consumed", "Gift Card Redeemed", "Manual Credit Added"):
+        assert credit_types.get_by_label(title, exact=True).count() == 1
+    page.get_by_label("Category").select_option(label="Credit")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+
+    items = page.locator("li.event")
+    assert items.evaluate_all("els => els.map(e => e.dataset.type)") == [
+        "credit_consumed",
+        "credit_granted",
+    ]
+    used = items.first.inner_text()
+    for shown in (
+        "Credit Consumed",
+        "Credit",  # the category's badge
+        f"· {INTEGRATION_NAME}",
+        "Consumed amount\n50.00 SEK",
+        "Wallet\nAccount",
+        "Balance after\n0.00 SEK",
+        "Transaction ID\nBILL-ORD-600002-1",
+        "Subscription order ID\nORD-600002",
+    ):
+        assert shown in used
+    assert items.first.get_by_role("link", name="ORD-600002").count() == 1
+
+    checked = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    checked.add_cookies(page.context.cookies())
+    axe_page = checked.new_page()
+    axe_page.goto(page.url)
+    assert_accessible(axe_page)
+    checked.close()

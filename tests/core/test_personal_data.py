@@ -49,6 +49,14 @@ def test_the_personal_attributes_are_the_expected_ones():
         ("comment_added", "comment"),
         ("credit_request_submitted", "reason"),
         ("credit_request_rejected", "reason"),
+        ("credit_granted", "note"),
+        ("credit_consumed", "note"),
+        ("credit_revoked", "note"),
+        ("credit_refunded", "note"),
+        ("gift_card_redeemed", "note"),
+        ("gift_card_redeemed", "gift_card"),
+        ("gift_card_reversed", "note"),
+        ("gift_card_reversed", "gift_card"),
     }
 
 

@@ -50,6 +50,8 @@ def test_a_grant_by_a_person_records_manual_credit_added_with_the_reason(account
         "amount": {"amount": "50.00", "currency": "SEK"},
         "account_id": account.customer_number,
         "reason": "Missed delivery",
+        "wallet": "Account",
+        "balance_after": {"amount": "50.00", "currency": "SEK"},
     }
     assert (event.actor, event.occurred_at) == (finance, entry.created_at)
     assert (entry.actor, entry.actor_name, entry.note) == (finance, "Maja Ek", "Missed delivery")

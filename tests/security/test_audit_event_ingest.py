@@ -88,6 +88,12 @@ def test_the_types_only_staff_may_record():
         "credit_request_approved",
         "credit_request_rejected",
         "credit_request_expired",
+        "credit_granted",
+        "credit_consumed",
+        "credit_revoked",
+        "credit_refunded",
+        "gift_card_redeemed",
+        "gift_card_reversed",
     }
 
 
