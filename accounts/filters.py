@@ -3,10 +3,11 @@ from django import forms
 
 from accounts.models import Account
 from accounts.selectors import account_search
+from core.filters import FilterSet
 from core.forms import LongSelect, country_choices
 
 
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(FilterSet):
     q = django_filters.CharFilter(
         label="Search",
         method="search",

@@ -1,9 +1,11 @@
 import django_tables2 as tables
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from accounts.models import Account
+from core.forms import country_name
 from core.tables import DirectCellsTable, path_builder
 
 STATUS_LABELS = dict(Account.Status.choices)
@@ -32,7 +34,8 @@ class AccountTable(DirectCellsTable):
         return path_builder("accounts:detail")
 
     def _link(self, record, text):
-        return format_html('<a href="{}">{}</a>', self.account_path(record.customer_number), text)
+        href = conditional_escape(self.account_path(record.customer_number))
+        return mark_safe(f'<a href="{href}">{conditional_escape(text)}</a>')
 
     def cell_customer_number(self, record):
         return self._link(record, record.customer_number)
@@ -47,9 +50,9 @@ class AccountTable(DirectCellsTable):
         return record.city
 
     def cell_country(self, record):
-        # The country's name from its code: one translation a row (Django's
-        # get_country_display() translates the whole list of countries for each row).
-        return record.country.name if record.country else ""
+        # The country's name from its code, looked up in the names of the current language
+        # (Django's get_country_display() translates the whole list of countries for each row).
+        return country_name(record.country.code)
 
     def cell_status(self, record):
         return STATUS_LABELS.get(record.status, record.status)

@@ -98,6 +98,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Django's form renderer, with the common widgets written in Python (core/renderers.py).
+FORM_RENDERER = "core.renderers.PythonWidgetsRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -36,15 +36,32 @@ def date_filter(label: str) -> django_filters.DateFilter:
     )
 
 
-class DateRangeFilterSet(django_filters.FilterSet):
+class FilterSet(django_filters.FilterSet):
+    """django-filter builds a new form class for every filterset it makes, and a form field for
+    each of its filters (about 1.5 ms a page). No filterset here changes its filters per
+    request, so each builds its form class once and every request makes a form of it."""
+
+    _form_classes: ClassVar[dict[type, type[forms.Form]]] = {}
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class = self._form_classes.get(type(self))
+        if form_class is None:
+            form_class = self._form_classes[type(self)] = self.build_form_class()
+        return form_class
+
+    def build_form_class(self) -> type[forms.Form]:
+        return super().get_form_class()
+
+
+class DateRangeFilterSet(FilterSet):
     """A FilterSet with an inclusive range of local days (in the site's time zone) on one time
     field. Subclasses declare the two bounds with `date_filter` and name them, with the field,
     in `date_range = (from_name, to_name, field)`."""
 
     date_range: ClassVar[tuple[str, str, str]]
 
-    def get_form_class(self) -> type[forms.Form]:
-        form_class = super().get_form_class()
+    def build_form_class(self) -> type[forms.Form]:
+        form_class = super().build_form_class()
         start, end, _field = self.date_range
         return type(
             form_class.__name__, (form_class, DateRangeForm), {"date_range_fields": (start, end)}

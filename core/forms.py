@@ -16,6 +16,19 @@ def _countries_in(language: str) -> tuple[tuple[str, str], ...]:
         return tuple((code, str(name)) for code, name in countries)
 
 
+@functools.lru_cache(maxsize=32)
+def _names_in(language: str) -> dict[str, str]:
+    return dict(_countries_in(language))
+
+
+def country_name(code: str) -> str:
+    """A country's name in the current language from its ISO code ("" for none): a lookup in the
+    list worked out once per language, not a translation each time."""
+    if not code:
+        return ""
+    return _names_in(translation.get_language() or settings.LANGUAGE_CODE).get(code, code)
+
+
 def country_choices() -> list[tuple[str, str]]:
     """The countries by name in the current language, sorted as django-countries sorts them:
     worked out once per language (translating and sorting ~250 names cost a page about 10 ms

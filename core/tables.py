@@ -52,14 +52,21 @@ class DirectCellsTable(BaseTable):
             for column in self.columns
         ]
         rows = []
+        # The rows' attributes repeat (even, odd): each set is written once.
+        row_attrs: dict[tuple, str] = {}
         for row in self.paginated_rows:
             cells = []
+            record = row.record
             for column, cell, attrs in columns:
-                content = row.get_cell(column.name) if cell is None else cell(row.record)
+                content = row.get_cell(column.name) if cell is None else cell(record)
                 if content is None or content == "":
                     content = column.default
                 cells.append(f"<td {attrs}>{conditional_escape(content)}</td>")
-            rows.append(mark_safe(f"<tr {row.attrs.as_html()}>{''.join(cells)}</tr>"))
+            given = row.attrs
+            key = tuple(given.items())
+            if key not in row_attrs:
+                row_attrs[key] = given.as_html()
+            rows.append(mark_safe(f"<tr {row_attrs[key]}>{''.join(cells)}</tr>"))
         return rows
 
 

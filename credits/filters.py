@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Product
-from core.filters import DateRangeFilterSet, date_filter
+from core.filters import DateRangeFilterSet, FilterSet, date_filter
 from core.money import TOKENS_KEY
 from credits.models import (
     Activity,
@@ -180,7 +180,7 @@ class CreditActivityFilter(DateRangeFilterSet):
         return queryset.filter(**{f"account__email__{email_lookup(value)}": value.strip()})
 
 
-class CreditApprovalFilter(django_filters.FilterSet):
+class CreditApprovalFilter(FilterSet):
     """The filters of the approvals page. Without a `state` the page shows what waits."""
 
     state = django_filters.ChoiceFilter(

@@ -37,9 +37,12 @@ NUMBER = "700001"
 
 
 def wait_for_replay(timeout: float = 15) -> None:
-    """Until the replica has replayed everything the primary has written so far."""
+    """Until the replica has replayed everything the primary has written so far.
+
+    The insert position, not the write position: the test databases commit asynchronously, so
+    a commit's record may not have been written out yet when the test asks."""
     with connections[PRIMARY].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
         (position,) = cursor.fetchone()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

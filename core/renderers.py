@@ -1,0 +1,122 @@
+"""The form renderer: Django's, with its commonest widget templates written in Python.
+
+Django renders every widget through a template, and a select's every option through another
+one: a filter form of four fields cost a page about 3 ms, more than its queries. This renderer
+writes the markup of Django's own `input.html` (text, date, e-mail, number, password, hidden,
+search, check box …), `select.html` with `select_option.html`, and `textarea.html` directly from
+the widget's context, the same markup byte for byte (tests/core/test_renderers.py compares them).
+Any other template, a project override of one of these, or a select whose options use another
+template, goes to Django's templates as before.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeData
+
+WIDGETS = "django/forms/widgets/"
+OPTION = WIDGETS + "select_option.html"
+# The widget templates that are only `{% include "django/forms/widgets/input.html" %}`.
+INPUTS = frozenset(
+    WIDGETS + name
+    for name in (
+        "input.html",
+        "text.html",
+        "date.html",
+        "datetime.html",
+        "time.html",
+        "email.html",
+        "number.html",
+        "password.html",
+        "hidden.html",
+        "search.html",
+        "tel.html",
+        "url.html",
+        "color.html",
+        "checkbox.html",
+    )
+)
+
+
+def _text(value: Any) -> str:
+    """What `{{ value|stringformat:'s' }}` writes: the value as text, escaped unless safe."""
+    text = str(value)
+    return text if isinstance(value, SafeData) else str(conditional_escape(text))
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """Django's `attrs.html`: True as a bare name, False left out."""
+    parts = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        if value is True:
+            parts.append(f" {conditional_escape(name)}")
+        else:
+            parts.append(f' {conditional_escape(name)}="{_text(value)}"')
+    return "".join(parts)
+
+
+def _input(widget: dict[str, Any]) -> str:
+    value = "" if widget["value"] is None else f' value="{_text(widget["value"])}"'
+    return (
+        f'<input type="{conditional_escape(widget["type"])}" '
+        f'name="{conditional_escape(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+    )
+
+
+def _select(widget: dict[str, Any]) -> str | None:
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in options:
+            if option["template_name"] != OPTION:
+                return None  # a custom option template: Django's templates write it
+            parts.append(
+                f'\n  <option value="{_text(option["value"])}"{_attrs(option["attrs"])}>'
+                f"{conditional_escape(option['label'])}</option>\n"
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+def _textarea(widget: dict[str, Any]) -> str:
+    value = conditional_escape(widget["value"]) if widget["value"] else ""
+    return (
+        f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+        f"{value}</textarea>"
+    )
+
+
+class PythonWidgetsRenderer(DjangoTemplates):
+    """Django's default renderer, except for the widget templates written above."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: dict[str, Callable[[dict[str, Any]], str | None]] = {
+            WIDGETS + "select.html": _select,
+            WIDGETS + "textarea.html": _textarea,
+        } | dict.fromkeys(INPUTS, _input)
+        self._overridden: dict[str, bool] = {}
+
+    def _own(self, template_name: str) -> bool:
+        """Whether Django's own file answers `template_name` (no project template overrides it;
+        looked up once per name)."""
+        if template_name not in self._overridden:
+            origin = self.get_template(template_name).template.origin
+            self._overridden[template_name] = "/django/forms/templates/" not in str(origin.name)
+        return not self._overridden[template_name]
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        # Django strips what its templates write; the markup above has no outer whitespace.
+        write = self.written.get(template_name)
+        if write is not None and "widget" in context and self._own(template_name):
+            html = write(context["widget"])
+            if html is not None:
+                return html
+        return super().render(template_name, context, request)
