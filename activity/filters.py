@@ -55,5 +55,18 @@ class ActivityFilter(DateRangeFilterSet):
         fields = ["date_from", "date_to", "type", "category", "actor"]
 
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        codes = [t.code for c, types in types_by_category() if c.code == value for t in types]
-        return queryset.filter(type__in=codes)
+        return queryset.filter(type__in=_category_codes(value))
+
+    def chosen_types(self) -> set[str] | None:
+        """The types a valid filter lets through (the chosen types within the chosen category),
+        or None for every type."""
+        data = self.form.cleaned_data
+        types = set(data.get("type") or ()) or None
+        if data.get("category"):
+            codes = set(_category_codes(data["category"]))
+            types = codes if types is None else types & codes
+        return types
+
+
+def _category_codes(category: str) -> list[str]:
+    return [t.code for c, types in types_by_category() if c.code == category for t in types]

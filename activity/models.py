@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 
 from django.db import models
@@ -115,6 +116,51 @@ class ActivityEvent(Attributed):
             for attr in event_type.attributes
             if attr.key in self.data
         ]
+
+
+def month_of(instant: dt.datetime) -> dt.date:
+    """The month (its first day) of an instant, in UTC: an event's row of EventMonthCount."""
+    return instant.astimezone(dt.UTC).date().replace(day=1)
+
+
+class EventMonthCount(models.Model):
+    """How many events of one type and actor kind an account has in one month (UTC): what
+    Recent Activity's total of the matching events is summed from, instead of counting the
+    account's history (every filter of the page but the dates is one of its columns).
+
+    A row is counted up in the transaction that inserts its events (`activity.services`: with
+    each event of `activity_record`, and once per batch of `activity_store_built`), so a total
+    is never behind the timeline; `manage.py verify_timeline` recomputes every row from the
+    events. Events are never deleted (append-only), so nothing counts down.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    type = models.CharField(max_length=64)
+    actor_kind = models.CharField(max_length=10, choices=ActivityEvent.ActorKind)
+    # The first day of the month, in UTC (the month of the events' `occurred_at`).
+    month = models.DateField()
+    count = models.BigIntegerField(default=0)
+
+    # Personal data, field by field (core.personal_data).
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ("type", "actor_kind")
+
+    # The columns that name a row (the unique constraint's, in its order).
+    KEY = ("account_id", "type", "actor_kind", "month")
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            # Also the index the totals read: an account's rows, by type.
+            models.UniqueConstraint(
+                fields=["account", "type", "actor_kind", "month"], name="event_month_count_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.type} {self.actor_kind} {self.month:%Y-%m}: {self.count}"
 
 
 class ActivityExport(DownloadRecord):

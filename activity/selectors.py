@@ -2,15 +2,19 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from activity.models import ActivityEvent
+from activity.models import ActivityEvent, EventMonthCount, month_of
 from core import paging
+from core.dates import local_day_bounds
 from core.paging import NEWER, OLDER, START, encode_cursor
 
 if TYPE_CHECKING:
@@ -76,3 +80,126 @@ def keyset_page(events: QuerySet, cursor: str | None, size: int = PAGE_SIZE) -> 
     """
     page = paging.keyset_page(events, cursor, size=size, time="occurred_at")
     return TimelinePage(page.rows, page.older_cursor, page.newer_cursor)
+
+
+# --- Totals ---------------------------------------------------------------------------------------
+# How many of an account's events match the timeline's filters, in one query that never counts
+# the account's whole history: the month counts (EventMonthCount, by type and actor kind) give
+# every whole month of the range, and a month the range covers in part is counted from the
+# events through the (account, [type,] occurred_at) indexes — the part itself, or, when it is
+# most of the month, the month's count less the rest.
+
+
+@dataclass(frozen=True)
+class TimelineTotal:
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.count:,} event{'' if self.count == 1 else 's'}"
+
+
+def timeline_total(
+    account: "Account",
+    *,
+    types: Collection[str] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    actor: str | None = None,
+) -> TimelineTotal:
+    """How many of the account's events match: of `types` (None: every type), on the local days
+    `date_from`..`date_to` (inclusive, either may be open), by `actor` (an actor kind, or None).
+    One query, whose cost grows with the account's months and types, not with its events."""
+    if types is not None and not types:
+        return TimelineTotal(0)
+    connection = connections[router.db_for_read(ActivityEvent)]
+    name = connection.ops.quote_name
+    # What every term matches: the account, and the types and actor kind when given.
+    match: list[str] = [f"{name('account_id')} = %s"]
+    match_params: list[Any] = [account.pk]
+    if types is not None:
+        match.append(f"{name('type')} IN ({', '.join(['%s'] * len(types))})")
+        match_params.extend(sorted(types))
+    if actor:
+        match.append(f"{name('actor_kind')} = %s")
+        match_params.append(actor)
+    sql, params = ["0"], []
+    for sign, lower, upper in _terms(*local_day_bounds(date_from, date_to)):
+        part, part_params = _term_sql(connection, match, lower, upper)
+        sql.append(f"{'+' if sign > 0 else '-'} COALESCE(({part}), 0)")
+        params += match_params + part_params
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + " ".join(sql), params)
+        return TimelineTotal(int(cursor.fetchone()[0]))
+
+
+def _term_sql(
+    connection: BaseDatabaseWrapper,
+    match: list[str],
+    lower: dt.date | dt.datetime | None,
+    upper: dt.date | dt.datetime | None,
+) -> tuple[str, list[Any]]:
+    """One term's query and the parameters it adds after `match`'s. Written here rather than
+    composed from querysets: building and compiling up to seven of them cost about a
+    millisecond a page, more than running the query."""
+    ops, name = connection.ops, connection.ops.quote_name
+    where, params = list(match), []
+    if isinstance(lower, dt.datetime) and isinstance(upper, dt.datetime):
+        # The events of the instants [lower, upper), inside one month.
+        where.append(f"{name('occurred_at')} >= %s AND {name('occurred_at')} < %s")
+        params += [ops.adapt_datetimefield_value(lower), ops.adapt_datetimefield_value(upper)]
+        table = name(ActivityEvent._meta.db_table)
+        return f"SELECT COUNT(*) FROM {table} WHERE {' AND '.join(where)}", params
+    # The month counts of the months [lower, upper), either end open.
+    if lower is not None:
+        where.append(f"{name('month')} >= %s")
+        params.append(ops.adapt_datefield_value(lower))
+    if upper is not None:
+        where.append(f"{name('month')} < %s")
+        params.append(ops.adapt_datefield_value(upper))
+    table = name(EventMonthCount._meta.db_table)
+    return f"SELECT SUM({name('count')}) FROM {table} WHERE {' AND '.join(where)}", params
+
+
+def _month_start(month: dt.date) -> dt.datetime:
+    return dt.datetime.combine(month, dt.time.min, tzinfo=dt.UTC)
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
+# A term of a total: its sign, and either the months [lower, upper) of the month counts (dates,
+# None for open) or the instants [lower, upper) of the events themselves (datetimes).
+Term = tuple[int, dt.date | dt.datetime | None, dt.date | dt.datetime | None]
+
+
+def _terms(start: dt.datetime | None, end: dt.datetime | None) -> list[Term]:
+    """The range of instants [start, end) as whole months of the counts and at most one month
+    covered in part at each end."""
+    pieces: list[tuple[dt.date, dt.datetime, dt.datetime]] = []
+    first_whole = after_whole = first_part = None
+    if start is not None:
+        first_whole = month_of(start)
+        if start != _month_start(first_whole):
+            first_part, first_whole = first_whole, _next_month(first_whole)
+            upper = _month_start(first_whole)
+            pieces.append((first_part, start, upper if end is None else min(end, upper)))
+    if end is not None:
+        after_whole = month_of(end)
+        if end != _month_start(after_whole) and after_whole != first_part:
+            pieces.append((after_whole, _month_start(after_whole), end))
+    terms: list[Term] = []
+    if first_whole is None or after_whole is None or first_whole < after_whole:
+        terms.append((1, first_whole, after_whole))
+    for month, lower, upper in pieces:
+        month_lower, month_upper = _month_start(month), _month_start(_next_month(month))
+        if 2 * (upper - lower) <= month_upper - month_lower:
+            terms.append((1, lower, upper))
+            continue
+        # Most of the month: its count, less the events outside the range.
+        terms.append((1, month, _next_month(month)))
+        if lower > month_lower:
+            terms.append((-1, month_lower, lower))
+        if upper < month_upper:
+            terms.append((-1, upper, month_upper))
+    return terms

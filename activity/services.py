@@ -1,17 +1,25 @@
 """The one write path of the timeline. Every service that changes an account calls
-`activity_record` inside its own transaction, so the change and its event commit together."""
+`activity_record` inside its own transaction, so the change and its event commit together.
+
+Each insert also counts its events into their month's row (`EventMonthCount`, what Recent
+Activity's totals are summed from) in the same transaction: one event with its insert, in the
+same statement on PostgreSQL; a batch with one upsert of its rows."""
 
 import datetime as dt
+import functools
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
-from activity.models import ActivityEvent, ActivityExport
+from activity.models import ActivityEvent, ActivityExport, EventMonthCount, month_of
 from activity.registry import Recorder, get_type, validate_attributes
+from core import citus
 from core.actors import ActorLike, as_actor
 from core.downloads import download_start
 from core.personal_data import ACCOUNT_ANONYMISED
@@ -126,7 +134,7 @@ def activity_record(
         message=message,
     )
     with transaction.atomic(savepoint=False):
-        event.save(force_insert=True)
+        _insert_counted(event)
     return event
 
 
@@ -155,9 +163,64 @@ def activity_store_built(
     *, events: list[ActivityEvent], batch_size: int = 1000
 ) -> list[ActivityEvent]:
     """Insert events that `build_event` made (and so validated), in batches; all or nothing.
-    For a writer that validates a whole batch itself before it stores any (ingestion)."""
+    For a writer that validates a whole batch itself before it stores any (ingestion). The
+    batch's month counts are added by one upsert per `batch_size` rows of them."""
     ActivityEvent.objects.bulk_create(events, batch_size=batch_size)
+    counted = Counter(_count_key(event) for event in events)
+    _count(counted, batch_size=batch_size)
     return events
+
+
+# --- Month counts -------------------------------------------------------------------------------
+
+
+def _count_key(event: ActivityEvent) -> tuple[Any, str, str, dt.date]:
+    return (event.account_id, event.type, event.actor_kind, month_of(event.occurred_at))
+
+
+@functools.cache
+def _upsert_sql(rows: int) -> str:
+    """Add counts to their month rows (made when missing), `rows` rows in one statement."""
+    table = connection.ops.quote_name(EventMonthCount._meta.db_table)
+    key = ", ".join(EventMonthCount.KEY)
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
+    return (
+        f"INSERT INTO {table} ({key}, count) VALUES {values}"
+        f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + EXCLUDED.count"
+    )
+
+
+def _count(counted: Counter, *, batch_size: int = 1000) -> None:
+    """Add `counted` ({(account_id, type, actor_kind, month): n}) to the month rows, in the caller's
+    transaction. The rows are taken in key order: two batches counting into the same rows
+    lock them in the same order, so neither can hold one row while waiting for the other's."""
+    rows = [[*key, n] for key, n in sorted(counted.items())]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            cursor.execute(_upsert_sql(len(chunk)), [value for row in chunk for value in row])
+
+
+def _insert_counted(event: ActivityEvent) -> None:
+    """Insert `event` and count it into its month. On PostgreSQL in one statement (the insert
+    and the upsert as two parts of one WITH: one round trip, as the insert alone); elsewhere
+    (SQLite, a Citus coordinator, which plans no WITH that writes two tables) the insert, then
+    the upsert."""
+    if connection.vendor != "postgresql" or citus.active():
+        event.save(force_insert=True)
+        _count(Counter([_count_key(event)]))
+        return
+    meta = ActivityEvent._meta
+    query = InsertQuery(ActivityEvent)
+    query.insert_values(meta.local_concrete_fields, [event])
+    [(insert_sql, insert_params)] = query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH event AS ({insert_sql}), counted AS ({_upsert_sql(1)}) SELECT 1",
+            [*insert_params, *_count_key(event), 1],
+        )
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 @transaction.atomic

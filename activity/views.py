@@ -22,6 +22,7 @@ from activity.selectors import (
     day_cursor,
     events_for_account,
     keyset_page,
+    timeline_total,
 )
 from activity.services import activity_export_start, comment_add
 from core.dates import FIRST_DAY
@@ -78,7 +79,8 @@ def used_filters(query: QueryDict) -> dict[str, Any]:
 
 
 class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateView):
-    """One account's timeline: filters in the query string, keyset pages of 25."""
+    """One account's timeline: filters in the query string, keyset pages of 25, and how many
+    events the filters match (`timeline_total`)."""
 
     permission_required = "activity.view_activityevent"
     template_name = "activity/recent_activity.html"
@@ -110,6 +112,16 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
         except InvalidCursor:
             messages.error(self.request, BAD_PAGE_LINK)
             page = keyset_page(events.select_related("actor"), None)
+        total = None
+        if filterset.is_valid():
+            data = filterset.form.cleaned_data
+            total = timeline_total(
+                account,
+                types=filterset.chosen_types(),
+                date_from=data.get("date_from"),
+                date_to=data.get("date_to"),
+                actor=data.get("actor") or None,
+            )
         query = self.request.GET.copy()
         query.pop("cursor", None)
         chosen_types = set(self.request.GET.getlist("type"))
@@ -117,6 +129,7 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
             account=account,
             filter=filterset,
             page=page,
+            total=total,
             filter_query=query.urlencode(),
             chips=active_filters(filterset, self.request.GET),
             chosen_types=chosen_types,

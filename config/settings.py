@@ -154,6 +154,7 @@ CITUS_DISTRIBUTED = [
     "credits.CreditOperation",
     "credits.CreditEntry",
     "activity.ActivityEvent",
+    "activity.EventMonthCount",
     "legacy_history.LegacyEntry",
 ]
 CITUS_REFERENCE = [

@@ -27,16 +27,30 @@ def validate_filter_day(value: dt.date | None) -> None:
         raise ValidationError(DAY_OUT_OF_RANGE, code="day_out_of_range")
 
 
-def local_day_range(date_from: dt.date | None, date_to: dt.date | None, *, field: str) -> Q:
-    """Inclusive local dates -> a half-open UTC range on `field`."""
-    q = Q()
+def local_day_bounds(
+    date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Inclusive local dates -> the half-open range of instants [start, end) they cover; None
+    where that end is open."""
     tz = timezone.get_current_timezone()
+    start = end = None
     if date_from:
-        q &= Q(**{f"{field}__gte": dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)})
+        start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
     # The last date there is has no next day to stop before; nothing lies beyond it anyway.
     if date_to and date_to < dt.date.max:
         next_day = date_to + dt.timedelta(days=1)
-        q &= Q(**{f"{field}__lt": dt.datetime.combine(next_day, dt.time.min, tzinfo=tz)})
+        end = dt.datetime.combine(next_day, dt.time.min, tzinfo=tz)
+    return start, end
+
+
+def local_day_range(date_from: dt.date | None, date_to: dt.date | None, *, field: str) -> Q:
+    """Inclusive local dates -> a half-open UTC range on `field`."""
+    start, end = local_day_bounds(date_from, date_to)
+    q = Q()
+    if start is not None:
+        q &= Q(**{f"{field}__gte": start})
+    if end is not None:
+        q &= Q(**{f"{field}__lt": end})
     return q
 
 

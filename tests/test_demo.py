@@ -157,6 +157,12 @@ def test_every_event_type_of_the_registry_appears(demo_output):
     assert set(ActivityEvent.objects.values_list("type", flat=True).distinct()) == set(REGISTRY)
 
 
+def test_the_timelines_month_counts_agree_with_the_events(demo_output):
+    from activity.verification import count_problems
+
+    assert count_problems() == []
+
+
 def test_each_account_is_created_once(demo_output):
     from django.db.models import Count
 

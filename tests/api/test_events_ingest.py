@@ -84,7 +84,7 @@ def test_the_response_is_the_stored_event(api, account):
     )
 
 
-def test_a_batch_is_stored_with_one_account_query_and_one_insert(
+def test_a_batch_is_stored_with_one_account_query_one_insert_and_one_count(
     api, account, django_assert_max_num_queries
 ):
     other = AccountFactory()
@@ -92,8 +92,8 @@ def test_a_batch_is_stored_with_one_account_query_and_one_insert(
 
     # The request's transaction (a savepoint here, in the test's transaction) around: the token,
     # the integration still enabled (core.api.hold_caller), the accounts, and the batch's
-    # savepoint + insert + release
-    with django_assert_max_num_queries(8):
+    # savepoint + insert + its month counts (one upsert, for Recent Activity's total) + release
+    with django_assert_max_num_queries(9):
         response = api.post(URL, batch)
 
     assert response.status_code == 201

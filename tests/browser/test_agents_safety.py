@@ -230,7 +230,8 @@ def test_chips_show_the_filters_and_the_csv_has_the_rows_of_the_page(
     chips = page.get_by_role("list", name="Active filters")
     assert chips.inner_text().startswith("Email sent")
     assert (
-        page.locator(".match-count").inner_text() == "20 events on this page match these filters."
+        page.locator(".match-count").inner_text()
+        == "20 events match these filters; 20 on this page."
     )
     shown_ids = page.locator(".event-id code").all_inner_texts()
     assert len(shown_ids) == 20

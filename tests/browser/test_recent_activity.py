@@ -111,6 +111,41 @@ def test_customer_service_filters_by_two_types_and_dates_then_pages_older_and_ba
     assert page.get_by_role("link", name="← Newer").count() == 0
 
 
+def test_every_page_says_how_many_events_match_the_oldest_one_too(
+    page, sign_in, make_user, timeline
+):
+    account, events = timeline
+    make_user(roles.CUSTOMER_SERVICE, username="agent")
+    sign_in("agent")
+    page.goto(reverse("activity:recent", args=[account.customer_number]))
+    totals = page.locator(".pager-total")
+    assert totals.all_inner_texts() == ["80 events", "80 events"]  # above and below the events
+    assert page.locator(".match-count").inner_text() == "80 events; 25 on this page."
+
+    page.get_by_role("link", name="Oldest ⇥").first.click()
+    page.wait_for_load_state()
+    assert totals.all_inner_texts() == ["80 events", "80 events"]
+    assert page.locator("li.event").count() == 25
+
+    page.get_by_label("Actor", exact=True).select_option(label="Agent")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    assert totals.first.inner_text() == "0 events"
+    page.get_by_label("Actor", exact=True).select_option(label="System")
+    page.get_by_label("From", exact=True).fill("2026-05-03")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    assert (
+        page.locator(".match-count").inner_text()
+        == "64 events match these filters; 25 on this page."
+    )
+    page.get_by_role("link", name="Older →").first.click()
+    page.get_by_role("link", name="Older →").first.click()
+    page.wait_for_load_state()
+    assert totals.first.inner_text() == "64 events"
+    assert page.locator("li.event").count() == 14
+
+
 def test_credit_an_integration_used_before_billing_shows_in_the_credit_category(
     page, sign_in, make_user, api, browser, live_server
 ):

@@ -4,11 +4,13 @@ import uuid
 import factory
 
 from activity.models import ActivityEvent
+from activity.services import activity_store_built
 from tests.factories.accounts import AccountFactory
 
 
 class ActivityEventFactory(factory.django.DjangoModelFactory):
-    """An event stored as the recording service would store it (a System comment by default)."""
+    """An event stored as the recording service would store it (a System e-mail by default):
+    through the services' insert, which counts it into its month (Recent Activity's totals)."""
 
     class Meta:
         model = ActivityEvent
@@ -27,3 +29,8 @@ class ActivityEventFactory(factory.django.DjangoModelFactory):
             {"subject": "Your receipt", "to": e.account.email} if e.type == "email_sent" else {}
         )
     )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        (event,) = activity_store_built(events=[model_class(*args, **kwargs)])
+        return event

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from activity.models import ActivityEvent
+from activity.verification import count_problems
 from config import roles
 from legacy_history.models import LegacyEntry
 from legacy_history.services import legacy_history_migrate
@@ -45,6 +46,7 @@ def test_a_mapped_entry_becomes_a_typed_event_keeping_what_it_said(karin):
     assert event.message == "Cancelled by phone: moving abroad."
     assert event.data == {}
     assert event.legacy_entries.get() == entry
+    assert count_problems() == []  # counted into Recent Activity's totals
 
 
 def test_a_system_producer_becomes_a_system_actor(karin):
