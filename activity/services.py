@@ -201,24 +201,32 @@ def _count(counted: Counter, *, batch_size: int = 1000) -> None:
             cursor.execute(_upsert_sql(len(chunk)), [value for row in chunk for value in row])
 
 
+def event_statements(event: ActivityEvent) -> list[tuple[str, list[Any]]]:
+    """The statements that store an event `build_event` made: its insert, and its addition to
+    its month count; to run in the caller's transaction. `activity_record` runs them as one
+    statement on PostgreSQL; a writer that inserts a row of its own with each event (the credit
+    ledger, its entry) may make them parts of its own statement instead."""
+    query = InsertQuery(ActivityEvent)
+    query.insert_values(ActivityEvent._meta.local_concrete_fields, [event])
+    [(insert_sql, insert_params)] = query.get_compiler(connection=connection).as_sql()
+    return [(insert_sql, list(insert_params)), (_upsert_sql(1), [*_count_key(event), 1])]
+
+
 def _insert_counted(event: ActivityEvent) -> None:
     """Insert `event` and count it into its month. On PostgreSQL in one statement (the insert
     and the upsert as two parts of one WITH: one round trip, as the insert alone); elsewhere
     (SQLite, a Citus coordinator, which plans no WITH that writes two tables) the insert, then
     the upsert."""
-    if connection.vendor != "postgresql" or citus.active():
-        event.save(force_insert=True)
-        _count(Counter([_count_key(event)]))
-        return
-    meta = ActivityEvent._meta
-    query = InsertQuery(ActivityEvent)
-    query.insert_values(meta.local_concrete_fields, [event])
-    [(insert_sql, insert_params)] = query.get_compiler(connection=connection).as_sql()
+    (insert_sql, insert_params), (count_sql, count_params) = event_statements(event)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH event AS ({insert_sql}), counted AS ({_upsert_sql(1)}) SELECT 1",
-            [*insert_params, *_count_key(event), 1],
-        )
+        if connection.vendor == "postgresql" and not citus.active():
+            cursor.execute(
+                f"WITH event AS ({insert_sql}), counted AS ({count_sql}) SELECT 1",
+                [*insert_params, *count_params],
+            )
+        else:
+            cursor.execute(insert_sql, insert_params)
+            cursor.execute(count_sql, count_params)
     event._state.adding = False
     event._state.db = connection.alias
 

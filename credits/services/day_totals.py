@@ -4,7 +4,7 @@ entries (what `verify_ledger` compares it with, and what a bulk load rebuilds it
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -52,14 +52,18 @@ def _upsert_sql(*, subscription: bool = False) -> str:
     )
 
 
-def write(entry: CreditEntry) -> None:
-    """Insert `entry` and count it into its day total. On PostgreSQL in one statement (the
-    insert and the upsert as two parts of one WITH: one round trip, as the insert alone took);
-    elsewhere (SQLite, a Citus coordinator, which does not plan a WITH that writes to a
-    distributed and a local table) the insert, then `count`."""
+def write(entry: CreditEntry, *, also: Sequence[tuple[str, list[Any]]] = ()) -> None:
+    """Insert `entry`, count it into its day total, and run `also`: more writes of the entry's
+    transaction, as (SQL, parameters) (its timeline event). On PostgreSQL in one statement (the
+    insert, the upsert and the others as parts of one WITH: one round trip, as the insert alone
+    took); elsewhere (SQLite, a Citus coordinator, which does not plan a WITH that writes to a
+    distributed and a local table) the insert, `count`, then the others."""
     if connection.vendor != "postgresql" or citus.active():
         entry.save(force_insert=True)
         count(entry)
+        with connection.cursor() as cursor:
+            for sql, params in also:
+                cursor.execute(sql, params)
         return
     meta = CreditEntry._meta
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
@@ -69,10 +73,12 @@ def write(entry: CreditEntry) -> None:
     compiler.returning_fields = [meta.pk]
     [(insert_sql, insert_params)] = compiler.as_sql()
     count_sql, count_params = _count_statement(entry)
+    parts = [f"entry AS ({insert_sql})", f"counted AS ({count_sql})"]
+    parts += [f"also_{n} AS ({sql})" for n, (sql, _params) in enumerate(also)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH entry AS ({insert_sql}), counted AS ({count_sql}) SELECT * FROM entry",
-            [*insert_params, *count_params],
+            f"WITH {', '.join(parts)} SELECT * FROM entry",
+            [*insert_params, *count_params, *(p for _sql, params in also for p in params)],
         )
         entry.pk = cursor.fetchone()[0]
     entry._state.adding = False

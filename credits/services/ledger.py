@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Subscription
+from activity.services import event_statements
 from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 from core.money import Unit
 from credits import chain
@@ -138,6 +139,8 @@ def append(
         operation=operation,
         text_digest=chain.text_digest(request.note, request.gift_card),
     )
+    # Its timeline event, validated before anything is written.
+    event = timeline.entry_event(entry, wallet, request, subscription)
     entry.key_id, key = chain.signing_key()
     entry.hash = chain.entry_hash(
         previous=wallet.last_hash,
@@ -155,8 +158,8 @@ def append(
     wallet.save(
         update_fields=["balance", "added", "removed", "last_seq", "last_hash", "last_entry_at"]
     )
-    day_totals.write(entry)
-    timeline.entry_record(entry, wallet, request, subscription)
+    # The entry, its day total and its event: one statement on PostgreSQL.
+    day_totals.write(entry, also=event_statements(event) if event is not None else ())
     return entry
 
 

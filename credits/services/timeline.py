@@ -1,6 +1,7 @@
 """What each movement of the ledger shows on its account's timeline (Recent Activity's Credit
-category): one event per entry that moves a balance, recorded by `append` in the entry's
-transaction, so that an entry never exists without its event nor an event without its entry.
+category): one event per entry that moves a balance, built here and written by `append` with
+the entry (in the entry's own statement on PostgreSQL, credits.services.day_totals.write), so
+that an entry never exists without its event nor an event without its entry.
 
 - A person's grant is **Manual Credit Added** (with the reason they gave); a grant by the
   system, a product or an integration is **Credit Granted**.
@@ -21,7 +22,7 @@ from typing import Any
 
 from accounts.models import Subscription
 from activity.models import ActivityEvent
-from activity.services import activity_record
+from activity.services import build_event
 from credits.models import Activity, CreditEntry, CreditWallet
 from credits.services.validation import LedgerRequest
 
@@ -37,14 +38,14 @@ EVENT_TYPES = {
 MANUAL_CREDIT = "manual_credit_added"
 
 
-def entry_record(
+def entry_event(
     entry: CreditEntry,
     wallet: CreditWallet,
     request: LedgerRequest,
     subscription: Subscription | None,
 ) -> ActivityEvent | None:
-    """Record `entry`'s event on its account's timeline (None for an entry that moves nothing).
-    `subscription` is the entry's (loaded), or None when it has none."""
+    """`entry`'s event on its account's timeline, validated but not stored (None for an entry
+    that moves nothing). `subscription` is the entry's (loaded), or None when it has none."""
     if entry.activity not in EVENT_TYPES:
         return None
     person_grant = entry.activity == Activity.GRANT and request.actor.is_person
@@ -57,7 +58,7 @@ def entry_record(
         data["gift_card"] = entry.gift_card
     if request.approved_by_name:
         data["approved_by"] = request.approved_by_name
-    return activity_record(
+    return build_event(
         account=request.account,
         type=MANUAL_CREDIT if person_grant else EVENT_TYPES[entry.activity],
         actor=request.actor,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.services import account_anonymise
 from activity.models import ActivityEvent
 from activity.registry import REGISTRY, Category
+from activity.verification import count_problems
 from core.actors import Actor
 from credits import services
 from credits.models import CreditEntry, GiftCardStatus
@@ -316,10 +317,11 @@ def test_erasure_redacts_the_notes_and_gift_cards_on_the_timeline(account, make_
     assert redeemed.data["balance_after"] == sek("30.00")
 
 
-# --- What it costs the write ---------------------------------------------------------------------
+# --- What it costs the write -------------------------------------------------------------------
 
 
-def test_a_movement_costs_one_statement_more_the_insert_of_its_event(account, subscription):
+@pytest.mark.single_node("a Citus coordinator writes the entry and its event one by one")
+def test_a_movements_event_is_written_in_its_entrys_own_statement(account, subscription):
     grant(account, "100")
     grant(account, "100", subscription)
 
@@ -329,10 +331,16 @@ def test_a_movement_costs_one_statement_more_the_insert_of_its_event(account, su
         )
 
     statements = [q["sql"] for q in queries.captured_queries]
-    assert sum('"activity_activityevent"' in sql for sql in statements) == 2
-    # The wallets' look-ups and lock, then per wallet its update, its entry and its event; and
-    # the savepoint of the service's own transaction (inside the test's).
-    assert len(statements) == 3 + 2 * 3 + 2
+    entries = [sql for sql in statements if sql.startswith('WITH entry AS (INSERT INTO "credits')]
+    assert len(entries) == 2
+    for sql in entries:
+        assert 'INSERT INTO "activity_activityevent"' in sql
+        assert 'INSERT INTO "activity_eventmonthcount"' in sql
+    # As before the events: the wallets' look-ups and lock, then per wallet its update and its
+    # entry (with its day total and its event); and the savepoint of the service's own
+    # transaction (inside the test's).
+    assert len(statements) == 3 + 2 * 2 + 2
+    assert count_problems() == []
 
 
 def test_a_payment_method_is_not_credit(account, finance):
