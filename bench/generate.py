@@ -103,8 +103,9 @@ def _sample_data(event_type) -> str:
 
 def _truncate(tables):
     # The benchmark's own database is refilled on every run: past the triggers that refuse
-    # TRUNCATE of the ledger and the timeline (core.triggers).
-    with pgtrigger.ignore(), connection.cursor() as cursor:
+    # TRUNCATE of the ledger and the timeline (core.triggers). In a transaction: on a Citus
+    # coordinator the ignore list is a SET LOCAL, which reaches the workers only inside one.
+    with transaction.atomic(), pgtrigger.ignore(), connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
 
