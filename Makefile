@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/backoffice
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test serve lint format bench replica loadtest backup restore citus test-citus
+.PHONY: help install run test serve lint format bench bench-cluster replica loadtest backup restore citus test-citus
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ serve: $(STAMP) ## Serve with gunicorn and whitenoise (production settings from 
 bench: $(STAMP) ## Build the large dataset in PostgreSQL and measure (BENCH_DATABASE_URL, BENCH_ARGS)
 	$(PY) scripts/dbcheck.py
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-cluster: $(STAMP) ## The same measurements on one node and on the Citus cluster, side by side (make citus first)
+	$(PY) -m bench.cluster $(BENCH_ARGS)
 
 loadtest: $(STAMP) ## Find the capacity of make serve on a fresh demo, in steps of users (LOADTEST_DATABASE_URL)
 	$(PY) scripts/dbcheck.py

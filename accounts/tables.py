@@ -58,4 +58,4 @@ class AccountTable(DirectCellsTable):
         return STATUS_LABELS.get(record.status, record.status)
 
     def cell_created_at(self, record):
-        return f"{timezone.localtime(record.created_at):%Y-%m-%d}"
+        return timezone.localtime(record.created_at).date().isoformat()

@@ -369,7 +369,7 @@ CREDIT_MAXIMUM: dict[str, str] = env.json("CREDIT_MAXIMUM", default=_per_unit(1_
 # (`manage.py expire_credit_approvals`, run it daily; an overdue request cannot be approved).
 APPROVAL_EXPIRY_DAYS = env.int("APPROVAL_EXPIRY_DAYS", default=7)
 
-SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+SESSION_ENGINE = env("SESSION_ENGINE", default="core.sessions")
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Security: safe by default, relaxed only through the environment (DEBUG or explicit values).

@@ -17,6 +17,7 @@ from credits.models import (
     CreditDayTotal,
     CreditEntry,
     CreditType,
+    CreditUnitTotal,
     CreditWallet,
 )
 from credits.selectors import CreditTotal, credit_totals, day_totals_sum, wallet_totals
@@ -115,24 +116,29 @@ class CreditActivityFilter(DateRangeFilterSet):
 
     def totals(self) -> list[CreditTotal]:
         """The totals of the selected entries, what the table and the CSV hold (none when a
-        filter is bad): from the wallets' running totals when the filters select whole
-        wallets; from the day totals when they select days, an activity, a unit or a product;
+        filter is bad): from the unit totals when no filter or only an activity, a unit or a
+        product name is used; from the wallets' running totals when the filters select whole
+        wallets; from the day totals when they select days (with an activity, unit or product);
         else one aggregate over the entries (an account's or a subscription's, narrowed by
         dates or an activity: index-served)."""
         if self.is_bound and not self.is_valid():
             return []
+        rows = self.summed_rows()
+        if rows is not None:
+            return day_totals_sum(rows)
         wallets = self.whole_wallets()
         if wallets is not None:
             return wallet_totals(wallets)
-        days = self.day_totals()
-        if days is not None:
-            return day_totals_sum(days)
         return credit_totals(self.qs)
 
-    # The filters whose totals the day totals (credits.models.totals) can give.
+    # The filters whose totals the day totals (credits.models.totals) can give, and of those
+    # the ones that are not on the days, which the unit totals give too.
     DAY_TOTAL_FILTERS = {"created_from", "created_to", "activity", "type", "subscription_name"}
+    UNIT_TOTAL_FILTERS = {"activity", "type", "subscription_name"}
 
     def _used(self) -> dict[str, Any]:
+        if not self.is_bound:
+            return {}
         return {
             name: value for name, value in self.form.cleaned_data.items() if value not in (None, "")
         }
@@ -140,8 +146,6 @@ class CreditActivityFilter(DateRangeFilterSet):
     def whole_wallets(self) -> QuerySet[CreditWallet] | None:
         """The wallets the filters select whole, when no filter is on the entries themselves
         (their dates, activity, subscription); else None. Call after validation."""
-        if not self.is_bound:  # no query at all: every wallet
-            return CreditWallet.objects.all()
         used = self._used()
         if not set(used) <= self.WHOLE_WALLET_LOOKUPS.keys():
             return None
@@ -149,20 +153,24 @@ class CreditActivityFilter(DateRangeFilterSet):
             **{self._wallet_lookup(name, value): value for name, value in used.items()}
         )
 
-    def day_totals(self) -> QuerySet[CreditDayTotal] | None:
-        """The day totals of the selected entries, when every filter used is on their days,
-        activity, unit or product name (and days are the site's); else None. Call after
-        validation."""
-        if timezone.get_current_timezone_name() != timezone.get_default_timezone_name():
+    def summed_rows(self) -> QuerySet[CreditDayTotal] | QuerySet[CreditUnitTotal] | None:
+        """The rows of the unit totals (no dates used) or of the day totals (dates in the
+        site's time zone) that hold the selected entries' sums, when every filter used is on
+        their days, activity, unit or product name; else None. Call after validation."""
+        used = self._used()
+        rows: QuerySet[CreditDayTotal] | QuerySet[CreditUnitTotal]
+        if set(used) <= self.UNIT_TOTAL_FILTERS:
+            rows = CreditUnitTotal.objects.all()
+        elif set(used) <= self.DAY_TOTAL_FILTERS and (
+            timezone.get_current_timezone_name() == timezone.get_default_timezone_name()
+        ):
+            rows = CreditDayTotal.objects.all()
+            if "created_from" in used:
+                rows = rows.filter(day__gte=used["created_from"])
+            if "created_to" in used:
+                rows = rows.filter(day__lte=used["created_to"])
+        else:
             return None
-        used = self._used() if self.is_bound else {}
-        if not set(used) <= self.DAY_TOTAL_FILTERS:
-            return None
-        rows = CreditDayTotal.objects.all()
-        if "created_from" in used:
-            rows = rows.filter(day__gte=used["created_from"])
-        if "created_to" in used:
-            rows = rows.filter(day__lte=used["created_to"])
         if "activity" in used:
             rows = rows.filter(activity=used["activity"])
         if "type" in used:

@@ -14,6 +14,7 @@ from credits.models import (
     CreditDayTotal,
     CreditEntry,
     CreditType,
+    CreditUnitTotal,
     CreditWallet,
 )
 
@@ -91,9 +92,10 @@ def wallet_totals(wallets: QuerySet[CreditWallet]) -> list[CreditTotal]:
     return _summed(wallets, count="last_seq", added="added", subtracted="removed")
 
 
-def day_totals_sum(days: QuerySet[CreditDayTotal]) -> list[CreditTotal]:
-    """`credit_totals` of the entries counted in `days` (rows of the day totals): one
-    aggregate over a row per day, unit, activity and product instead of over the entries."""
+def day_totals_sum(days: QuerySet[CreditDayTotal] | QuerySet[CreditUnitTotal]) -> list[CreditTotal]:
+    """`credit_totals` of the entries counted in `days` (rows of the day totals, or of the
+    unit totals): one aggregate over a row per day (or all days), unit, activity and product
+    instead of over the entries."""
     return _summed(days, count="count", added="added", subtracted="subtracted")
 
 

@@ -188,8 +188,9 @@ def unreconciled_months() -> Iterator[tuple[Period, RollForwardLine]]:
 
 
 def day_total_problems() -> list[str]:
-    """Each day total (credits.models.totals) that is not what its entries add up to, said
-    as day, unit, activity, product and slot with both figures; [] when all agree."""
+    """Each day total and unit total (credits.models.totals) that is not what its entries add
+    up to, said as day ("All days" for a unit total), unit, activity, product and slot with
+    both figures; [] when all agree."""
     kept, expected = day_totals.stored(), day_totals.recomputed()
     problems = []
     none = (0, Decimal(0), Decimal(0))
@@ -199,7 +200,8 @@ def day_total_problems() -> list[str]:
         if have[0] != want[0] or any(abs(a - b) > HALF_QUANTUM for a, b in sums):
             day, credit_type, currency, activity, product, slot = key
             problems.append(
-                f"{day} {currency or credit_type} {activity} product {product} slot {slot}: "
+                f"{day or 'All days'} {currency or credit_type} {activity} product {product} "
+                f"slot {slot}: "
                 f"kept {have[0]} entries (+{have[1]}, {have[2]}), the entries give {want[0]} "
                 f"(+{want[1]}, {want[2]})"
             )

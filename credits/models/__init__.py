@@ -27,7 +27,7 @@ from credits.models.entries import (
     CreditOperation,
     GiftCardStatus,
 )
-from credits.models.totals import NO_PRODUCT, SLOTS, CreditDayTotal
+from credits.models.totals import NO_PRODUCT, SLOTS, CreditDayTotal, CreditUnitTotal
 from credits.models.wallets import CreditWallet, CreditWalletQuerySet
 from credits.operations import Activity, ApprovalOperation
 
@@ -43,6 +43,7 @@ __all__ = [
     "CreditApprovalQuerySet",
     "CreditBalancesExport",
     "CreditDayTotal",
+    "CreditUnitTotal",
     "CreditEntry",
     "CreditEntryQuerySet",
     "CreditExport",

@@ -1,6 +1,6 @@
-"""The ledger summed per day: what Credit Activity's totals and the roll-forward's movements
-read when a filter is on the entries' dates, activity, unit or product, instead of summing the
-entries themselves.
+"""The ledger summed per day, and over all days: what Credit Activity's totals and the
+roll-forward's movements read when a filter is on the entries' dates, activity, unit or
+product, instead of summing the entries themselves.
 
 One row per local day (in the site's time zone), unit, activity, product and slot, with how
 many entries it holds and the sums of their positive and negative amounts. The row of an entry
@@ -11,6 +11,12 @@ the totals are never behind the ledger; `verify_ledger` recomputes them from the
   A subscription that moves to another product moves its entries' sums with it.
 - The slot is the wallet's ID modulo `SLOTS`: concurrent writers to different wallets on the
   same day count up different rows instead of queueing for one row's lock until they commit.
+
+`CreditUnitTotal` holds the same sums without the day (one row per unit, activity, product and
+slot), counted up in the same statement: the totals of every entry, or of an activity, a unit
+or a product over all time, add up a few dozen rows instead of every day's (or every wallet's).
+A writer that locks a day's row locks its unit row too, and no other writer would wait for one
+that it does not already wait for on the day's row (today's rows are the ones written).
 """
 
 from django.db import models
@@ -55,3 +61,33 @@ class CreditDayTotal(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.credit_type} {self.currency} {self.activity}: {self.count}"
+
+
+class CreditUnitTotal(models.Model):
+    """A `CreditDayTotal` over all days (see the module)."""
+
+    credit_type = models.CharField("type", max_length=10, choices=CreditType)
+    currency = models.CharField(max_length=3, blank=True)
+    activity = models.CharField(max_length=30, choices=Activity)
+    product_id = models.IntegerField(default=NO_PRODUCT)
+    slot = models.SmallIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    added = amount_field(default=0)
+    subtracted = amount_field(default=0)
+
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ("credit_type", "currency", "activity")
+
+    KEY = ("credit_type", "currency", "activity", "product_id", "slot")
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_type", "currency", "activity", "product_id", "slot"],
+                name="credit_unit_total_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.credit_type} {self.currency} {self.activity}: {self.count}"

@@ -1,10 +1,12 @@
-"""The day totals (credits.models.totals): an entry counted into its row as it is written, a
-subscription's sums moved when it changes product, and the whole table recomputed from the
-entries (what `verify_ledger` compares it with, and what a bulk load rebuilds it from)."""
+"""The day totals and unit totals (credits.models.totals): an entry counted into its rows as it
+is written, a subscription's sums moved when it changes product, and both tables recomputed
+from the entries (what `verify_ledger` compares them with, and what a bulk load rebuilds them
+from). A unit total's key is a day total's without the day; where both are listed together
+(`stored`, `recomputed`), a unit total's key has None in the day's place."""
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Subscription
 from core import citus
-from credits.models import NO_PRODUCT, SLOTS, CreditDayTotal, CreditEntry
+from credits.models import NO_PRODUCT, SLOTS, CreditDayTotal, CreditEntry, CreditUnitTotal
 
 ZERO = Decimal(0)
 
@@ -31,19 +33,22 @@ def slot_of(wallet_id: int) -> int:
 
 
 @functools.cache
-def _upsert_sql(*, subscription: bool = False) -> str:
-    """Add a count and sums to a day total's row (made when missing). With `subscription`,
-    the product is looked up from the subscription whose ID is given in its place."""
-    table = connection.ops.quote_name(CreditDayTotal._meta.db_table)
-    key = ", ".join(CreditDayTotal.KEY)
+def _upsert_sql(*, subscription: bool = False, unit: bool = False) -> str:
+    """Add a count and sums to a day total's row, or with `unit` a unit total's (made when
+    missing). With `subscription`, the product is looked up from the subscription whose ID is
+    given in its place."""
+    model = CreditUnitTotal if unit else CreditDayTotal
+    table = connection.ops.quote_name(model._meta.db_table)
+    key = ", ".join(model.KEY)
+    width = len(model.KEY) - 2  # the key's columns before the product
+    given = ", ".join(["%s"] * width)
     if subscription:
         subscriptions = connection.ops.quote_name(Subscription._meta.db_table)
         rows = (
-            "SELECT %s, %s, %s, %s, s.product_id, %s, %s, %s, %s"
-            f" FROM {subscriptions} s WHERE s.id = %s"
+            f"SELECT {given}, s.product_id, %s, %s, %s, %s FROM {subscriptions} s WHERE s.id = %s"
         )
     else:
-        rows = "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        rows = f"VALUES ({given}, %s, %s, %s, %s, %s)"
     return (
         f"INSERT INTO {table} ({key}, count, added, subtracted) {rows}"
         f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + EXCLUDED.count,"
@@ -53,11 +58,11 @@ def _upsert_sql(*, subscription: bool = False) -> str:
 
 
 def write(entry: CreditEntry, *, also: Sequence[tuple[str, list[Any]]] = ()) -> None:
-    """Insert `entry`, count it into its day total, and run `also`: more writes of the entry's
-    transaction, as (SQL, parameters) (its timeline event). On PostgreSQL in one statement (the
-    insert, the upsert and the others as parts of one WITH: one round trip, as the insert alone
-    took); elsewhere (SQLite, a Citus coordinator, which does not plan a WITH that writes to a
-    distributed and a local table) the insert, `count`, then the others."""
+    """Insert `entry`, count it into its day and unit totals, and run `also`: more writes of
+    the entry's transaction, as (SQL, parameters) (its timeline event). On PostgreSQL in one
+    statement (the insert, the upserts and the others as parts of one WITH: one round trip, as
+    the insert alone took); elsewhere (SQLite, a Citus coordinator, which does not plan a WITH
+    that writes to a distributed and a local table) the insert, `count`, then the others."""
     if connection.vendor != "postgresql" or citus.active():
         entry.save(force_insert=True)
         count(entry)
@@ -72,36 +77,53 @@ def write(entry: CreditEntry, *, also: Sequence[tuple[str, list[Any]]] = ()) -> 
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = [meta.pk]
     [(insert_sql, insert_params)] = compiler.as_sql()
-    count_sql, count_params = _count_statement(entry)
-    parts = [f"entry AS ({insert_sql})", f"counted AS ({count_sql})"]
+    (day_sql, day_params), (unit_sql, unit_params) = _count_statements(entry)
+    parts = [f"entry AS ({insert_sql})", f"counted AS ({day_sql})", f"unit AS ({unit_sql})"]
     parts += [f"also_{n} AS ({sql})" for n, (sql, _params) in enumerate(also)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH {', '.join(parts)} SELECT * FROM entry",
-            [*insert_params, *count_params, *(p for _sql, params in also for p in params)],
+            [
+                *insert_params,
+                *day_params,
+                *unit_params,
+                *(p for _sql, params in also for p in params),
+            ],
         )
         entry.pk = cursor.fetchone()[0]
     entry._state.adding = False
     entry._state.db = connection.alias
 
 
-def _count_statement(entry: CreditEntry) -> tuple[str, list[Any]]:
-    """The upsert that counts `entry` into its day total, and its parameters."""
+def _count_statements(entry: CreditEntry) -> list[tuple[str, list[Any]]]:
+    """The upserts that count `entry` into its day total and its unit total, with parameters."""
     amount = entry.amount
     added, subtracted = (amount, ZERO) if amount > 0 else (ZERO, amount)
-    day, slot = day_of(entry.created_at), slot_of(entry.wallet_id)
-    key = [day, entry.credit_type, entry.currency, entry.activity]
-    if entry.subscription_id is None:
-        return _upsert_sql(), [*key, NO_PRODUCT, slot, 1, added, subtracted]
-    return _upsert_sql(subscription=True), [*key, slot, 1, added, subtracted, entry.subscription_id]
+    slot = slot_of(entry.wallet_id)
+    unit = [entry.credit_type, entry.currency, entry.activity]
+    statements = []
+    for key, is_unit in (([day_of(entry.created_at), *unit], False), (unit, True)):
+        if entry.subscription_id is None:
+            statements.append(
+                (_upsert_sql(unit=is_unit), [*key, NO_PRODUCT, slot, 1, added, subtracted])
+            )
+        else:
+            statements.append(
+                (
+                    _upsert_sql(subscription=True, unit=is_unit),
+                    [*key, slot, 1, added, subtracted, entry.subscription_id],
+                )
+            )
+    return statements
 
 
 def count(entry: CreditEntry) -> None:
-    """Count `entry` into its day total, in the transaction that writes it: one statement
-    (an insert, or an addition to the row already there; the product read from the entry's
+    """Count `entry` into its day and unit totals, in the transaction that writes it (an insert
+    of each row, or an addition to the row already there; the product read from the entry's
     subscription as it stands in this transaction)."""
     with connection.cursor() as cursor:
-        cursor.execute(*_count_statement(entry))
+        for statement in _count_statements(entry):
+            cursor.execute(*statement)
 
 
 def _grouped(entries: QuerySet[CreditEntry]) -> QuerySet:
@@ -141,41 +163,57 @@ def move_subscription(*, subscription: Subscription, old_product_id: int) -> Non
         return
     with connection.cursor() as cursor:
         for sign, product in ((-1, old_product_id), (1, subscription.product_id)):
-            cursor.executemany(
-                _upsert_sql(),
-                [
-                    [*_key(row, product), sign * row["n"], sign * row["plus"], sign * row["minus"]]
-                    for row in rows
-                ],
-            )
+            moved = [
+                (_key(row, product), sign * row["n"], sign * row["plus"], sign * row["minus"])
+                for row in rows
+            ]
+            cursor.executemany(_upsert_sql(), [[*key, *sums] for key, *sums in moved])
+            # The unit totals: the same rows without their day.
+            cursor.executemany(_upsert_sql(unit=True), [[*key[1:], *sums] for key, *sums in moved])
     CreditDayTotal.objects.filter(product_id=old_product_id, count=0).delete()
+    CreditUnitTotal.objects.filter(product_id=old_product_id, count=0).delete()
 
 
 def recomputed() -> dict[tuple, tuple[int, Decimal, Decimal]]:
-    """Every day total as the entries give it now: {key: (count, added, subtracted)}."""
-    rows = _grouped(CreditEntry.objects.all())
-    return {_key(row): (row["n"], row["plus"], row["minus"]) for row in rows}
+    """Every day total and unit total as the entries give them now: {key: (count, added,
+    subtracted)}, a unit total's key with None for its day."""
+    days = {}
+    units: dict[tuple, tuple[int, Decimal, Decimal]] = {}
+    for row in _grouped(CreditEntry.objects.all()):
+        key, sums = _key(row), (row["n"], row["plus"], row["minus"])
+        days[key] = sums
+        unit = (None, *key[1:])
+        n, plus, minus = units.get(unit, (0, ZERO, ZERO))
+        units[unit] = (n + sums[0], plus + sums[1], minus + sums[2])
+    return days | units
 
 
 def stored() -> dict[tuple, tuple[int, Decimal, Decimal]]:
-    """Every day total as kept (rows that count nothing left out)."""
-    rows = CreditDayTotal.objects.filter(count__gt=0).values_list(
+    """Every day total and unit total as kept (rows that count nothing left out), keyed as
+    `recomputed` keys them."""
+    days = CreditDayTotal.objects.filter(count__gt=0).values_list(
         *CreditDayTotal.KEY, "count", "added", "subtracted"
     )
-    return {tuple(row[:6]): (row[6], row[7], row[8]) for row in rows}
+    units = CreditUnitTotal.objects.filter(count__gt=0).values_list(
+        *CreditUnitTotal.KEY, "count", "added", "subtracted"
+    )
+    kept = {tuple(row[:6]): (row[6], row[7], row[8]) for row in days}
+    return kept | {(None, *row[:5]): (row[5], row[6], row[7]) for row in units}
 
 
 def rebuild(batch_size: int = 5000) -> int:
-    """Replace every day total by the entries' (after a bulk load that bypassed the services);
-    the number of rows written. Run it with the ledger quiet."""
+    """Replace every day total and unit total by the entries' (after a bulk load that bypassed
+    the services); the number of rows written. Run it with the ledger quiet."""
     CreditDayTotal.objects.all().delete()
-    rows: Iterable[CreditDayTotal] = (
-        CreditDayTotal(
-            **dict(zip(CreditDayTotal.KEY, key, strict=True)),
-            count=n,
-            added=plus,
-            subtracted=minus,
-        )
-        for key, (n, plus, minus) in recomputed().items()
-    )
-    return len(CreditDayTotal.objects.bulk_create(rows, batch_size=batch_size))
+    CreditUnitTotal.objects.all().delete()
+    days, units = [], []
+    for key, (n, plus, minus) in recomputed().items():
+        sums = {"count": n, "added": plus, "subtracted": minus}
+        if key[0] is None:
+            units.append(
+                CreditUnitTotal(**dict(zip(CreditUnitTotal.KEY, key[1:], strict=True)), **sums)
+            )
+        else:
+            days.append(CreditDayTotal(**dict(zip(CreditDayTotal.KEY, key, strict=True)), **sums))
+    written = CreditDayTotal.objects.bulk_create(days, batch_size=batch_size)
+    return len(written) + len(CreditUnitTotal.objects.bulk_create(units, batch_size=batch_size))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from credits import services
 from credits.filters import CreditActivityFilter
-from credits.models import CreditDayTotal
+from credits.models import CreditDayTotal, CreditUnitTotal
 from credits.selectors import credit_activity, credit_totals
 from credits.services import day_totals
 from tests.credits.conftest import SEK
@@ -54,8 +54,34 @@ def test_totals_under_the_entries_own_filters_come_from_the_days_and_equal_the_e
     filterset = CreditActivityFilter(query, queryset=credit_activity())
     assert filterset.is_valid()
     assert filterset.whole_wallets() is None
-    assert filterset.day_totals() is not None
+    assert filterset.summed_rows() is not None
     assert as_dict(filterset.totals()) == as_dict(credit_totals(filterset.qs))
+
+
+@pytest.mark.parametrize(
+    ("query", "table"),
+    [
+        ({}, CreditUnitTotal),
+        ({"activity": "consumption"}, CreditUnitTotal),
+        ({"type": "token"}, CreditUnitTotal),
+        ({"subscription_name": "prem", "activity": "grant"}, CreditUnitTotal),
+        ({"created_from": "2026-06-10", "activity": "grant"}, CreditDayTotal),
+    ],
+)
+def test_without_dates_the_totals_come_from_the_unit_totals(ledger, query, table):  # noqa: F811
+    filterset = CreditActivityFilter(query, queryset=credit_activity())
+    assert filterset.is_valid()
+    rows = filterset.summed_rows()
+    assert rows is not None and rows.model is table
+    assert as_dict(filterset.totals()) == as_dict(credit_totals(filterset.qs))
+
+
+def test_a_viewer_in_another_time_zone_gets_unit_totals_without_dates(ledger):  # noqa: F811
+    with timezone.override("America/New_York"):
+        filterset = CreditActivityFilter({"activity": "grant"}, queryset=credit_activity())
+        assert filterset.is_valid()
+        assert filterset.summed_rows().model is CreditUnitTotal
+        assert as_dict(filterset.totals()) == as_dict(credit_totals(filterset.qs))
 
 
 @pytest.mark.parametrize(
@@ -69,7 +95,7 @@ def test_totals_under_the_entries_own_filters_come_from_the_days_and_equal_the_e
 def test_filters_the_days_do_not_know_are_totalled_over_the_entries(ledger, query):  # noqa: F811
     filterset = CreditActivityFilter(query, queryset=credit_activity())
     assert filterset.is_valid()
-    assert filterset.whole_wallets() is None and filterset.day_totals() is None
+    assert filterset.whole_wallets() is None and filterset.summed_rows() is None
     assert as_dict(filterset.totals()) == as_dict(credit_totals(filterset.qs))
 
 
@@ -88,7 +114,7 @@ def test_a_viewer_in_another_time_zone_is_totalled_over_the_entries(ledger):  # 
     with timezone.override("America/New_York"):
         filterset = CreditActivityFilter(query, queryset=credit_activity())
         assert filterset.is_valid()
-        assert filterset.day_totals() is None
+        assert filterset.summed_rows() is None
         assert as_dict(filterset.totals()) == as_dict(credit_totals(filterset.qs))
 
 
@@ -162,3 +188,20 @@ def test_verify_ledger_reports_a_day_total_that_disagrees(ledger, capsys):  # no
         call_command("verify_ledger")
     out = capsys.readouterr().out
     assert f"Day total {row.day} SEK grant product 0 slot {row.slot}: kept {row.count + 1}" in out
+
+
+def test_verify_ledger_reports_a_unit_total_that_disagrees(ledger, capsys):  # noqa: F811
+    row = CreditUnitTotal.objects.filter(activity="consumption", currency="SEK").first()
+    CreditUnitTotal.objects.filter(pk=row.pk).update(subtracted=row.subtracted - 1)
+    with pytest.raises(CommandError, match="1 day totals disagree with their entries"):
+        call_command("verify_ledger")
+    out = capsys.readouterr().out
+    assert f"All days SEK consumption product {row.product_id} slot {row.slot}: kept" in out
+
+
+def test_rebuild_writes_the_unit_totals_too(ledger):  # noqa: F811
+    units = {k: v for k, v in day_totals.stored().items() if k[0] is None}
+    assert units
+    CreditUnitTotal.objects.all().delete()
+    day_totals.rebuild()
+    assert {k: v for k, v in day_totals.stored().items() if k[0] is None} == units

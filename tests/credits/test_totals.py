@@ -119,13 +119,14 @@ def test_filters_on_the_entries_themselves_are_totalled_over_the_entries(ledger,
     assert filterset.whole_wallets() is None
 
 
-def test_the_unfiltered_page_totals_from_the_wallets(
+def test_the_unfiltered_page_totals_from_the_unit_totals(
     finance_client, ledger, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(PAGE_QUERY_BUDGET) as queries:
         html = finance_client.get(PAGE).content.decode()
     sql = " ".join(q["sql"] for q in queries.captured_queries)
-    assert 'SUM("credits_creditwallet"."added")' in sql
+    assert 'SUM("credits_creditunittotal"."added")' in sql
+    assert "credits_creditwallet" not in sql
     assert "199.90" in html.split('class="totals"', 1)[1].split("</section>", 1)[0]
 
 
