@@ -1,12 +1,14 @@
-"""The form renderer: Django's, with its commonest widget templates written in Python.
+"""The form renderer: Django's, with its commonest templates written in Python.
 
 Django renders every widget through a template, and a select's every option through another
-one: a filter form of four fields cost a page about 3 ms, more than its queries. This renderer
-writes the markup of Django's own `input.html` (text, date, e-mail, number, password, hidden,
-search, check box …), `select.html` with `select_option.html`, and `textarea.html` directly from
-the widget's context, the same markup byte for byte (tests/core/test_renderers.py compares them).
-Any other template, a project override of one of these, or a select whose options use another
-template, goes to Django's templates as before.
+one: a filter form of four fields cost a page about 3 ms, more than its queries; a form shown
+with `as_p` renders a template per label and per error list besides. This renderer writes the
+markup of Django's own `input.html` (text, date, e-mail, number, password, hidden, search,
+check box …), `select.html` with `select_option.html`, `textarea.html`, the form's `p.html`,
+`label.html` and the error list's `ul.html` directly from their context, the same markup byte
+for byte (tests/core/test_renderers.py compares them). Any other template, a project override
+of one of these, or a select whose options use another template, goes to Django's templates as
+before.
 """
 
 from collections.abc import Callable
@@ -85,6 +87,58 @@ def _select(widget: dict[str, Any]) -> str | None:
     return "".join(parts)
 
 
+def _label(context: dict[str, Any]) -> str:
+    label = conditional_escape(context["label"])
+    if not context["use_tag"]:
+        return str(label)
+    tag = context["tag"]
+    return f"<{tag}{_attrs(context['attrs'] or {})}>{label}</{tag}>"
+
+
+def _errors(context: dict[str, Any]) -> str:
+    errors = context["errors"]
+    if not errors:
+        return ""
+    field_id = getattr(errors, "field_id", None)
+    named = f' id="{conditional_escape(field_id)}_error"' if field_id else ""
+    items = "".join(f"<li>{conditional_escape(error)}</li>" for error in errors)
+    return f'<ul class="{conditional_escape(context["error_class"])}"{named}>{items}</ul>'
+
+
+def _paragraphs(context: dict[str, Any]) -> str:
+    """Django's `p.html`, text for text (its line breaks and indents included)."""
+    errors, fields, hidden = context["errors"], context["fields"], context["hidden_fields"]
+    hidden_html = "".join(str(field) for field in hidden)
+    out = [str(errors), "\n"]
+    if errors and not fields:
+        out += ["\n  <p>", hidden_html, "</p>\n"]
+    out.append("\n")
+    for n, (field, field_errors) in enumerate(fields, 1):
+        classes = field.css_classes()
+        css = f' class="{conditional_escape(classes)}"' if classes else ""
+        label = field.label_tag() if field.label else ""
+        out += ["\n  ", str(field_errors), "\n  <p", css, ">\n    ", label, "\n    "]
+        out += [str(field), "\n    "]
+        if field.help_text:
+            named = f' id="{conditional_escape(field.auto_id)}_helptext"' if field.auto_id else ""
+            out += [
+                '\n      <span class="helptext"',
+                named,
+                ">",
+                str(field.help_text),
+                "</span>\n    ",
+            ]
+        out.append("\n    ")
+        if n == len(fields):
+            out += ["\n      ", hidden_html, "\n    "]
+        out.append("\n  </p>\n")
+    out.append("\n")
+    if not fields and not errors:
+        out += ["\n  ", hidden_html, "\n"]
+    out.append("\n")
+    return "".join(out).strip()
+
+
 def _textarea(widget: dict[str, Any]) -> str:
     value = conditional_escape(widget["value"]) if widget["value"] else ""
     return (
@@ -99,9 +153,13 @@ class PythonWidgetsRenderer(DjangoTemplates):
     def __init__(self) -> None:
         super().__init__()
         self.written: dict[str, Callable[[dict[str, Any]], str | None]] = {
-            WIDGETS + "select.html": _select,
-            WIDGETS + "textarea.html": _textarea,
-        } | dict.fromkeys(INPUTS, _input)
+            WIDGETS + "select.html": lambda context: _select(context["widget"]),
+            WIDGETS + "textarea.html": lambda context: _textarea(context["widget"]),
+            "django/forms/label.html": _label,
+            "django/forms/errors/list/default.html": _errors,
+            "django/forms/errors/list/ul.html": _errors,
+            "django/forms/p.html": _paragraphs,
+        } | dict.fromkeys(INPUTS, lambda context: _input(context["widget"]))
         self._overridden: dict[str, bool] = {}
 
     def _own(self, template_name: str) -> bool:
@@ -115,8 +173,8 @@ class PythonWidgetsRenderer(DjangoTemplates):
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
         # Django strips what its templates write; the markup above has no outer whitespace.
         write = self.written.get(template_name)
-        if write is not None and "widget" in context and self._own(template_name):
-            html = write(context["widget"])
+        if write is not None and self._own(template_name):
+            html = write(context)
             if html is not None:
                 return html
         return super().render(template_name, context, request)

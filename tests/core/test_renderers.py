@@ -90,3 +90,84 @@ def test_the_filter_forms_render_as_before(filterset, data, settings):
     assert rendered("core.renderers.PythonWidgetsRenderer") == rendered(
         "django.forms.renderers.DjangoTemplates"
     )
+
+
+class Everything(forms.Form):
+    """A form with every part p.html writes: help, hidden fields, classes, errors, no label."""
+
+    required_css_class = "required"
+    error_css_class = "has-error"
+
+    name = forms.CharField(help_text="As on the <card>", max_length=5)
+    amount = forms.DecimalField(label="Amount?", required=False)
+    note = forms.CharField(widget=forms.Textarea, required=False, label="")
+    kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B & C")])
+    token = forms.CharField(widget=forms.HiddenInput)
+    since = forms.DateField(widget=DateInput, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("name") == "no":
+            raise forms.ValidationError("Not <this> one.")
+        return cleaned
+
+
+class OnlyHidden(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+FORMS = [
+    lambda: Everything(),
+    lambda: Everything(auto_id=False),
+    lambda: Everything(prefix="grant", label_suffix=":"),
+    lambda: Everything({"name": "too long a name", "kind": "x"}),
+    lambda: Everything({"name": "no", "kind": "a", "token": "t"}),
+    lambda: Everything({"name": "ok", "kind": "a", "amount": "1e3"}),
+    lambda: Everything(initial={"name": "Ann", "note": "two\nlines"}),
+    lambda: OnlyHidden(),
+    lambda: OnlyHidden({"token": ""}),
+]
+
+
+@pytest.mark.parametrize("make", FORMS, ids=[str(n) for n in range(len(FORMS))])
+def test_a_form_as_paragraphs_is_djangos_markup(make):
+    def rendered(renderer):
+        form = make()  # a new form each time: its errors keep the renderer they were made with
+        form.renderer = renderer
+        if form.is_bound:
+            form.is_valid()
+        return str(form.as_p()), [str(bound.label_tag()) for bound in form], str(form.errors)
+
+    ours, django = rendered(PythonWidgetsRenderer()), rendered(DjangoTemplates())
+    assert ours == django
+    assert ours[0]
+
+
+@pytest.mark.django_db
+def test_the_account_pages_forms_render_as_before(settings):
+    """The credit forms of the account page, bound with errors and not."""
+    from credits.forms import GrantForm, RevokeForm
+    from tests.factories import AccountFactory
+
+    account = AccountFactory()
+
+    def rendered(renderer: str) -> list[str]:
+        settings.FORM_RENDERER = renderer
+        forms_ = [
+            GrantForm(account=account, currencies=["SEK", "EUR"], wallets=[], prefix="grant"),
+            GrantForm(
+                {"grant-amount": "1e3"},
+                account=account,
+                currencies=["SEK"],
+                wallets=[],
+                prefix="grant",
+            ),
+            RevokeForm(account=account, currencies=["SEK"], wallets=[], prefix="revoke"),
+        ]
+        for form in forms_:
+            form.is_bound and form.is_valid()
+        return [str(form.as_p()) for form in forms_]
+
+    assert rendered("core.renderers.PythonWidgetsRenderer") == rendered(
+        "django.forms.renderers.DjangoTemplates"
+    )
