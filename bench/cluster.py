@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 NODE_URL = "postgres://postgres@127.0.0.1:5432/backoffice_bench_node"
 CLUSTER_URL = "postgres://postgres@127.0.0.1:5440/backoffice_bench_cluster"
@@ -58,9 +59,12 @@ def measure_side(args) -> dict:
     else:
         # A database made anew on the coordinator, with Citus and its workers, before migrate.
         url = args.cluster_url
-        name = url.rsplit("/", 1)[1]
-        command = [sys.executable, "scripts/citus.py", "--database", name, "--fresh"]
-        subprocess.run(command, check=True)
+        where = urlsplit(url)
+        if where.hostname not in ("127.0.0.1", "localhost"):
+            raise SystemExit(f"the cluster must be the local one that `make citus` runs: {url}")
+        command = [sys.executable, "scripts/citus.py", "--database", where.path.lstrip("/")]
+        port = str(where.port or 5432)
+        subprocess.run([*command, "--fresh"], check=True, env={**os.environ, "CITUS_PORT": port})
     configure_django(url)
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group

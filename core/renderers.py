@@ -15,8 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.forms.renderers import DjangoTemplates
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
 
 WIDGETS = "django/forms/widgets/"
 OPTION = WIDGETS + "select_option.html"
@@ -48,6 +50,12 @@ def _text(value: Any) -> str:
     return text if isinstance(value, SafeData) else str(conditional_escape(text))
 
 
+def _shown(value: Any) -> str:
+    """What `{{ value }}` writes: a time in the current zone, a number or date localized, as
+    text, escaped unless safe (Django's `render_value_in_context`)."""
+    return str(conditional_escape(localize(template_localtime(value))))
+
+
 def _attrs(attrs: dict[str, Any]) -> str:
     """Django's `attrs.html`: True as a bare name, False left out."""
     parts = []
@@ -73,13 +81,13 @@ def _select(widget: dict[str, Any]) -> str | None:
     parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            parts.append(f'\n  <optgroup label="{_shown(group_name)}">')
         for option in options:
             if option["template_name"] != OPTION:
                 return None  # a custom option template: Django's templates write it
             parts.append(
                 f'\n  <option value="{_text(option["value"])}"{_attrs(option["attrs"])}>'
-                f"{conditional_escape(option['label'])}</option>\n"
+                f"{_shown(option['label'])}</option>\n"
             )
         if group_name:
             parts.append("\n  </optgroup>")
@@ -88,9 +96,9 @@ def _select(widget: dict[str, Any]) -> str | None:
 
 
 def _label(context: dict[str, Any]) -> str:
-    label = conditional_escape(context["label"])
+    label = _shown(context["label"])
     if not context["use_tag"]:
-        return str(label)
+        return label
     tag = context["tag"]
     return f"<{tag}{_attrs(context['attrs'] or {})}>{label}</{tag}>"
 
@@ -101,7 +109,7 @@ def _errors(context: dict[str, Any]) -> str:
         return ""
     field_id = getattr(errors, "field_id", None)
     named = f' id="{conditional_escape(field_id)}_error"' if field_id else ""
-    items = "".join(f"<li>{conditional_escape(error)}</li>" for error in errors)
+    items = "".join(f"<li>{_shown(error)}</li>" for error in errors)
     return f'<ul class="{conditional_escape(context["error_class"])}"{named}>{items}</ul>'
 
 
@@ -140,7 +148,7 @@ def _paragraphs(context: dict[str, Any]) -> str:
 
 
 def _textarea(widget: dict[str, Any]) -> str:
-    value = conditional_escape(widget["value"]) if widget["value"] else ""
+    value = _shown(widget["value"]) if widget["value"] else ""
     return (
         f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n'
         f"{value}</textarea>"

@@ -15,8 +15,9 @@ the totals are never behind the ledger; `verify_ledger` recomputes them from the
 `CreditUnitTotal` holds the same sums without the day (one row per unit, activity, product and
 slot), counted up in the same statement: the totals of every entry, or of an activity, a unit
 or a product over all time, add up a few dozen rows instead of every day's (or every wallet's).
-A writer that locks a day's row locks its unit row too, and no other writer would wait for one
-that it does not already wait for on the day's row (today's rows are the ones written).
+Every writer locks a day's row before its unit row (the ledger's statement makes the unit's
+upsert wait for the day's; `move_subscription` takes all its day rows first, in key order), so
+writers and a product change cannot wait for each other in a circle.
 """
 
 from django.db import models

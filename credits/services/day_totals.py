@@ -33,27 +33,35 @@ def slot_of(wallet_id: int) -> int:
 
 
 @functools.cache
-def _upsert_sql(*, subscription: bool = False, unit: bool = False) -> str:
+def _upsert_sql(*, subscription: bool = False, unit: bool = False, chained: bool = False) -> str:
     """Add a count and sums to a day total's row, or with `unit` a unit total's (made when
     missing). With `subscription`, the product is looked up from the subscription whose ID is
-    given in its place."""
+    given in its place. With `chained`, the two are parts of one WITH (`write`): the day's
+    returns its row and the unit's waits for it, so that the day's row is locked first, as
+    `count` and `move_subscription` lock them (PostgreSQL runs a WITH's unrelated parts in no
+    set order; in the opposite order a writer and a product change could deadlock)."""
     model = CreditUnitTotal if unit else CreditDayTotal
     table = connection.ops.quote_name(model._meta.db_table)
     key = ", ".join(model.KEY)
     width = len(model.KEY) - 2  # the key's columns before the product
     given = ", ".join(["%s"] * width)
+    after = " EXISTS (SELECT 1 FROM counted)" if chained and unit else ""
     if subscription:
         subscriptions = connection.ops.quote_name(Subscription._meta.db_table)
         rows = (
             f"SELECT {given}, s.product_id, %s, %s, %s, %s FROM {subscriptions} s WHERE s.id = %s"
         )
+        rows += f" AND{after}" if after else ""
+    elif after:
+        rows = f"SELECT {given}, %s, %s, %s, %s, %s WHERE{after}"
     else:
         rows = f"VALUES ({given}, %s, %s, %s, %s, %s)"
+    returning = " RETURNING 1" if chained and not unit else ""
     return (
         f"INSERT INTO {table} ({key}, count, added, subtracted) {rows}"
         f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + EXCLUDED.count,"
         f" added = {table}.added + EXCLUDED.added,"
-        f" subtracted = {table}.subtracted + EXCLUDED.subtracted"
+        f" subtracted = {table}.subtracted + EXCLUDED.subtracted{returning}"
     )
 
 
@@ -77,7 +85,7 @@ def write(entry: CreditEntry, *, also: Sequence[tuple[str, list[Any]]] = ()) -> 
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = [meta.pk]
     [(insert_sql, insert_params)] = compiler.as_sql()
-    (day_sql, day_params), (unit_sql, unit_params) = _count_statements(entry)
+    (day_sql, day_params), (unit_sql, unit_params) = _count_statements(entry, chained=True)
     parts = [f"entry AS ({insert_sql})", f"counted AS ({day_sql})", f"unit AS ({unit_sql})"]
     parts += [f"also_{n} AS ({sql})" for n, (sql, _params) in enumerate(also)]
     with connection.cursor() as cursor:
@@ -95,8 +103,9 @@ def write(entry: CreditEntry, *, also: Sequence[tuple[str, list[Any]]] = ()) -> 
     entry._state.db = connection.alias
 
 
-def _count_statements(entry: CreditEntry) -> list[tuple[str, list[Any]]]:
-    """The upserts that count `entry` into its day total and its unit total, with parameters."""
+def _count_statements(entry: CreditEntry, *, chained: bool = False) -> list[tuple[str, list[Any]]]:
+    """The upserts that count `entry` into its day total and then its unit total, with their
+    parameters (`chained`: as parts of one WITH, see `_upsert_sql`)."""
     amount = entry.amount
     added, subtracted = (amount, ZERO) if amount > 0 else (ZERO, amount)
     slot = slot_of(entry.wallet_id)
@@ -105,12 +114,15 @@ def _count_statements(entry: CreditEntry) -> list[tuple[str, list[Any]]]:
     for key, is_unit in (([day_of(entry.created_at), *unit], False), (unit, True)):
         if entry.subscription_id is None:
             statements.append(
-                (_upsert_sql(unit=is_unit), [*key, NO_PRODUCT, slot, 1, added, subtracted])
+                (
+                    _upsert_sql(unit=is_unit, chained=chained),
+                    [*key, NO_PRODUCT, slot, 1, added, subtracted],
+                )
             )
         else:
             statements.append(
                 (
-                    _upsert_sql(subscription=True, unit=is_unit),
+                    _upsert_sql(subscription=True, unit=is_unit, chained=chained),
                     [*key, slot, 1, added, subtracted, entry.subscription_id],
                 )
             )
@@ -158,7 +170,8 @@ def _key(row: dict[str, Any], product: int | None = None) -> tuple:
 def move_subscription(*, subscription: Subscription, old_product_id: int) -> None:
     """`subscription` now has another product than `old_product_id`: move the sums of its
     entries from the old product's rows to the new one's (in the caller's transaction)."""
-    rows = list(_grouped(CreditEntry.objects.filter(subscription=subscription)))
+    # In key order, as any other mover takes the same rows (two changes at once cannot deadlock).
+    rows = sorted(_grouped(CreditEntry.objects.filter(subscription=subscription)), key=_key)
     if not rows:
         return
     with connection.cursor() as cursor:

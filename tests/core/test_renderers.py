@@ -1,6 +1,7 @@
 """The form renderer writes the widgets it knows exactly as Django's templates do."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django import forms
@@ -41,6 +42,19 @@ WIDGETS = [
     (forms.Select(choices=GROUPED, attrs={"id": "id_kind"}), "b"),
     (forms.SelectMultiple(choices=CHOICES), ["a", 3]),
     (forms.NullBooleanSelect(), None),
+    # Labels that are not text are shown as a template shows them (local time, localized).
+    (
+        forms.Select(
+            choices=[
+                (1, dt.datetime(2026, 12, 7, 9, 30, tzinfo=dt.UTC)),
+                (2, Decimal("1.50")),
+                (3, dt.time(9, 30)),
+                (dt.date(2026, 12, 7), [(4, 4)]),
+            ]
+        ),
+        2,
+    ),
+    (forms.Textarea(), 12.5),
 ]
 
 
