@@ -205,3 +205,14 @@ def test_rebuild_writes_the_unit_totals_too(ledger):  # noqa: F811
     CreditUnitTotal.objects.all().delete()
     day_totals.rebuild()
     assert {k: v for k, v in day_totals.stored().items() if k[0] is None} == units
+
+
+def test_verify_ledger_rebuilds_the_totals_when_asked(ledger, capsys):  # noqa: F811
+    CreditUnitTotal.objects.all().delete()
+    with pytest.raises(CommandError, match="day totals disagree"):
+        call_command("verify_ledger")
+    call_command("verify_ledger", "--rebuild-totals")
+    out = capsys.readouterr().out
+    assert "Rebuilt the day and unit totals from the entries" in out
+    assert "the day totals agree" in out
+    assert_day_totals_agree()

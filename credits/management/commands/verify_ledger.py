@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core import money
+from credits.services import day_totals
 from credits.verification import (
     WalletProblems,
     broken_chains,
@@ -28,7 +29,19 @@ class Command(BaseCommand):
         "Exits with status 1 on any problem."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--rebuild-totals",
+            action="store_true",
+            help="First replace the day and unit totals by the entries' sums (after a bulk load "
+            "that went past the services, or an upgrade migrated while older code still wrote); "
+            "run it with the ledger's writers stopped.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["rebuild_totals"]:
+            rows = day_totals.rebuild()
+            self.stdout.write(f"Rebuilt the day and unit totals from the entries: {rows} rows.")
         wallets, entries = ledger_size()
         problems = {report.wallet_id: report for report in drifted_wallets()}
         for wallet_id, problem in broken_chains():
