@@ -23,6 +23,7 @@ from core import citus
 from core.actors import ActorLike, as_actor
 from core.downloads import download_start
 from core.personal_data import ACCOUNT_ANONYMISED
+from core.statements import adding, together
 
 if TYPE_CHECKING:
     from accounts.models import Account, Subscription
@@ -184,10 +185,8 @@ def _upsert_sql(rows: int) -> str:
     table = connection.ops.quote_name(EventMonthCount._meta.db_table)
     key = ", ".join(EventMonthCount.KEY)
     values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
-    return (
-        f"INSERT INTO {table} ({key}, count) VALUES {values}"
-        f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + EXCLUDED.count"
-    )
+    sums = adding(EventMonthCount._meta.db_table, EventMonthCount.KEY, ("count",))
+    return f"INSERT INTO {table} ({key}, count) VALUES {values}{sums}"
 
 
 def _count(counted: Counter, *, batch_size: int = 1000) -> None:
@@ -219,10 +218,11 @@ def _insert_counted(event: ActivityEvent) -> None:
     the upsert."""
     (insert_sql, insert_params), (count_sql, count_params) = event_statements(event)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not citus.active():
+        if citus.writes_combine():
             cursor.execute(
-                f"WITH event AS ({insert_sql}), counted AS ({count_sql}) SELECT 1",
-                [*insert_params, *count_params],
+                *together(
+                    [("event", insert_sql, insert_params), ("counted", count_sql, count_params)]
+                )
             )
         else:
             cursor.execute(insert_sql, insert_params)

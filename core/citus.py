@@ -78,6 +78,13 @@ def active(using: str = DEFAULT_DB_ALIAS) -> bool:
     return bool(getattr(connection, "citus", False))
 
 
+def writes_combine(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether writes to several tables may be the parts of one WITH statement (one round trip;
+    `core.statements.together`): on PostgreSQL, but not on a Citus coordinator, which does not
+    plan a WITH that writes to a distributed and a local table, nor on SQLite."""
+    return connections[using].vendor == "postgresql" and not active(using)
+
+
 def _table(label: str) -> str:
     return apps.get_model(label)._meta.db_table
 

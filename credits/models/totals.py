@@ -31,8 +31,10 @@ SLOTS = 4
 NO_PRODUCT = 0
 
 
-class CreditDayTotal(models.Model):
-    day = models.DateField()
+class Sums(models.Model):
+    """What a day total and a unit total hold: a unit, activity, product and slot, and the count
+    and both sums of the entries counted into them."""
+
     credit_type = models.CharField("type", max_length=10, choices=CreditType)
     currency = models.CharField(max_length=3, blank=True)
     activity = models.CharField(max_length=30, choices=Activity)
@@ -47,6 +49,15 @@ class CreditDayTotal(models.Model):
     # Personal data, field by field (core.personal_data).
     PERSONAL_DATA: dict[str, str] = {}
     NO_PERSONAL_DATA = ("credit_type", "currency", "activity")
+    # The columns added to when an entry is counted.
+    SUMS = ("count", "added", "subtracted")
+
+    class Meta:
+        abstract = True
+
+
+class CreditDayTotal(Sums):
+    day = models.DateField()
 
     # The columns that name a row (the unique constraint's, in its order).
     KEY = ("day", "credit_type", "currency", "activity", "product_id", "slot")
@@ -64,20 +75,8 @@ class CreditDayTotal(models.Model):
         return f"{self.day} {self.credit_type} {self.currency} {self.activity}: {self.count}"
 
 
-class CreditUnitTotal(models.Model):
+class CreditUnitTotal(Sums):
     """A `CreditDayTotal` over all days (see the module)."""
-
-    credit_type = models.CharField("type", max_length=10, choices=CreditType)
-    currency = models.CharField(max_length=3, blank=True)
-    activity = models.CharField(max_length=30, choices=Activity)
-    product_id = models.IntegerField(default=NO_PRODUCT)
-    slot = models.SmallIntegerField(default=0)
-    count = models.BigIntegerField(default=0)
-    added = amount_field(default=0)
-    subtracted = amount_field(default=0)
-
-    PERSONAL_DATA: dict[str, str] = {}
-    NO_PERSONAL_DATA = ("credit_type", "currency", "activity")
 
     KEY = ("credit_type", "currency", "activity", "product_id", "slot")
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Subscription
 from core import citus
+from core.statements import adding, together
 from credits.models import NO_PRODUCT, SLOTS, CreditDayTotal, CreditEntry, CreditUnitTotal
 
 ZERO = Decimal(0)
@@ -57,12 +58,8 @@ def _upsert_sql(*, subscription: bool = False, unit: bool = False, chained: bool
     else:
         rows = f"VALUES ({given}, %s, %s, %s, %s, %s)"
     returning = " RETURNING 1" if chained and not unit else ""
-    return (
-        f"INSERT INTO {table} ({key}, count, added, subtracted) {rows}"
-        f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + EXCLUDED.count,"
-        f" added = {table}.added + EXCLUDED.added,"
-        f" subtracted = {table}.subtracted + EXCLUDED.subtracted{returning}"
-    )
+    sums = adding(model._meta.db_table, model.KEY, model.SUMS)
+    return f"INSERT INTO {table} ({key}, {', '.join(model.SUMS)}) {rows}{sums}{returning}"
 
 
 def write(entry: CreditEntry, *, also: Sequence[tuple[str, list[Any]]] = ()) -> None:
@@ -71,7 +68,7 @@ def write(entry: CreditEntry, *, also: Sequence[tuple[str, list[Any]]] = ()) -> 
     statement (the insert, the upserts and the others as parts of one WITH: one round trip, as
     the insert alone took); elsewhere (SQLite, a Citus coordinator, which does not plan a WITH
     that writes to a distributed and a local table) the insert, `count`, then the others."""
-    if connection.vendor != "postgresql" or citus.active():
+    if not citus.writes_combine():
         entry.save(force_insert=True)
         count(entry)
         with connection.cursor() as cursor:
@@ -86,18 +83,12 @@ def write(entry: CreditEntry, *, also: Sequence[tuple[str, list[Any]]] = ()) -> 
     compiler.returning_fields = [meta.pk]
     [(insert_sql, insert_params)] = compiler.as_sql()
     (day_sql, day_params), (unit_sql, unit_params) = _count_statements(entry, chained=True)
-    parts = [f"entry AS ({insert_sql})", f"counted AS ({day_sql})", f"unit AS ({unit_sql})"]
-    parts += [f"also_{n} AS ({sql})" for n, (sql, _params) in enumerate(also)]
+    # The unit's upsert reads "counted" by name (see _upsert_sql).
+    parts = [("entry", insert_sql, insert_params), ("counted", day_sql, day_params)]
+    parts += [("unit", unit_sql, unit_params)]
+    parts += [(f"also_{n}", sql, params) for n, (sql, params) in enumerate(also)]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH {', '.join(parts)} SELECT * FROM entry",
-            [
-                *insert_params,
-                *day_params,
-                *unit_params,
-                *(p for _sql, params in also for p in params),
-            ],
-        )
+        cursor.execute(*together(parts, answer="entry"))
         entry.pk = cursor.fetchone()[0]
     entry._state.adding = False
     entry._state.db = connection.alias
