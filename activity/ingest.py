@@ -81,12 +81,18 @@ def events_ingest(
     replay (returned as stored, not written again); with other content it is a Conflict, and
     nothing is stored. Two requests racing to store the same new ID end the same way: the
     second one finds the first one's event and answers as a replay or a conflict.
+
+    An ID names one event of its account: a replay is looked up by account and ID (on a Citus
+    cluster, on the accounts' nodes alone; the events' partitions are searched by their
+    indexes of the ID). The database refuses an ID stored on another account only where the
+    two share their time too; the second look-up, after such a refusal, is by ID alone and
+    answers it as a conflict.
     """
     items, single = _items(payload)
     for attempt in range(2):
         try:
             # The insert is one transaction (activity_record_bulk): all of the batch or none.
-            return _ingest(actor, items, single, parse)
+            return _ingest(actor, items, single, parse, by_account=not attempt)
         except IntegrityError:
             # Another request stored one of these IDs between our look-up and our insert; run
             # again, once, to find it stored.
@@ -96,7 +102,12 @@ def events_ingest(
 
 
 def _ingest(
-    actor: Actor, items: list[object], single: bool, parse: Callable[[object], EventIn]
+    actor: Actor,
+    items: list[object],
+    single: bool,
+    parse: Callable[[object], EventIn],
+    *,
+    by_account: bool,
 ) -> IngestResult:
     problems: dict[int, dict[str, list[str]]] = {}
     parsed: dict[int, EventIn] = {}
@@ -163,11 +174,7 @@ def _ingest(
         raise item_errors(problems, single=single)
 
     # Events whose ID is stored: the same content is a replay, other content a conflict.
-    stored = (
-        ActivityEvent.objects.select_related("account", "subscription").in_bulk(list(first_seen))
-        if first_seen
-        else {}
-    )
+    stored = _stored(built, list(first_seen), by_account=by_account)
     conflicts: dict[int, FieldErrors] = {
         position: {"id": [errors.EVENT_CONFLICT]}
         for position, event in built.items()
@@ -184,6 +191,25 @@ def _ingest(
         for position in range(len(items))
     ]
     return IngestResult(events=events, created=len(created), single=single)
+
+
+def _stored(
+    built: dict[int, ActivityEvent], ids: list[uuid.UUID], *, by_account: bool
+) -> dict[uuid.UUID, ActivityEvent]:
+    """The stored events of these IDs, by ID: of the batch's accounts and each event's own
+    (`by_account`), or on any account."""
+    if not ids:
+        return {}
+    events = ActivityEvent.objects.select_related("account", "subscription").filter(id__in=ids)
+    if not by_account:
+        return {event.id: event for event in events}
+    pairs = {(event.account.pk, event.id) for event in built.values()}
+    accounts = {account for account, _ in pairs}
+    return {
+        event.id: event
+        for event in events.filter(account_id__in=accounts)
+        if (event.account_id, event.id) in pairs
+    }
 
 
 def _merge(problems: dict[int, dict[str, list[str]]], position: int, more: FieldErrors) -> None:

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from activity.registry import REGISTRY, Category, EventType
-from core import triggers
+from core import partitions, triggers
 from core.actors import Attributed
 from core.cards import no_card_number
 from core.downloads import DownloadRecord
@@ -119,8 +119,9 @@ class ActivityEvent(Attributed):
 
 
 def month_of(instant: dt.datetime) -> dt.date:
-    """The month (its first day) of an instant, in UTC: an event's row of EventMonthCount."""
-    return instant.astimezone(dt.UTC).date().replace(day=1)
+    """The month (its first day) of an instant, in UTC: an event's row of EventMonthCount, and
+    its partition (core.partitions)."""
+    return partitions.month_of(instant)
 
 
 class EventMonthCount(models.Model):
@@ -131,7 +132,9 @@ class EventMonthCount(models.Model):
     A row is counted up in the transaction that inserts its events (`activity.services`: with
     each event of `activity_record`, and once per batch of `activity_store_built`), so a total
     is never behind the timeline; `manage.py verify_timeline` recomputes every row from the
-    events. Events are never deleted (append-only), so nothing counts down.
+    events. Events are never deleted one by one (append-only), so nothing counts down; when
+    retention drops a month's partition of the events (core.partitions), the month's rows go
+    with it (`activity.services.forget_months`).
     """
 
     account = models.ForeignKey(

@@ -200,6 +200,11 @@ def _count(counted: Counter, *, batch_size: int = 1000) -> None:
             cursor.execute(_upsert_sql(len(chunk)), [value for row in chunk for value in row])
 
 
+def forget_months(sender: Any, months: list[dt.date], using: str, **kwargs: Any) -> None:
+    """The month counts of months whose events retention dropped (core.partitions)."""
+    EventMonthCount.objects.using(using).filter(month__in=months).delete()
+
+
 def event_statements(event: ActivityEvent) -> list[tuple[str, list[Any]]]:
     """The statements that store an event `build_event` made: its insert, and its addition to
     its month count; to run in the caller's transaction. `activity_record` runs them as one

@@ -265,6 +265,15 @@ STORAGES = {
 # after this many days by `manage.py purge_retention` (run it daily).
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=400)
 
+# Tables partitioned by UTC month on PostgreSQL and Citus (core.partitions): the model and the
+# column whose month picks a row's partition. `manage.py maintain_partitions` (after every
+# migrate, and daily) keeps PARTITION_MONTHS_AHEAD months ready.
+TIME_PARTITIONS = {"activity.ActivityEvent": "occurred_at"}
+PARTITION_MONTHS_AHEAD = env.int("PARTITION_MONTHS_AHEAD", default=3)
+# How many months of the timeline `purge_retention` keeps, this one included: older months'
+# partitions are dropped whole. 0 keeps every month.
+TIMELINE_RETENTION_MONTHS = env.int("TIMELINE_RETENTION_MONTHS", default=0)
+
 # The ledger's keys (credits.chain): entries are signed with HMAC-SHA256 under LEDGER_KEY_ID,
 # and verified with the key each names. Keep them outside the database: LEDGER_KEYS as JSON
 # ({"2026-12": "<secret>", ...}) in the environment, or in a file named by LEDGER_KEYS_FILE.

@@ -102,6 +102,9 @@ class LegacyEntry(models.Model):
         null=True,
         blank=True,
         related_name="legacy_entries",
+        # The timeline's events are partitioned by month (core.partitions): found by ID and
+        # month, they take no foreign key; the migration writes both rows together.
+        db_constraint=False,
     )
 
     objects = LegacyEntryQuerySet.as_manager()

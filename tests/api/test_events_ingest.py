@@ -421,3 +421,32 @@ def test_a_body_over_the_size_limit_is_a_413(api):
 
     assert response.status_code == 413
     assert response.json() == {"detail": PayloadTooLarge.default_detail}
+
+
+def test_an_id_names_one_event_of_its_account(api, account):
+    """A replay is looked up by account and ID: the same ID sent for another account, at
+    another time, is that account's own event."""
+    event_id = str(uuid.uuid4())
+    other = AccountFactory()
+    api.post(URL, billing_day(account, id=event_id))
+
+    response = api.post(
+        URL, billing_day(other, id=event_id, occurred_at="2026-06-02T12:00:00+02:00")
+    )
+
+    assert response.status_code == 201
+    assert ActivityEvent.objects.filter(id=event_id).count() == 2
+    assert api.post(URL, billing_day(account, id=event_id)).status_code == 200
+
+
+@pytest.mark.single_node("on a cluster the account is part of every event's key")
+@pytest.mark.django_db
+def test_an_id_stored_on_another_account_at_the_same_time_is_a_conflict(api, account):
+    event_id = str(uuid.uuid4())
+    api.post(URL, billing_day(account, id=event_id))
+
+    response = api.post(URL, billing_day(AccountFactory(), id=event_id))
+
+    assert response.status_code == 409
+    assert response.json() == {"id": [CONFLICT]}
+    assert ActivityEvent.objects.get().account == account

@@ -8,12 +8,16 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from core import partitions
+
 
 class Command(BaseCommand):
     help = (
         "Remove the personal data that records keep beside what stays (the filters of download "
         "records, the addresses of staff sign-in records) once they are older than "
-        "RETENTION_DAYS; who, when and how many rows are kept. Safe to run again."
+        "RETENTION_DAYS; who, when and how many rows are kept. Then drops the months of the "
+        "timeline older than TIMELINE_RETENTION_MONTHS (whole partitions; 0 keeps them all). "
+        "Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,4 +45,21 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{model._meta.verbose_name_plural}: emptied {', '.join(emptied)} of {count} "
                 f"record(s) older than {days} days"
+            )
+        self._drop_old_months()
+
+    def _drop_old_months(self) -> None:
+        keep = settings.TIMELINE_RETENTION_MONTHS
+        if keep <= 0:
+            return
+        # The oldest month kept: this one and the `keep - 1` before it.
+        first = partitions.month_of(timezone.now())
+        for _ in range(keep - 1):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        for spec in partitions.configured():
+            gone = partitions.drop_before(spec, first)
+            name = spec.model._meta.verbose_name_plural
+            self.stdout.write(
+                f"{name}: dropped {len(gone)} month(s) before {first:%Y-%m}"
+                + (f" ({', '.join(f'{m:%Y-%m}' for m in gone)})" if gone else "")
             )
