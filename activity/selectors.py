@@ -72,14 +72,37 @@ def day_cursor(day: dt.date) -> str:
 OLDEST_CURSOR = encode_cursor(NEWER, START, _FIRST_ID)
 
 
-def keyset_page(events: QuerySet, cursor: str | None, size: int = PAGE_SIZE) -> TimelinePage:
-    """One page of `events` after or before `cursor`, newest first (core.paging.keyset_page).
+def keyset_page(
+    events: QuerySet,
+    cursor: str | None,
+    size: int = PAGE_SIZE,
+    *,
+    since: dt.datetime | None = None,
+) -> TimelinePage:
+    """One page of `events` after or before `cursor`, newest first (core.paging.keyset_page;
+    `since`: where the page's rows are expected to start, `TimelineTotal.since`).
 
     `OLDEST_CURSOR` gives the oldest page; `day_cursor` the page that starts at a day.
     Raises InvalidCursor for a malformed cursor.
     """
-    page = paging.keyset_page(events, cursor, size=size, time="occurred_at")
+    page = paging.keyset_page(events, cursor, size=size, time="occurred_at", since=since)
     return TimelinePage(page.rows, page.older_cursor, page.newer_cursor)
+
+
+def page_end(cursor: str | None, date_to: dt.date | None) -> dt.datetime | None:
+    """The instant before which a page going older reads (its cursor's time, or the end of the
+    date filter), for `timeline_total`'s window; None for the newest page of an open range and
+    for a page going newer (or a cursor that is no cursor: the page reports it)."""
+    end = local_day_bounds(None, date_to)[1]
+    if cursor:
+        try:
+            direction, when, _key = paging.decode_cursor(cursor, ActivityEvent.objects.all())
+        except paging.InvalidCursor:
+            return None
+        if direction != paging.OLDER:
+            return None
+        end = when if end is None else min(end, when)
+    return end
 
 
 # --- Totals ---------------------------------------------------------------------------------------
@@ -93,6 +116,10 @@ def keyset_page(events: QuerySet, cursor: str | None, size: int = PAGE_SIZE) -> 
 @dataclass(frozen=True)
 class TimelineTotal:
     count: int
+    # The start of the months that hold a page of matching events before the page's end (the
+    # window `keyset_page` reads first: on PostgreSQL those months' partitions alone); None
+    # when there are fewer, or no window was asked for.
+    since: dt.datetime | None = None
 
     def __str__(self) -> str:
         return f"{self.count:,} event{'' if self.count == 1 else 's'}"
@@ -105,10 +132,16 @@ def timeline_total(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     actor: str | None = None,
+    window: tuple[dt.datetime | None, int] | None = None,
 ) -> TimelineTotal:
     """How many of the account's events match: of `types` (None: every type), on the local days
     `date_from`..`date_to` (inclusive, either may be open), by `actor` (an actor kind, or None).
-    One query, whose cost grows with the account's months and types, not with its events."""
+    One query, whose cost grows with the account's months and types, not with its events.
+
+    With `window` (end, rows), the same query also finds `since`: the start of the latest
+    month such that the matching events of the months from it up to the one before `end`'s
+    (every month, for no `end`) number `rows` or more. The month of `end` itself is left out
+    of the sum (its events after `end` are not on the page) but lies inside the window."""
     if types is not None and not types:
         return TimelineTotal(0)
     connection = connections[router.db_for_read(ActivityEvent)]
@@ -127,9 +160,34 @@ def timeline_total(
         part, part_params = _term_sql(connection, match, lower, upper)
         sql.append(f"{'+' if sign > 0 else '-'} COALESCE(({part}), 0)")
         params += match_params + part_params
+    select = "SELECT " + " ".join(sql)
+    if window is not None:
+        end, rows = window
+        months = list(match)
+        window_params = list(match_params)
+        if end is not None:
+            months.append(f"{name('month')} < %s")
+            window_params.append(connection.ops.adapt_datefield_value(month_of(end)))
+        table = name(EventMonthCount._meta.db_table)
+        select += (
+            f", (SELECT month FROM (SELECT {name('month')} AS month,"
+            f" SUM(SUM({name('count')})) OVER (ORDER BY {name('month')} DESC) AS upto"
+            f" FROM {table} WHERE {' AND '.join(months)} GROUP BY {name('month')}) m"
+            " WHERE upto >= %s ORDER BY month DESC LIMIT 1)"
+        )
+        params += [*window_params, rows]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + " ".join(sql), params)
-        return TimelineTotal(int(cursor.fetchone()[0]))
+        cursor.execute(select, params)
+        row = cursor.fetchone()
+    since = None
+    if window is not None and row[1] is not None:
+        since = _month_start(_as_date(row[1]))
+    return TimelineTotal(int(row[0]), since)
+
+
+def _as_date(value: Any) -> dt.date:
+    # SQLite gives the month back as text.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def _term_sql(

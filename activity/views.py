@@ -19,9 +19,11 @@ from activity.models import ActivityExport
 from activity.registry import REGISTRY, Category
 from activity.selectors import (
     OLDEST_CURSOR,
+    PAGE_SIZE,
     day_cursor,
     events_for_account,
     keyset_page,
+    page_end,
     timeline_total,
 )
 from activity.services import activity_export_start, comment_add
@@ -107,21 +109,24 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
         filterset = ActivityFilter(self.request.GET, queryset=events_for_account(account))
         events = filterset.qs if filterset.is_valid() else events_for_account(account).none()
         cursor = self.request.GET.get("cursor")
-        try:
-            page = keyset_page(events.select_related("actor"), cursor)
-        except InvalidCursor:
-            messages.error(self.request, BAD_PAGE_LINK)
-            page = keyset_page(events.select_related("actor"), None)
         total = None
         if filterset.is_valid():
             data = filterset.form.cleaned_data
+            # With the total, the months the page's rows lie in (its window, `since`).
             total = timeline_total(
                 account,
                 types=filterset.chosen_types(),
                 date_from=data.get("date_from"),
                 date_to=data.get("date_to"),
                 actor=data.get("actor") or None,
+                window=(page_end(cursor, data.get("date_to")), PAGE_SIZE + 1),
             )
+        since = total.since if total is not None else None
+        try:
+            page = keyset_page(events.select_related("actor"), cursor, since=since)
+        except InvalidCursor:
+            messages.error(self.request, BAD_PAGE_LINK)
+            page = keyset_page(events.select_related("actor"), None, since=since)
         query = self.request.GET.copy()
         query.pop("cursor", None)
         chosen_types = set(self.request.GET.getlist("type"))

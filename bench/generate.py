@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from activity.registry import EVENT_TYPES, Kind
 from activity.verification import counts_rebuild
+from core import partitions
 from credits import chain
 from credits.services import day_totals
 
@@ -210,6 +211,12 @@ def events(total: int, account_count: int, whale_events: int, rng: random.Random
     span = (END - START).total_seconds()
     now = dt.datetime.now(dt.UTC)
     others = max(account_count - 1, 1)
+    # Each month of the span in a partition of its own (core.partitions), not the default one.
+    for spec in partitions.configured():
+        if spec.label == "activity.ActivityEvent" and partitions.is_partitioned(
+            connection, spec.table
+        ):
+            partitions.ensure(spec, partitions.months_between(START, END))
     with connection.cursor() as cursor:
         raw = cursor.connection
         with raw.cursor().copy(

@@ -185,23 +185,33 @@ class KeysetPage:
 
 
 def keyset_page(
-    rows: QuerySet, cursor: str | None, *, size: int = PER_PAGE, time: str
+    rows: QuerySet,
+    cursor: str | None,
+    *,
+    size: int = PER_PAGE,
+    time: str,
+    since: dt.datetime | None = None,
 ) -> KeysetPage:
     """One page of `rows`, newest first by (`time`, pk), after or before `cursor` (None: the
     newest page). Rows of the same time keep one order, by their key, on every page and every
-    load. Raises InvalidCursor for a malformed cursor."""
+    load. Raises InvalidCursor for a malformed cursor.
+
+    `since`, a guess of the time after which a page going older finds its rows, narrows the
+    query to it (a table partitioned by time then reads the months from `since` alone); when
+    the narrowed query finds fewer rows than a page and one, the page is read again without
+    it. Either way the page is the same: a full narrowed read holds the newest rows there are,
+    every row it left out being older than `since`."""
     newest_first = rows.order_by(f"-{time}", "-pk")
     if not cursor:
-        found = list(newest_first[: size + 1])
+        found = _newest(newest_first, size, time, since)
         return _keyset_page(found[:size], time, has_older=len(found) > size, has_newer=False)
     direction, when, key = decode_cursor(cursor, rows)
     if direction == OLDER:
         # `<=` on the time alone is the index range; the OR settles ties on the key.
-        found = list(
-            newest_first.filter(**{f"{time}__lte": when}).filter(
-                Q(**{f"{time}__lt": when}) | Q(pk__lt=key)
-            )[: size + 1]
+        older = newest_first.filter(**{f"{time}__lte": when}).filter(
+            Q(**{f"{time}__lt": when}) | Q(pk__lt=key)
         )
+        found = _newest(older, size, time, since)
         return _keyset_page(found[:size], time, has_older=len(found) > size, has_newer=True)
     found = list(
         rows.filter(**{f"{time}__gte": when})
@@ -211,6 +221,14 @@ def keyset_page(
     # A page reached from the newer side has older rows unless it started at the very start.
     has_older = when > START
     return _keyset_page(found[:size][::-1], time, has_older=has_older, has_newer=len(found) > size)
+
+
+def _newest(rows: QuerySet, size: int, time: str, since: dt.datetime | None) -> list:
+    if since is not None:
+        found = list(rows.filter(**{f"{time}__gte": since})[: size + 1])
+        if len(found) > size:
+            return found
+    return list(rows[: size + 1])
 
 
 # The start of time for a cursor (a row is never older).

@@ -216,6 +216,8 @@ def _rebuild(connection: BaseDatabaseWrapper, spec: Partitioned, *, partition: b
                 cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         for definition in indexes + trigger_defs:
             cursor.execute(definition)
+        # The planner's statistics of the new table, before the first query plans with none.
+        cursor.execute(f'ANALYZE "{table}"')
 
 
 def _ahead(month: dt.date) -> dt.date:

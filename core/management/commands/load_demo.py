@@ -5,6 +5,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from core import partitions
+
 
 class Command(BaseCommand):
     help = "Load deterministic demo data and the four demo users (safe to run again)."
@@ -24,6 +26,8 @@ class Command(BaseCommand):
         summary: list[str] = []
         for module in modules:
             summary += module.load(password=password, stdout=self.stdout) or []
+        # The demo's older months of the timeline in partitions of their own (PostgreSQL).
+        partitions.maintain()
         if summary:
             self.stdout.write("")
             self.stdout.write(self.style.SUCCESS(f"Demo logins (password: {password}):"))

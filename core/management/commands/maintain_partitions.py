@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
 
 from core import partitions
 
@@ -17,6 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--database", default="default", help="the database alias")
 
     def handle(self, *args: Any, database: str, **options: Any) -> None:
+        if not partitions.supported(connections[database]):
+            self.stdout.write("Nothing to do: this database keeps plain tables (PostgreSQL only).")
+            return
         made = partitions.maintain(database)
         for name in made:
             self.stdout.write(f"made {name}")

@@ -4,6 +4,7 @@ import sys
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from core import partitions
 from legacy_history.models import LegacyEntry
 from legacy_history.services import legacy_history_migrate
 
@@ -57,3 +58,8 @@ class Command(BaseCommand):
                 f"({report.earlier} were migrated by earlier runs)."
             )
         )
+        if report.migrated and not dry_run:
+            # The migrated events' months, caught by the default partition: their own now.
+            made = partitions.maintain()
+            if made:
+                write(f"Made {len(made)} monthly partition(s) of the timeline for them.")
