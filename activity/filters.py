@@ -6,7 +6,10 @@ from django.db.models import QuerySet
 
 from activity.models import ActivityEvent
 from activity.registry import Category, types_by_category
+from activity.selectors import search_events
 from core.filters import DateRangeFilterSet, date_filter
+
+SEARCH_MAX_LENGTH = 200
 
 
 @functools.cache
@@ -24,6 +27,12 @@ class ActivityFilter(DateRangeFilterSet):
 
     date_range = ("date_from", "date_to", "occurred_at")
 
+    q = django_filters.CharFilter(
+        label="Search events",
+        method="filter_search",
+        help_text="Words in comments and in the events' details",
+        max_length=SEARCH_MAX_LENGTH,
+    )
     date_from = date_filter("From")
     date_to = date_filter("To")
     # No DISTINCT: no join can repeat an event, and DISTINCT makes PostgreSQL read and sort every
@@ -52,7 +61,11 @@ class ActivityFilter(DateRangeFilterSet):
 
     class Meta:
         model = ActivityEvent
-        fields = ["date_from", "date_to", "type", "category", "actor"]
+        fields = ["q", "date_from", "date_to", "type", "category", "actor"]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        term = value.strip()
+        return search_events(queryset, term) if term else queryset
 
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(type__in=_category_codes(value))

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
 from django.utils import timezone
 
 from activity.models import ActivityEvent, EventMonthCount, month_of
 from core import paging
 from core.dates import local_day_bounds
+from core.lookups import FOLD
 from core.paging import NEWER, OLDER, START, encode_cursor
 
 if TYPE_CHECKING:
@@ -120,8 +121,12 @@ class TimelineTotal:
     # window `keyset_page` reads first: on PostgreSQL those months' partitions alone); None
     # when there are fewer, or no window was asked for.
     since: dt.datetime | None = None
+    # More than `count` match (a search counts up to SEARCH_CAP).
+    more: bool = False
 
     def __str__(self) -> str:
+        if self.more:
+            return f"{self.count:,}+ events"
         return f"{self.count:,} event{'' if self.count == 1 else 's'}"
 
 
@@ -261,3 +266,44 @@ def _terms(start: dt.datetime | None, end: dt.datetime | None) -> list[Term]:
         if upper < month_upper:
             terms.append((-1, upper, month_upper))
     return terms
+
+
+# --- Search inside the timeline --------------------------------------------------------------
+# The values of an event's attributes and its message, folded (unaccented, upper case) as the
+# account search folds names: on PostgreSQL `activity_event_text(data, message)`, served by a
+# pg_trgm GIN index with the account (migration 0008); on SQLite the text of the attributes.
+# A search counts its matches up to SEARCH_CAP from that index: up to there, the page is cut
+# from the matches' keys in memory (the index gives them in no order); past it, matches are
+# common enough that the (account, occurred_at) index, read newest first, meets a page soon.
+
+SEARCH_CAP = 1000
+
+
+def search_events(events: QuerySet, term: str) -> QuerySet:
+    """`events` whose attribute values or message contain `term`, whatever its case and
+    accents (PostgreSQL; case only on SQLite)."""
+    connection = connections[router.db_for_read(ActivityEvent)]
+    if connection.vendor != "postgresql":
+        return events.filter(Q(data__icontains=term) | Q(message__icontains=term))
+    text = Func(F("data"), F("message"), function="activity_event_text", output_field=TextField())
+    folded = Func(Value(term), function=FOLD, output_field=TextField())
+    return events.alias(event_text=text).filter(event_text__contains=folded)
+
+
+def search_page(
+    events: QuerySet, cursor: str | None, size: int = PAGE_SIZE
+) -> tuple[TimelinePage, TimelineTotal]:
+    """A page of `events` (already narrowed by `search_events`) and how many match, up to
+    SEARCH_CAP (two queries either way). Raises InvalidCursor for a malformed cursor."""
+    keys = list(events.order_by().values_list("occurred_at", "pk")[: SEARCH_CAP + 1])
+    if len(keys) > SEARCH_CAP:
+        return keyset_page(events, cursor, size), TimelineTotal(SEARCH_CAP, more=True)
+
+    def fetch(chosen: list[tuple[dt.datetime, Any]]) -> QuerySet:
+        # By key, and by time too: on PostgreSQL only the partitions of those times are read.
+        return events.filter(pk__in=[k for _, k in chosen], occurred_at__in={t for t, _ in chosen})
+
+    page = paging.keyset_page_of_keys(
+        keys, cursor, size=size, time="occurred_at", rows=events, fetch=fetch
+    )
+    return TimelinePage(page.rows, page.older_cursor, page.newer_cursor), TimelineTotal(len(keys))

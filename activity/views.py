@@ -20,10 +20,13 @@ from activity.registry import REGISTRY, Category
 from activity.selectors import (
     OLDEST_CURSOR,
     PAGE_SIZE,
+    TimelinePage,
+    TimelineTotal,
     day_cursor,
     events_for_account,
     keyset_page,
     page_end,
+    search_page,
     timeline_total,
 )
 from activity.services import activity_export_start, comment_add
@@ -53,6 +56,8 @@ def active_filters(filterset: ActivityFilter, query: QueryDict) -> list[dict[str
         return []
     data = filterset.form.cleaned_data
     chips = []
+    if (data.get("q") or "").strip():
+        chips.append({"label": f"Search: “{data['q'].strip()}”", "query": "q"})
     if data.get("date_from"):
         chips.append({"label": f"From {data['date_from']:%Y-%m-%d}", "query": "date_from"})
     if data.get("date_to"):
@@ -110,7 +115,9 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
         events = filterset.qs if filterset.is_valid() else events_for_account(account).none()
         cursor = self.request.GET.get("cursor")
         total = None
-        if filterset.is_valid():
+        valid = filterset.is_valid()
+        search = (filterset.form.cleaned_data.get("q") or "").strip() if valid else ""
+        if valid and not search:
             data = filterset.form.cleaned_data
             # With the total, the months the page's rows lie in (its window, `since`).
             total = timeline_total(
@@ -122,11 +129,18 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
                 window=(page_end(cursor, data.get("date_to")), PAGE_SIZE + 1),
             )
         since = total.since if total is not None else None
+
+        def read(cursor: str | None) -> tuple[TimelinePage, TimelineTotal | None]:
+            if search:
+                # Counted and paged from the matches (the month counts know no words).
+                return search_page(events.select_related("actor"), cursor)
+            return keyset_page(events.select_related("actor"), cursor, since=since), total
+
         try:
-            page = keyset_page(events.select_related("actor"), cursor, since=since)
+            page, total = read(cursor)
         except InvalidCursor:
             messages.error(self.request, BAD_PAGE_LINK)
-            page = keyset_page(events.select_related("actor"), None, since=since)
+            page, total = read(None)
         query = self.request.GET.copy()
         query.pop("cursor", None)
         chosen_types = set(self.request.GET.getlist("type"))
@@ -141,6 +155,7 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
             oldest_cursor=OLDEST_CURSOR,
             at_oldest=cursor == OLDEST_CURSOR,
             comment_form=CommentForm(),
+            search_term=search,
             **kwargs,
         )
 

@@ -53,6 +53,21 @@ def recent_activity(client, whale: str, repeat: int, depth: int) -> list[Result]
             note="baseline",
         ),
     ]
+    # Search inside the timeline (target <= 30 ms): a word of most events (the matches read
+    # newest first), of a few types' (some thousands), and of none (its index alone).
+    for label, word in (
+        ("a word in most events", "premium"),
+        ("a word of a few types", "postcode"),
+        ("a word in none", "zqxv"),
+    ):
+        results.append(
+            Result(
+                f"Recent Activity: search, {label}",
+                "ms",
+                timed(_get(client, f"{base}?q={word}"), repeat),
+                note="target <= 30 ms",
+            )
+        )
     # The account list should cost no more than the timeline's first page (within 1.25x).
     first_page = statistics.median(results[0].samples)
     for name, address in (

@@ -18,6 +18,7 @@ it (core.api.page_size).
 import base64
 import binascii
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,6 +222,36 @@ def keyset_page(
     # A page reached from the newer side has older rows unless it started at the very start.
     has_older = when > START
     return _keyset_page(found[:size][::-1], time, has_older=has_older, has_newer=len(found) > size)
+
+
+def keyset_page_of_keys(
+    keys: list[tuple[dt.datetime, Any]],
+    cursor: str | None,
+    *,
+    size: int = PER_PAGE,
+    time: str,
+    rows: QuerySet,
+    fetch: Callable[[list[tuple[dt.datetime, Any]]], Iterable[Any]],
+) -> KeysetPage:
+    """The page `keyset_page` gives, from the (`time`, pk) keys of every row held in memory
+    (a search's matches, a few thousand at most, found by an index that does not keep them in
+    order); `fetch(keys)` reads the page's rows by their keys, in any order. Raises
+    InvalidCursor for a malformed cursor (`rows` names the model whose keys the cursor holds)."""
+    ordered = sorted(keys, reverse=True)
+    if not cursor:
+        chosen, has_older, has_newer = ordered[: size + 1], len(ordered) > size, False
+        chosen = chosen[:size]
+    else:
+        direction, when, key = decode_cursor(cursor, rows)
+        edge = (when, key)
+        if direction == OLDER:
+            older = [k for k in ordered if k < edge][: size + 1]
+            chosen, has_older, has_newer = older[:size], len(older) > size, True
+        else:
+            newer = [k for k in reversed(ordered) if k > edge][: size + 1]
+            chosen, has_older, has_newer = newer[:size][::-1], when > START, len(newer) > size
+    found = sorted(fetch(chosen), key=lambda row: (getattr(row, time), row.pk), reverse=True)
+    return _keyset_page(found, time, has_older=has_older, has_newer=has_newer)
 
 
 def _newest(rows: QuerySet, size: int, time: str, since: dt.datetime | None) -> list:

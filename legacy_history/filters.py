@@ -12,6 +12,13 @@ class LegacyFilter(DateRangeFilterSet):
 
     date_range = ("date_from", "date_to", "created_at")
 
+    q = django_filters.CharFilter(
+        label="Search messages",
+        field_name="message",
+        lookup_expr="fcontains",
+        help_text="Words in the old messages",
+        max_length=200,
+    )
     date_from = date_filter("From")
     date_to = date_filter("To")
     type = django_filters.MultipleChoiceFilter(
@@ -23,4 +30,4 @@ class LegacyFilter(DateRangeFilterSet):
 
     class Meta:
         model = LegacyEntry
-        fields = ["date_from", "date_to", "type"]
+        fields = ["q", "date_from", "date_to", "type"]

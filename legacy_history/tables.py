@@ -1,5 +1,7 @@
 import django_tables2 as tables
+from django.utils.safestring import SafeString, mark_safe
 
+from core.marks import marked
 from core.tables import BaseTable
 from legacy_history.models import LegacyEntry
 
@@ -15,6 +17,8 @@ class LegacyEntryTable(BaseTable):
         verbose_name="Producer", accessor="producer_display", attrs={"td": {"class": "producer"}}
     )
     updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i", default="")
+    # The words of Legacy mode's search, marked in the messages (the view sets them).
+    search_term = ""
 
     class Meta(BaseTable.Meta):
         model = LegacyEntry
@@ -23,3 +27,7 @@ class LegacyEntryTable(BaseTable):
         empty_text = "This account has no legacy history outside Recent Activity."
         attrs = {"class": "table legacy-entries"}
         row_attrs = {"data-source-id": lambda record: record.source_id}
+
+    def render_message(self, value: str) -> SafeString:
+        # Escaped by `marked`, with the words searched for in <mark>.
+        return mark_safe(marked(value, self.search_term))  # noqa: S308

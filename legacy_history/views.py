@@ -34,6 +34,12 @@ class LegacyModeView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin
         self.filterset = LegacyFilter(self.request.GET, queryset=entries)
         return self.filterset.qs if self.filterset.is_valid() else entries.none()
 
+    def get_table(self, **kwargs: Any) -> Any:
+        table = super().get_table(**kwargs)  # reads the data, and so the filters, first
+        if self.filterset.is_valid():
+            table.search_term = (self.filterset.form.cleaned_data.get("q") or "").strip()
+        return table
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         # The filters only (not the page, nor anything else in the address).

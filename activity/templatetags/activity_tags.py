@@ -23,14 +23,10 @@ from activity.forms import CommentForm
 from activity.models import ActivityEvent
 from activity.selectors import events_for_account, keyset_page
 from core import navigation
+from core.marks import marked
 from core.tables import path_builder
 
 register = template.Library()
-
-
-def _lines(text: str) -> str:
-    """Escaped text whose line breaks show as breaks."""
-    return "<br>".join(_e(line) for line in text.replace("\r\n", "\n").split("\n"))
 
 
 def _e(value: object) -> str:
@@ -72,19 +68,21 @@ def _attribute_links(user) -> dict[str, Callable[[str], str]]:
 
 class _EventWriter:
     """Writes events, with what every event of a page shares
-    (the account's address, the links the user may follow) worked out once."""
+    (the account's address, the links the user may follow, the words searched for) worked
+    out once."""
 
     def __init__(self, context, account) -> None:
         self.context = context
         self.account_url = account.get_absolute_url() if account is not None else ""
         request = context.get("request")
         self.links = _attribute_links(getattr(request, "user", None))
+        self.term = context.get("search_term") or ""
 
     def value(self, value: object) -> str:
         # As `{{ value|linebreaksbr }}` writes it: escaped, the lines of a text (a comment
         # written on several lines) kept; anything but text localized as a template does.
         if isinstance(value, str):
-            return _lines(value)
+            return marked(value, self.term)
         return render_value_in_context(value, self.context)
 
     def cell(self, label: str, value: Any, kind: str, key: str) -> str:
@@ -114,7 +112,7 @@ class _EventWriter:
             username = f' <span class="username">({_e(event.actor.username)})</span>'
         rows = "".join(self.cell(*row) for row in event.attribute_rows())
         if event.message:
-            rows += f"<dt>Message</dt><dd>{_lines(event.message)}</dd>"
+            rows += f"<dt>Message</dt><dd>{marked(event.message, self.term)}</dd>"
         pk = _e(event.id)
         return (
             f'<li class="event" data-type="{_e(event.type)}" id="event-{pk}">'

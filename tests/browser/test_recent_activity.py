@@ -209,3 +209,37 @@ def test_credit_an_integration_used_before_billing_shows_in_the_credit_category(
     axe_page.goto(page.url)
     assert_accessible(axe_page)
     checked.close()
+
+
+def test_customer_service_searches_inside_the_timeline_and_sees_the_words_marked(
+    browser, live_server, page, sign_in, make_user, timeline
+):
+    account, events = timeline
+    make_user(roles.CUSTOMER_SERVICE, username="agent")
+    receipts = [e for e in events if e.type == "email_sent"]
+    sign_in("agent")
+    page.goto(reverse("activity:recent", args=[account.customer_number]))
+
+    page.get_by_label("Search events", exact=True).fill("RECEIPT")
+    page.get_by_label("To", exact=True).fill("2026-05-05")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+
+    expected = stamps([e for e in receipts if e.occurred_at.astimezone(STOCKHOLM).day <= 5])
+    times, types = shown(page)
+    assert (times, types) == (expected, {"email_sent"})
+    assert page.locator("li.event mark").first.inner_text() == "receipt"
+    assert page.locator(".match-count").inner_text() == (
+        "10 events match these filters; 10 on this page."
+    )
+    assert page.get_by_label("Search events", exact=True).input_value() == "RECEIPT"
+    checked = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    checked.add_cookies(page.context.cookies())
+    axe_page = checked.new_page()
+    axe_page.goto(page.url)
+    assert_accessible(axe_page)
+    checked.close()
+
+    page.get_by_role("link", name="Remove filter: Search: “RECEIPT”").click()
+    page.wait_for_load_state()
+    assert page.locator("li.event").count() == 25

@@ -210,3 +210,28 @@ def test_the_page_has_a_fixed_query_budget(
     LegacyEntryFactory.create_batch(entries, account=karin)
     with django_assert_max_num_queries(PAGE_QUERY_BUDGET):
         assert agent_client.get(url(karin, page=2 if entries > 25 else 1)).status_code == 200
+
+
+def test_the_search_finds_words_of_the_old_messages_and_marks_them(
+    agent_client, karin, olle, django_assert_max_num_queries
+):
+    LegacyEntryFactory(account=karin, source_id="VOUCHER", message="Gift voucher for Malmö")
+    LegacyEntryFactory(account=karin, source_id="ORDER", message="Order <b>shipped</b>")
+    LegacyEntryFactory(account=olle, source_id="OTHER", message="Gift voucher too")
+
+    with django_assert_max_num_queries(PAGE_QUERY_BUDGET):
+        response = agent_client.get(url(karin, q="MALMO"))
+    assert listed(response) == ["VOUCHER"]
+    body = response.content.decode()
+    assert "Gift voucher for <mark>Malmö</mark>" in body
+    assert listed(agent_client.get(url(karin, q="gift"))) == ["VOUCHER"]
+    shipped = agent_client.get(url(karin, q="shipped")).content.decode()
+    assert "Order &lt;b&gt;<mark>shipped</mark>&lt;/b&gt;" in shipped
+
+
+def test_a_search_too_long_is_explained_and_shows_nothing(agent_client, karin):
+    LegacyEntryFactory(account=karin, message="Gift voucher")
+    response = agent_client.get(url(karin, q="x" * 201))
+    body = response.content.decode()
+    assert "Search messages: Ensure this value has at most 200 characters" in body
+    assert "Nothing is shown until the filters above are corrected." in body
