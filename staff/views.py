@@ -440,6 +440,7 @@ class PreferencesView(View):
                     actor=request.user,
                     user=request.user,  # type: ignore[arg-type]
                     time_zone=form.cleaned_data["time_zone"],
+                    address=client_address(request),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -535,6 +536,7 @@ class SavedViewSaveView(View):
                 name=data["name"],
                 query=query,
                 shared_with=data["shared_with"],
+                address=client_address(request),
             )
         except ValidationError as exc:
             messages.error(request, NOT_SAVED.format(_error_text(exc)))
@@ -602,7 +604,10 @@ class SavedViewDeleteView(View):
             return redirect(_back(request))
         try:
             services.saved_view_delete(
-                actor=request.user, view=view, page_label=page.label if page else view.page
+                actor=request.user,
+                view=view,
+                page_label=page.label if page else view.page,
+                address=client_address(request),
             )
         except ValidationError as exc:
             messages.error(request, _error_text(exc))

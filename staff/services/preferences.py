@@ -78,9 +78,11 @@ def _row(user: "User", actor: Actor) -> Preferences:
 
 
 @transaction.atomic
-def time_zone_choose(*, actor: ActorLike, user: "User", time_zone: str) -> Settings:
+def time_zone_choose(
+    *, actor: ActorLike, user: "User", time_zone: str, address: str | None = None
+) -> Settings:
     """Set the zone `user` reads times in (an IANA name; "" for the site's). Recorded in the
-    staff activity when it changes."""
+    staff activity when it changes (with the address it was changed from)."""
     acting = as_actor(actor)
     time_zone = time_zone.strip()
     if time_zone and time_zone not in time_zone_names():
@@ -98,6 +100,7 @@ def time_zone_choose(*, actor: ActorLike, user: "User", time_zone: str) -> Setti
             actor=acting,
             subject=user,
             details={"from": before, "to": after},
+            address=address,
         )
     return Settings(time_zone=row.time_zone, hidden_columns=row.hidden_columns or {})
 
@@ -131,7 +134,14 @@ def _role_label(group: Group | None) -> str:
 
 @transaction.atomic
 def saved_view_save(
-    *, actor: ActorLike, page: str, page_label: str, name: str, query: str, shared_with: str = ""
+    *,
+    actor: ActorLike,
+    page: str,
+    page_label: str,
+    name: str,
+    query: str,
+    shared_with: str = "",
+    address: str | None = None,
 ) -> SavedView:
     """Save the filters `query` of `page` under `name` for the acting user, or shared with the
     role named `shared_with` (one the user holds). A second view of the same name on the page
@@ -167,6 +177,7 @@ def saved_view_save(
         actor=acting,
         subject=user,
         details={"name": name, "page": page_label, "shared_with": _role_label(role)},
+        address=address,
     )
     return view
 
@@ -176,7 +187,9 @@ def _held(user: Any) -> set[str]:
 
 
 @transaction.atomic
-def saved_view_delete(*, actor: ActorLike, view: SavedView, page_label: str) -> None:
+def saved_view_delete(
+    *, actor: ActorLike, view: SavedView, page_label: str, address: str | None = None
+) -> None:
     """Delete a saved view: only its owner may."""
     acting = as_actor(actor)
     if acting.user is None or view.actor_id != acting.user.pk:
@@ -188,4 +201,5 @@ def saved_view_delete(*, actor: ActorLike, view: SavedView, page_label: str) -> 
         actor=acting,
         subject=acting.user,
         details={"name": name, "page": page_label},
+        address=address,
     )

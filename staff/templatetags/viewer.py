@@ -19,8 +19,11 @@ register = template.Library()
 def clock(context: dict[str, Any]) -> dict[str, Any]:
     """The zone this page shows times in, and the button that switches to UTC or back."""
     request = context["request"]
+    # Back to this page with its filters, from its start (a page number or a sort would mean
+    # another place in the list in another zone).
+    query = savedviews.filters_of(request.GET).urlencode()
     return {
-        "request": request,
+        "back": f"{request.path}?{query}" if query else request.path,
         "zone": timezone.get_current_timezone_name(),
         "own_zone": session_preferences(request).zone_name,
         "utc": bool(request.session.get(SHOW_UTC_KEY)),
