@@ -1,6 +1,7 @@
 """The Recent Activity CSV download: an account's filtered events, streamed in constant memory.
 
-One row per event, newest first like the page: the time in the site's zone with its offset,
+One row per event, newest first like the page: the time in the reader's zone (the header
+names it; `?utc=1` gives UTC) with its offset,
 the event's unique ID, the type's title and category, the actor, then the attributes as
 `Label: value` pairs (the registry's labels and order) and the message kept from a migrated
 legacy entry. The rows are read through a server-side cursor in chunks (`iterator`) and
@@ -11,7 +12,6 @@ against being read as a spreadsheet formula.
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ FIELDS = ("occurred_at", "id", "type", "actor_name", "data", "message")
 
 def header() -> list[str]:
     return [
-        f"Time ({settings.TIME_ZONE})",
+        f"Time ({timezone.get_current_timezone_name()})",
         "Unique ID",
         "Type",
         "Category",

@@ -3,12 +3,12 @@ roles, the time zone), the error pages in the layout, and the favicon."""
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views import defaults
 
 from config.roles import ROLE_PERMISSIONS
@@ -16,12 +16,13 @@ from core.roles import user_roles
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    """The context processor of the layout: the signed-in user's roles and the time zone."""
+    """The context processor of the layout: the signed-in user's roles and the time zone the
+    page shows times in (theirs, or UTC while they asked for it)."""
     user = getattr(request, "user", None)
     roles = []
     if user is not None and user.is_authenticated:
         roles = sorted(role.value for role in user_roles(user))
-    return {"user_roles": roles, "site_time_zone": settings.TIME_ZONE}
+    return {"user_roles": roles, "site_time_zone": timezone.get_current_timezone_name()}
 
 
 CSRF_FAILED = (

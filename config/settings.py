@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "core.middleware.NotAllowedPageMiddleware",
     # Idle timeout and absolute lifetime: an ended session is signed out here, before the rest.
     "staff.middleware.SessionLifetimeMiddleware",
+    # The reader's own time zone (or UTC), kept in the session: no query.
+    "staff.middleware.ViewerClockMiddleware",
     # request.user.is_verified(): whether this session entered a second-factor code.
     "django_otp.middleware.OTPMiddleware",
     # Every page is private unless a view says otherwise (only the sign-in page does).

@@ -1,5 +1,6 @@
 """Times as the back-office takes them in: local days from the pages and filters, and instants
-carried in cursors. Stored times are UTC; the site's zone (`TIME_ZONE`) decides what a day is."""
+carried in cursors. Stored times are UTC; the active zone decides what a day is: the reader's own,
+activated for each request (the site's `TIME_ZONE` for a reader who chose none)."""
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any

@@ -54,7 +54,7 @@ class FilterSet(django_filters.FilterSet):
 
 
 class DateRangeFilterSet(FilterSet):
-    """A FilterSet with an inclusive range of local days (in the site's time zone) on one time
+    """A FilterSet with an inclusive range of local days (in the reader's time zone) on one time
     field. Subclasses declare the two bounds with `date_filter` and name them, with the field,
     in `date_range = (from_name, to_name, field)`."""
 

@@ -10,11 +10,23 @@ class CreditsConfig(AppConfig):
     demo = "credits.demo"
 
     def ready(self) -> None:
-        from core import navigation
+        from core import navigation, savedviews
         from credits import checks, signals  # noqa: F401  (checks: the limits' system checks)
+        from credits.filters import CreditActivityFilter
         from credits.selectors import approvals_waiting_count
+        from credits.tables import CreditEntryTable
 
         signals.connect()
+        # Credit Activity's filters can be saved under a name, and its columns chosen.
+        savedviews.register(
+            savedviews.Page(
+                "credit_activity",
+                "Credit Activity",
+                "credits:activity",
+                CreditActivityFilter,
+                columns=CreditEntryTable.choosable_columns(),
+            )
+        )
 
         navigation.register(
             navigation.Link("Credit Activity", "credits:activity", "credits.view_credit_activity"),

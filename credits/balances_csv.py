@@ -8,8 +8,8 @@ minus sign)."""
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from core import money
 from core.csvfiles import header_bytes, safe_cell, write_rows
@@ -21,7 +21,7 @@ TYPE_LABELS = dict(CreditType.choices)
 
 
 def _period_header() -> list[str]:
-    zone = settings.TIME_ZONE
+    zone = timezone.get_current_timezone_name()
     return [f"From ({zone})", f"To ({zone})"]
 
 

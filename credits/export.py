@@ -14,7 +14,6 @@ tablib (under django-import-export) builds the whole file in memory, so it is no
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import (
     Case,
@@ -41,7 +40,7 @@ DATE, AMOUNT, CURRENCY, BALANCE = 0, 8, 9, 10
 
 def header() -> list[str]:
     return [
-        f"Date ({settings.TIME_ZONE})",
+        f"Date ({timezone.get_current_timezone_name()})",
         "Account ID",
         "Account name",
         "Account email",
@@ -138,8 +137,8 @@ def _copy_rows(entries: QuerySet) -> Generator[bytes, None, int]:
     connection = connections[entries.db]
     with transaction.atomic(using=entries.db), connection.cursor() as cursor:
         # Local to this transaction (and undone with it on an error): times are written in
-        # the site's zone, in ISO style (which psycopg also needs, so it may outlive us).
-        _set_local(cursor, "TimeZone", settings.TIME_ZONE)
+        # the reader's zone, in ISO style (which psycopg also needs, so it may outlive us).
+        _set_local(cursor, "TimeZone", timezone.get_current_timezone_name())
         _set_local(cursor, "DateStyle", "ISO, YMD")
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:

@@ -77,6 +77,14 @@ class CreditEntryTable(AccountLinks, DirectCellsTable):
         order_by_field = "sort"
         empty_text = "No credit activity matches these filters."
 
+    @classmethod
+    def choosable_columns(cls) -> tuple[tuple[str, str], ...]:
+        """(name, label) of every column, for the page's column chooser."""
+        return tuple(
+            (name, str(column.verbose_name or name.replace("_", " ").capitalize()))
+            for name, column in cls.base_columns.items()
+        )
+
     # --- the cells (DirectCellsTable) ----------------------------------------------------
 
     # One reverse per page for each kind of link, not one per row.

@@ -4,7 +4,6 @@ page, streamed in constant memory with every text cell guarded (core.csvfiles)."
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -16,7 +15,7 @@ TYPES = dict(LegacyEntry.Type.choices)
 
 
 def header() -> list[str]:
-    zone = settings.TIME_ZONE
+    zone = timezone.get_current_timezone_name()
     return [
         f"Created ({zone})",
         "Source ID",

@@ -12,6 +12,16 @@ urlpatterns = [
     path("security/recovery-codes/", views.RecoveryCodesView.as_view(), name="recovery-codes"),
     path("security/remove/", views.RemoveView.as_view(), name="remove"),
     path("password/", views.PasswordChangeView.as_view(), name="password"),
+    path("preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path("preferences/clock/", views.ClockView.as_view(), name="clock"),
+    path("preferences/columns/<slug:page>/", views.ColumnsView.as_view(), name="columns"),
+    path("saved-views/", views.SavedViewSaveView.as_view(), name="saved-view-save"),
+    path("saved-views/<int:pk>/", views.SavedViewOpenView.as_view(), name="saved-view-open"),
+    path(
+        "saved-views/<int:pk>/delete/",
+        views.SavedViewDeleteView.as_view(),
+        name="saved-view-delete",
+    ),
     path("security/passkey/code/", views.PasskeyCodeView.as_view(), name="passkey-code"),
     path(
         "security/passkey/register/begin/",

@@ -19,6 +19,7 @@ class StaffConfig(AppConfig):
         signals.connect()
         navigation.register(
             navigation.Link("Staff activity", "staff:activity", "staff.view_staffevent"),
+            navigation.Link("Preferences", "account:preferences", "", place=navigation.ACCOUNT),
             navigation.Link("Security", "account:security", "", place=navigation.ACCOUNT),
         )
 

@@ -5,7 +5,6 @@ record is small next to the ledger, so a chunked cursor and Python's csv module 
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -15,7 +14,7 @@ from staff.models import StaffEvent
 
 def header() -> list[str]:
     return [
-        f"When ({settings.TIME_ZONE})",
+        f"When ({timezone.get_current_timezone_name()})",
         "Kind",
         "Who",
         "Who (username)",

@@ -47,3 +47,18 @@ class RemoveForm(forms.Form):
         strip=True,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
+
+
+class TimeZoneForm(forms.Form):
+    """The zone a user reads times in: the site's (empty) or any the machine knows."""
+
+    time_zone = forms.CharField(label="Time zone", max_length=64, required=False, strip=True)
+
+
+class SavedViewForm(forms.Form):
+    """A list page's current filters to keep under a name, for oneself or one role."""
+
+    page = forms.CharField(max_length=40)
+    name = forms.CharField(label="Name", max_length=200, strip=True)
+    query = forms.CharField(max_length=4000, required=False, strip=False)
+    shared_with = forms.CharField(label="Share with", max_length=150, required=False)

@@ -2,18 +2,26 @@
 and the second factor after the password."""
 
 import time
-from collections.abc import Callable
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
-from staff.services import second_factor_enrolled, second_factor_required
+from core.savedviews import HIDDEN_COLUMNS_ATTR
+from staff.services import (
+    Settings,
+    preferences_of,
+    second_factor_enrolled,
+    second_factor_required,
+)
 
 # Session keys: when the user signed in, and when they were last seen (Unix seconds).
 SIGNED_IN_AT = "staff_signed_in_at"
@@ -66,6 +74,76 @@ class SessionLifetimeMiddleware:
             session[SIGNED_IN_AT] = now
         if last_seen is None or now - last_seen >= SEEN_RESOLUTION:
             session[LAST_SEEN] = now
+
+
+# Session keys: the user's preferences as read at sign-in (staff.services.Settings), and
+# whether they asked to see times in UTC.
+PREFERENCES_KEY = "staff_preferences"
+SHOW_UTC_KEY = "staff_show_utc"
+# `?utc=1` shows one page (or one CSV file) in UTC without changing the session's choice.
+UTC_PARAMETER = "utc"
+
+
+def remember_preferences(request: HttpRequest, preferences: Settings) -> None:
+    """Keep the user's preferences in the session (at sign-in, and when they change them), so
+    that no request reads them from the database."""
+    request.session[PREFERENCES_KEY] = preferences.as_session()
+
+
+def session_preferences(request: HttpRequest) -> Settings:
+    """The signed-in user's preferences from the session; read once from the database for a
+    session that began before they were kept there. The defaults for a visitor."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Settings()
+    kept = Settings.from_session(request.session.get(PREFERENCES_KEY))
+    if kept is None:
+        kept = preferences_of(user)
+        remember_preferences(request, kept)
+    return kept
+
+
+def shows_utc(request: HttpRequest) -> bool:
+    return request.GET.get(UTC_PARAMETER) == "1" or bool(request.session.get(SHOW_UTC_KEY))
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        # A zone the machine no longer knows (tzdata changed): the site's.
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+class ViewerClockMiddleware:
+    """Each request runs in its reader's time zone (Django's `timezone.activate`): the one they
+    chose, or the site's, or UTC while they asked for it. Pages, date filters (core.dates) and
+    CSV files follow the active zone. It costs no query: the choice is kept in the session."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        preferences = session_preferences(request)
+        setattr(request, HIDDEN_COLUMNS_ATTR, preferences.hidden_columns)
+        zone = _zone("UTC" if shows_utc(request) else preferences.zone_name)
+        timezone.activate(zone)
+        try:
+            response = self.get_response(request)
+        finally:
+            timezone.deactivate()
+        if isinstance(response, StreamingHttpResponse):
+            # A CSV file is written after this returns, while the server sends it.
+            response.streaming_content = _in_zone(response.streaming_content, zone)
+        return response
+
+
+def _in_zone(chunks: Iterable[Any], zone: zoneinfo.ZoneInfo) -> Iterator[Any]:
+    timezone.activate(zone)
+    try:
+        yield from chunks
+    finally:
+        timezone.deactivate()
 
 
 def second_factor_exempt(view: Any) -> Any:

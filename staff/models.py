@@ -45,6 +45,9 @@ class Kind(models.TextChoices):
     ROLE_CHANGE_REFUSED = "role_change_refused", "Role change refused"
     ENROLMENT_CODE_ISSUED = "enrolment_code_issued", "Enrolment code issued"
     DECISION_REFUSED = "decision_refused", "Decision refused: not a second person"
+    TIME_ZONE_CHANGED = "time_zone_changed", "Time zone changed"
+    SAVED_VIEW_SAVED = "saved_view_saved", "Saved view saved"
+    SAVED_VIEW_DELETED = "saved_view_deleted", "Saved view deleted"
 
 
 def _yes_no(value: Any) -> str:
@@ -165,6 +168,19 @@ SPECS: dict[str, KindSpec] = {
     Kind.DECISION_REFUSED: KindSpec(
         frozenset({"request", "reason"}), lambda d: f"{d['request']}: {d['reason']}"
     ),
+    Kind.TIME_ZONE_CHANGED: KindSpec(
+        frozenset({"from", "to"}), lambda d: f"Time zone: {d['from']} → {d['to']}"
+    ),
+    Kind.SAVED_VIEW_SAVED: KindSpec(
+        frozenset({"name", "page", "shared_with"}),
+        lambda d: (
+            f"Saved view “{d['name']}” on {d['page']}"
+            + (f", shared with {d['shared_with']}" if d["shared_with"] else "")
+        ),
+    ),
+    Kind.SAVED_VIEW_DELETED: KindSpec(
+        frozenset({"name", "page"}), lambda d: f"Saved view “{d['name']}” on {d['page']} deleted"
+    ),
     Kind.ENROLMENT_CODE_ISSUED: KindSpec(
         frozenset({"expires"}),
         lambda d: f"A one-time code to set up a second factor, valid until {d['expires']}",
@@ -279,3 +295,62 @@ class EnrolmentCode(models.Model):
 
     def __str__(self) -> str:
         return f"Enrolment code for {self.user} ({self.issued_at:%Y-%m-%d %H:%M})"
+
+
+class Preferences(Attributed):
+    """One user's own settings: the time zone pages, filters and CSV files use for them (empty:
+    the site's `TIME_ZONE`), and the columns they hide, per page. `actor` is who changed them
+    last. Read once per session (at sign-in) and kept in the session, so that no page reads
+    this row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    time_zone = models.CharField(max_length=64, blank=True)
+    # {page code: [column names hidden]}; a column added to a page later shows.
+    hidden_columns = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    # Personal data, field by field (core.personal_data): staff, not customers.
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ("time_zone", "hidden_columns", "actor_name")
+
+    class Meta:
+        verbose_name = "user preferences"
+        verbose_name_plural = "user preferences"
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"
+
+
+class SavedView(Attributed):
+    """The filters of a list page saved under a name by `actor` (its owner), for themselves or
+    shared with one role. `page` is a code of core.savedviews; `query` the filters as they were
+    (checked again whenever the view is opened: types and filters change)."""
+
+    page = models.CharField(max_length=40)
+    name = models.CharField(max_length=80)
+    query = models.TextField(blank=True)
+    shared_with = models.ForeignKey(
+        "auth.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Personal data, field by field (core.personal_data): a filter may hold a customer's name
+    # or e-mail as typed; the view is the staff member's own and deleted with it.
+    PERSONAL_DATA = {"query": "the filters as typed; deleted with the view"}
+    NO_PERSONAL_DATA = ("page", "name", "actor_name")
+
+    class Meta:
+        ordering = ["name", "id"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["actor", "page", "name"], name="savedview_one_name_per_owner_page"
+            )
+        ]
+        indexes = [models.Index(fields=["page", "shared_with"], name="savedview_shared_idx")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -26,9 +26,9 @@ from core.actors import MAX_ACTOR_NAME
 from core.roles import MONEY_ROLE_NAMES, duty_refused
 from staff import lockout
 from staff.context import acting, client_address
-from staff.middleware import mark_signed_in
+from staff.middleware import mark_signed_in, remember_preferences
 from staff.models import Kind
-from staff.services import OWN_ROLES, VISITOR, staff_event_record
+from staff.services import OWN_ROLES, VISITOR, preferences_of, staff_event_record
 from staff.services.roles import granting
 
 FLAGS = {
@@ -54,6 +54,7 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
     if request is None:
         return
     mark_signed_in(request)
+    remember_preferences(request, preferences_of(user))
     staff_event_record(
         kind=Kind.SIGNED_IN,
         actor=user,

@@ -5,17 +5,19 @@ import base64
 import json
 from collections.abc import Generator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import segno
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import NoReverseMatch, resolve, reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import TemplateView
@@ -30,15 +32,22 @@ from django_otp_webauthn.views import (
     CompleteCredentialRegistrationView,
 )
 
+from core import savedviews
 from core.paging import PagedTableMixin
 from core.views import FilteredCsvDownloadView, safe_next
 from staff import export, services
 from staff.context import client_address
 from staff.filters import StaffActivityFilter
-from staff.forms import CodeForm, EnrolForm, RemoveForm
-from staff.middleware import enrolment_view, second_factor_exempt
+from staff.forms import CodeForm, EnrolForm, RemoveForm, SavedViewForm, TimeZoneForm
+from staff.middleware import (
+    SHOW_UTC_KEY,
+    enrolment_view,
+    remember_preferences,
+    second_factor_exempt,
+    session_preferences,
+)
 from staff.models import StaffActivityExport
-from staff.selectors import staff_activity
+from staff.selectors import saved_view_visible, staff_activity
 from staff.services.second_factor import NOT_A_TOTP_CODE
 from staff.tables import StaffEventTable
 
@@ -395,3 +404,213 @@ class StaffActivityExportView(PermissionRequiredMixin, FilteredCsvDownloadView):
         return services.staff_activity_export_start(
             actor=request.user, filters=self.filterset.used_filters()
         )
+
+
+# --- Each user's own settings: time zone, columns, saved views -------------------------------
+
+TIME_ZONE_SAVED = "Times are now shown in {}."
+SHOWING_UTC = "Times are now shown in UTC."
+SHOWING_OWN = "Times are now shown in {}, your time zone."
+COLUMNS_SAVED = "Your columns on {} are saved."
+VIEW_SAVED = "Saved view “{}” saved."
+VIEW_DELETED = "Saved view “{}” deleted."
+VIEW_NOT_FOUND = "That saved view no longer exists, or it is not shared with you."
+UNKNOWN_PAGE = "Saved views are not offered on that page."
+VIEW_STALE = "Saved view “{}” opened without the filters that no longer apply: {}"
+NOT_SAVED = "Not saved: {}"
+
+
+def _back(request: HttpRequest) -> str:
+    return safe_next(request, reverse("account:preferences"))
+
+
+class PreferencesView(View):
+    """The signed-in user's own settings: the time zone they read times in."""
+
+    template_name = "staff/preferences.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._page(TimeZoneForm(initial={"time_zone": self._own().time_zone}))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = TimeZoneForm(request.POST)
+        if form.is_valid():
+            try:
+                chosen = services.time_zone_choose(
+                    actor=request.user,
+                    user=request.user,  # type: ignore[arg-type]
+                    time_zone=form.cleaned_data["time_zone"],
+                    address=client_address(request),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                remember_preferences(request, chosen)
+                request.session.pop(SHOW_UTC_KEY, None)
+                messages.success(request, TIME_ZONE_SAVED.format(chosen.zone_name))
+                return redirect(reverse("account:preferences"))
+        return self._page(form, status=400)
+
+    def _own(self) -> services.Settings:
+        return session_preferences(self.request)
+
+    def _page(self, form: TimeZoneForm, status: int = 200) -> HttpResponse:
+        own = self._own()
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "form": form,
+                "zones": services.time_zone_names(),
+                "own_zone": own.zone_name,
+                "site_zone": settings.TIME_ZONE,
+                "errors": [e for errors in form.errors.values() for e in errors],
+            },
+            status=status,
+        )
+
+
+class ClockView(View):
+    """One click between the user's own time zone and UTC (kept for the session)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("utc") == "1":
+            request.session[SHOW_UTC_KEY] = True
+            messages.info(request, SHOWING_UTC)
+        else:
+            request.session.pop(SHOW_UTC_KEY, None)
+            messages.info(request, SHOWING_OWN.format(session_preferences(request).zone_name))
+        return redirect(_back(request))
+
+
+class ColumnsView(View):
+    """The columns the user keeps shown on a page that offers a column chooser."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, page: str) -> HttpResponse:
+        registered = savedviews.get(page)
+        if registered is None or not registered.columns:
+            messages.error(request, UNKNOWN_PAGE)
+            return redirect(_back(request))
+        try:
+            chosen = services.columns_choose(
+                actor=request.user,
+                user=request.user,  # type: ignore[arg-type]
+                page=registered.code,
+                columns=list(registered.columns),
+                shown=request.POST.getlist("columns"),
+            )
+        except ValidationError as exc:
+            messages.error(request, NOT_SAVED.format(_error_text(exc)))
+        else:
+            remember_preferences(request, chosen)
+            messages.success(request, COLUMNS_SAVED.format(registered.label))
+        return redirect(_back(request))
+
+
+class SavedViewSaveView(View):
+    """Save the page's current filters under a name (posted from the page's menu)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = SavedViewForm(request.POST)
+        back = _back(request)
+        if not form.is_valid():
+            messages.error(request, NOT_SAVED.format(_form_errors(form)))
+            return redirect(back)
+        data = form.cleaned_data
+        page = savedviews.get(data["page"])
+        if page is None:
+            messages.error(request, UNKNOWN_PAGE)
+            return redirect(back)
+        query = savedviews.filters_of(QueryDict(data["query"])).urlencode()
+        try:
+            view = services.saved_view_save(
+                actor=request.user,
+                page=page.code,
+                page_label=page.label,
+                name=data["name"],
+                query=query,
+                shared_with=data["shared_with"],
+                address=client_address(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, NOT_SAVED.format(_error_text(exc)))
+        else:
+            messages.success(request, VIEW_SAVED.format(view.name))
+        return redirect(back)
+
+
+def _form_errors(form: forms.Form) -> str:
+    return " ".join(
+        f"{form.fields[name].label or name}: {' '.join(str(e) for e in errors)}"
+        if name in form.fields
+        else ""
+        for name, errors in form.errors.items()
+    ).strip()
+
+
+class SavedViewOpenView(View):
+    """Open a saved view on the page it was saved on: its filters as they still apply, with a
+    message naming those that no longer do (a type that is gone, a date that is not one)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        view = saved_view_visible(request.user, pk)
+        page = savedviews.get(view.page) if view is not None else None
+        if view is None or page is None:
+            messages.error(request, VIEW_NOT_FOUND if view is None else UNKNOWN_PAGE)
+            return redirect(safe_next(request, reverse("home")))
+        path = self._page_path(request, page)
+        if path is None:
+            messages.error(request, UNKNOWN_PAGE)
+            return redirect(reverse("home"))
+        query, problems = savedviews.check_query(page, view.query)
+        if problems:
+            messages.warning(request, VIEW_STALE.format(view.name, " ".join(problems)))
+        return redirect(f"{path}?{query}" if query else path)
+
+    @staticmethod
+    def _page_path(request: HttpRequest, page: savedviews.Page) -> str | None:
+        """The page to open the view on: `next` when it is that page (an account's timeline
+        names the account), else the page's own address when it takes no arguments."""
+        target = safe_next(request, "")
+        path = urlsplit(target).path
+        if path:
+            try:
+                if resolve(path).view_name == page.url_name:
+                    return path
+            except Http404:
+                pass
+        try:
+            return reverse(page.url_name)
+        except NoReverseMatch:
+            return None
+
+
+class SavedViewDeleteView(View):
+    """Delete one of one's own saved views."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        view = saved_view_visible(request.user, pk)
+        page = savedviews.get(view.page) if view is not None else None
+        if view is None:
+            messages.error(request, VIEW_NOT_FOUND)
+            return redirect(_back(request))
+        try:
+            services.saved_view_delete(
+                actor=request.user,
+                view=view,
+                page_label=page.label if page else view.page,
+                address=client_address(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, VIEW_DELETED.format(view.name))
+        return redirect(_back(request))

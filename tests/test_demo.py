@@ -226,3 +226,18 @@ def test_a_second_load_keeps_a_changed_password(demo_output):
         call_command("load_demo", stdout=io.StringIO())
     request = RequestFactory().post("/login/")  # as the sign-in page calls it (django-axes)
     assert authenticate(request, username="demo-sales", password="changed-password-123")
+
+
+def test_the_demo_has_a_user_in_another_time_zone_and_saved_views(demo_output):
+    from core import savedviews
+    from staff.models import Preferences, SavedView
+
+    assert Preferences.objects.get(user__username="demo-sales").time_zone == "America/New_York"
+    assert "demo-sales reads times in America/New_York" in demo_output
+    views = SavedView.objects.filter(actor__username__startswith="demo-")
+    assert {v.page for v in views} == {"recent_activity", "credit_activity"}
+    assert views.filter(shared_with__isnull=False).count() == 2
+    for view in views:  # each opens with all its filters
+        assert savedviews.check_query(savedviews.get(view.page), view.query)[1] == []
+    call_command("load_demo", stdout=io.StringIO())
+    assert SavedView.objects.filter(actor__username__startswith="demo-").count() == views.count()

@@ -19,6 +19,7 @@ from credits.services import credit_grant, credit_request
 from tests.factories import (
     AccountFactory,
     PaymentMethodFactory,
+    SavedViewFactory,
     SubscriptionFactory,
     UserFactory,
 )
@@ -92,6 +93,12 @@ MATRIX = [
     ("account:recovery-codes", {}, None, "post"),
     ("account:remove", {}, None, "post"),
     ("account:passkey-code", {}, None, "post"),
+    # Every signed-in user's own preferences and saved views.
+    ("account:preferences", {}, None, "get"),
+    ("account:clock", {}, None, "post"),
+    ("account:columns", {"page": "credit_activity"}, None, "post"),
+    ("account:saved-view-save", {}, None, "post"),
+    ("account:saved-view-delete", {"pk": "saved_view"}, None, "post"),
     # The confirmation pages of the actions that cannot be undone.
     (
         "accounts:subscription-action",
@@ -125,6 +132,9 @@ NOT_IN_MATRIX = {
     "account:passkey-register-complete": "a passkey ceremony: tests/staff/test_passkeys.py",
     "account:passkey-verify-begin": "a passkey ceremony: tests/staff/test_passkeys.py",
     "account:passkey-verify-complete": "a passkey ceremony: tests/staff/test_passkeys.py",
+    # Opening a saved view redirects to its page (whose own row here gates it); who may open
+    # which view: tests/staff/test_saved_views.py.
+    "account:saved-view-open": "a redirect to its page: tests/staff/test_saved_views.py",
 }
 # Namespaces with their own gatekeeping, tested elsewhere. "api": integration tokens, not roles
 # (tests/api/test_auth.py walks every API address).
@@ -175,6 +185,8 @@ def world(db):
     return {
         "payment_method": PaymentMethodFactory(account=account).pk,
         "approval": waiting.approval.pk,
+        # Nobody's to delete but its owner's: the others are told so (a redirect, not a 403).
+        "saved_view": SavedViewFactory(role=CUSTOMER_SERVICE).pk,
     }
 
 

@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator
 
+from core import savedviews
 from core.dates import date_presets, preset_links
 from core.paging import PagedTableMixin
 from core.replicas import ReplicaReadsMixin, read_alias
@@ -33,6 +34,11 @@ class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableM
 
     def get_queryset(self) -> Any:
         return credit_activity()
+
+    def get_table_kwargs(self) -> dict[str, Any]:
+        # The columns the user chose to hide (their preference, kept in the session).
+        hidden = savedviews.hidden_columns(self.request, "credit_activity")
+        return {**super().get_table_kwargs(), "exclude": hidden}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         query = self.request.GET.copy()

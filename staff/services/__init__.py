@@ -7,6 +7,15 @@ from staff.services.events import (
     staff_activity_export_start,
     staff_event_record,
 )
+from staff.services.preferences import (
+    Settings,
+    columns_choose,
+    preferences_of,
+    saved_view_delete,
+    saved_view_save,
+    time_zone_choose,
+    time_zone_names,
+)
 from staff.services.roles import (
     OWN_ROLES,
     role_grant_approve,
@@ -38,6 +47,13 @@ from staff.services.second_factor import (
 from staff.services.users import sign_in_unlock, user_deactivate
 
 __all__ = [
+    "Settings",
+    "columns_choose",
+    "preferences_of",
+    "saved_view_delete",
+    "saved_view_save",
+    "time_zone_choose",
+    "time_zone_names",
     "ENROLMENT_CODE_NEEDED",
     "app_enrolled",
     "enrolment_code_check",

@@ -19,8 +19,9 @@ from tests.factories import AccountFactory, CreditEntryFactory, CreditWalletFact
 pytestmark = pytest.mark.django_db
 
 PAGE = reverse("credits:activity")
-# Session, user, second factor, permissions, roles, the approvals count, the page, the totals.
-PAGE_QUERY_BUDGET = 7
+# Session, user, second factor, permissions, roles, the approvals count, the saved views menu,
+# the page, the totals.
+PAGE_QUERY_BUDGET = 8
 
 
 def brute_force(entries) -> dict[tuple[str, str], tuple[int, Decimal, Decimal, Decimal]]:

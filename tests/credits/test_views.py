@@ -178,8 +178,9 @@ def test_the_page_costs_the_same_queries_for_few_or_many_entries(
     finance_client.get(PAGE)  # session and permission caches warm
     # session, user, the session's verified second factor, the permissions with the roles in the
     # header (one query: core.authentication), the count of requests waiting for approval (in
-    # the navigation), the page of entries, their totals
-    with django_assert_num_queries(7) as few:
+    # the navigation), the saved views menu (the user's and their roles'), the page of entries,
+    # their totals
+    with django_assert_num_queries(8) as few:
         finance_client.get(f"{PAGE}?subscription_id=ORD-700001")
     add(30)
     with django_assert_num_queries(len(few.captured_queries)):

@@ -11,3 +11,4 @@ from tests.factories.accounts import (  # noqa: F401
 from tests.factories.activity import ActivityEventFactory  # noqa: F401
 from tests.factories.credits import CreditEntryFactory, CreditWalletFactory  # noqa: F401
 from tests.factories.legacy_history import LegacyEntryFactory, LegacyImportFactory  # noqa: F401
+from tests.factories.staff import PreferencesFactory, SavedViewFactory  # noqa: F401

@@ -273,6 +273,34 @@ def decision_refused(admin, maja):
     return maja
 
 
+def time_zone_changed(admin, maja):
+    client = VerifiedClient(REMOTE_ADDR=USER_ADDRESS)
+    client.force_login(maja)
+    client.post(reverse("account:preferences"), {"time_zone": "Asia/Tokyo"})
+    return maja
+
+
+def saved_view_saved(admin, maja):
+    client = VerifiedClient(REMOTE_ADDR=USER_ADDRESS)
+    client.force_login(maja)
+    client.post(
+        reverse("account:saved-view-save"),
+        {"page": "recent_activity", "name": "Comments", "query": "type=comment_added"},
+    )
+    return maja
+
+
+def saved_view_deleted(admin, maja):
+    from staff.models import SavedView
+
+    saved_view_saved(admin, maja)
+    client = VerifiedClient(REMOTE_ADDR=USER_ADDRESS)
+    client.force_login(maja)
+    view = SavedView.objects.get(actor=maja, name="Comments")
+    client.post(reverse("account:saved-view-delete", args=[view.pk]))
+    return maja
+
+
 SCENARIOS = {
     Kind.SIGNED_IN: signed_in,
     Kind.SIGN_IN_FAILED: sign_in_failed,
@@ -296,6 +324,9 @@ SCENARIOS = {
     Kind.ROLE_CHANGE_REFUSED: role_change_refused,
     Kind.ENROLMENT_CODE_ISSUED: enrolment_code_issued,
     Kind.DECISION_REFUSED: decision_refused,
+    Kind.TIME_ZONE_CHANGED: time_zone_changed,
+    Kind.SAVED_VIEW_SAVED: saved_view_saved,
+    Kind.SAVED_VIEW_DELETED: saved_view_deleted,
 }
 # Who acts in each scenario: the user themself, the administrator, or nobody signed in.
 BY_ADMIN = {
