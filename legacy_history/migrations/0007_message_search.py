@@ -2,13 +2,14 @@
 pg_trgm; `backoffice_fold` from accounts 0007) that serves one account's
 `message__fcontains` (core.lookups). PostgreSQL only, as the other search indexes."""
 
-from django.contrib.postgres.operations import BtreeGinExtension
 from django.db import migrations
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # Kept when going back: the other app's search index may use it too.
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     schema_editor.execute(
         'CREATE INDEX "legacy_entry_message_trgm_idx" ON "legacy_history_legacyentry" '
         'USING gin ("account_id", backoffice_fold("message") gin_trgm_ops)'
@@ -27,4 +28,4 @@ class Migration(migrations.Migration):
         ("accounts", "0007_folded_name_search"),
     ]
 
-    operations = [BtreeGinExtension(), migrations.RunPython(create, drop, elidable=False)]
+    operations = [migrations.RunPython(create, drop, elidable=False)]
