@@ -4,6 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
+    # Its part of erasing a customer (core.personal_data): the access log's filters.
+    erasure = "accounts.erasure"
     # Loaded by `manage.py load_demo`, in the order of INSTALLED_APPS.
     demo = "accounts.demo"
 

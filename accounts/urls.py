@@ -18,6 +18,11 @@ urlpatterns = [
         name="payment-method-default",
     ),
     path(
+        "<key:customer_number>/access-log/",
+        views.AccessLogView.as_view(),
+        name="access-log",
+    ),
+    path(
         "<key:customer_number>/anonymise/",
         views.AnonymiseView.as_view(),
         name="anonymise",

@@ -11,9 +11,10 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from accounts import forms, services
-from accounts.filters import AccountFilter
-from accounts.models import Account, PaymentMethod, Product, Subscription
+from accounts.filters import AccessLogFilter, AccountFilter
+from accounts.models import Account, AccountAccess, PaymentMethod, Product, Subscription
 from accounts.selectors import (
+    account_accesses,
     account_detail,
     account_get,
     account_glance,
@@ -21,7 +22,7 @@ from accounts.selectors import (
     erasure_preview,
     product_choices,
 )
-from accounts.tables import AccountTable
+from accounts.tables import AccessLogTable, AccountTable
 from accounts.transitions import Action
 from core.paging import CappedPaginator, PagedTableMixin
 from core.views import ActionView, Change, ConfirmedActionView
@@ -50,7 +51,11 @@ class AccountDetailView(PermissionRequiredMixin, DetailView):
     context_object_name = "account"
 
     def get_object(self, queryset: Any = None) -> Account:
-        return account_detail(customer_number=self.kwargs["customer_number"])
+        account = account_detail(customer_number=self.kwargs["customer_number"])
+        services.account_access_record(
+            actor=self.request.user, account=account, page=AccountAccess.Page.ACCOUNT
+        )
+        return account
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         account = self.object
@@ -72,6 +77,31 @@ class AccountDetailView(PermissionRequiredMixin, DetailView):
             billing_day_form=forms.BillingDayForm(initial={"billing_day": account.billing_day}),
             **kwargs,
         )
+
+
+class AccessLogView(PermissionRequiredMixin, PagedTableMixin, FilterView):
+    """Who opened the account's pages or downloaded its data, newest first, filtered by who,
+    page and days. Opening it is itself recorded."""
+
+    permission_required = "accounts.view_accountaccess"
+    filterset_class = AccessLogFilter
+    table_class = AccessLogTable
+    template_name = "accounts/access_log.html"
+
+    def get_queryset(self) -> Any:
+        self.account = account_get(customer_number=self.kwargs["customer_number"])
+        services.account_access_record(
+            actor=self.request.user,
+            account=self.account,
+            page=AccountAccess.Page.ACCESS_LOG,
+            filters=services.typed_filters(
+                self.request.GET, [*AccessLogFilter.base_filters, "page"]
+            ),
+        )
+        return account_accesses(self.account)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(account=self.account, **kwargs)
 
 
 class AccountActionView(ActionView):

@@ -79,6 +79,8 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = (
     "auth.view_group",
     "accounts.add_account",
     "accounts.anonymise_account",
+    # Who opened an account's pages (its access log), and the customer's data export.
+    "accounts.view_accountaccess",
     "accounts.view_product",
     "accounts.add_product",
     "accounts.change_product",
