@@ -23,6 +23,11 @@ urlpatterns = [
         name="access-log",
     ),
     path(
+        "<key:customer_number>/data-export.zip",
+        views.CustomerDataExportView.as_view(),
+        name="data-export",
+    ),
+    path(
         "<key:customer_number>/anonymise/",
         views.AnonymiseView.as_view(),
         name="anonymise",

@@ -81,6 +81,7 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = (
     "accounts.anonymise_account",
     # Who opened an account's pages (its access log), and the customer's data export.
     "accounts.view_accountaccess",
+    "accounts.export_account_data",
     "accounts.view_product",
     "accounts.add_product",
     "accounts.change_product",

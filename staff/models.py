@@ -45,6 +45,7 @@ class Kind(models.TextChoices):
     ROLE_CHANGE_REFUSED = "role_change_refused", "Role change refused"
     ENROLMENT_CODE_ISSUED = "enrolment_code_issued", "Enrolment code issued"
     DECISION_REFUSED = "decision_refused", "Decision refused: not a second person"
+    CUSTOMER_DATA_EXPORTED = "customer_data_exported", "Customer data exported"
 
 
 def _yes_no(value: Any) -> str:
@@ -164,6 +165,13 @@ SPECS: dict[str, KindSpec] = {
     Kind.ROLE_CHANGE_REFUSED: KindSpec(frozenset({"reason"}), lambda d: d["reason"]),
     Kind.DECISION_REFUSED: KindSpec(
         frozenset({"request", "reason"}), lambda d: f"{d['request']}: {d['reason']}"
+    ),
+    Kind.CUSTOMER_DATA_EXPORTED: KindSpec(
+        frozenset({"customer", "files", "rows"}),
+        lambda d: (
+            f"Downloaded everything held on customer {d['customer']} "
+            f"({d['files']} files, {d['rows']} rows)"
+        ),
     ),
     Kind.ENROLMENT_CODE_ISSUED: KindSpec(
         frozenset({"expires"}),

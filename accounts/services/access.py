@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountAccess
 from core.actors import ActorLike, as_actor
+from core.personal_data import customer_data_exported
 
 # A filter value is kept up to this many characters (the query string is the user's to make
 # as long as they like; the log is not).
@@ -48,3 +49,26 @@ def account_access_record(
         created_at=at or timezone.now(),
         **as_actor(actor).as_fields(),
     )
+
+
+def account_data_export_record(
+    *, actor: ActorLike, account: Account, files: dict[str, int]
+) -> AccountAccess:
+    """Record that `actor` downloaded everything held on `account` (`files`: each file's name
+    and row count): in the account's access log, and in staff activity (through
+    core.personal_data.customer_data_exported)."""
+    who = as_actor(actor)
+    record = account_access_record(
+        actor=who,
+        account=account,
+        page=AccountAccess.Page.DATA_EXPORT,
+        filters={"files": len(files), "rows": sum(files.values())},
+    )
+    customer_data_exported.send(
+        sender=Account,
+        actor=who,
+        customer_number=account.customer_number,
+        files=len(files),
+        rows=sum(files.values()),
+    )
+    return record

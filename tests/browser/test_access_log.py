@@ -1,6 +1,8 @@
 """An agent opens an account and its Recent Activity; an administrator reads who did in the
 account's access log and narrows it to one page."""
 
+import zipfile
+
 import pytest
 from playwright.sync_api import expect
 
@@ -35,3 +37,28 @@ def test_an_administrator_sees_who_opened_the_account_and_filters_it(page, sign_
     page.get_by_role("button", name="Filter").click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Sara Lind")
+
+
+def test_an_administrator_downloads_the_customers_data_and_sees_it_recorded(
+    page, sign_in, make_user, tmp_path
+):
+    make_user(roles.SYSTEM_ADMINISTRATOR, username="admin", is_staff=True)
+    account = AccountFactory(customer_number="871002", name="Karin Lövgren")
+
+    sign_in("admin")
+    page.goto(account.get_absolute_url())
+    page.get_by_role("link", name="Access log").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the customer's data").click()
+    assert download.value.suggested_filename.startswith("customer-data-871002-")
+    saved = tmp_path / "export.zip"
+    download.value.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:
+        assert "account.json" in archive.namelist()
+
+    page.reload()  # itself recorded: the newest row is this opening of the log
+    rows = page.locator("table.access-log tbody tr")
+    expect(rows.nth(0)).to_contain_text("Access log")
+    expect(rows.nth(1)).to_contain_text("Customer data export")
+    page.goto("/staff/activity/")
+    expect(page.locator("body")).to_contain_text("Downloaded everything held on customer 871002")
