@@ -159,6 +159,8 @@ def _load_accounts(users: list, products: dict[str, Product], stdout: TextIO) ->
         currency = CURRENCY_BY_COUNTRY[country]
         subscription = _add_subscription(rng, account, products, currency, status, created, n)
         _agent_touches(rng, subscription, products, agent, n)
+        if n % 50 == 0:
+            _agent_edits(account, agent, faker.city()[:100])
         history.extend(_history(rng, account, subscription, created, agent, today))
     large = _large_account(rng, products, agent, today)
     history.extend(_large_history(rng, large, agent))
@@ -204,6 +206,15 @@ def _agent_touches(rng, subscription, products, agent, n):
         services.subscription_cancel_scheduled_pause(actor=agent, subscription=subscription)
     if subscription.status == "paused" and n % 15 == 7:
         services.subscription_end_pause_early(actor=agent, subscription=subscription)
+
+
+def _agent_edits(account: Account, agent, city: str) -> None:
+    """A customer who moved and asked for another billing day: two diffs on the timeline."""
+    if city != account.city:
+        services.account_update_address(actor=agent, account=account, city=city)
+    services.account_change_billing_day(
+        actor=agent, account=account, billing_day=account.billing_day % 28 + 1
+    )
 
 
 def _access_log(users: list) -> None:

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from activity.models import ActivityEvent
-from activity.registry import REGISTRY, Kind
+from activity.registry import REGISTRY, Kind, change_text
 from core.csvfiles import CHUNK_ROWS, header_bytes, write_rows
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ def _value(kind: Kind, value: Any) -> str:
         return f"{value['amount']} {value['currency']}"
     if kind == Kind.TEXT_LIST:
         return ", ".join(value)
+    if kind == Kind.CHANGES:
+        return change_text(value)
     return str(value)
 
 
