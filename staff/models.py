@@ -69,7 +69,11 @@ def _roles(d: dict[str, Any]) -> str:
         parts.append(f"added {_names(d['added'])}")
     if d.get("removed"):
         parts.append(f"removed {_names(d['removed'])}")
-    return "Roles: " + ("; ".join(parts) or "unchanged")
+    text = "Roles: " + ("; ".join(parts) or "unchanged")
+    if "from" in d and "to" in d:
+        # The user's roles before and after (rows written before they were kept have none).
+        text += f" ({_names(d['from']) or 'none'} → {_names(d['to']) or 'none'})"
+    return text
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,9 @@ SPECS: dict[str, KindSpec] = {
         ),
     ),
     Kind.ROLES_CHANGED: KindSpec(
-        frozenset({"added", "removed"}), _roles, optional=frozenset({"added", "removed"})
+        frozenset({"added", "removed", "from", "to"}),
+        _roles,
+        optional=frozenset({"added", "removed", "from", "to"}),
     ),
     Kind.STAFF_CHANGED: KindSpec(frozenset({"from", "to"}), _flag("Staff status")),
     Kind.SUPERUSER_CHANGED: KindSpec(frozenset({"from", "to"}), _flag("Superuser status")),

@@ -226,18 +226,26 @@ def record_roles(
         cleared = instance.__dict__.pop("_staff_cleared", [])
         if reverse:
             for user in cleared:
-                _record(Kind.ROLES_CHANGED, user, {key: [instance.name]})
+                _record(Kind.ROLES_CHANGED, user, _roles_change(user, key, [instance.name]))
         elif cleared:
-            _record(Kind.ROLES_CHANGED, instance, {key: sorted(cleared)})
+            _record(Kind.ROLES_CHANGED, instance, _roles_change(instance, key, sorted(cleared)))
         return
     if not pk_set:
         return
     if reverse:
         for user in model._default_manager.filter(pk__in=pk_set):
-            _record(Kind.ROLES_CHANGED, user, {key: [instance.name]})
+            _record(Kind.ROLES_CHANGED, user, _roles_change(user, key, [instance.name]))
     else:
         names = sorted(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
-        _record(Kind.ROLES_CHANGED, instance, {key: names})
+        _record(Kind.ROLES_CHANGED, instance, _roles_change(instance, key, names))
+
+
+def _roles_change(user: Any, key: str, names: list[str]) -> dict[str, Any]:
+    """The details of a change of `user`'s roles (after it): which were added or removed, and
+    all of them before and after."""
+    after = sorted(user.groups.values_list("name", flat=True))
+    before = set(after) - set(names) if key == "added" else set(after) | set(names)
+    return {key: names, "from": sorted(before), "to": after}
 
 
 def record_duty_refused(sender: Any, actor: Any, reason: str, request: str, **kwargs: Any) -> None:
