@@ -12,7 +12,8 @@ from django.utils import timezone
 class Command(BaseCommand):
     help = (
         "Remove the personal data that records keep beside what stays (the filters of download "
-        "records, the addresses of staff sign-in records) once they are older than "
+        "records and of the accounts' access log, the addresses of staff sign-in records) once "
+        "they are older than "
         "RETENTION_DAYS; who, when and how many rows are kept. Safe to run again."
     )
 
