@@ -204,3 +204,15 @@ def test_purge_retention_empties_old_filters_and_keeps_the_record(karin):
     assert old.filters == {}
     assert (old.actor_name, old.page) == ("Sara Lind", "recent_activity")
     assert recent.filters == {"type": "email_sent"}
+
+
+@pytest.mark.parametrize("size", [1, 60])
+def test_the_log_page_has_a_fixed_query_budget(
+    admin_client, karin, django_assert_max_num_queries, size
+):
+    AccountAccessFactory.create_batch(size, account=karin)
+    url = reverse("accounts:access-log", args=[karin.customer_number])
+    # The session, user, second factor and permissions of every page, the account, the log's
+    # own insert, the count and one page of records: the same whatever the log's size.
+    with django_assert_max_num_queries(8):
+        assert admin_client.get(url).status_code == 200
