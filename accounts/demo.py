@@ -17,7 +17,7 @@ from django.utils import timezone
 from faker import Faker
 
 from accounts import services
-from accounts.models import Account, Product, Subscription
+from accounts.models import Account, AccountAccess, Product, Subscription
 from activity.services import activity_record, activity_record_bulk
 from core.roles import Role
 
@@ -159,11 +159,14 @@ def _load_accounts(users: list, products: dict[str, Product], stdout: TextIO) ->
         currency = CURRENCY_BY_COUNTRY[country]
         subscription = _add_subscription(rng, account, products, currency, status, created, n)
         _agent_touches(rng, subscription, products, agent, n)
+        if n % 50 == 0:
+            _agent_edits(account, agent, faker.city()[:100])
         history.extend(_history(rng, account, subscription, created, agent, today))
     large = _large_account(rng, products, agent, today)
     history.extend(_large_history(rng, large, agent))
     activity_record_bulk(events=history)
     _anonymised_account(users[0])
+    _access_log(users)
     stdout.write(
         f"Created {ACCOUNT_COUNT + 1} demo accounts and {len(history)} timeline events "
         f"(account {LARGE_ACCOUNT_NUMBER} has {LARGE_ACCOUNT_EVENTS:,})."
@@ -203,6 +206,41 @@ def _agent_touches(rng, subscription, products, agent, n):
         services.subscription_cancel_scheduled_pause(actor=agent, subscription=subscription)
     if subscription.status == "paused" and n % 15 == 7:
         services.subscription_end_pause_early(actor=agent, subscription=subscription)
+
+
+def _agent_edits(account: Account, agent, city: str) -> None:
+    """A customer who moved and asked for another billing day: two diffs on the timeline."""
+    if city != account.city:
+        services.account_update_address(actor=agent, account=account, city=city)
+    services.account_change_billing_day(
+        actor=agent, account=account, billing_day=account.billing_day % 28 + 1
+    )
+
+
+def _access_log(users: list) -> None:
+    """Who opened the first demo account in the last days: the agent's calls (the account,
+    its Recent Activity with filters, Legacy mode, a download) and an administrator's look."""
+    account = Account.objects.get(customer_number=str(FIRST_CUSTOMER_NUMBER))
+    admin, agent, sales = users[0], users[1], users[2]
+    now = timezone.now()
+    Page = AccountAccess.Page
+    visits = [
+        (agent, Page.ACCOUNT, {}, 50),
+        (agent, Page.RECENT_ACTIVITY, {}, 49),
+        (agent, Page.RECENT_ACTIVITY, {"category": "billing", "date_from": "2026-01-01"}, 48),
+        (sales, Page.ACCOUNT, {}, 30),
+        (sales, Page.LEGACY_MODE, {"page": "2"}, 29),
+        (agent, Page.ACTIVITY_CSV, {"type": "billing_date_changed"}, 20),
+        (admin, Page.ACCOUNT, {}, 3),
+    ]
+    for user, page, filters, hours_ago in visits:
+        services.account_access_record(
+            actor=user,
+            account=account,
+            page=page,
+            filters=filters,
+            at=now - dt.timedelta(hours=hours_ago),
+        )
 
 
 def _anonymised_account(admin) -> None:

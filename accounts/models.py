@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from core import money
+from core import money, triggers
+from core.actors import Attributed
 from core.cards import no_card_number, validate_no_card_number
 from core.personal_data import ANONYMISED_NAME
 
@@ -55,6 +56,7 @@ class Account(models.Model):
         permissions = [
             ("manage_subscriptions", "Can act on an account's subscriptions"),
             ("anonymise_account", "Can anonymise an account (GDPR erasure)"),
+            ("export_account_data", "Can download everything held on a customer (GDPR art. 15)"),
         ]
         indexes = [
             models.Index(Upper("email"), name="account_email_upper_idx"),
@@ -218,3 +220,50 @@ class PaymentMethod(models.Model):
     def __str__(self):
         label = self.brand or self.get_kind_display()
         return f"{label} {self.masked_details}"
+
+
+class AccountAccess(Attributed):
+    """One opening by staff of an account's pages or one download of its data: who, when,
+    which page, and the filters as typed. Written once (one INSERT per page), never changed
+    or deleted (a trigger refuses it on PostgreSQL) but by erasure, which redacts the filter
+    values that name the customer, and by `purge_retention`, which empties the filters."""
+
+    class Page(models.TextChoices):
+        ACCOUNT = "account", "Account page"
+        RECENT_ACTIVITY = "recent_activity", "Recent Activity"
+        LEGACY_MODE = "legacy_mode", "Legacy mode"
+        ACTIVITY_CSV = "activity_csv", "Recent Activity CSV"
+        LEGACY_CSV = "legacy_csv", "Legacy mode CSV"
+        ACCESS_LOG = "access_log", "Access log"
+        DATA_EXPORT = "data_export", "Customer data export"
+
+    # Its index below leads with the account: no index of its own.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_index=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    page = models.CharField(max_length=30, choices=Page)
+    filters = models.JSONField(default=dict, blank=True)
+
+    # Personal data, field by field (core.personal_data): the filters may name the customer
+    # (an e-mail typed into a search); erasure redacts those values, retention all of them.
+    PERSONAL_DATA = {
+        "filters": "values naming the customer redacted on erasure; all removed after "
+        "RETENTION_DAYS"
+    }
+    NO_PERSONAL_DATA = ("page", "actor_name")
+    # What `purge_retention` empties once a record is older than RETENTION_DAYS.
+    RETENTION = {"filters": dict}
+    # Writing it leaves the reader on the read replica (core.replicas).
+    RECORDS_A_READ = True
+
+    class Meta:
+        verbose_name = "account access"
+        verbose_name_plural = "account accesses"
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["account", "-created_at", "-id"], name="accountaccess_time_idx"),
+        ]
+        triggers = [triggers.append_only(), triggers.no_truncate()]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} · {self.get_page_display()} · {self.created_at:%Y-%m-%d %H:%M}"

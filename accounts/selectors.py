@@ -9,7 +9,7 @@ from django.db.models.functions import Replace
 from django.db.models.lookups import EndsWith
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Account, PaymentMethod, Product, Subscription
+from accounts.models import Account, AccountAccess, PaymentMethod, Product, Subscription
 from accounts.transitions import (
     AGENT_ACTIONS,
     LIVE_STATUSES,
@@ -107,6 +107,12 @@ def _phone_or_card(q: str) -> Q:
 def account_get(*, customer_number: str) -> Account:
     """The account with this customer number, or 404."""
     return get_object_or_404(Account, customer_number=customer_number)
+
+
+def account_accesses(account: Account) -> QuerySet[AccountAccess]:
+    """Who opened the account's pages or downloaded its data, newest first (the index's
+    order); the names are stored with each record, so nothing is joined."""
+    return AccountAccess.objects.filter(account=account).order_by("-created_at", "-id")
 
 
 def account_detail(*, customer_number: str) -> Account:

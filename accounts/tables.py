@@ -4,9 +4,9 @@ from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from accounts.models import Account
+from accounts.models import Account, AccountAccess
 from core.forms import country_name
-from core.tables import DirectCellsTable, path_builder
+from core.tables import BaseTable, DirectCellsTable, path_builder
 
 STATUS_LABELS = dict(Account.Status.choices)
 
@@ -59,3 +59,34 @@ class AccountTable(DirectCellsTable):
 
     def cell_created_at(self, record):
         return timezone.localtime(record.created_at).date().isoformat()
+
+
+def filters_text(filters: dict) -> str:
+    """A record's filters as one line: `type: a, b · date_from: 2026-01-01`."""
+    parts = []
+    for key, value in filters.items():
+        shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        parts.append(f"{key}: {shown}")
+    return " · ".join(parts)
+
+
+class AccessLogTable(BaseTable):
+    """Newest first; only the time sorts (the index's order)."""
+
+    created_at = tables.DateTimeColumn(
+        verbose_name="When", format="Y-m-d H:i:s", order_by=("created_at", "id")
+    )
+    actor_name = tables.Column(verbose_name="Who", orderable=False)
+    page = tables.Column(verbose_name="Page", orderable=False)
+    filters = tables.Column(verbose_name="Filters", orderable=False, empty_values=({}, None))
+
+    class Meta(BaseTable.Meta):
+        model = AccountAccess
+        fields = ("created_at", "actor_name", "page", "filters")
+        order_by = ("-created_at",)
+        order_by_field = "sort"
+        attrs = {"class": "table access-log"}
+        empty_text = "Nobody opened this account's pages with these filters."
+
+    def render_filters(self, value: dict) -> str:
+        return filters_text(value)

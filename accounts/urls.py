@@ -18,6 +18,16 @@ urlpatterns = [
         name="payment-method-default",
     ),
     path(
+        "<key:customer_number>/access-log/",
+        views.AccessLogView.as_view(),
+        name="access-log",
+    ),
+    path(
+        "<key:customer_number>/data-export.zip",
+        views.CustomerDataExportView.as_view(),
+        name="data-export",
+    ),
+    path(
         "<key:customer_number>/anonymise/",
         views.AnonymiseView.as_view(),
         name="anonymise",

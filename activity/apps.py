@@ -6,6 +6,8 @@ class ActivityConfig(AppConfig):
     verbose_name = "Activity"
     # Its part of erasing a customer (core.personal_data).
     erasure = "activity.erasure"
+    # Its files in a customer's data export (core.personal_data).
+    customer_export = "activity.export"
 
     def ready(self) -> None:
         from activity.filters import ActivityFilter

@@ -25,6 +25,13 @@ PERSONAL_KEYS = {
     if any(a.personal for a in t.attributes)
 }
 
+# Per type, the keys of its field-by-field changes (Kind.CHANGES).
+CHANGE_KEYS = {
+    t.code: [a.key for a in t.attributes if a.kind == Kind.CHANGES]
+    for t in EVENT_TYPES
+    if any(a.kind == Kind.CHANGES for a in t.attributes)
+}
+
 # Per type, the keys of its other text attributes, which may quote the customer.
 TEXT_KEYS = {
     t.code: [a.key for a in t.attributes if not a.personal and a.kind in TEXT_KINDS]
@@ -34,7 +41,7 @@ TEXT_KEYS = {code: keys for code, keys in TEXT_KEYS.items() if keys}
 
 
 def _with_personal_data(account: "Account") -> QuerySet[ActivityEvent]:
-    holds = ~Q(message="") | Q(type__in=list(TEXT_KEYS))
+    holds = ~Q(message="") | Q(type__in=list(TEXT_KEYS)) | Q(type__in=list(CHANGE_KEYS))
     for code, keys in PERSONAL_KEYS.items():
         holds |= Q(type=code, data__has_any_keys=keys)
     return ActivityEvent.objects.for_account(account).filter(holds)
@@ -52,9 +59,33 @@ def _redact(event: ActivityEvent, terms) -> bool:
             event.data[key] = redact_known(value, terms)
         elif isinstance(value, list):
             event.data[key] = redact_values(value, terms)
+    for key in CHANGE_KEYS.get(event.type, ()):
+        value = event.data.get(key)
+        if isinstance(value, list):
+            event.data[key] = [_redacted_change(change, terms) for change in value]
     if event.message:
         event.message = REDACTED
     return (event.data, event.message) != before
+
+
+def _redacted_change(change: object, terms) -> object:
+    """A change whose values are personal loses them; any other's values lose what quotes
+    the customer."""
+    if not isinstance(change, dict):
+        return change
+    if change.get("personal"):
+        return {
+            **change,
+            **{side: REDACTED for side in ("from", "to") if change.get(side) not in (None, "")},
+        }
+    return {
+        **change,
+        **{
+            side: redact_known(change[side], terms)
+            for side in ("from", "to")
+            if isinstance(change.get(side), str)
+        },
+    }
 
 
 def _changed(account: "Account"):

@@ -9,14 +9,19 @@ written by `core.csvfiles`, which adds the byte-order mark and guards every text
 against being read as a spreadsheet formula.
 """
 
+import json
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from activity.registry import REGISTRY, Kind
+from activity.models import ActivityEvent
+from activity.registry import REGISTRY, Kind, change_text
 from core.csvfiles import CHUNK_ROWS, header_bytes, write_rows
+
+if TYPE_CHECKING:
+    from accounts.models import Account
 
 FIELDS = ("occurred_at", "id", "type", "actor_name", "data", "message")
 
@@ -38,6 +43,8 @@ def _value(kind: Kind, value: Any) -> str:
         return f"{value['amount']} {value['currency']}"
     if kind == Kind.TEXT_LIST:
         return ", ".join(value)
+    if kind == Kind.CHANGES:
+        return change_text(value)
     return str(value)
 
 
@@ -74,3 +81,29 @@ def csv_rows(events: QuerySet) -> Generator[bytes, None, int]:
     """The file's bytes, header first; the generator returns the number of event rows."""
     yield header_bytes(header())
     return (yield from write_rows(_rows(events)))
+
+
+def _json_lines(events: QuerySet) -> Generator[bytes, None, int]:
+    """One JSON object per line and event, with its attributes as stored (keys, not labels);
+    the generator returns the number of events."""
+    count = 0
+    lines: list[str] = []
+    fields = ("id", "type", "occurred_at", "recorded_at", "actor_name", "data", "message")
+    for values in events.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
+        row = dict(zip(fields, values, strict=True))
+        lines.append(json.dumps(row, default=str, ensure_ascii=False))
+        count += 1
+        if len(lines) == CHUNK_ROWS:
+            yield ("\n".join(lines) + "\n").encode()
+            lines = []
+    if lines:
+        yield ("\n".join(lines) + "\n").encode()
+    return count
+
+
+def customer_files(account: "Account") -> Iterator[tuple[str, Generator[bytes, None, int]]]:
+    """The timeline's part of a customer's data export (core.personal_data): the events as
+    the CSV download writes them, and as stored (JSON Lines), newest first."""
+    events = ActivityEvent.objects.filter(account=account).order_by("-occurred_at", "-id")
+    yield "timeline_events.csv", csv_rows(events)
+    yield "timeline_events.jsonl", _json_lines(events)

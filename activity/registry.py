@@ -38,10 +38,18 @@ class Kind(StrEnum):
     DATE = "date"
     MONEY = "money"  # {"amount": "12.50", "currency": "SEK"}
     TEXT_LIST = "list"
+    # What an event changed, field by field: [{"label": "City", "from": "Malmö", "to": "Lund",
+    # "personal": true}, ...]; values as shown ("" for none). `personal` says that the values
+    # are the customer's personal data: erasure redacts those (activity.erasure).
+    CHANGES = "changes"
 
 
 # The longest text value we keep; longer values are refused rather than cut.
 MAX_TEXT_LENGTH = 1000
+# The most fields one event may say it changed, and the longest label of one.
+MAX_CHANGES = 30
+MAX_CHANGE_LABEL = 100
+CHANGE_KEYS = frozenset({"label", "from", "to", "personal"})
 HOLDS_CARD_NUMBER = "must not hold a card number (keep at most its last four digits)"
 UNKNOWN_MONEY_CURRENCY = "needs a known three-letter ISO 4217 currency code, e.g. SEK"
 # Money attributes: below 10^12, with at most 4 decimals.
@@ -130,6 +138,9 @@ _BALANCE_AFTER = (
 _SUBSCRIPTION = Attribute("order_id", "Subscription order ID", Kind.TEXT, personal=False)
 # The note an entry keeps: a person's reason, or what an integration wrote with it.
 _NOTE = Attribute("note", "Note", personal=True)
+# The values before and after, field by field (Kind.CHANGES); each change says itself whether
+# its values are personal, so the attribute as a whole is not.
+_CHANGES = Attribute("changes", "Changes", Kind.CHANGES, personal=False)
 _GIFT_CARD = Attribute("gift_card", "Gift card", Kind.TEXT, True, personal=True)
 
 
@@ -155,6 +166,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("from", "Bill day from", Kind.INTEGER, True, personal=False),
             Attribute("to", "Bill day to", Kind.INTEGER, True, personal=False),
             Attribute("next_billing", "Next billing on", Kind.DATE, False, personal=False),
+            _CHANGES,
         ),
         "The customer's billing day moved; the next billing moves to the new day.",
     ),
@@ -165,6 +177,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("from", "From", Kind.TEXT, True, personal=True),
             Attribute("to", "To", Kind.TEXT, True, personal=True),
             _product("Associated subscription product", required=False),
+            _CHANGES,
         ),
         "The payment method used for the account's subscriptions changed.",
     ),
@@ -182,7 +195,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "Address Details Modified",
         Category.ACCOUNT,
-        (Attribute("fields", "Changed fields", Kind.TEXT_LIST, True, personal=False),),
+        (Attribute("fields", "Changed fields", Kind.TEXT_LIST, True, personal=False), _CHANGES),
         "One or more address fields were edited.",
     ),
     EventType(
@@ -200,7 +213,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "Subscription Cancelled",
         Category.SUBSCRIPTION,
-        (_product("Cancelled product"), _ORDER, _REASON),
+        (_product("Cancelled product"), _ORDER, _REASON, _CHANGES),
         "A subscription ended immediately.",
     ),
     EventType(
@@ -212,13 +225,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
                 "cancellation_date", "Scheduled cancellation date", Kind.DATE, True, personal=False
             ),
             _ORDER,
+            _CHANGES,
         ),
         "A subscription will end on a future date.",
     ),
     EventType(
         "Subscription Cancellation Withdrawn",
         Category.SUBSCRIPTION,
-        (_product("Product that was to be cancelled"), _ORDER),
+        (_product("Product that was to be cancelled"), _ORDER, _CHANGES),
         "A scheduled cancellation was called off.",
     ),
     EventType(
@@ -231,13 +245,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
                 "downgrade_date", "Scheduled downgrade date", Kind.DATE, True, personal=False
             ),
             _ORDER,
+            _CHANGES,
         ),
         "A subscription will move to a cheaper product on a future date.",
     ),
     EventType(
         "Subscription Downgrade Withdrawn",
         Category.SUBSCRIPTION,
-        (_product("Product that was to be downgraded"), _ORDER),
+        (_product("Product that was to be downgraded"), _ORDER, _CHANGES),
         "A scheduled downgrade was called off.",
     ),
     EventType(
@@ -248,6 +263,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("product_to", "Product to", Kind.TEXT, True, personal=False),
             _ORDER,
             _REASON,
+            _CHANGES,
         ),
         "A subscription moved to another product now.",
     ),
@@ -373,6 +389,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("months", "Months paused", Kind.INTEGER, True, personal=False),
             _product("Product to be paused"),
             _ORDER,
+            _CHANGES,
         ),
         "A subscription will pause on a future date.",
     ),
@@ -383,19 +400,20 @@ EVENT_TYPES: tuple[EventType, ...] = (
             Attribute("months", "Months paused", Kind.INTEGER, True, personal=False),
             _product("Paused product"),
             _ORDER,
+            _CHANGES,
         ),
         "A subscription is now paused.",
     ),
     EventType(
         "Scheduled Pause cancelled",
         Category.PAUSE,
-        (_product("Product that was to be paused"), _ORDER),
+        (_product("Product that was to be paused"), _ORDER, _CHANGES),
         "A scheduled pause was called off.",
     ),
     EventType(
         "Pause Ended Early",
         Category.PAUSE,
-        (_product("Paused product"), _ORDER),
+        (_product("Paused product"), _ORDER, _CHANGES),
         "A pause was ended before its planned end.",
     ),
     EventType(
@@ -584,7 +602,42 @@ def _clean_value(attr: Attribute, value):
         for item in value:
             _check_storable(item)
         return list(value)
+    if attr.kind == Kind.CHANGES:
+        return _clean_changes(value)
     raise AssertionError(f"unhandled kind {attr.kind}")
+
+
+def _clean_changes(value) -> list[dict]:
+    shape = 'must be a list of {"label": ..., "from": ..., "to": ...}'
+    if not isinstance(value, list | tuple) or not value:
+        raise ValueError(shape)
+    if len(value) > MAX_CHANGES:
+        raise ValueError(f"must name at most {MAX_CHANGES} fields")
+    cleaned = []
+    for change in value:
+        if not isinstance(change, dict) or not {"label", "from", "to"} <= set(change):
+            raise ValueError(shape)
+        if set(change) - CHANGE_KEYS:
+            raise ValueError(f"may hold only {', '.join(sorted(CHANGE_KEYS))}")
+        label, before, after = change["label"], change["from"], change["to"]
+        if not isinstance(label, str) or not label.strip() or len(label) > MAX_CHANGE_LABEL:
+            raise ValueError(f"needs each label as text of 1 to {MAX_CHANGE_LABEL} characters")
+        if not isinstance(before, str) or not isinstance(after, str):
+            raise ValueError("needs each value before and after as text")
+        if len(before) + len(after) > MAX_TEXT_LENGTH:
+            raise ValueError(f"must be at most {MAX_TEXT_LENGTH} characters a change")
+        personal = change.get("personal", False)
+        if not isinstance(personal, bool):
+            raise ValueError("needs `personal` as true or false")
+        for text in (label, before, after):
+            _check_storable(text)
+        cleaned.append({"label": label, "from": before, "to": after, "personal": personal})
+    return cleaned
+
+
+def change_text(changes: list[dict]) -> str:
+    """`City: Malmö → Lund; Postcode: 211 20 → 222 21` ("—" for no value)."""
+    return "; ".join(f"{c['label']}: {c['from'] or '—'} → {c['to'] or '—'}" for c in changes)
 
 
 def validate_attributes(code: str, data, *, allow_missing: bool = False) -> dict:

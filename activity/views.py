@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
+from accounts.models import AccountAccess
 from accounts.selectors import account_get
+from accounts.services import account_access_record, typed_filters
 from activity.export import csv_rows
 from activity.filters import ActivityFilter
 from activity.forms import CommentForm
@@ -111,6 +113,12 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
 
     def get_context_data(self, **kwargs):
         account = account_get(customer_number=self.kwargs["customer_number"])
+        account_access_record(
+            actor=self.request.user,
+            account=account,
+            page=AccountAccess.Page.RECENT_ACTIVITY,
+            filters=typed_filters(self.request.GET, [*ActivityFilter.base_filters, "cursor"]),
+        )
         filterset = ActivityFilter(self.request.GET, queryset=events_for_account(account))
         events = filterset.qs if filterset.is_valid() else events_for_account(account).none()
         cursor = self.request.GET.get("cursor")
@@ -179,6 +187,12 @@ class ActivityExportView(ReplicaReadsMixin, PermissionRequiredMixin, FilteredCsv
         return csv_rows(self.filterset.qs.using(read_alias()))
 
     def start_record(self, request: HttpRequest) -> ActivityExport:
+        account_access_record(
+            actor=request.user,
+            account=self.account,
+            page=AccountAccess.Page.ACTIVITY_CSV,
+            filters=typed_filters(request.GET, ActivityFilter.base_filters),
+        )
         return activity_export_start(
             actor=request.user,
             filters={"account": self.account.customer_number, **used_filters(request.GET)},

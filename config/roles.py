@@ -79,6 +79,9 @@ ROLE_PERMISSIONS[SYSTEM_ADMINISTRATOR] = (
     "auth.view_group",
     "accounts.add_account",
     "accounts.anonymise_account",
+    # Who opened an account's pages (its access log), and the customer's data export.
+    "accounts.view_accountaccess",
+    "accounts.export_account_data",
     "accounts.view_product",
     "accounts.add_product",
     "accounts.change_product",

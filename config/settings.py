@@ -158,6 +158,7 @@ CITUS_DISTRIBUTED = [
     "activity.ActivityEvent",
     "activity.EventMonthCount",
     "legacy_history.LegacyEntry",
+    "accounts.AccountAccess",
 ]
 CITUS_REFERENCE = [
     "auth.User",

@@ -10,6 +10,12 @@ data names its erasure module in its AppConfig (`erasure = "credits.erasure"`), 
 `count(account)` (what would be redacted, by kind) and `erase(account)` (redact it in place and
 return the same counts). The placeholders are the ones below.
 
+A customer's data export (GDPR art. 15) is composed the same way: an app that keeps data of
+a customer names its export module in its AppConfig (`customer_export = "credits.export"`),
+with `customer_files(account)`: (file name, a generator of the file's bytes that returns how
+many rows it wrote), for every file it adds to the customer's archive. Each export is announced
+with `customer_data_exported`, which staff activity records.
+
 Declared fields are redacted whole. Free text that is not declared personal (an e-mail's
 subject, a legacy entry's event name, any text attribute) may still quote the customer: erasure
 scans it for what is known of them (`known_terms`: the name and its parts, the e-mail and its
@@ -24,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from django.apps import apps
+from django.dispatch import Signal
 
 REDACTED = "[redacted]"
 ANONYMISED_NAME = "Anonymised customer"
@@ -40,6 +47,20 @@ def erasure_modules() -> Iterator[ModuleType]:
         name = getattr(config, "erasure", None)
         if name:
             yield import_module(name)
+
+
+def export_modules() -> Iterator[ModuleType]:
+    """Each app's part of a customer's data export, in the order of INSTALLED_APPS."""
+    for config in apps.get_app_configs():
+        name = getattr(config, "customer_export", None)
+        if name:
+            yield import_module(name)
+
+
+# Sent when someone downloaded everything held on a customer, with `actor` (core.actors.Actor),
+# `customer_number`, `files` and `rows` (how many of each the archive held). Staff activity
+# records it: the apps that export need not know staff.
+customer_data_exported = Signal()
 
 
 def declarations() -> list[tuple[Any, dict[str, str], tuple[str, ...]]]:

@@ -119,12 +119,19 @@ class ReplicaReadsMixin:
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
 
+def _records_a_read(model: type) -> bool:
+    """A record of what someone read (a download's, an account's access log): writing it does
+    not make the reader's next reads need the primary."""
+    return issubclass(model, DownloadRecord) or getattr(model, "RECORDS_A_READ", False)
+
+
 class ReplicaRouter:
     """Reads go where the current request may read (`read_alias`); writes to the primary.
 
     A write marks the request: its later reads, and the same user's requests for
-    `REPLICA_STICKY_SECONDS`, use the primary. The record of a download is the exception: it
-    says who read what, and the download itself does not read it.
+    `REPLICA_STICKY_SECONDS`, use the primary. The record of a download or of an opened
+    account is the exception (`_records_a_read`): it says who read what, and nobody reads it
+    back at once.
     """
 
     def db_for_read(self, model: type, **hints: Any) -> str:
@@ -134,7 +141,7 @@ class ReplicaRouter:
 
     def db_for_write(self, model: type, **hints: Any) -> str:
         state = _current.get()
-        if state is not None and not issubclass(model, DownloadRecord):
+        if state is not None and not _records_a_read(model):
             state.wrote = True
         return PRIMARY
 

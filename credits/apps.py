@@ -6,6 +6,8 @@ class CreditsConfig(AppConfig):
     verbose_name = "Credits"
     # Its part of erasing a customer (core.personal_data).
     erasure = "credits.erasure"
+    # Its files in a customer's data export (core.personal_data).
+    customer_export = "credits.export"
     # Loaded by `manage.py load_demo` after the demo accounts (INSTALLED_APPS order).
     demo = "credits.demo"
 

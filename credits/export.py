@@ -12,7 +12,7 @@ tablib (under django-import-export) builds the whole file in memory, so it is no
 """
 
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections, transaction
 from django.db.models import (
@@ -30,7 +30,10 @@ from django.utils import timezone
 
 from core import money
 from core.csvfiles import header_bytes, safe_text, write_rows
-from credits.models import Activity, CreditType, GiftCardStatus
+from credits.models import Activity, CreditEntry, CreditType, GiftCardStatus
+
+if TYPE_CHECKING:
+    from accounts.models import Account
 
 CHUNK_BYTES = 64 * 1024
 PYTHON_CHUNK_ROWS = 2000
@@ -180,3 +183,10 @@ def csv_rows(entries: QuerySet, *, use_copy: bool | None = None) -> Generator[by
     yield header_bytes(header())
     rows = _copy_rows(entries) if use_copy else _python_rows(entries)
     return (yield from rows)
+
+
+def customer_files(account: "Account") -> Iterator[tuple[str, Generator[bytes, None, int]]]:
+    """The ledger's part of a customer's data export (core.personal_data): every entry of the
+    account, oldest first (the order of its running balances), as Credit Activity's CSV."""
+    entries = CreditEntry.objects.filter(account=account).order_by("created_at", "id")
+    yield "ledger_entries.csv", csv_rows(entries)

@@ -6,6 +6,8 @@ class LegacyHistoryConfig(AppConfig):
     verbose_name = "Legacy history"
     # Its part of erasing a customer (core.personal_data).
     erasure = "legacy_history.erasure"
+    # Its files in a customer's data export (core.personal_data).
+    customer_export = "legacy_history.export"
     # Loaded by `manage.py load_demo` after the demo accounts (INSTALLED_APPS order).
     demo = "legacy_history.demo"
 

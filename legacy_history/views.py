@@ -6,7 +6,9 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.views.generic import TemplateView
 
+from accounts.models import AccountAccess
 from accounts.selectors import account_get
+from accounts.services import account_access_record, typed_filters
 from core.paging import PagedTableMixin
 from core.replicas import ReplicaReadsMixin, read_alias
 from core.views import FilteredCsvDownloadView
@@ -30,6 +32,12 @@ class LegacyModeView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin
 
     def get_table_data(self) -> Any:
         self.account = account_get(customer_number=self.kwargs["customer_number"])
+        account_access_record(
+            actor=self.request.user,
+            account=self.account,
+            page=AccountAccess.Page.LEGACY_MODE,
+            filters=typed_filters(self.request.GET, [*LegacyFilter.base_filters, "page"]),
+        )
         entries = legacy_entries_pending(self.account)
         self.filterset = LegacyFilter(self.request.GET, queryset=entries)
         return self.filterset.qs if self.filterset.is_valid() else entries.none()
@@ -74,6 +82,12 @@ class LegacyExportView(ReplicaReadsMixin, PermissionRequiredMixin, FilteredCsvDo
         return csv_rows(self.filterset.qs.using(read_alias()))
 
     def start_record(self, request: HttpRequest) -> LegacyExport:
+        account_access_record(
+            actor=request.user,
+            account=self.account,
+            page=AccountAccess.Page.LEGACY_CSV,
+            filters=typed_filters(request.GET, LegacyFilter.base_filters),
+        )
         return legacy_export_start(
             actor=request.user,
             filters={"account": self.account.customer_number, **self.filterset.used_filters()},

@@ -48,6 +48,7 @@ class Kind(models.TextChoices):
     TIME_ZONE_CHANGED = "time_zone_changed", "Time zone changed"
     SAVED_VIEW_SAVED = "saved_view_saved", "Saved view saved"
     SAVED_VIEW_DELETED = "saved_view_deleted", "Saved view deleted"
+    CUSTOMER_DATA_EXPORTED = "customer_data_exported", "Customer data exported"
 
 
 def _yes_no(value: Any) -> str:
@@ -71,7 +72,11 @@ def _roles(d: dict[str, Any]) -> str:
         parts.append(f"added {_names(d['added'])}")
     if d.get("removed"):
         parts.append(f"removed {_names(d['removed'])}")
-    return "Roles: " + ("; ".join(parts) or "unchanged")
+    text = "Roles: " + ("; ".join(parts) or "unchanged")
+    if "from" in d and "to" in d:
+        # The user's roles before and after (rows written before they were kept have none).
+        text += f" ({_names(d['from']) or 'none'} → {_names(d['to']) or 'none'})"
+    return text
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,9 @@ SPECS: dict[str, KindSpec] = {
         ),
     ),
     Kind.ROLES_CHANGED: KindSpec(
-        frozenset({"added", "removed"}), _roles, optional=frozenset({"added", "removed"})
+        frozenset({"added", "removed", "from", "to"}),
+        _roles,
+        optional=frozenset({"added", "removed", "from", "to"}),
     ),
     Kind.STAFF_CHANGED: KindSpec(frozenset({"from", "to"}), _flag("Staff status")),
     Kind.SUPERUSER_CHANGED: KindSpec(frozenset({"from", "to"}), _flag("Superuser status")),
@@ -180,6 +187,13 @@ SPECS: dict[str, KindSpec] = {
     ),
     Kind.SAVED_VIEW_DELETED: KindSpec(
         frozenset({"name", "page"}), lambda d: f"Saved view “{d['name']}” on {d['page']} deleted"
+    ),
+    Kind.CUSTOMER_DATA_EXPORTED: KindSpec(
+        frozenset({"customer", "files", "rows"}),
+        lambda d: (
+            f"Downloaded everything held on customer {d['customer']} "
+            f"({d['files']} files, {d['rows']} rows)"
+        ),
     ),
     Kind.ENROLMENT_CODE_ISSUED: KindSpec(
         frozenset({"expires"}),

@@ -23,6 +23,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest
 
 from core.actors import MAX_ACTOR_NAME
+from core.personal_data import customer_data_exported
 from core.roles import MONEY_ROLE_NAMES, duty_refused
 from staff import lockout
 from staff.context import acting, client_address
@@ -226,18 +227,26 @@ def record_roles(
         cleared = instance.__dict__.pop("_staff_cleared", [])
         if reverse:
             for user in cleared:
-                _record(Kind.ROLES_CHANGED, user, {key: [instance.name]})
+                _record(Kind.ROLES_CHANGED, user, _roles_change(user, key, [instance.name]))
         elif cleared:
-            _record(Kind.ROLES_CHANGED, instance, {key: sorted(cleared)})
+            _record(Kind.ROLES_CHANGED, instance, _roles_change(instance, key, sorted(cleared)))
         return
     if not pk_set:
         return
     if reverse:
         for user in model._default_manager.filter(pk__in=pk_set):
-            _record(Kind.ROLES_CHANGED, user, {key: [instance.name]})
+            _record(Kind.ROLES_CHANGED, user, _roles_change(user, key, [instance.name]))
     else:
         names = sorted(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
-        _record(Kind.ROLES_CHANGED, instance, {key: names})
+        _record(Kind.ROLES_CHANGED, instance, _roles_change(instance, key, names))
+
+
+def _roles_change(user: Any, key: str, names: list[str]) -> dict[str, Any]:
+    """The details of a change of `user`'s roles (after it): which were added or removed, and
+    all of them before and after."""
+    after = sorted(user.groups.values_list("name", flat=True))
+    before = set(after) - set(names) if key == "added" else set(after) | set(names)
+    return {key: names, "from": sorted(before), "to": after}
 
 
 def record_duty_refused(sender: Any, actor: Any, reason: str, request: str, **kwargs: Any) -> None:
@@ -251,12 +260,29 @@ def record_duty_refused(sender: Any, actor: Any, reason: str, request: str, **kw
     )
 
 
+def record_customer_data_exported(
+    sender: Any, actor: Any, customer_number: str, files: int, rows: int, **kwargs: Any
+) -> None:
+    """Someone downloaded everything held on a customer (GDPR art. 15). It concerns the one
+    who did it (the customer is no user)."""
+    staff_event_record(
+        kind=Kind.CUSTOMER_DATA_EXPORTED,
+        actor=actor,
+        subject=actor.user,
+        details={"customer": customer_number, "files": files, "rows": rows},
+        address=acting()[1],
+    )
+
+
 def connect() -> None:
     user_model = get_user_model()
     user_logged_in.connect(on_logged_in, dispatch_uid="staff.signed_in")
     user_login_failed.connect(on_login_failed, dispatch_uid="staff.sign_in_failed")
     user_locked_out.connect(on_locked_out, dispatch_uid="staff.locked_out")
     duty_refused.connect(record_duty_refused, dispatch_uid="staff.duty_refused")
+    customer_data_exported.connect(
+        record_customer_data_exported, dispatch_uid="staff.customer_data_exported"
+    )
     pre_save.connect(remember_before_save, sender=user_model, dispatch_uid="staff.user_before")
     post_save.connect(record_after_save, sender=user_model, dispatch_uid="staff.user_after")
     m2m_changed.connect(

@@ -35,6 +35,8 @@ MATRIX = [
     ("accounts:address", {"customer_number": CUSTOMER}, "accounts.change_account", "post"),
     ("accounts:billing-day", {"customer_number": CUSTOMER}, "accounts.change_account", "post"),
     ("accounts:anonymise", {"customer_number": CUSTOMER}, "accounts.anonymise_account", "get"),
+    ("accounts:access-log", {"customer_number": CUSTOMER}, "accounts.view_accountaccess", "get"),
+    ("accounts:data-export", {"customer_number": CUSTOMER}, "accounts.export_account_data", "get"),
     (
         "accounts:payment-method-default",
         {"customer_number": CUSTOMER, "pk": "payment_method"},

@@ -8,6 +8,11 @@ nothing else writes the models.
 purchases and the actions on subscriptions.
 """
 
+from accounts.services.access import (
+    account_access_record,
+    account_data_export_record,
+    typed_filters,
+)
 from accounts.services.accounts import (
     ADDRESS_FIELDS,
     account_change_billing_day,
@@ -34,6 +39,9 @@ from accounts.services.subscriptions import (
 )
 
 __all__ = [
+    "account_access_record",
+    "account_data_export_record",
+    "typed_filters",
     "Erasure",
     "account_anonymise",
     "ADDRESS_FIELDS",

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import Account, PaymentMethod, Subscription
+from accounts.services.changes import diff, shown
 from accounts.services.subscriptions.transition import _add_months
 from accounts.transitions import LIVE_STATUSES
 from activity.services import activity_record
@@ -73,14 +74,18 @@ def account_update_address(*, actor: ActorLike, account: Account, **address: str
     changed = [f for f in ADDRESS_FIELDS if f in address and getattr(account, f) != address[f]]
     if not changed:
         raise ValidationError("Nothing to change: the address is the same.")
+    labels = {f: _label(f) for f in changed}
+    before = {f: shown(getattr(account, f)) for f in changed}
     for field_name in changed:
         setattr(account, field_name, address[field_name])
     account.full_clean(validate_constraints=False)
     account.save(update_fields=[*changed, "updated_at"])
-    labels = [_label(f) for f in changed]
-    activity_record(
-        account=account, type="address_details_modified", actor=actor, data={"fields": labels}
-    )
+    after = {f: shown(getattr(account, f)) for f in changed}
+    changes = diff(before, after, labels, personal=Account.PERSONAL_DATA)
+    data: dict[str, Any] = {"fields": list(labels.values())}
+    if changes:
+        data["changes"] = changes
+    activity_record(account=account, type="address_details_modified", actor=actor, data=data)
     return account
 
 
@@ -111,6 +116,9 @@ def account_change_billing_day(
         status=Subscription.Status.ACTIVE, next_billing_on__isnull=False
     ).update(next_billing_on=next_billing)
     data: dict[str, Any] = {"from": previous, "to": billing_day}
+    data["changes"] = [
+        {"label": "Billing day", "from": str(previous), "to": str(billing_day), "personal": False}
+    ]
     if moved:
         data["next_billing"] = next_billing
     activity_record(account=account, type="billing_date_changed", actor=actor, data=data)
@@ -172,7 +180,16 @@ def payment_method_set_default(*, actor: ActorLike, method: PaymentMethod) -> Pa
         previous.save(update_fields=["is_default"])
     method.is_default = True
     method.save(update_fields=["is_default"])
-    data = {"from": str(previous) if previous else "None", "to": str(method)}
+    data: dict[str, Any] = {"from": str(previous) if previous else "None", "to": str(method)}
+    # Masked details are personal data (PaymentMethod.PERSONAL_DATA): erasure redacts them.
+    data["changes"] = [
+        {
+            "label": "Default payment method",
+            "from": str(previous) if previous else "",
+            "to": str(method),
+            "personal": True,
+        }
+    ]
     product = _live_product_name(account)
     if product:
         data["product"] = product

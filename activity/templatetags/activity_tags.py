@@ -66,6 +66,17 @@ def _attribute_links(user) -> dict[str, Callable[[str], str]]:
     return found
 
 
+def _diff(label: str, changes: list[dict[str, Any]]) -> str:
+    """What changed, one field a line: `City: <del>Malmö</del> → <ins>Lund</ins>` (— for no
+    value)."""
+    lines = "".join(
+        f'<li><span class="diff-label">{_e(c["label"])}:</span> '
+        f"<del>{_e(c['from'] or '—')}</del> → <ins>{_e(c['to'] or '—')}</ins></li>"
+        for c in changes
+    )
+    return f'<dt>{_e(label)}</dt><dd><ul class="diff">{lines}</ul></dd>'
+
+
 class _EventWriter:
     """Writes events, with what every event of a page shares
     (the account's address, the links the user may follow, the words searched for) worked
@@ -90,6 +101,8 @@ class _EventWriter:
             shown = f"{_e(value['amount'])} {_e(value['currency'])}"
         elif kind == "list":
             shown = _e(", ".join(str(v) for v in value))
+        elif kind == "changes":
+            return _diff(label, value)
         elif key == "order_id":
             anchor = _e(f"{self.account_url}#subscription-{quote(str(value), safe='/')}")
             shown = f'<a href="{anchor}">{self.value(value)}</a>'

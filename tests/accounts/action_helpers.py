@@ -15,6 +15,12 @@ def the_event(account) -> ActivityEvent:
     return ActivityEvent.objects.get(account=account)
 
 
+def without_changes(data: dict) -> dict:
+    """An event's attributes but its field-by-field changes (tests/accounts/test_changes.py
+    pins those)."""
+    return {key: value for key, value in data.items() if key != "changes"}
+
+
 def no_events() -> bool:
     return not ActivityEvent.objects.exists()
 

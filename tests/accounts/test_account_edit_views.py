@@ -12,6 +12,7 @@ from tests.accounts.action_helpers import (
     billing_url,
     event_types,
     shown_on_account_page,
+    without_changes,
 )
 from tests.accounts.conftest import reloaded
 from tests.conftest import messages_of
@@ -71,7 +72,7 @@ def test_billing_day_form_changes_the_day_and_records_it(service_client, account
     response = service_client.post(billing_url(account), {"billing_day": "3"}, follow=True)
     assert shown_on_account_page(response, "Billing day changed.")
     assert reloaded(account).billing_day == 3
-    assert ActivityEvent.objects.get(account=account).data == {"from": 15, "to": 3}
+    assert without_changes(ActivityEvent.objects.get(account=account).data) == {"from": 15, "to": 3}
 
 
 @pytest.mark.parametrize(

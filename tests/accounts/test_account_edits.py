@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Account, PaymentMethod
-from tests.accounts.action_helpers import assert_by_agent, no_events, the_event
+from tests.accounts.action_helpers import assert_by_agent, no_events, the_event, without_changes
 from tests.accounts.conftest import reloaded
 from tests.factories import AccountFactory, PaymentMethodFactory, SubscriptionFactory
 
@@ -39,7 +39,7 @@ def test_address_change_records_the_changed_field_names_only(agent, account):
         country="SE",
     )
     event = the_event(account)
-    assert (event.type, event.data) == (
+    assert (event.type, without_changes(event.data)) == (
         "address_details_modified",
         {"fields": ["Street", "City"]},
     )
@@ -81,7 +81,10 @@ def test_billing_day_change_is_saved(agent, account):
 def test_billing_day_change_records_from_and_to(agent, account):
     services.account_change_billing_day(actor=agent, account=account, billing_day=3)
     event = the_event(account)
-    assert (event.type, event.data) == ("billing_date_changed", {"from": 15, "to": 3})
+    assert (event.type, without_changes(event.data)) == (
+        "billing_date_changed",
+        {"from": 15, "to": 3},
+    )
     assert_by_agent(event, agent)
 
 
@@ -106,7 +109,11 @@ def test_a_new_billing_day_moves_the_next_billing_of_active_subscriptions(
     paused.refresh_from_db()
     assert active.next_billing_on == next_billing
     assert paused.next_billing_on == dt.date(2027, 3, 15)
-    assert the_event(account).data == {"from": 15, "to": day, "next_billing": str(next_billing)}
+    assert without_changes(the_event(account).data) == {
+        "from": 15,
+        "to": day,
+        "next_billing": str(next_billing),
+    }
 
 
 def test_the_page_says_when_the_new_billing_day_applies(client, agent, account):
@@ -163,7 +170,7 @@ def test_new_payment_method_records_masked_details_and_live_product(agent, accou
         actor=agent, account=account, kind="card", brand="Visa", masked_details="•••• 4242"
     )
     event = the_event(account)
-    assert (event.type, event.data) == (
+    assert (event.type, without_changes(event.data)) == (
         "new_payment_method",
         {"masked_details": "Visa •••• 4242", "product": "Digital Plus"},
     )
@@ -206,7 +213,7 @@ def test_default_payment_method_change_records_from_to_and_product(agent, accoun
     new = PaymentMethodFactory(account=account, brand="Mastercard", masked_details="•••• 2222")
     services.payment_method_set_default(actor=agent, method=new)
     event = the_event(account)
-    assert (event.type, event.data) == (
+    assert (event.type, without_changes(event.data)) == (
         "account_payment_method_changed",
         {"from": "Visa •••• 1111", "to": "Mastercard •••• 2222", "product": "Digital Plus"},
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Subscription
-from tests.accounts.action_helpers import assert_by_agent, no_events, the_event
+from tests.accounts.action_helpers import assert_by_agent, no_events, the_event, without_changes
 from tests.accounts.conftest import in_days, reloaded
 from tests.factories import SubscriptionFactory
 
@@ -37,7 +37,7 @@ def test_scheduled_pause_records_date_and_months(agent, account, subscription):
         actor=agent, subscription=subscription, pause_on=in_days(10), months=2
     )
     event = the_event(account)
-    assert (event.type, event.data) == (
+    assert (event.type, without_changes(event.data)) == (
         "pause_scheduled",
         {
             "product": "Digital Plus",
@@ -105,7 +105,7 @@ def test_cancelled_scheduled_pause_is_recorded(agent, account, subscription):
     )
     services.subscription_cancel_scheduled_pause(actor=agent, subscription=subscription)
     event = the_event(account)
-    assert (event.type, event.data) == (
+    assert (event.type, without_changes(event.data)) == (
         "scheduled_pause_cancelled",
         {"product": "Digital Plus", "order_id": "ORD-100"},
     )
@@ -138,7 +138,7 @@ def test_activated_pause_replaces_the_scheduled_one(subscription):
 def test_activated_pause_is_recorded_as_a_system_event(account, subscription):
     services.subscription_activate_pause(actor=None, subscription=subscription, months=2)
     event = the_event(account)
-    assert (event.type, event.data) == (
+    assert (event.type, without_changes(event.data)) == (
         "pause_activated",
         {"product": "Digital Plus", "order_id": "ORD-100", "months": 2},
     )
@@ -167,7 +167,7 @@ def test_pause_ended_early_is_recorded(agent, account, subscription):
     )
     services.subscription_end_pause_early(actor=agent, subscription=subscription)
     event = the_event(account)
-    assert (event.type, event.data) == (
+    assert (event.type, without_changes(event.data)) == (
         "pause_ended_early",
         {"product": "Digital Plus", "order_id": "ORD-100"},
     )
@@ -201,7 +201,7 @@ def test_a_pause_after_a_scheduled_cancellation_is_refused(agent):
 def test_refreshed_entitlements_are_recorded(agent, account, subscription):
     services.subscription_refresh_entitlements(actor=agent, subscription=subscription)
     event = the_event(account)
-    assert (event.type, event.subscription, event.data) == (
+    assert (event.type, event.subscription, without_changes(event.data)) == (
         "entitlements_refreshed",
         subscription,
         {"product": "Digital Plus", "order_id": "ORD-100"},

@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Subscription
-from tests.accounts.action_helpers import REASON, assert_by_agent, no_events, the_event
+from tests.accounts.action_helpers import (
+    REASON,
+    assert_by_agent,
+    no_events,
+    the_event,
+    without_changes,
+)
 from tests.accounts.conftest import in_days, reloaded
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +44,7 @@ def test_purchase_records_new_purchase_with_the_discount(agent, account, plus):
         discount_occurrences=3,
     )
     event = the_event(account)
-    assert (event.type, event.subscription, event.data) == (
+    assert (event.type, event.subscription, without_changes(event.data)) == (
         "new_purchase",
         subscription,
         {
@@ -88,7 +94,7 @@ def test_cancel_drops_every_scheduled_change(agent, subscription, basic):
 def test_cancel_records_subscription_cancelled(agent, account, subscription):
     services.subscription_cancel(actor=agent, subscription=subscription, reason=REASON)
     event = the_event(account)
-    assert (event.type, event.subscription, event.data) == (
+    assert (event.type, event.subscription, without_changes(event.data)) == (
         "subscription_cancelled",
         subscription,
         {"product": "Digital Plus", "order_id": "ORD-100", "reason": REASON},
@@ -123,7 +129,7 @@ def test_scheduled_cancellation_records_its_date(agent, account, subscription):
         actor=agent, subscription=subscription, cancel_on=in_days(30)
     )
     event = the_event(account)
-    assert (event.type, event.data) == (
+    assert (event.type, without_changes(event.data)) == (
         "subscription_cancellation_scheduled",
         {
             "product": "Digital Plus",
@@ -186,7 +192,7 @@ def test_withdrawn_cancellation_is_recorded(agent, account, subscription):
     Subscription.objects.filter(pk=subscription.pk).update(cancellation_scheduled_for=in_days(9))
     services.subscription_withdraw_cancellation(actor=agent, subscription=subscription)
     event = the_event(account)
-    assert (event.type, event.data) == (
+    assert (event.type, without_changes(event.data)) == (
         "subscription_cancellation_withdrawn",
         {"product": "Digital Plus", "order_id": "ORD-100"},
     )

@@ -102,6 +102,11 @@ SAMPLES = {
     Kind.DATE: ("2026-05-04", "2026-05-04"),
     Kind.MONEY: ({"amount": "12.50", "currency": "SEK"}, "12.50 SEK"),
     Kind.TEXT_LIST: (["Street", "City"], "Street, City"),
+    Kind.CHANGES: (
+        [{"label": "City", "from": "Malmö", "to": "Lund"}],
+        '<ul class="diff"><li><span class="diff-label">City:</span> <del>Malmö</del>'
+        " → <ins>Lund</ins></li></ul>",
+    ),
 }
 
 
@@ -196,4 +201,6 @@ def test_event_partial_renders_every_type_with_its_title_category_and_labels(eve
     assert f"cat-{event_type.category.code}" in html
     for attr in event_type.attributes:
         assert f"<dt>{escape(attr.label)}</dt>" in html
-        assert f"<dd>{escape(SAMPLES[attr.kind][1])}</dd>" in html
+        shown = SAMPLES[attr.kind][1]
+        # A diff is HTML of its own (its values escaped); every other value is escaped text.
+        assert f"<dd>{shown if attr.kind == Kind.CHANGES else escape(shown)}</dd>" in html

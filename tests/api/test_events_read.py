@@ -36,6 +36,7 @@ def test_event_types_list_the_whole_registry(api):
             {"key": "from", "label": "Bill day from", "kind": "integer", "required": True},
             {"key": "to", "label": "Bill day to", "kind": "integer", "required": True},
             {"key": "next_billing", "label": "Next billing on", "kind": "date", "required": False},
+            {"key": "changes", "label": "Changes", "kind": "changes", "required": False},
         ],
         "integrations_may_record": True,
     }

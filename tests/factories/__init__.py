@@ -2,6 +2,7 @@
 always the real services and views."""
 
 from tests.factories.accounts import (  # noqa: F401
+    AccountAccessFactory,
     AccountFactory,
     PaymentMethodFactory,
     ProductFactory,

@@ -5,7 +5,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from accounts.models import Account, PaymentMethod, Product, Subscription
+from accounts.models import Account, AccountAccess, PaymentMethod, Product, Subscription
 from config.roles import ROLES
 
 
@@ -93,3 +93,15 @@ class PaymentMethodFactory(factory.django.DjangoModelFactory):
     brand = "Visa"
     masked_details = factory.Sequence(lambda n: f"•••• {n % 10000:04d}")
     is_default = False
+
+
+class AccountAccessFactory(factory.django.DjangoModelFactory):
+    """A record of the access log (the pages record their own through the service)."""
+
+    class Meta:
+        model = AccountAccess
+
+    account = factory.SubFactory(AccountFactory)
+    actor_name = "Sara Lind"
+    page = AccountAccess.Page.RECENT_ACTIVITY
+    filters = factory.LazyFunction(dict)

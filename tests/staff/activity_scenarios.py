@@ -301,6 +301,17 @@ def saved_view_deleted(admin, maja):
     return maja
 
 
+def customer_data_exported(admin, maja):
+    # The administrator downloads everything held on a customer.
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import AccountFactory
+
+    account = AccountFactory()
+    admin.get(reverse("accounts:data-export", args=[account.customer_number]))
+    return get_user_model().objects.get(username="alva")
+
+
 SCENARIOS = {
     Kind.SIGNED_IN: signed_in,
     Kind.SIGN_IN_FAILED: sign_in_failed,
@@ -327,6 +338,7 @@ SCENARIOS = {
     Kind.TIME_ZONE_CHANGED: time_zone_changed,
     Kind.SAVED_VIEW_SAVED: saved_view_saved,
     Kind.SAVED_VIEW_DELETED: saved_view_deleted,
+    Kind.CUSTOMER_DATA_EXPORTED: customer_data_exported,
 }
 # Who acts in each scenario: the user themself, the administrator, or nobody signed in.
 BY_ADMIN = {
@@ -341,5 +353,6 @@ BY_ADMIN = {
     Kind.ROLE_GRANT_REFUSED,
     Kind.ROLE_CHANGE_REFUSED,
     Kind.ENROLMENT_CODE_ISSUED,
+    Kind.CUSTOMER_DATA_EXPORTED,
 }
 BY_NOBODY = {Kind.SIGN_IN_FAILED, Kind.LOCKED_OUT}

@@ -62,8 +62,8 @@ def test_a_role_change_in_the_admin_says_which_roles(admin, maja):
 
     rows = StaffEvent.objects.filter(kind=Kind.ROLES_CHANGED, subject=maja, actor__isnull=False)
     assert {row.description for row in rows} == {
-        f"Roles: removed {roles.FINANCE}",
-        f"Roles: added {roles.SALES_AGENT}",
+        f"Roles: removed {roles.FINANCE} ({roles.FINANCE} → none)",
+        f"Roles: added {roles.SALES_AGENT} (none → {roles.SALES_AGENT})",
     }
 
 
@@ -128,3 +128,19 @@ def test_the_record_refuses_undeclared_details(maja):
     assert set(caught.value.message_dict) == {"details"}
     with pytest.raises(ValidationError):
         services.staff_event_record(kind="made_up", actor=None, subject=maja)
+
+
+def test_a_role_added_keeps_all_the_roles_before_and_after(make_user):
+    from django.contrib.auth.models import Group
+
+    user = make_user(roles.CUSTOMER_SERVICE, username="olle")
+    user.groups.add(Group.objects.get(name=roles.SALES_AGENT))
+
+    row = StaffEvent.objects.filter(kind=Kind.ROLES_CHANGED, subject=user).latest("occurred_at")
+    both = sorted([roles.CUSTOMER_SERVICE, roles.SALES_AGENT])
+    assert row.details == {
+        "added": [roles.SALES_AGENT],
+        "from": [roles.CUSTOMER_SERVICE],
+        "to": both,
+    }
+    assert row.description.endswith(f"({roles.CUSTOMER_SERVICE} → {', '.join(both)})")

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Product, Subscription
+from accounts.services.changes import diff, snapshot, with_changes
 from accounts.transitions import Action, product_refusal, refusal
 from activity.models import ActivityEvent
 from activity.services import activity_record, keyed_event_id
@@ -78,6 +79,22 @@ def _event_id(key: str | None) -> uuid.UUID | None:
     return keyed_event_id(key) if key is not None else None
 
 
+# The fields of a subscription whose values before and after an action its event keeps
+# (accounts.services.changes), with their labels; none of them is personal data.
+TRACKED = {
+    "product": "Product",
+    "status": "Status",
+    "next_billing_on": "Next billing",
+    "ended_on": "Ended on",
+    "cancellation_scheduled_for": "Cancellation on",
+    "downgrade_to": "Downgrade to",
+    "downgrade_scheduled_for": "Downgrade on",
+    "pause_scheduled_for": "Pause starts on",
+    "pause_months": "Months paused",
+    "paused_until": "Paused until",
+}
+
+
 def _transition(
     *,
     actor: ActorLike,
@@ -119,7 +136,9 @@ def _transition(
         raise ValidationError(reason)
     if check is not None:
         check(subscription)
+    before = snapshot(subscription, TRACKED)
     data = change(subscription)
+    data = with_changes(event, data, diff(before, snapshot(subscription, TRACKED), TRACKED))
     if update_fields is None:
         subscription.save()
     else:

@@ -14,10 +14,10 @@ from core import partitions
 class Command(BaseCommand):
     help = (
         "Remove the personal data that records keep beside what stays (the filters of download "
-        "records, the addresses of staff sign-in records) once they are older than "
-        "RETENTION_DAYS; who, when and how many rows are kept. Then drops the months of the "
-        "timeline older than TIMELINE_RETENTION_MONTHS (whole partitions; 0 keeps them all). "
-        "Safe to run again."
+        "records and of the accounts' access log, the addresses of staff sign-in records) once "
+        "they are older than RETENTION_DAYS; who, when and how many rows are kept. Then drops "
+        "the months of the timeline older than TIMELINE_RETENTION_MONTHS (whole partitions; 0 "
+        "keeps them all). Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
