@@ -150,13 +150,16 @@ def search_accounts(total: int, rng: random.Random) -> None:
 
 
 def trigram_indexes() -> list[tuple[str, str]]:
-    """(name, CREATE INDEX statement) of every pg_trgm index of the schema."""
+    """(name, CREATE INDEX statement) of every pg_trgm index of the accounts' tables: the
+    account search's (not the timeline's or Legacy mode's search indexes)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
             " JOIN pg_class c ON c.oid = i.indexrelid"
+            " JOIN pg_class t ON t.oid = i.indrelid"
             " JOIN pg_opclass o ON o.oid = ANY(i.indclass::oid[])"
             " WHERE o.opcname = 'gin_trgm_ops' AND c.relnamespace = 'public'::regnamespace"
+            " AND t.relname LIKE 'accounts\\_%%'"
             " ORDER BY 1"
         )
         return cursor.fetchall()
