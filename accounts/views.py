@@ -1,12 +1,14 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
@@ -23,6 +25,7 @@ from accounts.selectors import (
 )
 from accounts.tables import AccountTable
 from accounts.transitions import Action
+from core import presence
 from core.paging import CappedPaginator, PagedTableMixin
 from core.views import ActionView, Change, ConfirmedActionView
 
@@ -70,8 +73,22 @@ class AccountDetailView(PermissionRequiredMixin, DetailView):
             ],
             address_form=forms.AddressForm(instance=account, prefix="address"),
             billing_day_form=forms.BillingDayForm(initial={"billing_day": account.billing_day}),
+            viewers=presence.heartbeat(presence.account_thing(account.pk), self.request.user),
+            live_poll_seconds=settings.LIVE_POLL_SECONDS,
             **kwargs,
         )
+
+
+class AccountPresenceView(PermissionRequiredMixin, View):
+    """What an open account page polls: who else is viewing the account, as JSON
+    (`{"viewers": [names]}`); each poll is the viewer's heartbeat (core.presence)."""
+
+    permission_required = "accounts.view_account"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        account = account_get(customer_number=self.kwargs["customer_number"])
+        thing = presence.account_thing(account.pk)
+        return JsonResponse({"viewers": presence.heartbeat(thing, request.user)})
 
 
 class AccountActionView(ActionView):
