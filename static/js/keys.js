@@ -66,8 +66,12 @@
     dialog.querySelector("[data-keys-close]").focus();
   }
 
+  // The focus goes back where it was, unless it has moved on since the dialog closed (the
+  // close event comes a moment after Escape, and a key pressed meanwhile has acted).
   dialog.addEventListener("close", function () {
-    if (opener && typeof opener.focus === "function") {
+    var now = document.activeElement;
+    var lost = !now || now === document.body || dialog.contains(now);
+    if (lost && opener && typeof opener.focus === "function") {
       opener.focus();
     }
     opener = null;
