@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from activity.services import comment_add
 from config import roles
@@ -76,6 +77,21 @@ def test_an_event_recorded_while_the_page_is_open_is_announced_and_loads_on_clic
     # Nothing more is announced: the page now asks after the loaded event.
     page.wait_for_timeout(2_500)
     assert announcement.is_hidden()
+
+
+def test_a_new_event_of_the_day_the_page_starts_with_joins_that_day(page, sign_in, people):
+    now = timezone.localtime()
+    if now.hour == 23 and now.minute >= 58:
+        pytest.skip("the new event could fall on the next day")
+    account = AccountFactory(customer_number="620002")
+    ActivityEventFactory(account=account, occurred_at=timezone.now() - dt.timedelta(minutes=1))
+    sign_in("agent")
+    page.goto(reverse("activity:recent", args=[account.customer_number]))
+    comment = comment_add(actor=people["seller"], account=account, text="Same day.")
+    page.locator(".live-news button").click(timeout=10_000)
+    page.locator(f"#event-{comment.pk}").wait_for()
+    assert page.locator("section.day").count() == 1
+    assert page.locator("section.day li.event").count() == 2
 
 
 def test_an_event_outside_the_page_filters_is_not_announced(page, sign_in, people, account):
