@@ -84,6 +84,8 @@ class AccountPresenceView(PermissionRequiredMixin, View):
     (`{"viewers": [names]}`); each poll is the viewer's heartbeat (core.presence)."""
 
     permission_required = "accounts.view_account"
+    # Asked by the page itself: not the user's activity (staff.middleware's idle timeout).
+    polled = True
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         account = account_get(customer_number=self.kwargs["customer_number"])

@@ -177,6 +177,8 @@ class NewActivityView(ReplicaReadsMixin, PermissionRequiredMixin, View):
     or a bad cursor: 400 with a message."""
 
     permission_required = "activity.view_activityevent"
+    # Asked by the page itself: not the user's activity (staff.middleware's idle timeout).
+    polled = True
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         account = account_get(customer_number=self.kwargs["customer_number"])

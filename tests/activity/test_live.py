@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -15,8 +16,10 @@ from activity.selectors import NEW_EVENTS_CAP, NEW_EVENTS_LOAD
 from activity.services import comment_add
 from activity.views import BAD_AFTER
 from config import roles
+from staff.middleware import IDLE_ENDED
 from tests.activity.conftest import local
 from tests.activity.page_helpers import url
+from tests.conftest import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +244,28 @@ def test_a_viewer_whose_heartbeat_is_older_than_the_presence_time_has_gone(
 def test_presence_of_an_unknown_account_is_not_found(service_client):
     response = service_client.get(reverse("accounts:presence", args=["999999"]))
     assert response.status_code == 404
+
+
+# --- The idle timeout ---------------------------------------------------------------------------
+
+
+def test_polling_does_not_keep_an_idle_session_alive(service_client, account):
+    presence = reverse("accounts:presence", args=[account.customer_number])
+    # From now: the client's sign-in started the session's clocks at the real time.
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
+        after = live_after(service_client, account)  # the agent opens the page, then leaves
+        for _ in range(29):
+            clock.shift(dt.timedelta(minutes=1))
+            assert poll(service_client, account, after).status_code == 200
+            assert service_client.get(presence).status_code == 200
+        clock.shift(dt.timedelta(minutes=1, seconds=1))
+        response = service_client.get(url(account), follow=True)
+    assert response.redirect_chain[0][0].startswith(reverse("login"))
+    assert IDLE_ENDED.format(30) in messages_of(response)
+
+
+def test_the_user_s_own_requests_still_keep_the_session(service_client, account):
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
+        for _ in range(3):
+            clock.shift(dt.timedelta(minutes=20))
+            assert service_client.get(url(account)).status_code == 200
