@@ -1,6 +1,6 @@
 // The timeline's keys: "/" goes to the search (or the first filter), "j" and "k" move the focus
-// to the next (older) and previous (newer) event, Enter opens or closes the focused event's
-// details, "?" opens the list of keys (a modal dialog: Escape closes it and the focus goes
+// to the next (older) and previous (newer) event (on Legacy mode: the table's entries), Enter
+// opens or closes the focused event's details, "?" opens the list of keys (a modal dialog: Escape closes it and the focus goes
 // back where it was). No key acts while the user types in a field or holds a modifier.
 (function () {
   "use strict";
@@ -23,16 +23,18 @@
     );
   }
 
-  function events() {
-    return Array.prototype.slice.call(document.querySelectorAll("main li.event"));
+  var ITEMS = "main li.event, main table.legacy-entries tbody tr";
+
+  function items() {
+    return Array.prototype.slice.call(document.querySelectorAll(ITEMS));
   }
 
   function move(step) {
-    var list = events();
+    var list = items();
     if (!list.length) {
       return;
     }
-    var current = document.activeElement ? document.activeElement.closest("li.event") : null;
+    var current = document.activeElement ? document.activeElement.closest(ITEMS) : null;
     var at = list.indexOf(current);
     var next = at < 0 ? 0 : Math.min(Math.max(at + step, 0), list.length - 1);
     list.forEach(function (item) {
@@ -99,7 +101,7 @@
       move(-1);
     } else if (event.key === "?") {
       openHelp();
-    } else if (event.key === "Enter" && focused && focused.matches("li.event")) {
+    } else if (event.key === "Enter" && focused && focused.matches(ITEMS)) {
       // Only on the event itself: Enter on a link or button inside it keeps its own meaning.
       toggleDetails(focused);
     } else {

@@ -15,7 +15,7 @@ from activity.services import comment_add
 from config import roles
 from tests.browser.axe import assert_accessible
 from tests.conftest import PASSWORD
-from tests.factories import AccountFactory, ActivityEventFactory
+from tests.factories import AccountFactory, ActivityEventFactory, LegacyEntryFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -193,6 +193,50 @@ def test_keyboard_journey_through_the_timeline_and_its_help(
     axe_page.goto(page.url)
     axe_page.keyboard.press("j")
     axe_page.keyboard.press("Enter")
+    assert_accessible(axe_page)
+    axe_page.keyboard.press("?")
+    axe_page.get_by_role("dialog", name="Keyboard shortcuts").wait_for()
+    assert_accessible(axe_page)
+    checked.close()
+
+
+def test_legacy_mode_takes_the_same_keys_through_its_entries(
+    page, sign_in, people, account, browser, live_server
+):
+    for day in (1, 2):
+        LegacyEntryFactory(
+            account=account,
+            event_name="Voucher redeemed",
+            type="voucher",
+            message=f"Voucher {day}",
+            created_at=dt.datetime(2019, 6, day, 10, tzinfo=dt.UTC),
+        )
+    sign_in("agent")
+    page.goto(reverse("legacy_history:legacy", args=[account.customer_number]))
+    rows = page.locator("table.legacy-entries tbody tr")
+    assert rows.count() == 2
+
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.textContent").count("Voucher 1") == 1
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.textContent").count("Voucher 2") == 1
+
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    dialog.wait_for()
+    assert "Next (older) entry" in dialog.inner_text()
+    assert "Enter" not in dialog.inner_text()  # an entry has no details to open
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.tagName") in ("INPUT", "SELECT")
+
+    checked = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    checked.add_cookies(page.context.cookies())
+    axe_page = checked.new_page()
+    axe_page.goto(page.url)
+    axe_page.keyboard.press("j")
     assert_accessible(axe_page)
     axe_page.keyboard.press("?")
     axe_page.get_by_role("dialog", name="Keyboard shortcuts").wait_for()
