@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.AccountSearchView.as_view(), name="search"),
     path("<key:customer_number>/", views.AccountDetailView.as_view(), name="detail"),
+    path("<key:customer_number>/presence/", views.AccountPresenceView.as_view(), name="presence"),
     path("<key:customer_number>/address/", views.AddressUpdateView.as_view(), name="address"),
     path(
         "<key:customer_number>/billing-day/",

@@ -32,6 +32,7 @@ class ActivityFilter(DateRangeFilterSet):
         method="filter_search",
         help_text="Words in comments and in the events' details",
         max_length=SEARCH_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     date_from = date_filter("From")
     date_to = date_filter("To")

@@ -90,6 +90,50 @@ def keyset_page(
     return TimelinePage(page.rows, page.older_cursor, page.newer_cursor)
 
 
+# --- Live: what was recorded above an open newest page ---------------------------------------
+# An open page remembers its newest event as a cursor going newer (`live_cursor`); the events
+# after it are the new ones, read from the (account, occurred_at, id) index like any page. An
+# event recorded with an earlier occurred-at (an integration's late report) sorts below the
+# page's top and is not announced; the page shows it when reloaded.
+
+# How many new events a poll counts at most (the page then says "99+"), and how many one click
+# loads (the rest are announced again by the next poll).
+NEW_EVENTS_CAP = 99
+NEW_EVENTS_LOAD = 50
+
+
+def live_cursor(page: TimelinePage) -> str:
+    """The cursor after which events are new to an open newest `page` (its newest event; for
+    an empty page, the start of time)."""
+    if not page.events:
+        return OLDEST_CURSOR
+    newest = page.events[0]
+    return encode_cursor(NEWER, newest.occurred_at, newest.pk)
+
+
+def newer_than(events: QuerySet, after: str) -> QuerySet:
+    """The rows of `events` newer than the cursor `after` (made by `live_cursor`). Raises
+    InvalidCursor for a malformed cursor or one that goes older."""
+    direction, when, key = paging.decode_cursor(after, events)
+    if direction != NEWER:
+        raise paging.InvalidCursor(after)
+    # `>=` on the time alone is the index range; the OR settles ties on the key.
+    return events.filter(occurred_at__gte=when).filter(Q(occurred_at__gt=when) | Q(pk__gt=key))
+
+
+def new_events_count(events: QuerySet, after: str, cap: int = NEW_EVENTS_CAP) -> int:
+    """How many of `events` are newer than `after`, counting at most `cap` and one more (one
+    query, however many there are). Raises InvalidCursor as `newer_than`."""
+    return newer_than(events, after).order_by()[: cap + 1].count()
+
+
+def new_events_page(events: QuerySet, after: str, size: int = NEW_EVENTS_LOAD) -> TimelinePage:
+    """The oldest `size` events newer than `after`, newest first, with `newer_cursor` set when
+    more follow them (one query). Raises InvalidCursor as `newer_than`."""
+    newer_than(events, after)  # refuses a cursor going older before the page reads
+    return keyset_page(events, after, size=size)
+
+
 def page_end(cursor: str | None, date_to: dt.date | None) -> dt.datetime | None:
     """The instant before which a page going older reads (its cursor's time, or the end of the
     date filter), for `timeline_total`'s window; None for the newest page of an open range and

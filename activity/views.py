@@ -2,13 +2,16 @@ import datetime as dt
 from collections.abc import Generator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.models import AccountAccess
@@ -20,6 +23,7 @@ from activity.forms import CommentForm
 from activity.models import ActivityExport
 from activity.registry import REGISTRY, Category
 from activity.selectors import (
+    NEW_EVENTS_CAP,
     OLDEST_CURSOR,
     PAGE_SIZE,
     TimelinePage,
@@ -27,11 +31,15 @@ from activity.selectors import (
     day_cursor,
     events_for_account,
     keyset_page,
+    live_cursor,
+    new_events_count,
+    new_events_page,
     page_end,
     search_page,
     timeline_total,
 )
 from activity.services import activity_export_start, comment_add
+from core import presence
 from core.dates import FIRST_DAY
 from core.paging import InvalidCursor
 from core.replicas import ReplicaReadsMixin, read_alias
@@ -39,6 +47,7 @@ from core.views import FilteredCsvDownloadView, safe_next
 
 BAD_PAGE_LINK = "This page link is not valid; showing the newest activity."
 NOT_A_DAY = "“{}” is not a date: give the day to jump to as YYYY-MM-DD."
+BAD_AFTER = "`after` is not a cursor of this timeline; reload the page."
 
 
 def _without(query: QueryDict, name: str, value: str | None = None) -> str:
@@ -152,7 +161,12 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
         query = self.request.GET.copy()
         query.pop("cursor", None)
         chosen_types = set(self.request.GET.getlist("type"))
+        # The newest page of valid filters stays live: it asks for what is recorded after it.
+        live = not cursor and filterset.is_valid()
         return super().get_context_data(
+            live_after=live_cursor(page) if live else None,
+            live_poll_seconds=settings.LIVE_POLL_SECONDS,
+            viewers=presence.heartbeat(presence.account_thing(account.pk), self.request.user),
             account=account,
             filter=filterset,
             page=page,
@@ -165,6 +179,64 @@ class RecentActivityView(ReplicaReadsMixin, PermissionRequiredMixin, TemplateVie
             comment_form=CommentForm(),
             search_term=search,
             **kwargs,
+        )
+
+
+def _filter_errors(filterset: ActivityFilter) -> str:
+    return "; ".join(
+        f"{filterset.form.fields[name].label}: {' '.join(errors)}"
+        if name in filterset.form.fields
+        else " ".join(errors)
+        for name, errors in filterset.form.errors.items()
+    )
+
+
+class NewActivityView(ReplicaReadsMixin, PermissionRequiredMixin, View):
+    """What an open newest page of Recent Activity polls: how many events matching its filters
+    were recorded after its newest one (`after`, a cursor) and who else is viewing the account,
+    as JSON; with `load=1`, those events themselves as the page writes them (the oldest
+    NEW_EVENTS_LOAD of them, and the cursor to ask after next). Each poll is the viewer's
+    heartbeat (core.presence); without `after` it is that alone (nothing counted). Bad filters
+    or a bad cursor: 400 with a message."""
+
+    permission_required = "activity.view_activityevent"
+    # Asked by the page itself: not the user's activity (staff.middleware's idle timeout).
+    polled = True
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        account = account_get(customer_number=self.kwargs["customer_number"])
+        filterset = ActivityFilter(request.GET, queryset=events_for_account(account))
+        if not filterset.is_valid():
+            return JsonResponse({"error": _filter_errors(filterset)}, status=400)
+        after = request.GET.get("after", "").strip()
+        try:
+            if after and request.GET.get("load") == "1":
+                return self.load(account, filterset.qs, after)
+            count = new_events_count(filterset.qs, after) if after else 0
+        except InvalidCursor:
+            return JsonResponse({"error": BAD_AFTER}, status=400)
+        viewers = presence.heartbeat(presence.account_thing(account.pk), request.user)
+        shown = f"{NEW_EVENTS_CAP}+" if count > NEW_EVENTS_CAP else str(count)
+        return JsonResponse(
+            {
+                "count": count,
+                "label": f"{shown} new event{'' if count == 1 else 's'}" if count else "",
+                "viewers": viewers,
+            }
+        )
+
+    def load(self, account: Any, events: Any, after: str) -> JsonResponse:
+        page = new_events_page(events.select_related("actor"), after)
+        html = render_to_string(
+            "activity/_new_events.html", {"page": page, "account": account}, request=self.request
+        )
+        return JsonResponse(
+            {
+                "html": html,
+                "loaded": len(page.events),
+                "after": live_cursor(page) if page.events else after,
+                "more": page.newer_cursor is not None,
+            }
         )
 
 

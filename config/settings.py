@@ -383,6 +383,11 @@ APPROVAL_EXPIRY_DAYS = env.int("APPROVAL_EXPIRY_DAYS", default=7)
 
 SESSION_ENGINE = env("SESSION_ENGINE", default="core.sessions")
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Live pages: how often an open Recent Activity or account page asks for new events and says
+# its user is still there, and how long after the last of those a viewer counts as gone
+# (core.presence: kept in the cache above).
+LIVE_POLL_SECONDS = 15
+PRESENCE_SECONDS = 45
 
 # Security: safe by default, relaxed only through the environment (DEBUG or explicit values).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -18,6 +18,7 @@ class LegacyFilter(DateRangeFilterSet):
         lookup_expr="fcontains",
         help_text="Words in the old messages",
         max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     date_from = date_filter("From")
     date_to = date_filter("To")

@@ -43,7 +43,8 @@ def mark_signed_in(request: HttpRequest) -> None:
 class SessionLifetimeMiddleware:
     """Sign out a session idle longer than SESSION_IDLE_TIMEOUT, or older than
     SESSION_COOKIE_AGE since its sign-in (Django's own expiry slides with every write of the
-    session, so it alone would never end an active one)."""
+    session, so it alone would never end an active one). A page's own polling is not activity:
+    it would keep a session open as long as a screen is left on."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -72,8 +73,20 @@ class SessionLifetimeMiddleware:
             return
         if signed_in_at is None:
             session[SIGNED_IN_AT] = now
-        if last_seen is None or now - last_seen >= SEEN_RESOLUTION:
+        if last_seen is None:
             session[LAST_SEEN] = now
+
+    def process_view(self, request: HttpRequest, view_func: Any, *args: Any) -> None:
+        # A request that a page makes by itself (its polling: a view whose class says
+        # `polled = True`) is not the user's activity: it must not keep an idle session alive.
+        if getattr(getattr(view_func, "view_class", view_func), "polled", False):
+            return
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            last_seen = request.session.get(LAST_SEEN)
+            now = time.time()
+            if last_seen is None or now - last_seen >= SEEN_RESOLUTION:
+                request.session[LAST_SEEN] = now
 
 
 # Session keys: the user's preferences as read at sign-in (staff.services.Settings), and

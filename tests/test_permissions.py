@@ -32,6 +32,7 @@ TRANSACTION = "TX-PERM-1"
 MATRIX = [
     ("accounts:search", {}, "accounts.view_account", "get"),
     ("accounts:detail", {"customer_number": CUSTOMER}, "accounts.view_account", "get"),
+    ("accounts:presence", {"customer_number": CUSTOMER}, "accounts.view_account", "get"),
     ("accounts:address", {"customer_number": CUSTOMER}, "accounts.change_account", "post"),
     ("accounts:billing-day", {"customer_number": CUSTOMER}, "accounts.change_account", "post"),
     ("accounts:anonymise", {"customer_number": CUSTOMER}, "accounts.anonymise_account", "get"),
@@ -52,6 +53,7 @@ MATRIX = [
     ("activity:recent", {"customer_number": CUSTOMER}, "activity.view_activityevent", "get"),
     ("activity:comment", {"customer_number": CUSTOMER}, "activity.add_comment", "post"),
     ("activity:export", {"customer_number": CUSTOMER}, "activity.view_activityevent", "get"),
+    ("activity:new", {"customer_number": CUSTOMER}, "activity.view_activityevent", "get"),
     (
         "legacy_history:legacy",
         {"customer_number": CUSTOMER},

@@ -134,7 +134,18 @@ class _EventWriter:
             f'{local:%H:%M}</time> · <span class="actor">{_e(event.actor_name)}{username}'
             f'</span></span></div><dl class="attrs">{rows}<dt>Unique ID</dt>'
             f'<dd class="event-id"><code id="id-{pk}">{pk}</code> <button type="button"'
-            f' class="link copy" data-copy="id-{pk}" hidden>Copy</button></dd></dl></li>'
+            f' class="link copy" data-copy="id-{pk}" hidden>Copy</button></dd></dl>'
+            f"{self.details(event)}</li>"
+        )
+
+    def details(self, event: ActivityEvent) -> str:
+        # When and how the event reached the timeline, folded (Enter opens it from the keyboard):
+        # an integration may report an interaction long after it occurred.
+        recorded = timezone.localtime(event.recorded_at)
+        return (
+            '<details class="event-details"><summary>Details</summary><dl class="attrs">'
+            f"<dt>Recorded</dt><dd>{recorded:%Y-%m-%d %H:%M:%S}</dd>"
+            f"<dt>Origin</dt><dd>{_e(event.get_origin_display())}</dd></dl></details>"
         )
 
 
