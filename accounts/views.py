@@ -1,3 +1,4 @@
+import tempfile
 from typing import Any
 
 from django.conf import settings
@@ -5,21 +6,26 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
+    JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from accounts import forms, services
-from accounts.filters import AccountFilter
+from accounts.export import customer_archive
+from accounts.filters import AccessLogFilter, AccountFilter
 from accounts.models import Account, AccountAccess, PaymentMethod, Product, Subscription
 from accounts.selectors import (
+    account_accesses,
     account_detail,
     account_get,
     account_glance,
@@ -27,7 +33,7 @@ from accounts.selectors import (
     erasure_preview,
     product_choices,
 )
-from accounts.tables import AccountTable
+from accounts.tables import AccessLogTable, AccountTable
 from accounts.transitions import Action
 from core import presence
 from core.paging import CappedPaginator, PagedTableMixin
@@ -87,9 +93,67 @@ class AccountDetailView(PermissionRequiredMixin, DetailView):
         )
 
 
-from django.http import (
-    HttpResponse,
-)
+class AccessLogView(PermissionRequiredMixin, PagedTableMixin, FilterView):
+    """Who opened the account's pages or downloaded its data, newest first, filtered by who,
+    page and days. Opening it is itself recorded."""
+
+    permission_required = "accounts.view_accountaccess"
+    filterset_class = AccessLogFilter
+    table_class = AccessLogTable
+    template_name = "accounts/access_log.html"
+
+    def get_queryset(self) -> Any:
+        self.account = account_get(customer_number=self.kwargs["customer_number"])
+        services.account_access_record(
+            actor=self.request.user,
+            account=self.account,
+            page=AccountAccess.Page.ACCESS_LOG,
+            filters=services.typed_filters(
+                self.request.GET, [*AccessLogFilter.base_filters, "page"]
+            ),
+        )
+        return account_accesses(self.account)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(account=self.account, **kwargs)
+
+
+class CustomerDataExportView(PermissionRequiredMixin, View):
+    """Everything held on one customer, as one ZIP of CSV and JSON files (GDPR art. 15). The
+    archive is written to a file on disk first (bounded memory), then sent; the download is
+    recorded in the account's access log and in staff activity."""
+
+    permission_required = "accounts.export_account_data"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:
+        account = account_get(customer_number=kwargs["customer_number"])
+        file = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it when sent)
+        archive = customer_archive(account, file)
+        services.account_data_export_record(
+            actor=request.user, account=account, files=archive.files
+        )
+        file.seek(0)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return FileResponse(
+            file,
+            as_attachment=True,
+            filename=f"customer-data-{account.customer_number}-{stamp}.zip",
+            content_type="application/zip",
+        )
+
+
+class AccountPresenceView(PermissionRequiredMixin, View):
+    """What an open account page polls: who else is viewing the account, as JSON
+    (`{"viewers": [names]}`); each poll is the viewer's heartbeat (core.presence)."""
+
+    permission_required = "accounts.view_account"
+    # Asked by the page itself: not the user's activity (staff.middleware's idle timeout).
+    polled = True
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        account = account_get(customer_number=self.kwargs["customer_number"])
+        thing = presence.account_thing(account.pk)
+        return JsonResponse({"viewers": presence.heartbeat(thing, request.user)})
 
 
 class AccountActionView(ActionView):

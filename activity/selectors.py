@@ -345,8 +345,8 @@ def search_page(
         # Common words: the page most likely lies in the three months before its end (those
         # months' partitions alone, read newest first), else it is read again without them.
         end = page_end(cursor, None) or timezone.now()
-        page = keyset_page(events, cursor, size, since=end - SEARCH_WINDOW)
-        return page, TimelineTotal(SEARCH_CAP, more=True)
+        newest = keyset_page(events, cursor, size, since=end - SEARCH_WINDOW)
+        return newest, TimelineTotal(SEARCH_CAP, more=True)
 
     def fetch(chosen: list[tuple[dt.datetime, Any]]) -> QuerySet:
         # By key, and by time too: on PostgreSQL only the partitions of those times are read.
