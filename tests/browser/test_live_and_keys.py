@@ -180,10 +180,11 @@ def test_keyboard_journey_through_the_timeline_and_its_help(
     assert focused(page) == ids[1]  # back where it was
 
     page.keyboard.press("/")
-    assert focused(page) == "id_date_from"
+    assert focused(page) == "id_q"  # the search box
     page.keyboard.press("j")  # typing in a field: no key moves the focus
     page.keyboard.press("?")
-    assert focused(page) == "id_date_from"
+    assert focused(page) == "id_q"
+    assert page.locator("#id_q").input_value() == "j?"
     assert page.get_by_role("dialog").count() == 0
 
     # The same journey's states under axe-core (in a context that lets axe's script in).
