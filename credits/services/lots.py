@@ -1,0 +1,142 @@
+"""Lots (credits.models.lots): made by the entries that add credit, drawn down by those that take
+it, given back to by refunds. `ledger.append` calls these for every entry, under the wallet's
+row lock, so that the wallet's balance stays the sum of its lots' remaining amounts.
+
+- `draw_down` plans which lots an entry that takes credit (a consumption, a revocation, a gift
+  card reversal) takes from, in the one published order (`credits.models.draw_down_key`); more
+  than the open lots hold is refused and nothing is written.
+- `give_back` plans where a refund of a transaction goes: to the lots the transaction took from
+  in this wallet, newest allocation first.
+- `allocate` writes a plan's allocations and the lots' new remaining amounts once the entry
+  exists; `open_lot` adds the lot of an entry that adds credit.
+
+Lots are locked (`select_for_update`) in primary-key order, whatever order they are drawn in:
+the wallet's lock already keeps two writers of one wallet apart, and a fixed order keeps any
+other path that locks several lots (a future expiry run) from deadlocking with these.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Max, Min, Sum
+
+from credits.models import (
+    Activity,
+    CreditAllocation,
+    CreditEntry,
+    CreditLot,
+    CreditWallet,
+    LotKind,
+    draw_down_key,
+)
+from credits.services.validation import LedgerRequest
+
+LOTS_SHORT = (
+    "Not enough credit in the wallet's lots: {asked} is more than the {held} they hold. "
+    "Nothing was changed; run verify_ledger."
+)
+
+# The entries that make a lot of their own.
+OPENS_A_LOT = (Activity.GRANT, Activity.GIFT_CARD_REDEMPTION)
+
+
+@dataclass(frozen=True)
+class Share:
+    """One lot's part of an entry: signed, as the allocation stores it."""
+
+    lot: CreditLot
+    amount: Decimal
+
+
+def _locked(wallet: CreditWallet, **lookup: object) -> list[CreditLot]:
+    # Locked in primary-key order (see the module's docstring); the account named so that on
+    # Citus the lock is taken on the account's node alone.
+    return list(
+        CreditLot.objects.select_for_update()
+        .filter(account_id=wallet.account_id, wallet=wallet, **lookup)
+        .order_by("pk")
+    )
+
+
+def draw_down(wallet: CreditWallet, amount: Decimal) -> list[Share]:
+    """Which open lots of `wallet` give `amount` (positive), in the draw-down order; refused
+    when they hold less."""
+    lots = sorted(_locked(wallet, remaining__gt=0), key=draw_down_key)
+    held = sum((lot.remaining for lot in lots), Decimal(0))
+    if amount > held:
+        raise ValidationError(
+            {
+                "amount": LOTS_SHORT.format(
+                    asked=wallet.unit.describe(amount), held=wallet.unit.describe(held)
+                )
+            }
+        )
+    shares, left = [], amount
+    for lot in lots:
+        if left <= 0:
+            break
+        take = min(lot.remaining, left)
+        shares.append(Share(lot, -take))
+        left -= take
+    return shares
+
+
+def give_back(wallet: CreditWallet, transaction_id: str, amount: Decimal) -> list[Share]:
+    """Where a refund of `amount` of the transaction goes: each lot the transaction took from in
+    this wallet gets back at most what it gave (less what was refunded to it since), the lot of
+    the newest allocation first. What the lots did not give (credit consumed before lots were
+    kept) is left for a lot of its own (`open_lot`)."""
+    taken = (
+        CreditAllocation.objects.filter(
+            account_id=wallet.account_id,
+            entry__wallet=wallet,
+            entry__transaction_id=transaction_id,
+            entry__activity__in=(Activity.CONSUMPTION, Activity.REFUND),
+        )
+        .values("lot_id")
+        .annotate(net=Sum("amount"), newest=Max("pk"), first=Min("pk"))
+    )
+    owed = {row["lot_id"]: (-row["net"], row["newest"]) for row in taken if row["net"] < 0}
+    if not owed:
+        return []
+    lots = {lot.pk: lot for lot in _locked(wallet, pk__in=list(owed))}
+    shares, left = [], amount
+    for lot_id in sorted(owed, key=lambda pk: owed[pk][1], reverse=True):
+        if left <= 0:
+            break
+        give = min(owed[lot_id][0], left)
+        shares.append(Share(lots[lot_id], give))
+        left -= give
+    return shares
+
+
+def allocate(entry: CreditEntry, shares: list[Share]) -> None:
+    """Write the entry's allocations and move its lots' remaining amounts."""
+    for share in shares:
+        share.lot.remaining += share.amount
+        share.lot.save(update_fields=["remaining"])
+    CreditAllocation.objects.bulk_create(
+        CreditAllocation(entry=entry, lot=s.lot, account_id=entry.account_id, amount=s.amount)
+        for s in shares
+    )
+
+
+def open_lot(
+    entry: CreditEntry, request: LedgerRequest, amount: Decimal, kind: str = ""
+) -> CreditLot:
+    """The lot of an entry that adds `amount` of credit: of the request's kind and expiry (a
+    grant), else `kind` without expiry (a gift card's credit is paid for; a refund's remainder
+    predates lots and counts as paid)."""
+    return CreditLot.objects.create(
+        wallet_id=entry.wallet_id,
+        account_id=entry.account_id,
+        entry=entry,
+        credit_type=entry.credit_type,
+        currency=entry.currency,
+        kind=kind or request.lot_kind or LotKind.PAID,
+        expires_on=None if kind else request.expires_on,
+        amount=amount,
+        remaining=amount,
+        created_at=entry.created_at,
+    )
