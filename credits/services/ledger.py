@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from accounts.models import Subscription
 from activity.services import event_statements
+from core import citus
 from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 from core.money import Unit
 from credits import chain
-from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet, LotKind
+from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet
 from credits.services import day_totals, lots, timeline
 from credits.services.validation import BEFORE_LAST_ENTRY, LedgerRequest
 
@@ -167,15 +168,15 @@ def append(
     wallet.save(
         update_fields=["balance", "added", "removed", "last_seq", "last_hash", "last_entry_at"]
     )
-    # The entry, its day total and its event: one statement on PostgreSQL.
-    day_totals.write(entry, also=event_statements(event) if event is not None else ())
-    lots.allocate(entry, shares)
-    if activity in lots.OPENS_A_LOT:
-        kind = LotKind.PAID if activity == Activity.GIFT_CARD_REDEMPTION else ""
-        lots.open_lot(entry, request, amount, kind=kind)
-    elif amount > 0 and (rest := amount - sum(s.amount for s in shares)) > 0:
-        # A refund of credit consumed before lots were kept: a lot of its own.
-        lots.open_lot(entry, request, rest, kind=LotKind.PAID)
+    # The entry, its day total, its event, its allocations and lots: one statement on
+    # PostgreSQL.
+    lot = lots.lot_of(entry, request, shares)
+    events = event_statements(event) if event is not None else ()
+    if citus.writes_combine():
+        day_totals.write(entry, also=[*events, *lots.statements(entry, shares, lot)])
+    else:
+        day_totals.write(entry, also=events)
+        lots.save(entry, shares, lot)
     return entry
 
 

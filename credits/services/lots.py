@@ -7,8 +7,11 @@ row lock, so that the wallet's balance stays the sum of its lots' remaining amou
   than the open lots hold is refused and nothing is written.
 - `give_back` plans where a refund of a transaction goes: to the lots the transaction took from
   in this wallet, newest allocation first.
-- `allocate` writes a plan's allocations and the lots' new remaining amounts once the entry
-  exists; `open_lot` adds the lot of an entry that adds credit.
+- `lot_of` makes (unsaved) the lot of an entry that adds credit.
+- `save` writes a plan's allocations, the lots' new remaining amounts and the new lot once the
+  entry exists; on PostgreSQL `statements` instead gives them as parts of the entry's own
+  statement (credits.services.day_totals.write), which reads the entry's ID from its part
+  named "entry": no round trip more than the entry's own but the lots' lock.
 
 Lots are locked (`select_for_update`) in primary-key order, whatever order they are drawn in:
 the wallet's lock already keeps two writers of one wallet apart, and a fixed order keeps any
@@ -17,9 +20,11 @@ other path that locks several lots (a future expiry run) from deadlocking with t
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Min, Sum
+from django.db import connection
+from django.db.models import Max, Sum
 
 from credits.models import (
     Activity,
@@ -86,16 +91,18 @@ def give_back(wallet: CreditWallet, transaction_id: str, amount: Decimal) -> lis
     """Where a refund of `amount` of the transaction goes: each lot the transaction took from in
     this wallet gets back at most what it gave (less what was refunded to it since), the lot of
     the newest allocation first. What the lots did not give (credit consumed before lots were
-    kept) is left for a lot of its own (`open_lot`)."""
+    kept) is left for a lot of its own (`lot_of`)."""
     taken = (
+        # The account named on both tables: on Citus the query runs on its node alone.
         CreditAllocation.objects.filter(
             account_id=wallet.account_id,
+            entry__account_id=wallet.account_id,
             entry__wallet=wallet,
             entry__transaction_id=transaction_id,
             entry__activity__in=(Activity.CONSUMPTION, Activity.REFUND),
         )
         .values("lot_id")
-        .annotate(net=Sum("amount"), newest=Max("pk"), first=Min("pk"))
+        .annotate(net=Sum("amount"), newest=Max("pk"))
     )
     owed = {row["lot_id"]: (-row["net"], row["newest"]) for row in taken if row["net"] < 0}
     if not owed:
@@ -111,8 +118,38 @@ def give_back(wallet: CreditWallet, transaction_id: str, amount: Decimal) -> lis
     return shares
 
 
-def allocate(entry: CreditEntry, shares: list[Share]) -> None:
-    """Write the entry's allocations and move its lots' remaining amounts."""
+def lot_of(entry: CreditEntry, request: LedgerRequest, shares: list[Share]) -> CreditLot | None:
+    """The lot an entry adds (not saved yet; None when it adds none): a grant's of the request's
+    kind and expiry, a gift card redemption's paid without expiry, and a refund's part that no
+    lot gave back to (credit consumed before lots were kept) paid without expiry."""
+    if entry.activity in OPENS_A_LOT:
+        gift_card = entry.activity == Activity.GIFT_CARD_REDEMPTION
+        kind = LotKind.PAID if gift_card else (request.lot_kind or LotKind.PAID)
+        expires_on = None if gift_card else request.expires_on
+        amount = entry.amount
+    elif entry.amount > 0:
+        kind, expires_on = LotKind.PAID, None
+        amount = entry.amount - sum((s.amount for s in shares), Decimal(0))
+        if amount <= 0:
+            return None
+    else:
+        return None
+    return CreditLot(
+        wallet_id=entry.wallet_id,
+        account_id=entry.account_id,
+        credit_type=entry.credit_type,
+        currency=entry.currency,
+        kind=kind,
+        expires_on=expires_on,
+        amount=amount,
+        remaining=amount,
+        created_at=entry.created_at,
+    )
+
+
+def save(entry: CreditEntry, shares: list[Share], lot: CreditLot | None) -> None:
+    """Write the entry's allocations, move its lots' remaining amounts, and add its new lot
+    (the entry is written)."""
     for share in shares:
         share.lot.remaining += share.amount
         share.lot.save(update_fields=["remaining"])
@@ -120,23 +157,58 @@ def allocate(entry: CreditEntry, shares: list[Share]) -> None:
         CreditAllocation(entry=entry, lot=s.lot, account_id=entry.account_id, amount=s.amount)
         for s in shares
     )
+    if lot is not None:
+        lot.entry = entry
+        lot.save(force_insert=True)
 
 
-def open_lot(
-    entry: CreditEntry, request: LedgerRequest, amount: Decimal, kind: str = ""
-) -> CreditLot:
-    """The lot of an entry that adds `amount` of credit: of the request's kind and expiry (a
-    grant), else `kind` without expiry (a gift card's credit is paid for; a refund's remainder
-    predates lots and counts as paid)."""
-    return CreditLot.objects.create(
-        wallet_id=entry.wallet_id,
-        account_id=entry.account_id,
-        entry=entry,
-        credit_type=entry.credit_type,
-        currency=entry.currency,
-        kind=kind or request.lot_kind or LotKind.PAID,
-        expires_on=None if kind else request.expires_on,
-        amount=amount,
-        remaining=amount,
-        created_at=entry.created_at,
-    )
+def statements(
+    entry: CreditEntry, shares: list[Share], lot: CreditLot | None
+) -> list[tuple[str, list[Any]]]:
+    """What `save` writes, as parts of the entry's own WITH statement, which name the entry's
+    ID `entry.id` (PostgreSQL). The lots' objects are moved as the statement will move them."""
+    q = connection.ops.quote_name
+    found: list[tuple[str, list[Any]]] = []
+    if shares:
+        rows = ", ".join(["(%s::bigint, %s::numeric)"] * len(shares))
+        values = [v for s in shares for v in (s.lot.pk, s.amount)]
+        found.append(
+            (
+                f"UPDATE {q(CreditLot._meta.db_table)} AS l SET remaining = l.remaining + v.amount"
+                f" FROM (VALUES {rows}) AS v(id, amount)"
+                " WHERE l.id = v.id AND l.account_id = %s",
+                [*values, entry.account_id],
+            )
+        )
+        found.append(
+            (
+                f"INSERT INTO {q(CreditAllocation._meta.db_table)}"
+                " (entry_id, lot_id, account_id, amount)"
+                " SELECT entry.id, v.lot, %s::bigint, v.amount"
+                f" FROM entry CROSS JOIN (VALUES {rows}) AS v(lot, amount)",
+                [entry.account_id, *values],
+            )
+        )
+        for share in shares:
+            share.lot.remaining += share.amount
+    if lot is not None:
+        found.append(
+            (
+                f"INSERT INTO {q(CreditLot._meta.db_table)} (wallet_id, account_id, entry_id,"
+                " credit_type, currency, kind, expires_on, amount, remaining, created_at)"
+                " SELECT %s::bigint, %s::bigint, entry.id, %s::varchar, %s::varchar,"
+                " %s::varchar, %s::date, %s::numeric, %s::numeric, %s::timestamptz FROM entry",
+                [
+                    lot.wallet_id,
+                    lot.account_id,
+                    lot.credit_type,
+                    lot.currency,
+                    lot.kind,
+                    lot.expires_on,
+                    lot.amount,
+                    lot.remaining,
+                    lot.created_at,
+                ],
+            )
+        )
+    return found
