@@ -175,11 +175,24 @@ def broken_chains() -> Iterator[tuple[int, str]]:
         yield current, "its last hash is not its newest entry's"
 
 
+def _sums_by(model, key: str) -> Iterator[tuple[int, Decimal]]:
+    """(key, sum of amount) of `model`'s rows grouped by `key`, in the key's order: streamed,
+    and one table alone (a query Citus runs on every shard)."""
+    return (
+        model.objects.order_by(key)
+        .values(key)
+        .annotate(total=Sum("amount"))
+        .values_list(key, "total")
+        .iterator(CHUNK)
+    )
+
+
 def lot_problems() -> dict[int, list[str]]:
     """Per wallet, what is wrong with its lots (credits.models.lots): a balance that is not
     the sum of its lots' remaining amounts; a lot whose remaining amount is not its amount plus
     its allocations (a lot changed past the services); an entry that took credit whose
-    allocations do not add up to its amount. {} when all agree. Four aggregate queries."""
+    allocations do not add up to its amount. {} when all agree. Each check streams two sorted
+    queries of one table each and walks them side by side (memory: one row per wallet)."""
     found: dict[int, list[str]] = {}
     zero = Decimal(0)
     held = dict(
@@ -194,32 +207,35 @@ def lot_problems() -> dict[int, list[str]]:
             found.setdefault(pk, []).append(
                 f"balance {balance} but its lots hold {lots} (the balance must be their sum)"
             )
-    moved = dict(
-        CreditAllocation.objects.order_by()
-        .values("lot_id")
-        .annotate(moved=Sum("amount"))
-        .values_list("lot_id", "moved")
-    )
     lots_rows = CreditLot.objects.order_by("pk").values_list(
         "pk", "wallet_id", "amount", "remaining"
     )
+    moved = _sums_by(CreditAllocation, "lot_id")
+    pending = next(moved, None)
     for pk, wallet_id, amount, remaining in lots_rows.iterator(CHUNK):
-        expected = amount + (moved.get(pk) or zero)
+        while pending is not None and pending[0] < pk:
+            pending = next(moved, None)
+        expected = amount + (pending[1] if pending is not None and pending[0] == pk else zero)
         if abs(remaining - expected) > HALF_QUANTUM:
             found.setdefault(wallet_id, []).append(
                 f"lot {pk} has {remaining} left but its amount and allocations give {expected}"
             )
-    allocated = (
-        CreditAllocation.objects.order_by()
-        .filter(entry__amount__lt=0)
-        .values("entry_id", "entry__wallet_id", "entry__seq", "entry__amount")
-        .annotate(allocated=Sum("amount"))
+    # Each draw-down written since lots are kept (those older have no allocation).
+    allocated = _sums_by(CreditAllocation, "entry_id")
+    entries = (
+        CreditEntry.objects.filter(amount__lt=0)
+        .order_by("pk")
+        .values_list("pk", "wallet_id", "seq", "amount")
     )
-    for row in allocated.iterator(CHUNK):
-        if abs(row["allocated"] - row["entry__amount"]) > HALF_QUANTUM:
-            found.setdefault(row["entry__wallet_id"], []).append(
-                f"entry {row['entry__seq']} took {row['entry__amount']} but its lots gave "
-                f"{row['allocated']}"
+    pending = next(allocated, None)
+    for pk, wallet_id, seq, amount in entries.iterator(CHUNK):
+        if pending is None:
+            break
+        while pending is not None and pending[0] < pk:
+            pending = next(allocated, None)
+        if pending is not None and pending[0] == pk and abs(pending[1] - amount) > HALF_QUANTUM:
+            found.setdefault(wallet_id, []).append(
+                f"entry {seq} took {amount} but its lots gave {pending[1]}"
             )
     return found
 
