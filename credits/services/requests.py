@@ -214,8 +214,9 @@ def credit_request(
         "transaction_id": request.transaction_id,
         "refunded_to": refunded_to,
         "use_credits": use_credits,
-        # A lot's kind and expiry as asked for (the service's defaults apply to the rest).
-        "lot_kind": request.lot_kind if lot_kind else None,
+        # A grant's lot: its kind (as asked for, or the default for the asker) and expiry, so
+        # that an approver sees them and the grant runs with them.
+        "lot_kind": request.lot_kind or None,
         "expires_on": request.expires_on.isoformat() if request.expires_on else None,
     }
     asked = CreditApproval(

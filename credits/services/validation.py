@@ -245,8 +245,8 @@ def _lot_kind(value: str | None, *, person: bool, transaction_id: str) -> str:
             raise ValidationError(UNKNOWN_LOT_KIND.format(value))
         return value
     if person:
-        return LotKind.GOODWILL
-    return LotKind.PAID if transaction_id else LotKind.PROMOTIONAL
+        return str(LotKind.GOODWILL)
+    return str(LotKind.PAID if transaction_id else LotKind.PROMOTIONAL)
 
 
 def _expires_on(value: object) -> dt.date | None:

@@ -136,6 +136,19 @@ def test_an_approved_grant_keeps_the_kind_and_expiry_it_was_asked_for(account, a
     )
 
 
+def test_an_approver_sees_the_kind_and_expiry_of_a_waiting_grant(client, account, agent, approver):
+    submitted = services.credit_request(
+        actor=agent, operation="grant", account=account, amount="600", note="Outage", **SEK
+    )
+    client.force_login(approver)
+    html = client.get(reverse("credits:approval", args=[submitted.approval.pk])).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    # A person's grant is goodwill unless they said otherwise; it does not expire.
+    assert "Kind of credit Goodwill Expires on Never" in text
+    services.approval_approve(actor=approver, approval=submitted.approval)
+    assert lots_of(account)[0].kind == LotKind.GOODWILL
+
+
 # --- Bad input ----------------------------------------------------------------------------
 
 
