@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from config import roles
 from credits import services
+from tests.browser.axe import assert_accessible
 from tests.factories import AccountFactory, ProductFactory, SubscriptionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SEK = {"credit_type": "currency", "currency": "SEK"}
 
 
-def test_finance_sees_lots_their_expiry_and_what_paid_a_charge(page, sign_in, make_user):
+def test_finance_sees_lots_their_expiry_and_what_paid_a_charge(
+    page, sign_in, make_user, browser, live_server
+):
     make_user(roles.FINANCE, username="analyst", first_name="Maja", last_name="Ek")
     account = AccountFactory(customer_number="600031", name="Karin Nilsson")
     product = ProductFactory(name="Digital Plus", price=Decimal("149.00"), currency="SEK")
@@ -57,3 +60,12 @@ def test_finance_sees_lots_their_expiry_and_what_paid_a_charge(page, sign_in, ma
     assert "Credit expires within 30 days" in warning and f"expires on {expires}" in warning
     history = panel.locator("table.credit-history tbody tr").first.inner_text()
     assert f"paid from: promotional lot of {today.isoformat()}, 50.00 SEK" in history
+
+    # The lots' table and the warning keep the page accessible (axe-core, in a context that
+    # may inject it past the CSP).
+    checked = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    checked.add_cookies(page.context.cookies())
+    axe_page = checked.new_page()
+    axe_page.goto(page.url)
+    assert_accessible(axe_page)
+    checked.close()
