@@ -9,9 +9,10 @@ from decimal import Decimal
 
 import pgtrigger
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -329,8 +330,6 @@ def test_verify_ledger_names_a_lot_whose_remaining_amount_was_changed(account, c
 
 
 def test_the_database_keeps_what_a_lot_was(account):
-    from django.db import DatabaseError, transaction
-
     grant(account, "100", expires_on=in_days(9))
     lot = lots_of(account)[0]
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -342,8 +341,6 @@ def test_the_database_keeps_what_a_lot_was(account):
 
 
 def test_the_migration_gives_a_balance_older_than_lots_an_opening_lot(account, capsys):
-    from django.apps import apps
-
     wallet = grant(account, "80").wallet
     services.apply_credits(account=account, amount="30", transaction_id="T-1", **SEK)
     # The wallet as it was before lots: no lot and no allocation.
