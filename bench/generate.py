@@ -260,7 +260,14 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
     """One SEK wallet per account (every third one its subscription's) and `total` entries
     spread over them, in time order per wallet, with gap-free seq numbers and exact running
     balances (verify_ledger passes)."""
-    _truncate(["credits_creditentry", "credits_creditwallet"])
+    _truncate(
+        [
+            "credits_creditallocation",
+            "credits_creditlot",
+            "credits_creditentry",
+            "credits_creditwallet",
+        ]
+    )
     per_wallet, extra = divmod(total, account_count)
     span = (END - START).total_seconds()
     balances = {}
@@ -356,11 +363,22 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
             "SELECT setval(pg_get_serial_sequence('credits_creditwallet', 'id'),"
             " (SELECT max(id) FROM credits_creditwallet))"
         )
+        # Each wallet's balance as one opening lot (paid, no expiry), as the migration that
+        # introduced lots made for balances older than them: the balance is its lots' sum.
+        with raw.cursor().copy(
+            "COPY credits_creditlot (wallet_id, account_id, credit_type, currency, kind,"
+            " amount, remaining, created_at) FROM STDIN"
+        ) as copy:
+            for account, (balance, _added, _count, _hash) in balances.items():
+                if balance > 0:
+                    held = f"{balance / 100:.2f}"
+                    copy.write_row((account, account, "currency", "SEK", "paid", held, held, END))
     # COPY went past the services, which count each entry into its day total: count them all.
     day_totals.rebuild()
     with connection.cursor() as cursor:  # VACUUM cannot run inside the transaction above
         cursor.execute("VACUUM ANALYZE credits_creditentry")
         cursor.execute("VACUUM ANALYZE credits_creditwallet")
+        cursor.execute("VACUUM ANALYZE credits_creditlot")
         cursor.execute("VACUUM ANALYZE credits_creditdaytotal")
 
 

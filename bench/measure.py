@@ -2,7 +2,8 @@
 
 They live by topic: `timing` (the result row, the timer, the signed-in client), `pages` (the
 pages and their queries: Recent Activity, Credit Activity and its totals, the searches, the
-roll-forward) and `throughput` (the CSV download, ingestion, concurrent consumption). This
+roll-forward) and `throughput` (the CSV download, ingestion, concurrent consumption, consumption
+of a wallet of many lots). This
 module names them all for bench.run.
 """
 
@@ -20,6 +21,7 @@ from bench.pages import (
 )
 from bench.throughput import (
     PeakMemory,
+    apply_credits_with_lots,
     concurrent_apply_credits,
     csv_export,
     ingestion,
@@ -34,6 +36,7 @@ __all__ = [
     "SEARCH_NAME_PART",
     "PeakMemory",
     "Result",
+    "apply_credits_with_lots",
     "concurrent_apply_credits",
     "credit_activity",
     "csv_export",

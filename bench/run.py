@@ -147,6 +147,9 @@ def main(argv=None) -> int:
     # As many wallets as workers (other accounts': each its own lock).
     spread = [generate.customer_number(min(3 + w, args.accounts)) for w in range(args.workers)]
     results += measure.concurrent_apply_credits(spread, args.workers, args.per_worker)
+    print("measuring apply_credits on a wallet of many lots ...", flush=True)
+    lots_account = generate.customer_number(min(3 + args.workers, args.accounts))
+    results += measure.apply_credits_with_lots(lots_account, 40, args.per_worker * 4)
     results += measure.ledger_drift()
 
     previous = load_baseline(Path(args.baseline))

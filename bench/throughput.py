@@ -1,5 +1,6 @@
 """The throughput measurements: the CSV download (rows per second and peak memory, beside
-baselines), event ingestion through the batch API, and concurrent consumption of one wallet."""
+baselines), event ingestion through the batch API, concurrent consumption of one wallet, and
+consumption of a wallet made of many lots."""
 
 import gc
 import os
@@ -225,6 +226,65 @@ def concurrent_apply_credits(
             note=f"{workers * per_worker} operations",
         )
     ]
+
+
+def apply_credits_with_lots(customer_number: str, lots: int, operations: int) -> list[Result]:
+    """Sequential `apply_credits` on wallets made of many lots, their kinds and expiries mixed
+    (so that the draw-down order sorts them): `operations` charges that each take from one of
+    `lots` lots, and as many that each take three whole lots (from 3 x `operations` lots of
+    1.00 EUR), beside the same charges on a wallet of one lot (the baseline, in NOK)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from credits.services import apply_credits, credit_grant
+
+    account = Account.objects.get(customer_number=customer_number)
+    today = timezone.localdate()
+    kinds = ("paid", "promotional", "goodwill")
+
+    def fill(currency: str, count: int, amount: Decimal) -> None:
+        for n in range(count):
+            credit_grant(
+                actor=None,
+                account=account,
+                amount=amount,
+                credit_type="currency",
+                currency=currency,
+                lot_kind=kinds[n % 3],
+                expires_on=None if n % 4 == 0 else today + dt.timedelta(days=30 + n % 50),
+            )
+
+    def charges(currency: str, amount: str) -> float:
+        start = time.perf_counter()
+        for n in range(operations):
+            apply_credits(
+                account=account,
+                amount=amount,
+                credit_type="currency",
+                currency=currency,
+                transaction_id=f"LOTS-{currency}-{n}-{uuid.uuid4().hex[:6]}",
+            )
+        return operations / (time.perf_counter() - start)
+
+    fill("NOK", 1, Decimal(operations) * 2)
+    one_lot = charges("NOK", "1.25")
+    fill("SEK", lots, Decimal(operations) * 2)
+    within = charges("SEK", "1.25")
+    fill("EUR", 3 * operations, Decimal(1))
+    across = charges("EUR", "3.00")
+    note = f"{operations} charges, one thread; one lot: {one_lot:,.0f} op/s"
+    return [
+        Result(
+            f"apply_credits: a wallet of {lots} lots, each charge from one", "op/s",
+            value=within, note=note, baseline=one_lot,
+        ),
+        Result(
+            "apply_credits: each charge takes three whole lots", "op/s", value=across,
+            note=f"{note}; from {3 * operations} lots", baseline=one_lot,
+        ),
+    ]  # fmt: skip
 
 
 def ledger_drift() -> list[Result]:

@@ -155,6 +155,8 @@ CITUS_DISTRIBUTED = [
     "credits.CreditWallet",
     "credits.CreditOperation",
     "credits.CreditEntry",
+    "credits.CreditLot",
+    "credits.CreditAllocation",
     "activity.ActivityEvent",
     "activity.EventMonthCount",
     "legacy_history.LegacyEntry",

@@ -35,7 +35,14 @@ from core.api import (
 )
 from credits import services
 from credits.filters import CreditActivityFilter
-from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
+from credits.models import (
+    Activity,
+    CreditApproval,
+    CreditEntry,
+    CreditType,
+    GiftCardStatus,
+    LotKind,
+)
 from credits.operations import API_OPERATIONS, api_fields_text
 from credits.services.operations import MAX_SCOPED_KEY_LENGTH
 
@@ -127,6 +134,17 @@ class CreditOperationSerializer(_KeyedRequestSerializer):
         max_length=40, required=False, help_text="The gift card's masked number."
     )
     gift_card_status = serializers.ChoiceField(choices=GiftCardStatus.choices, required=False)
+    lot_kind = serializers.ChoiceField(
+        choices=LotKind.choices,
+        required=False,
+        help_text="A grant's kind of credit (its lot). Default: paid when the grant names a "
+        "transaction (a purchase), else promotional. Draw-downs take promotional and goodwill "
+        "credit before paid credit of the same expiry.",
+    )
+    expires_on = serializers.DateField(
+        required=False,
+        help_text="A grant's expiry (YYYY-MM-DD, today or later); without it, it does not expire.",
+    )
 
 
 class ApplyCreditsSerializer(_KeyedRequestSerializer):

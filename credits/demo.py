@@ -1,6 +1,8 @@
 """Demo credit activity; run by `manage.py load_demo` after the demo accounts exist.
 
-Goodwill grants by Finance and Customer Service, tokens included with products, gift cards in
+Goodwill grants by Finance and Customer Service (some of them expiring, and a campaign's
+promotional credit that expires within the month on three accounts: lots with dates the account
+page warns of), tokens included with products, gift cards in
 every state (redeemed, reversed, and each status a processor can answer), consumption of
 credit when subscriptions are billed, refunds of those consumptions, revocations, and a few
 manual charges and refunds. Everything goes through the credit services, in time order, so
@@ -29,6 +31,7 @@ from credits.models import (
     CreditType,
     CreditWallet,
     GiftCardStatus,
+    LotKind,
 )
 
 FIRST, LAST = 100000, 100200
@@ -42,6 +45,9 @@ GOODWILL_REASONS = (
 REVOKE_REASONS = ("Goodwill granted twice by mistake.", "Retention offer withdrawn: cancelled.")
 REFUND_REASONS = ("Billing run charged a paused month.", "Price corrected after complaint.")
 SUBSCRIPTION_REASONS = ("Compensation for a missed delivery.", "Print edition not delivered.")
+# The accounts (by their place among the demo's) given a campaign's promotional credit that
+# expires within the month: the company account and two customers.
+CAMPAIGN_ACCOUNTS = (0, 1, 4)
 LIVE = (Subscription.Status.TRIAL, Subscription.Status.ACTIVE, Subscription.Status.PAUSED)
 
 
@@ -92,6 +98,7 @@ class Plan:
         self.accounts = accounts
         self.rng, self.finance, self.service = rng, finance, service
         self.now = timezone.now().replace(microsecond=0)
+        self.today = timezone.localdate()
         self.start = self.now - dt.timedelta(days=HISTORY_DAYS)
         self.operations: list[tuple[dt.datetime, int, Callable[..., object], dict]] = []
         self.final: list[tuple[Callable[..., object], dict]] = []
@@ -111,6 +118,24 @@ class Plan:
         currency = subscription.product.currency if subscription else "SEK"
         rng, base = self.rng, {"account": account}
         has_currency_credit = False
+        if n in CAMPAIGN_ACCOUNTS:
+            # A campaign's promotional credit, granted last (so that no billing has used it)
+            # and expiring within the month: the account page warns of it.
+            self.final.append(
+                (
+                    services.credit_grant,
+                    {
+                        **base,
+                        "actor": Actor.integration("Campaigns"),
+                        "amount": Decimal("75"),
+                        "credit_type": CreditType.CURRENCY,
+                        "currency": currency,
+                        "lot_kind": LotKind.PROMOTIONAL,
+                        "expires_on": self.today + dt.timedelta(days=12 + n % 10),
+                        "note": "Winter campaign: credit to try the premium articles.",
+                    },
+                )
+            )
         if n == 0:  # the company account: seats paid partly with a prepaid balance
             self.company(account, subscription)
             return
@@ -126,6 +151,8 @@ class Plan:
                 credit_type=CreditType.CURRENCY,
                 currency=currency,
                 note=rng.choice(GOODWILL_REASONS),
+                # Every third goodwill grant is good for about a year from today.
+                expires_on=self.today + dt.timedelta(days=300 + n) if n % 9 == 0 else None,
             )
             if n % 27 == 0:
                 self.at(
@@ -150,6 +177,7 @@ class Plan:
                 credit_type=CreditType.CURRENCY,
                 currency=currency,
                 note=rng.choice(SUBSCRIPTION_REASONS),
+                expires_on=self.today + dt.timedelta(days=90),
             )
         if subscription and n % 4 == 1:
             self.tokens(account, subscription)

@@ -11,7 +11,7 @@ from core import money
 from core.dates import DAY_OUT_OF_RANGE, validate_filter_day
 from core.filters import DateRangeForm
 from core.forms import DateInput
-from credits.models import CreditType, CreditWallet
+from credits.models import CreditType, CreditWallet, LotKind
 from credits.rollforward import Period
 from credits.selectors import currencies_in_use
 from credits.services import MAX_NOTE_LENGTH
@@ -84,8 +84,21 @@ class GrantForm(AccountForm):
         label="Type", choices=CreditType.choices, initial=CreditType.CURRENCY
     )
     currency = _currency_field()
+    # The grant's lot: a person's grant is goodwill unless they say otherwise; the service
+    # refuses an expiry in the past.
+    lot_kind = forms.ChoiceField(
+        label="Kind", choices=LotKind.choices, initial=LotKind.GOODWILL, required=False
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        widget=DateInput(),
+        help_text="Optional: the last day the credit may be used.",
+    )
     note = _reason_field()
-    field_order = ["subscription", "credit_type", "currency", "amount", "note"]
+    field_order = [
+        "subscription", "credit_type", "currency", "amount", "lot_kind", "expires_on", "note",
+    ]  # fmt: skip
     no_subscription_label = "The account"
     no_currency_label = "None (tokens)"
 

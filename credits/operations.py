@@ -128,6 +128,11 @@ class Operation:
     def takes_credit_type(self) -> bool:
         return "credit_type" in self.inputs
 
+    @property
+    def makes_lot(self) -> bool:
+        """Whether it adds a lot of a kind and expiry it is asked for (credits.models.lots)."""
+        return "lot_kind" in self.inputs
+
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -144,10 +149,12 @@ OPERATIONS: tuple[Operation, ...] = (
         verb="grant",
         done="granted",
         waits=True,
-        inputs=("credit_type", "transaction_id"),
+        inputs=("credit_type", "transaction_id", "lot_kind", "expires_on"),
         api=ApiFields(
             required=frozenset({"amount", "credit_type"}),
-            optional=frozenset({"currency", "subscription", "transaction_id"}),
+            optional=frozenset(
+                {"currency", "subscription", "transaction_id", "lot_kind", "expires_on"}
+            ),
         ),
         on_account_page=True,
     ),

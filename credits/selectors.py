@@ -4,18 +4,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, Product, Subscription
 from core.money import Unit
 from credits.models import (
+    CreditAllocation,
     CreditApproval,
     CreditDayTotal,
     CreditEntry,
+    CreditLot,
     CreditType,
     CreditUnitTotal,
     CreditWallet,
+    draw_down_key,
 )
 
 PANEL_ENTRIES = 10
@@ -119,9 +122,22 @@ def _totals(rows: QuerySet) -> list[CreditTotal]:
     return sorted(totals, key=lambda t: (t.credit_type != CreditType.TOKEN, t.currency))
 
 
+def with_allocations(entries: QuerySet[CreditEntry]) -> QuerySet[CreditEntry]:
+    """`entries` with the lots each took from or gave back to ("paid from: goodwill lot of
+    2026-03-01, 120.00 SEK", `CreditEntry.lots_text`): one query more for a page of them,
+    whatever its size."""
+    return entries.prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=CreditAllocation.objects.select_related("lot").order_by("pk"),
+        )
+    )
+
+
 def transaction_entries(*, transaction_id: str) -> QuerySet[CreditEntry]:
-    """The entries of one transaction (a consumption may draw on two wallets; refunds follow)."""
-    return credit_activity().filter(transaction_id=transaction_id)
+    """The entries of one transaction (a consumption may draw on two wallets; refunds follow),
+    with the lots they moved."""
+    return with_allocations(credit_activity().filter(transaction_id=transaction_id))
 
 
 def account_wallets(*, account: Account) -> QuerySet[CreditWallet]:
@@ -133,12 +149,30 @@ def account_wallets(*, account: Account) -> QuerySet[CreditWallet]:
     )
 
 
+def account_wallets_with_lots(*, account: Account) -> list[CreditWallet]:
+    """`account_wallets`, each with its open lots in the order they are drawn down
+    (`wallet.open_lots`; two queries)."""
+    wallets: list[CreditWallet] = list(
+        account_wallets(account=account).prefetch_related(
+            Prefetch(
+                "lots",
+                queryset=CreditLot.objects.open().filter(account=account).order_by("pk"),
+                to_attr="open_lots",
+            )
+        )
+    )
+    for wallet in wallets:
+        wallet.open_lots.sort(key=draw_down_key)  # type: ignore[attr-defined]
+    return wallets
+
+
 def account_credit_history(*, account: Account, limit: int = PANEL_ENTRIES) -> list[CreditEntry]:
-    """The account's newest entries, for the panel on the account page."""
+    """The account's newest entries, for the panel on the account page, with the lots they
+    moved (two queries)."""
     return list(
-        CreditEntry.objects.for_account(account)
-        .select_related("subscription")
-        .newest_first()[:limit]
+        with_allocations(
+            CreditEntry.objects.for_account(account).select_related("subscription").newest_first()
+        )[:limit]
     )
 
 

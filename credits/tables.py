@@ -50,6 +50,9 @@ class CreditEntryTable(AccountLinks, DirectCellsTable):
         orderable=False,
         attrs={"td": {"class": "num"}, "th": {"class": "num"}},
     )
+    # Which lots a draw-down took from, or a refund gave back to (prefetched with the page:
+    # credits.selectors.with_allocations).
+    lots = tables.Column(verbose_name="Lots", orderable=False, empty_values=())
     transaction_id = tables.Column(
         verbose_name="Transaction", orderable=False, attrs={"td": {"class": "nowrap"}}
     )
@@ -68,6 +71,7 @@ class CreditEntryTable(AccountLinks, DirectCellsTable):
             "activity",
             "amount",
             "balance_after",
+            "lots",
             "transaction_id",
             "subscription",
             "note",
@@ -117,6 +121,9 @@ class CreditEntryTable(AccountLinks, DirectCellsTable):
 
     def cell_balance_after(self, record):
         return record.unit.plain(record.balance_after)
+
+    def cell_lots(self, record):
+        return record.lots_text
 
     def cell_transaction_id(self, record):
         if not record.transaction_id:

@@ -1,8 +1,8 @@
 """Checks of the whole ledger, for `verify_ledger`: the running balances and entry numbers
 (in SQL, one pass), the hash chains (streamed, in constant memory), the chains' heads against
 the newest signed checkpoint outside the database, and the credit roll-forward of every month
-(opening + movements = closing, per credit type and currency), and the day totals against the
-entries they count."""
+(opening + movements = closing, per credit type and currency), the day totals against the
+entries they count, and the lots against the balances and the allocations."""
 
 import datetime as dt
 import hmac
@@ -13,11 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from credits import chain
-from credits.models import HALF_QUANTUM, CreditEntry, CreditWallet
+from credits.models import HALF_QUANTUM, CreditAllocation, CreditEntry, CreditLot, CreditWallet
 from credits.rollforward import Period, RollForwardLine, credit_rollforward, ledger_months
 from credits.services import day_totals
 
@@ -173,6 +173,71 @@ def broken_chains() -> Iterator[tuple[int, str]]:
         previous = stored
     if current is not None and not broken and last_hashes.get(current) != previous:
         yield current, "its last hash is not its newest entry's"
+
+
+def _sums_by(model, key: str) -> Iterator[tuple[int, Decimal]]:
+    """(key, sum of amount) of `model`'s rows grouped by `key`, in the key's order: streamed,
+    and one table alone (a query Citus runs on every shard)."""
+    return (
+        model.objects.order_by(key)
+        .values(key)
+        .annotate(total=Sum("amount"))
+        .values_list(key, "total")
+        .iterator(CHUNK)
+    )
+
+
+def lot_problems() -> dict[int, list[str]]:
+    """Per wallet, what is wrong with its lots (credits.models.lots): a balance that is not
+    the sum of its lots' remaining amounts; a lot whose remaining amount is not its amount plus
+    its allocations (a lot changed past the services); an entry that took credit whose
+    allocations do not add up to its amount. {} when all agree. Each check streams two sorted
+    queries of one table each and walks them side by side (memory: one row per wallet)."""
+    found: dict[int, list[str]] = {}
+    zero = Decimal(0)
+    held = dict(
+        CreditLot.objects.order_by()
+        .values("wallet_id")
+        .annotate(held=Sum("remaining"))
+        .values_list("wallet_id", "held")
+    )
+    for pk, balance in CreditWallet.objects.values_list("pk", "balance").iterator(CHUNK):
+        lots = held.get(pk) or zero
+        if abs(balance - lots) > HALF_QUANTUM:
+            found.setdefault(pk, []).append(
+                f"balance {balance} but its lots hold {lots} (the balance must be their sum)"
+            )
+    lots_rows = CreditLot.objects.order_by("pk").values_list(
+        "pk", "wallet_id", "amount", "remaining"
+    )
+    moved = _sums_by(CreditAllocation, "lot_id")
+    pending = next(moved, None)
+    for pk, wallet_id, amount, remaining in lots_rows.iterator(CHUNK):
+        while pending is not None and pending[0] < pk:
+            pending = next(moved, None)
+        expected = amount + (pending[1] if pending is not None and pending[0] == pk else zero)
+        if abs(remaining - expected) > HALF_QUANTUM:
+            found.setdefault(wallet_id, []).append(
+                f"lot {pk} has {remaining} left but its amount and allocations give {expected}"
+            )
+    # Each draw-down written since lots are kept (those older have no allocation).
+    allocated = _sums_by(CreditAllocation, "entry_id")
+    entries = (
+        CreditEntry.objects.filter(amount__lt=0)
+        .order_by("pk")
+        .values_list("pk", "wallet_id", "seq", "amount")
+    )
+    pending = next(allocated, None)
+    for pk, wallet_id, seq, amount in entries.iterator(CHUNK):
+        if pending is None:
+            break
+        while pending is not None and pending[0] < pk:
+            pending = next(allocated, None)
+        if pending is not None and pending[0] == pk and abs(pending[1] - amount) > HALF_QUANTUM:
+            found.setdefault(wallet_id, []).append(
+                f"entry {seq} took {amount} but its lots gave {pending[1]}"
+            )
+    return found
 
 
 def unreconciled_months() -> Iterator[tuple[Period, RollForwardLine]]:

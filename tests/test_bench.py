@@ -34,12 +34,15 @@ def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
     results += measure.concurrent_apply_credits([generate.customer_number(2)], 4, 5)
     spread = [generate.customer_number(n) for n in range(3, 7)]
     results += measure.concurrent_apply_credits(spread, 4, 5)
+    results += measure.apply_credits_with_lots(generate.customer_number(8), 6, 5)
     results += measure.ledger_drift()
 
     by_name = {r.name: r for r in results}
     assert by_name["Ledger drift after the run (verify_ledger)"].value == 0
     assert by_name["apply_credits: 4 workers on one wallet"].value > 0
     assert by_name["apply_credits: 4 workers on 4 wallets"].value > 0
+    assert by_name["apply_credits: a wallet of 6 lots, each charge from one"].baseline > 0
+    assert by_name["apply_credits: each charge takes three whole lots"].value > 0
     assert "Credit Activity: filtered by account e-mail" in by_name
     assert "Recent Activity's first page" in by_name["Account list: one country (SE)"].note
     assert by_name["  query only: the month's roll-forward"].baseline is not None

@@ -10,8 +10,9 @@ entry's `balance_after`; `verify_ledger` checks both.
 
 The modules: `amounts` (the amount field and the unit constraints the models share), `wallets`
 (the wallet), `entries` (the entries, and the idempotent operations they point back to),
-`totals` (the ledger summed per day, unit, activity and product), `approvals` (requests waiting
-for a second person) and `downloads` (the records of the CSV
+`lots` (the parts of a balance: each grant's kind, expiry and what remains, and which lots
+each draw-down took from), `totals` (the ledger summed per day, unit, activity and product),
+`approvals` (requests waiting for a second person) and `downloads` (the records of the CSV
 downloads). Every model and name is imported here: Django finds the app's models through this
 package, and the rest of the code imports them from `credits.models`.
 """
@@ -27,6 +28,14 @@ from credits.models.entries import (
     CreditOperation,
     GiftCardStatus,
 )
+from credits.models.lots import (
+    KIND_RANK,
+    CreditAllocation,
+    CreditLot,
+    CreditLotQuerySet,
+    LotKind,
+    draw_down_key,
+)
 from credits.models.totals import NO_PRODUCT, SLOTS, CreditDayTotal, CreditUnitTotal
 from credits.models.wallets import CreditWallet, CreditWalletQuerySet
 from credits.operations import Activity, ApprovalOperation
@@ -34,11 +43,13 @@ from credits.operations import Activity, ApprovalOperation
 __all__ = [
     "APPEND_ONLY_TRIGGER",
     "HALF_QUANTUM",
+    "KIND_RANK",
     "NO_PRODUCT",
     "SLOTS",
     "Activity",
     "ApprovalOperation",
     "ApprovalState",
+    "CreditAllocation",
     "CreditApproval",
     "CreditApprovalQuerySet",
     "CreditBalancesExport",
@@ -47,10 +58,14 @@ __all__ = [
     "CreditEntry",
     "CreditEntryQuerySet",
     "CreditExport",
+    "CreditLot",
+    "CreditLotQuerySet",
     "CreditOperation",
     "CreditType",
     "CreditWallet",
     "CreditWalletQuerySet",
     "GiftCardStatus",
+    "LotKind",
     "amount_field",
+    "draw_down_key",
 ]

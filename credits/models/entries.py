@@ -270,3 +270,15 @@ class CreditEntry(Attributed):
     @property
     def unit(self) -> Unit:
         return Unit.of(self.credit_type, self.currency)
+
+    @property
+    def lots_text(self) -> str:
+        """Which lots the entry moved: `paid from: goodwill lot of 2026-03-01, 120.00 SEK` for a
+        draw-down, `returned to: ...` for a refund; "" for an entry that moved none (one that
+        made its own lot, or one older than lots). Reads `allocations`: prefetch them
+        (credits.selectors.with_allocations)."""
+        allocations = list(self.allocations.all())
+        if not allocations:
+            return ""
+        lead = "paid from" if self.amount < 0 else "returned to"
+        return f"{lead}: " + "; ".join(a.describe() for a in allocations)

@@ -32,11 +32,17 @@ def credit_grant(
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
     approved_by: "User | None" = None,
+    lot_kind: str | None = None,
+    expires_on: object = None,
     validated: LedgerRequest | None = None,
 ) -> CreditEntry:
     """Add credit to the account's wallet of this unit (or the subscription's), creating the
     wallet on the first grant. A person's grant needs a reason and records Manual Credit Added;
     any other records Credit Granted (credits.services.timeline).
+
+    The grant is a lot of the wallet (credits.models.lots) of `lot_kind` — by default goodwill
+    when a person grants, paid when the grant names a transaction, promotional otherwise — that
+    expires on `expires_on` (a date, today or later; None: never).
 
     A product that includes credits grants them as System, with the purchase's transaction ID.
     """
@@ -52,7 +58,17 @@ def credit_grant(
         transaction_id=transaction_id,
         created_at=created_at,
         approved_by=approved_by,
+        makes_lot=True,
+        lot_kind=lot_kind,
+        expires_on=expires_on,
     )
+    # A lot's kind and expiry are part of the request when they were asked for (keys of calls
+    # made before lots were kept still replay).
+    lot: dict[str, str] = {}
+    if lot_kind:
+        lot["lot_kind"] = request.lot_kind
+    if request.expires_on is not None:
+        lot["expires_on"] = request.expires_on.isoformat()
 
     def run(operation: CreditOperation | None) -> CreditEntry:
         (wallet,) = lock(wallet_for(request, subscription=subscription, create=True))
@@ -63,7 +79,7 @@ def credit_grant(
     return keyed_entry(
         service="credit_grant",
         key=idempotency_key,
-        request=request.as_json(note=request.note, transaction=request.transaction_id),
+        request=request.as_json(note=request.note, transaction=request.transaction_id, **lot),
         run=run,
     )
 
@@ -83,7 +99,9 @@ def credit_revoke(
     approved_by: "User | None" = None,
     validated: LedgerRequest | None = None,
 ) -> CreditEntry:
-    """Remove credit from a wallet. More than its balance is refused; a person needs a reason."""
+    """Remove credit from a wallet, from its lots in the draw-down order
+    (credits.models.draw_down_key). More than its balance is refused; a person needs a
+    reason."""
     request = validated or ledger_request(
         actor=actor,
         account=account,
@@ -139,7 +157,8 @@ def credit_refund(
 ) -> CreditEntry:
     """Give back credit that a transaction consumed from this wallet (a refund of a
     credit-based transaction). At most what the transaction consumed there and has not had
-    refunded yet; a person needs a reason."""
+    refunded yet; a person needs a reason. The credit goes back to the lots the transaction
+    took it from, the newest allocation first (credits.services.lots.give_back)."""
     request = validated or ledger_request(
         actor=actor,
         account=account,

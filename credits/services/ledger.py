@@ -2,8 +2,10 @@
 
 - `wallet_for`, `lock` and `append` move a wallet: under the row lock, each entry gets the
   wallet's next `seq` and the balance after it, in the transaction that moves the balance
-  (and is counted into its day total, credits.services.day_totals, and recorded on the
-  account's timeline, credits.services.timeline).
+  (and is counted into its day total, credits.services.day_totals, recorded on the
+  account's timeline, credits.services.timeline, and kept in the wallet's lots,
+  credits.services.lots: a grant or redemption adds a lot, a draw-down takes from lots in the
+  published order, a refund gives back to the lots it came from).
 - `once` makes a call idempotent by its key.
 
 What they build from is a `LedgerRequest`, the input validated once by `ledger_request`
@@ -20,11 +22,12 @@ from django.utils import timezone
 
 from accounts.models import Subscription
 from activity.services import event_statements
+from core import citus
 from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 from core.money import Unit
 from credits import chain
-from credits.models import CreditEntry, CreditOperation, CreditWallet
-from credits.services import day_totals, timeline
+from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet
+from credits.services import day_totals, lots, timeline
 from credits.services.validation import BEFORE_LAST_ENTRY, LedgerRequest
 
 # --- Wallets, locks, entries ----------------------------------------------------------------
@@ -105,6 +108,13 @@ def append(
     balance = wallet.balance + amount
     if balance < 0:
         raise not_enough_credit(-amount, wallet.balance, wallet.currency)
+    # The lots it takes from or gives back to, planned (and locked) before anything is written:
+    # lots that cannot cover a draw-down refuse it here.
+    shares: list[lots.Share] = []
+    if amount < 0:
+        shares = lots.draw_down(wallet, -amount)
+    elif activity == Activity.REFUND:
+        shares = lots.give_back(wallet, request.transaction_id, amount)
     # Entries are dated in their wallet's order: a given date no earlier than the newest entry's,
     # and "now" never before it either (an integration may date an entry minutes ahead).
     newest = wallet.last_entry_at
@@ -158,8 +168,15 @@ def append(
     wallet.save(
         update_fields=["balance", "added", "removed", "last_seq", "last_hash", "last_entry_at"]
     )
-    # The entry, its day total and its event: one statement on PostgreSQL.
-    day_totals.write(entry, also=event_statements(event) if event is not None else ())
+    # The entry, its day total, its event, its allocations and lots: one statement on
+    # PostgreSQL.
+    lot = lots.lot_of(entry, request, shares)
+    events = event_statements(event) if event is not None else ()
+    if citus.writes_combine():
+        day_totals.write(entry, also=[*events, *lots.statements(entry, shares, lot)])
+    else:
+        day_totals.write(entry, also=events)
+        lots.save(entry, shares, lot)
     return entry
 
 

@@ -179,6 +179,8 @@ def credit_request(
     transaction_id: str = "",
     refunded_to: PaymentMethod | None = None,
     use_credits: bool = True,
+    lot_kind: str | None = None,
+    expires_on: object = None,
     idempotency_key: str | None = None,
     created_at: dt.datetime | None = None,
 ) -> Submitted:
@@ -202,11 +204,20 @@ def credit_request(
         note=note,
         transaction_id=transaction_id,
         created_at=created_at,
+        **(
+            {"makes_lot": True, "lot_kind": lot_kind, "expires_on": expires_on}
+            if spec.makes_lot
+            else {}
+        ),
     )
     own = {
         "transaction_id": request.transaction_id,
         "refunded_to": refunded_to,
         "use_credits": use_credits,
+        # A grant's lot: its kind (as asked for, or the default for the asker) and expiry, so
+        # that an approver sees them and the grant runs with them.
+        "lot_kind": request.lot_kind or None,
+        "expires_on": request.expires_on.isoformat() if request.expires_on else None,
     }
     asked = CreditApproval(
         account=account,

@@ -23,7 +23,7 @@ from core.actors import SYSTEM, Actor, ActorLike, as_actor
 from core.cards import validate_no_card_number
 from core.money import Unit
 from core.personal_data import ACCOUNT_ANONYMISED
-from credits.models import CreditType
+from credits.models import CreditType, LotKind
 from credits.services.limits import approver_name, check_maximum
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ GIFT_CARD_TOO_LONG = f"At most {MAX_GIFT_CARD_LENGTH} characters."
 GIFT_CARD_UNMASKED = "Store the gift card masked (e.g. •••• 1234), never its full number."
 TOKENS_HAVE_NO_CURRENCY = "Tokens have no currency."
 CURRENCY_REQUIRED = "Currency credit needs a currency code, e.g. SEK."
+EXPIRY_IN_PAST = "The expiry date is in the past: give today or a later day, or none."
+EXPIRY_NOT_A_DATE = "The expiry date must be a date, e.g. 2027-06-30."
+UNKNOWN_LOT_KIND = "Unknown kind of credit “{}”: paid, promotional or goodwill."
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,10 @@ class LedgerRequest:
     # The second person of an operation that waited for approval.
     approved_by: "User | None" = None
     approved_by_name: str = ""
+    # A grant's lot (credits.models.lots): its kind, and the day its credit expires (None: it
+    # does not). Empty for the operations that make no lot of their own choosing.
+    lot_kind: str = ""
+    expires_on: dt.date | None = None
 
     @property
     def unit(self) -> Unit:
@@ -228,6 +235,38 @@ def _when(created_at: dt.datetime | None) -> dt.datetime | None:
     return created_at
 
 
+def _lot_kind(value: str | None, *, person: bool, transaction_id: str) -> str:
+    """The kind of a grant's lot: as given, else goodwill when a person grants (the account
+    page's credit is a gesture), paid when the grant names a transaction (a product bought with
+    credit in it), promotional otherwise (credit an integration or the system gives away)."""
+    value = (value or "").strip().lower()
+    if value:
+        if value not in LotKind.values:
+            raise ValidationError(UNKNOWN_LOT_KIND.format(value))
+        return value
+    if person:
+        return str(LotKind.GOODWILL)
+    return str(LotKind.PAID if transaction_id else LotKind.PROMOTIONAL)
+
+
+def _expires_on(value: object) -> dt.date | None:
+    """A lot's expiry: a date (or its ISO text, as a waiting request keeps it), today or later."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        raise ValidationError(EXPIRY_NOT_A_DATE)
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(EXPIRY_NOT_A_DATE) from None
+    if not isinstance(value, dt.date):
+        raise ValidationError(EXPIRY_NOT_A_DATE)
+    if value < timezone.localdate():
+        raise ValidationError(EXPIRY_IN_PAST)
+    return value
+
+
 def _is_person(actor: Actor | None) -> bool:
     """Whether a signed-in person acts (an actor refused as invalid counts as one: its reason is
     required too, and the actor's own error is reported beside)."""
@@ -251,6 +290,9 @@ def ledger_request(
     created_at: dt.datetime | None = None,
     approved_by: "User | None" = None,
     bounded: bool = True,
+    makes_lot: bool = False,
+    lot_kind: str | None = None,
+    expires_on: object = None,
 ) -> LedgerRequest:
     """Validate a credit operation's input; raise one ValidationError naming every bad field.
 
@@ -262,6 +304,9 @@ def ledger_request(
     when `reason_required` and a person acts. A subscription must be the account's, and its
     currency credit must be in the currency it is billed in (it could never be consumed
     otherwise). The time, when given, must carry its offset and not lie in the future.
+
+    With `makes_lot` (a grant), the lot's kind (`lot_kind`, default by who grants: see
+    `_lot_kind`) and its expiry (`expires_on`, none or today or later) are checked too.
     """
     errors = _Errors()
     who: Actor | None = errors.check("actor", lambda: as_actor(actor))
@@ -304,6 +349,14 @@ def ledger_request(
     approver = ""
     if approved_by is not None:
         approver = errors.check("approved_by", lambda: approver_name(approved_by, who), "")
+    lot, expiry = "", None
+    if makes_lot:
+        lot = errors.check(
+            "lot_kind",
+            lambda: _lot_kind(lot_kind, person=_is_person(who), transaction_id=transaction),
+            "",
+        )
+        expiry = errors.check("expires_on", lambda: _expires_on(expires_on))
     errors.raise_any()
     assert kind is not None and unit_currency is not None  # else refused just above
     return LedgerRequest(
@@ -319,4 +372,6 @@ def ledger_request(
         actor=who or SYSTEM,
         approved_by=approved_by,
         approved_by_name=approver,
+        lot_kind=lot,
+        expires_on=expiry,
     )

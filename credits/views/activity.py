@@ -19,7 +19,7 @@ from core.views import FilteredCsvDownloadView
 from credits import export, services
 from credits.filters import CreditActivityFilter
 from credits.models import CreditExport
-from credits.selectors import credit_activity, transaction_entries
+from credits.selectors import credit_activity, transaction_entries, with_allocations
 from credits.tables import CreditEntryTable
 
 
@@ -33,7 +33,8 @@ class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableM
     template_name = "credits/credit_activity.html"
 
     def get_queryset(self) -> Any:
-        return credit_activity()
+        # The page's entries with the lots they moved (one query more for the page).
+        return with_allocations(credit_activity())
 
     def get_table_kwargs(self) -> dict[str, Any]:
         # The columns the user chose to hide (their preference, kept in the session).

@@ -1,8 +1,12 @@
+from decimal import Decimal
+
 import pytest
 
 from tests.factories import (
     AccountFactory,
     ActivityEventFactory,
+    CreditEntryFactory,
+    CreditWalletFactory,
     PaymentMethodFactory,
     ProductFactory,
     SubscriptionFactory,
@@ -40,11 +44,17 @@ def test_account_page_runs_a_fixed_number_of_queries(
     SubscriptionFactory.create_batch(size, account=account)
     PaymentMethodFactory.create_batch(size, account=account)
     ActivityEventFactory.create_batch(size * 3, account=account)
+    wallet = CreditWalletFactory(account=account)
+    for _ in range(size):  # lots, and draw-downs that take from them
+        CreditEntryFactory(wallet=wallet, amount=Decimal("10"))
+        CreditEntryFactory(wallet=wallet, activity="consumption", amount=Decimal("-1"))
     # session, user, the second factor (whether the user has an authenticator app),
     # permissions, roles, the account with its subscriptions and payment methods, products on
-    # sale, the header's two timeline reads and its balances, the credit panel (wallets,
-    # currencies, history), the activity panel, and the access log's one insert (15 before it).
-    with django_assert_max_num_queries(16):
+    # sale, the header's two timeline reads, the wallets with their open lots (read once for
+    # the header's balances and the credit panel), the credit panel's currencies, history and
+    # the lots its entries took from ("paid from", one more than before lots), the activity
+    # panel, and the access log's one insert.
+    with django_assert_max_num_queries(17):
         assert service_client.get(account.get_absolute_url()).status_code == 200
 
 

@@ -70,9 +70,20 @@ def test_finance_filters_by_email_and_dates_and_downloads_the_same_rows(
     assert header[0] == "Date (Europe/Stockholm)"
     assert len(rows) == len(shown)
     for on_page, in_file in zip(shown, rows, strict=True):
-        date, account, kind, activity, amount, balance, transaction, subscription, note, by = (
-            on_page
-        )
+        (
+            date,
+            account,
+            kind,
+            activity,
+            amount,
+            balance,
+            lots,
+            transaction,
+            subscription,
+            note,
+            by,
+        ) = on_page
+        assert lots.startswith("paid from: promotional lot of 2026-06-01, 49.90 SEK")
         assert in_file[0].replace("T", " ").startswith(date)  # same local minute
         assert in_file[0].endswith("+02:00")
         assert (in_file[2], in_file[4], in_file[5]) == (account, kind, activity)

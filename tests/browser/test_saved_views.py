@@ -64,6 +64,7 @@ def test_a_shared_credit_view_and_the_columns_chosen(
         "activity",
         "amount",
         "balance",
+        "lots",
         "transaction",
         "subscription",
     ]

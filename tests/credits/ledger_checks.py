@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from credits.models import CreditWallet
+from credits.models import CreditLot, CreditWallet
 
 
 def assert_ledger_consistent():
@@ -18,7 +18,27 @@ def assert_ledger_consistent():
             assert entry.balance_after >= 0
         assert wallet.balance == running >= 0, wallet.pk
         assert wallet.last_seq == len(entries), wallet.pk
+    assert_lots_agree()
     assert_day_totals_agree()
+
+
+def assert_lots_agree():
+    """Per wallet, its balance is the sum of its lots' remaining amounts; per lot, what remains
+    is between nothing and its amount, and is its amount plus its allocations; per entry that
+    took credit, its allocations add up to its amount."""
+    wallets = CreditWallet.objects.prefetch_related("lots__allocations", "entries__allocations")
+    for wallet in wallets:
+        lots = list(wallet.lots.all())
+        assert sum((lot.remaining for lot in lots), Decimal(0)) == wallet.balance, wallet.pk
+        for lot in lots:
+            assert 0 <= lot.remaining <= lot.amount, lot.pk
+            moved = sum((a.amount for a in lot.allocations.all()), Decimal(0))
+            assert lot.remaining == lot.amount + moved, lot.pk
+        for entry in wallet.entries.all():
+            if entry.amount < 0:
+                taken = sum((a.amount for a in entry.allocations.all()), Decimal(0))
+                assert taken == entry.amount, entry.pk
+    assert not CreditLot.objects.filter(remaining__lt=0).exists()
 
 
 def assert_day_totals_agree():

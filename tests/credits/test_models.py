@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.utils import DatabaseError
 
 from credits.models import Activity, CreditEntry, CreditType, CreditWallet, GiftCardStatus
@@ -160,8 +160,13 @@ def test_the_database_refuses_to_change_an_entry():
 
 def test_the_database_refuses_to_delete_an_entry():
     entry = CreditEntryFactory()
-    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
-        CreditEntry.objects.filter(pk=entry.pk).delete()
+    # In SQL: the ORM refuses before the database does, as the entry's lot protects it.
+    with (
+        pytest.raises(DatabaseError, match=REFUSED),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM credits_creditentry WHERE id = %s", [entry.pk])
     assert CreditEntry.objects.filter(pk=entry.pk).exists()
 
 

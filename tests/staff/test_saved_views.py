@@ -257,7 +257,9 @@ def test_a_user_hides_columns_and_the_choice_is_remembered(client, analyst):
     client.force_login(analyst)
     assert "Note" not in headers(client)
     hidden = Preferences.objects.get(user=analyst).hidden_columns["credit_activity"]
-    assert hidden == ["credit_type", "transaction_id", "subscription", "note", "actor_name"]
+    assert hidden == [
+        "credit_type", "lots", "transaction_id", "subscription", "note", "actor_name",
+    ]  # fmt: skip
 
 
 def test_the_columns_of_one_user_are_not_anothers(client, analyst, make_user):

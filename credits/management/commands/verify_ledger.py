@@ -12,6 +12,7 @@ from credits.verification import (
     day_total_problems,
     drifted_wallets,
     ledger_size,
+    lot_problems,
     newest_checkpoint,
     unreconciled_months,
     wallet_label,
@@ -25,7 +26,9 @@ class Command(BaseCommand):
         "broken entry); then check that every month's credit roll-forward reconciles (opening "
         "+ movements = closing, per credit type and currency), and that every wallet's chain "
         "still holds the heads of the newest signed checkpoint in LEDGER_CHECKPOINT_DIR, and "
-        "that the day totals (Credit Activity's totals) add up to the entries. "
+        "that the day totals (Credit Activity's totals) add up to the entries, and that every "
+        "wallet's balance is the sum of its lots, each lot's remaining amount its amount plus "
+        "its allocations. "
         "Exits with status 1 on any problem."
     )
 
@@ -48,6 +51,10 @@ class Command(BaseCommand):
             if wallet_id not in problems:
                 problems[wallet_id] = WalletProblems(wallet_id, wallet_label(wallet_id))
             problems[wallet_id].problems.append(problem)
+        for wallet_id, found in lot_problems().items():
+            if wallet_id not in problems:
+                problems[wallet_id] = WalletProblems(wallet_id, wallet_label(wallet_id))
+            problems[wallet_id].problems.extend(found)
         checkpoint = newest_checkpoint(settings.LEDGER_CHECKPOINT_DIR)
         checkpoint_failures: list[str] = []
         for held_by, problem in checkpoint_problems(checkpoint) if checkpoint else ():
@@ -87,6 +94,6 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Ledger verified: {wallets} wallets, {entries} entries, no drift, "
                 f"every hash chain intact{against}, every month's roll-forward reconciles, "
-                "the day totals agree."
+                "the day totals agree, every balance is its lots'."
             )
         )
