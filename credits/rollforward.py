@@ -5,10 +5,14 @@ credit type and currency. Shared by the Credit Balances page, its CSV files and
 
 A balance *as of* an instant is read from the running balances, never summed from the ledger:
 for each wallet, the `balance_after` of its last entry before the instant, in (created_at, seq)
-order. The index `credit_entry_wallet_asof_idx` on (wallet, created_at, seq) INCLUDE
-(balance_after, amount) makes that one backward step of an index-only scan per wallet, so the
-cost of an opening or closing balance grows with the number of wallets, not of entries. The
-movements are the period's entries only (through the time index).
+order. Within the instant's UTC month that is a backward step of an index-only scan of
+`credit_entry_wallet_asof_idx` on (wallet, created_at, seq) INCLUDE (balance_after, amount),
+bounded by the month's first instant, so that it reads that month's partition alone (the
+ledger is partitioned by month, core.partitions); a wallet without an entry there has its
+balance from its newest month-end balance before that month (credits.models.CreditWalletMonth,
+one step of its key's index). The cost of an opening or closing balance grows with the number
+of wallets, not of entries or months. The movements are the period's entries only (through
+the time index).
 
 Opening + movements = closing holds for every line of a sound ledger, whatever the period: a
 wallet's balances follow its entries in seq order, and the services date every entry no
@@ -37,7 +41,8 @@ from django.utils import timezone
 
 from core import citus
 from core.money import Unit
-from credits.models import Activity, CreditEntry, CreditType, CreditWallet
+from core.partitions import month_of
+from credits.models import Activity, CreditEntry, CreditType, CreditWallet, CreditWalletMonth
 from credits.operations import MOVING
 
 # The activities that move a balance (the registry's, in its order) are the report's columns.
@@ -118,13 +123,28 @@ def _same_node() -> dict[str, Any]:
 
 def balance_as_of(instant: dt.datetime) -> Coalesce:
     """For each wallet of the outer query, its balance just before `instant`: the balance after
-    its last entry dated earlier (0 if none), read from `credit_entry_wallet_asof_idx`."""
+    its last entry dated earlier (0 if none), from its entries of the instant's UTC month or
+    else from its month-end balance of the month before (see the module's text)."""
+    month = month_of(instant)
+    start = dt.datetime.combine(month, dt.time(), tzinfo=dt.UTC)
     last = (
-        CreditEntry.objects.filter(wallet=OuterRef("pk"), created_at__lt=instant, **_same_node())
+        CreditEntry.objects.filter(
+            wallet=OuterRef("pk"), created_at__gte=start, created_at__lt=instant, **_same_node()
+        )
         .order_by("-created_at", "-seq")
         .values("balance_after")[:1]
     )
-    return Coalesce(Subquery(last, output_field=AMOUNT), Value(ZERO), output_field=AMOUNT)
+    before = (
+        CreditWalletMonth.objects.filter(wallet=OuterRef("pk"), month__lt=month, **_same_node())
+        .order_by("-month")
+        .values("balance_after")[:1]
+    )
+    return Coalesce(
+        Subquery(last, output_field=AMOUNT),
+        Subquery(before, output_field=AMOUNT),
+        Value(ZERO),
+        output_field=AMOUNT,
+    )
 
 
 def credit_rollforward(

@@ -28,7 +28,7 @@ from credits.models.entries import (
     GiftCardStatus,
 )
 from credits.models.totals import NO_PRODUCT, SLOTS, CreditDayTotal, CreditUnitTotal
-from credits.models.wallets import CreditWallet, CreditWalletQuerySet
+from credits.models.wallets import CreditWallet, CreditWalletMonth, CreditWalletQuerySet
 from credits.operations import Activity, ApprovalOperation
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "CreditOperation",
     "CreditType",
     "CreditWallet",
+    "CreditWalletMonth",
     "CreditWalletQuerySet",
     "GiftCardStatus",
     "amount_field",

@@ -24,7 +24,7 @@ from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 from core.money import Unit
 from credits import chain
 from credits.models import CreditEntry, CreditOperation, CreditWallet
-from credits.services import day_totals, timeline
+from credits.services import day_totals, timeline, wallet_months
 from credits.services.validation import BEFORE_LAST_ENTRY, LedgerRequest
 
 # --- Wallets, locks, entries ----------------------------------------------------------------
@@ -158,8 +158,12 @@ def append(
     wallet.save(
         update_fields=["balance", "added", "removed", "last_seq", "last_hash", "last_entry_at"]
     )
-    # The entry, its day total and its event: one statement on PostgreSQL.
-    day_totals.write(entry, also=event_statements(event) if event is not None else ())
+    # The entry, its day total, its wallet's month-end balance and its event: one statement on
+    # PostgreSQL.
+    also = [wallet_months.statement(entry)]
+    if event is not None:
+        also += event_statements(event)
+    day_totals.write(entry, also=also)
     return entry
 
 
