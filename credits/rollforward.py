@@ -32,6 +32,7 @@ from django.db import connection
 from django.db.models import (
     DecimalField,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -245,3 +246,41 @@ def ledger_months() -> Iterator[Period]:
     while (year, month) <= (last_day.year, last_day.month):
         yield Period.month(year, month)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def balances_at(
+    instant: dt.datetime, *, account: Any = None, credit_type: str = "", currency: str = ""
+) -> QuerySet[CreditWallet]:
+    """Wallets annotated with `then`, their balance just before `instant` (the roll-forward's
+    closing balance, wallet by wallet): the wallets of `account` (its own first, then its
+    subscriptions'), or else every wallet of the unit that held credit then, oldest wallet
+    first (page it without a count: the probe stops at a page)."""
+    wallets = CreditWallet.objects.filter(_unit(credit_type, currency)).select_related(
+        "account", "subscription"
+    )
+    then = balance_as_of(instant, monthly=by_month())
+    if account is not None:
+        return (
+            wallets.filter(account=account)
+            .annotate(then=then)
+            .order_by(F("subscription_id").asc(nulls_first=True), "credit_type", "currency")
+        )
+    return wallets.annotate(then=then).filter(then__gt=0).order_by("pk")
+
+
+def unit_balances_at(
+    instant: dt.datetime, *, account: Any = None, credit_type: str = "", currency: str = ""
+) -> list[tuple[Unit, Decimal]]:
+    """The sum of `balances_at` per unit, tokens first, then currencies by code (for a period
+    that ends at `instant`, the roll-forward's closing balances)."""
+    wallets = CreditWallet.objects.filter(_unit(credit_type, currency))
+    if account is not None:
+        wallets = wallets.filter(account=account)
+    rows = (
+        wallets.values("credit_type", "currency")
+        .annotate(total=Sum(balance_as_of(instant, monthly=by_month()), output_field=AMOUNT))
+        .order_by()
+    )
+    sums = {(row["credit_type"], row["currency"]): row["total"] for row in rows}
+    ordered = sorted(sums, key=lambda k: (k[0] != CreditType.TOKEN, k[1]))
+    return [(Unit.of(*key), sums[key]) for key in ordered]
