@@ -20,7 +20,7 @@ from activity.registry import EVENT_TYPES, Kind
 from activity.verification import counts_rebuild
 from core import partitions
 from credits import chain
-from credits.services import day_totals
+from credits.services import day_totals, wallet_months
 
 WHALE = "B0000001"
 START = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
@@ -207,6 +207,13 @@ def _copy_accounts(first: int, last: int, rng: random.Random) -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
+def _months_of_span(label: str) -> None:
+    """Each month of the span in a partition of its own (core.partitions), not the default one."""
+    for spec in partitions.configured():
+        if spec.label == label and partitions.is_partitioned(connection, spec.table):
+            partitions.ensure(spec, partitions.months_between(START, END))
+
+
 def events(total: int, account_count: int, whale_events: int, rng: random.Random) -> None:
     """`whale_events` for account 1, the rest spread evenly over the other accounts."""
     _truncate(["activity_activityevent"])
@@ -214,12 +221,7 @@ def events(total: int, account_count: int, whale_events: int, rng: random.Random
     span = (END - START).total_seconds()
     now = dt.datetime.now(dt.UTC)
     others = max(account_count - 1, 1)
-    # Each month of the span in a partition of its own (core.partitions), not the default one.
-    for spec in partitions.configured():
-        if spec.label == "activity.ActivityEvent" and partitions.is_partitioned(
-            connection, spec.table
-        ):
-            partitions.ensure(spec, partitions.months_between(START, END))
+    _months_of_span("activity.ActivityEvent")
     with connection.cursor() as cursor:
         raw = cursor.connection
         with raw.cursor().copy(
@@ -264,10 +266,12 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
         [
             "credits_creditallocation",
             "credits_creditlot",
+            "credits_creditwalletmonth",
             "credits_creditentry",
             "credits_creditwallet",
         ]
     )
+    _months_of_span("credits.CreditEntry")
     per_wallet, extra = divmod(total, account_count)
     span = (END - START).total_seconds()
     balances = {}
@@ -375,11 +379,13 @@ def ledger(total: int, account_count: int, rng: random.Random) -> None:
                     copy.write_row((account, account, "currency", "SEK", "paid", held, held, END))
     # COPY went past the services, which count each entry into its day total: count them all.
     day_totals.rebuild()
+    wallet_months.rebuild()
     with connection.cursor() as cursor:  # VACUUM cannot run inside the transaction above
         cursor.execute("VACUUM ANALYZE credits_creditentry")
         cursor.execute("VACUUM ANALYZE credits_creditwallet")
         cursor.execute("VACUUM ANALYZE credits_creditlot")
         cursor.execute("VACUUM ANALYZE credits_creditdaytotal")
+        cursor.execute("VACUUM ANALYZE credits_creditwalletmonth")
 
 
 def _wallet_subscription(account: int) -> int | None:

@@ -165,9 +165,10 @@ LEDGER_SUM_SQL = (
 )
 
 
-def rollforward(client, repeat: int) -> list[Result]:
+def rollforward(client, repeat: int, account: str) -> list[Result]:
     """The Credit Balances page for a month, and its queries alone, beside the cost of summing
-    every amount of the ledger once (what a roll-forward computed from sums would pay twice)."""
+    every amount of the ledger once (what a roll-forward computed from sums would pay twice);
+    the balances at the month's end of `account` (a customer number) and of every wallet."""
     import datetime as dt
 
     from credits.rollforward import Period, credit_rollforward
@@ -199,6 +200,19 @@ def rollforward(client, repeat: int) -> list[Result]:
             "  Credit Balances: one unit's wallets (page 1)",
             "ms",
             timed(_get(client, f"/credits/balances/SEK/?date_from={first}&date_to={last}"), repeat),
+        ),
+        # An account's balances at the end of the month (its wallets' as-of probes), and the
+        # first page of every SEK wallet then with the unit's sum (every wallet's probes).
+        Result(
+            "Balances at a moment: one account",
+            "ms",
+            timed(_get(client, f"/credits/balances/at/?on={last}&account={account}"), repeat),
+            note="target <= 50 ms",
+        ),
+        Result(
+            "Balances at a moment: every SEK wallet (page 1)",
+            "ms",
+            timed(_get(client, f"/credits/balances/at/?on={last}&currency=SEK"), repeat),
         ),
     ]
 

@@ -134,7 +134,9 @@ def main(argv=None) -> int:
     results += measure.credit_activity(client, generate.account_email(2), args.repeat)
     results += measure.totals(generate.account_email(2), args.repeat)
     print("measuring the credit roll-forward ...", flush=True)
-    results += measure.rollforward(client, args.repeat)
+    results += measure.rollforward(
+        client, args.repeat, generate.customer_number(min(2, args.accounts))
+    )
     print("measuring search, with and without the trigram indexes ...", flush=True)
     results += measure.search(client, min(2, args.accounts), args.repeat)
     print("measuring the CSV download ...", flush=True)

@@ -157,6 +157,7 @@ CITUS_DISTRIBUTED = [
     "credits.CreditEntry",
     "credits.CreditLot",
     "credits.CreditAllocation",
+    "credits.CreditWalletMonth",
     "activity.ActivityEvent",
     "activity.EventMonthCount",
     "legacy_history.LegacyEntry",
@@ -273,7 +274,7 @@ RETENTION_DAYS = env.int("RETENTION_DAYS", default=400)
 # Tables partitioned by UTC month on PostgreSQL and Citus (core.partitions): the model and the
 # column whose month picks a row's partition. `manage.py maintain_partitions` (after every
 # migrate, and daily) keeps PARTITION_MONTHS_AHEAD months ready.
-TIME_PARTITIONS = {"activity.ActivityEvent": "occurred_at"}
+TIME_PARTITIONS = {"activity.ActivityEvent": "occurred_at", "credits.CreditEntry": "created_at"}
 PARTITION_MONTHS_AHEAD = env.int("PARTITION_MONTHS_AHEAD", default=3)
 # How many months of the timeline `purge_retention` keeps, this one included: older months'
 # partitions are dropped whole. 0 keeps every month.

@@ -3,10 +3,13 @@ account page's forms only parse; every rule (amount, sign, unit, currency of a s
 reason) is the services' to enforce, so a form and the API refuse the same things with the same
 words."""
 
-from typing import cast
+import datetime as dt
+from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 
+from accounts.models import Account
 from core import money
 from core.dates import DAY_OUT_OF_RANGE, validate_filter_day
 from core.filters import DateRangeForm
@@ -209,8 +212,8 @@ class PeriodForm(DateRangeForm):
         return Period(self.cleaned_data["date_from"], self.cleaned_data["date_to"])
 
 
-class RollForwardForm(PeriodForm):
-    """The roll-forward's query: the period, and optionally one credit type and one currency."""
+class UnitFields(forms.Form):
+    """Optionally one credit type and one currency (the `unit` they ask for)."""
 
     type = forms.ChoiceField(
         label="Type", choices=[("", "Any type"), *CreditType.choices], required=False
@@ -229,7 +232,7 @@ class RollForwardForm(PeriodForm):
         return code
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("type") == CreditType.TOKEN and cleaned.get("currency"):
             self.add_error("currency", TOKENS_HAVE_NO_CURRENCY)
         return cleaned
@@ -240,3 +243,65 @@ class RollForwardForm(PeriodForm):
         currency = self.cleaned_data["currency"]
         credit_type = self.cleaned_data["type"] or (CreditType.CURRENCY if currency else "")
         return {"credit_type": credit_type, "currency": currency}
+
+
+class RollForwardForm(PeriodForm, UnitFields):
+    """The roll-forward's query: the period, and optionally one credit type and one currency."""
+
+    field_order = ["date_from", "date_to", "type", "currency"]
+
+
+MOMENT_IN_FUTURE = "Choose a moment that has passed: later balances are not known yet."
+NO_SUCH_ACCOUNT = "No account has the customer number {}."
+ACCOUNT_OR_UNIT = "Give an account, a unit (a type or a currency), or both."
+
+
+class BalancesOnForm(UnitFields):
+    """Balances at a moment: a local day and optionally a time of it (the reader's time zone;
+    without a time, the end of the day), for one account, every wallet of a unit, or both."""
+
+    on = forms.DateField(
+        label="On",
+        widget=DateInput(),
+        error_messages={"required": "Give the day."},
+        validators=[validate_filter_day],
+    )
+    at = forms.TimeField(
+        label="At",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="Empty: the end of the day",
+    )
+    account = forms.CharField(
+        label="Account",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"size": 10, "placeholder": "customer number"}),
+    )
+    field_order = ["on", "at", "account", "type", "currency"]
+
+    def clean_account(self) -> Any:
+        number = self.cleaned_data["account"].strip()
+        if not number:
+            return None
+        account = Account.objects.filter(customer_number=number).first()
+        if account is None:
+            raise forms.ValidationError(NO_SUCH_ACCOUNT.format(number))
+        return account
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        day = cleaned.get("on")
+        if day is not None:
+            zone = timezone.get_current_timezone()
+            time = cleaned.get("at")
+            if time is None:
+                moment = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+            else:
+                moment = dt.datetime.combine(day, time, tzinfo=zone)
+            if moment > timezone.now():
+                self.add_error("at" if time is not None else "on", MOMENT_IN_FUTURE)
+            cleaned["moment"] = moment
+        if not self.errors and cleaned.get("account") is None and not any(self.unit.values()):
+            raise forms.ValidationError(ACCOUNT_OR_UNIT)
+        return cleaned

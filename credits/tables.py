@@ -319,19 +319,12 @@ class RollForwardTable(DirectCellsTable):
         return format_html(UNRECONCILED_HTML, money.plain(line.difference, line.currency))
 
 
-class WalletRollForwardTable(AccountLinks, DirectCellsTable):
-    """One unit's wallets over a period (`credits.rollforward.wallet_rollforward`), each with a
-    link to its entries on Credit Activity over the same days (`activity_query`)."""
+class WalletColumns(AccountLinks, DirectCellsTable):
+    """A wallet's account and subscription, each linked to the account page; and a link to
+    its entries on Credit Activity (`activity_query`: more of that page's filters)."""
 
     account = tables.Column(verbose_name="Account", orderable=False)
     subscription = tables.Column(verbose_name="Subscription", orderable=False)
-    opening = tables.Column(verbose_name="Opening balance", orderable=False, attrs=_num())
-    moved = tables.Column(verbose_name="Movements", orderable=False, attrs=_num())
-    closing = tables.Column(verbose_name="Closing balance", orderable=False, attrs=_num())
-    entries = tables.Column(verbose_name="Entries", orderable=False, empty_values=())
-
-    class Meta(DirectCellsTable.Meta):
-        empty_text = "No wallet of this unit held credit or moved in this period."
 
     def __init__(self, *args, activity_query: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -361,6 +354,28 @@ class WalletRollForwardTable(AccountLinks, DirectCellsTable):
             order_id,
         )
 
+    def cell_entries(self, wallet):
+        return format_html(
+            '<a href="{}?wallet={}&amp;{}">Entries<span class="sr-only"> of wallet {}</span></a>',
+            self.activity_path,
+            wallet.pk,
+            self.activity_query,
+            wallet.pk,
+        )
+
+
+class WalletRollForwardTable(WalletColumns):
+    """One unit's wallets over a period (`credits.rollforward.wallet_rollforward`), each with a
+    link to its entries on Credit Activity over the same days (`activity_query`)."""
+
+    opening = tables.Column(verbose_name="Opening balance", orderable=False, attrs=_num())
+    moved = tables.Column(verbose_name="Movements", orderable=False, attrs=_num())
+    closing = tables.Column(verbose_name="Closing balance", orderable=False, attrs=_num())
+    entries = tables.Column(verbose_name="Entries", orderable=False, empty_values=())
+
+    class Meta(DirectCellsTable.Meta):
+        empty_text = "No wallet of this unit held credit or moved in this period."
+
     def cell_opening(self, wallet):
         return money.plain(wallet.opening, wallet.currency)
 
@@ -370,11 +385,24 @@ class WalletRollForwardTable(AccountLinks, DirectCellsTable):
     def cell_closing(self, wallet):
         return money.plain(wallet.closing, wallet.currency)
 
-    def cell_entries(self, wallet):
-        return format_html(
-            '<a href="{}?wallet={}&amp;{}">Entries<span class="sr-only"> of wallet {}</span></a>',
-            self.activity_path,
-            wallet.pk,
-            self.activity_query,
-            wallet.pk,
-        )
+
+class WalletBalanceTable(WalletColumns):
+    """Wallets' balances at a moment (`credits.rollforward.balances_at`) beside their balances
+    now, each with a link to its entries up to the moment's day (`activity_query`)."""
+
+    unit = tables.Column(verbose_name="Unit", orderable=False, empty_values=())
+    then = tables.Column(verbose_name="Balance then", orderable=False, attrs=_num())
+    balance = tables.Column(verbose_name="Balance now", orderable=False, attrs=_num())
+    entries = tables.Column(verbose_name="Entries", orderable=False, empty_values=())
+
+    class Meta(DirectCellsTable.Meta):
+        empty_text = "No wallet held credit then."
+
+    def cell_unit(self, wallet):
+        return wallet.unit.label
+
+    def cell_then(self, wallet):
+        return money.plain(wallet.then, wallet.currency)
+
+    def cell_balance(self, wallet):
+        return money.plain(wallet.balance, wallet.currency)

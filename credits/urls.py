@@ -8,6 +8,7 @@ urlpatterns = [
     path("activity/export.csv", views.CreditActivityExportView.as_view(), name="export"),
     path("balances/", views.CreditBalancesView.as_view(), name="balances"),
     path("balances/export.csv", views.CreditBalancesExportView.as_view(), name="balances-export"),
+    path("balances/at/", views.CreditBalancesAtView.as_view(), name="balances-at"),
     path("balances/<key:unit>/", views.CreditBalancesUnitView.as_view(), name="balances-unit"),
     path(
         "balances/<key:unit>/export.csv",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from credits import chain
 from credits.models import HALF_QUANTUM, CreditAllocation, CreditEntry, CreditLot, CreditWallet
 from credits.rollforward import Period, RollForwardLine, credit_rollforward, ledger_months
-from credits.services import day_totals
+from credits.services import day_totals, wallet_months
 
 CHUNK = 5000
 
@@ -269,6 +269,22 @@ def day_total_problems() -> list[str]:
                 f"slot {slot}: "
                 f"kept {have[0]} entries (+{have[1]}, {have[2]}), the entries give {want[0]} "
                 f"(+{want[1]}, {want[2]})"
+            )
+    return problems
+
+
+def wallet_month_problems() -> list[str]:
+    """Each wallet's month-end balance (credits.models.CreditWalletMonth, what a balance as of
+    an instant reads for the months before the instant's) that is not its entries', said as
+    wallet and month with both figures; [] when all agree."""
+    kept, expected = wallet_months.stored(), wallet_months.recomputed()
+    problems = []
+    for wallet_id, month in sorted(kept.keys() | expected.keys()):
+        have, want = kept.get((wallet_id, month)), expected.get((wallet_id, month))
+        if have is None or want is None or have[1:] != want[1:]:
+            said = [f"entry {v[1]}, balance {v[2]}" if v else "nothing" for v in (have, want)]
+            problems.append(
+                f"wallet {wallet_id} {month:%Y-%m}: kept {said[0]}, the entries give {said[1]}"
             )
     return problems
 

@@ -76,6 +76,7 @@ MATRIX = [
     ),
     ("credits:balances", {}, "credits.view_credit_balances", "get"),
     ("credits:balances-export", {}, "credits.view_credit_balances", "get"),
+    ("credits:balances-at", {}, "credits.view_credit_balances", "get"),
     ("credits:balances-unit", {"unit": "SEK"}, "credits.view_credit_balances", "get"),
     ("credits:balances-unit", {"unit": "tokens"}, "credits.view_credit_balances", "get"),
     ("credits:balances-unit-export", {"unit": "SEK"}, "credits.view_credit_balances", "get"),

@@ -37,7 +37,7 @@ from credits.models.lots import (
     draw_down_key,
 )
 from credits.models.totals import NO_PRODUCT, SLOTS, CreditDayTotal, CreditUnitTotal
-from credits.models.wallets import CreditWallet, CreditWalletQuerySet
+from credits.models.wallets import CreditWallet, CreditWalletMonth, CreditWalletQuerySet
 from credits.operations import Activity, ApprovalOperation
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "CreditOperation",
     "CreditType",
     "CreditWallet",
+    "CreditWalletMonth",
     "CreditWalletQuerySet",
     "GiftCardStatus",
     "LotKind",

@@ -72,8 +72,15 @@ class CreditApproval(Attributed):
     # The approver's words on a rejection.
     decision_note = models.TextField(blank=True)
     # What the approved operation wrote: its entry, or (a manual charge or refund) its event.
+    # Without a constraint in the database: the ledger is partitioned by month, and a row of a
+    # partitioned table is found by its ID and month (the event's likewise).
     entry = models.ForeignKey(
-        CreditEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        CreditEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     event = models.ForeignKey(
         "activity.ActivityEvent",

@@ -66,8 +66,15 @@ class CreditLot(models.Model):
     )
     # The entry that added it (a grant or a gift card redemption, or a refund of credit consumed
     # before lots were kept); empty for an opening lot made from a balance older than lots.
+    # Without a constraint in the database: the ledger can be partitioned by month, and a row
+    # of a partitioned table is found by its ID and month.
     entry = models.ForeignKey(
-        CreditEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        CreditEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     # The wallet's unit, copied as entries copy it: amounts are shown without a join, and tokens
     # are held whole by a constraint.
@@ -153,8 +160,13 @@ class CreditAllocation(models.Model):
     """How much one entry took from one lot (negative: a draw-down) or gave back to it
     (positive: a refund). Written with the entry, never changed."""
 
+    # Without a constraint in the database, as the lot's entry.
     entry = models.ForeignKey(
-        CreditEntry, on_delete=models.PROTECT, related_name="allocations", db_index=False
+        CreditEntry,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        db_index=False,
+        db_constraint=False,
     )
     lot = models.ForeignKey(
         CreditLot, on_delete=models.PROTECT, related_name="allocations", db_index=False

@@ -101,3 +101,36 @@ class CreditWallet(models.Model):
     @property
     def unit(self) -> Unit:
         return Unit.of(self.credit_type, self.currency)
+
+
+class CreditWalletMonth(models.Model):
+    """A wallet's balance at the end of each UTC month it had entries in: the balance after its
+    last entry of the month, written in that entry's statement. A balance as of an instant
+    (credits.rollforward) reads the instant's own month of the ledger and, before that, this
+    row: the ledger is partitioned by month, and a probe that walked back through every month
+    a dormant wallet had no entry in would read one partition's index each."""
+
+    wallet = models.ForeignKey(
+        CreditWallet, on_delete=models.PROTECT, related_name="months", db_index=False
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    month = models.DateField(help_text="The first day of the UTC month")
+    seq = models.PositiveIntegerField("number of the month's last entry in its wallet")
+    balance_after = amount_field("balance")
+
+    PERSONAL_DATA: dict[str, str] = {}
+    NO_PERSONAL_DATA = ()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            # Its wallet's months, newest first, from the key's index.
+            models.UniqueConstraint(
+                fields=["wallet", "month", "account"], name="credit_wallet_month_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.wallet_id} {self.month:%Y-%m}: {self.balance_after}"

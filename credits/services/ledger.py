@@ -27,7 +27,7 @@ from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 from core.money import Unit
 from credits import chain
 from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet
-from credits.services import day_totals, lots, timeline
+from credits.services import day_totals, lots, timeline, wallet_months
 from credits.services.validation import BEFORE_LAST_ENTRY, LedgerRequest
 
 # --- Wallets, locks, entries ----------------------------------------------------------------
@@ -168,14 +168,16 @@ def append(
     wallet.save(
         update_fields=["balance", "added", "removed", "last_seq", "last_hash", "last_entry_at"]
     )
-    # The entry, its day total, its event, its allocations and lots: one statement on
-    # PostgreSQL.
+    # The entry, its day total, its wallet's month-end balance, its event, its allocations and
+    # lots: one statement on PostgreSQL.
     lot = lots.lot_of(entry, request, shares)
-    events = event_statements(event) if event is not None else ()
+    also = [wallet_months.statement(entry)]
+    if event is not None:
+        also += event_statements(event)
     if citus.writes_combine():
-        day_totals.write(entry, also=[*events, *lots.statements(entry, shares, lot)])
+        day_totals.write(entry, also=[*also, *lots.statements(entry, shares, lot)])
     else:
-        day_totals.write(entry, also=events)
+        day_totals.write(entry, also=also)
         lots.save(entry, shares, lot)
     return entry
 

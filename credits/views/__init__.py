@@ -2,8 +2,8 @@
 
 - `activity`: Credit Activity (the filtered entries, their totals and their CSV) and one
   transaction's entries.
-- `balances`: the credit liability roll-forward (Credit Balances), one unit's wallets, and the CSV
-  of each.
+- `balances`: the credit liability roll-forward (Credit Balances), one unit's wallets and the
+  CSV of each; balances at a moment.
 - `operations`: the credit operations posted from the account page (grant, revoke, manual charge
   and manual refund).
 - `approvals`: requests for approval, and the approver's decisions.
@@ -22,6 +22,7 @@ from credits.views.approvals import (
 )
 from credits.views.balances import (
     BalancesCsvView,
+    CreditBalancesAtView,
     CreditBalancesExportView,
     CreditBalancesUnitExportView,
     CreditBalancesUnitView,
@@ -48,6 +49,7 @@ __all__ = [
     "CreditActionView",
     "CreditActivityExportView",
     "CreditActivityView",
+    "CreditBalancesAtView",
     "CreditBalancesExportView",
     "CreditBalancesUnitExportView",
     "CreditBalancesUnitView",

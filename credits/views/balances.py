@@ -21,8 +21,13 @@ from core.replicas import ReplicaReadsMixin, read_alias
 from core.views import CsvDownloadView
 from credits import balances_csv, forms, services
 from credits.models import CreditBalancesExport
-from credits.rollforward import credit_rollforward, wallet_rollforward
-from credits.tables import RollForwardTable, WalletRollForwardTable
+from credits.rollforward import (
+    balances_at,
+    credit_rollforward,
+    unit_balances_at,
+    wallet_rollforward,
+)
+from credits.tables import RollForwardTable, WalletBalanceTable, WalletRollForwardTable
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -140,6 +145,59 @@ class CreditBalancesUnitView(
                 "unit": unit,
                 "export_query": self.query.urlencode(),
                 "date_presets": _presets(self.query),
+            }
+        )
+
+
+class CreditBalancesAtView(
+    ReplicaReadsMixin, PermissionRequiredMixin, PagedTableMixin, TemplateView
+):
+    """Balances at a moment of the past: one account's wallets, or every wallet of a unit that
+    held credit then (paged without a count), with the sum per unit; the same balances the
+    roll-forward closes a period with."""
+
+    permission_required = "credits.view_credit_balances"
+    template_name = "credits/credit_balances_at.html"
+    table_class = WalletBalanceTable
+    paginator_class = LazyPaginator
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.query = request.GET.copy()
+        self.query.pop("page", None)
+        self.form = forms.BalancesOnForm(self.query if self.query else None)
+        self.asked = self.form.is_valid()
+
+    def _scope(self) -> dict[str, Any]:
+        data = self.form.cleaned_data
+        return {"account": data["account"], **self.form.unit}
+
+    def get_table_data(self) -> Any:
+        if not self.asked:
+            return []
+        return balances_at(self.form.cleaned_data["moment"], **self._scope())
+
+    def get_table_kwargs(self) -> dict[str, Any]:
+        activity = QueryDict(mutable=True)
+        if self.asked:
+            activity["created_to"] = self.form.cleaned_data["on"].isoformat()
+        return {"activity_query": activity.urlencode()}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        moment = self.form.cleaned_data["moment"] if self.asked else None
+        sums = unit_balances_at(moment, **self._scope()) if moment is not None else []
+        period = QueryDict(mutable=True)
+        if self.asked and self.form.cleaned_data["at"] is None:
+            day = self.form.cleaned_data["on"]
+            period["date_from"], period["date_to"] = day.replace(day=1).isoformat(), day.isoformat()
+        return super().get_context_data(
+            **kwargs
+            | {
+                "form": self.form,
+                "moment": moment,
+                "account": self.form.cleaned_data["account"] if self.asked else None,
+                "sums": sums,
+                "rollforward_query": period.urlencode(),
             }
         )
 

@@ -112,3 +112,34 @@ def test_finance_opens_last_months_roll_forward_and_downloads_its_csv(
     ).click()
     page.wait_for_load_state()
     assert page.locator("table.table:not(.totals-table) tbody tr").count() == 2
+
+
+def test_finance_reads_an_accounts_balances_at_the_end_of_a_day(
+    browser, page, sign_in, make_user, ledger
+):
+    first, _last = last_month()
+    make_user(roles.FINANCE, username="analyst")
+    sign_in("analyst")
+    page.get_by_role("link", name="Credit Balances").click()
+    page.get_by_role("link", name="Balances at a moment").click()
+    page.wait_for_load_state()
+    # The fifth day of last month, before the 49.90 was consumed: the 300 granted before.
+    page.get_by_label("On", exact=True).fill((first + dt.timedelta(days=3)).isoformat())
+    page.get_by_role("textbox", name="Account", exact=True).fill("780001")
+    page.get_by_role("button", name="Show", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Karin Nilsson (780001) at").is_visible()
+    row = page.locator("table.table tbody tr").first
+    cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+    assert cells[2:4] == ["SEK", "300.00"]  # unit, balance then
+    assert page.locator(".balances-at-sums").inner_text().strip() == "SEK: 300.00"
+    assert_accessible_here(browser, page)
+
+    # A moment still to come is refused with words, and nothing is shown.
+    page.get_by_label("On", exact=True).fill(
+        (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    )
+    page.get_by_role("button", name="Show", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").first.inner_text().startswith("On: Choose a moment")
+    assert page.locator("table.table").count() == 0

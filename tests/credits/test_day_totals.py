@@ -214,5 +214,5 @@ def test_verify_ledger_rebuilds_the_totals_when_asked(ledger, capsys):  # noqa: 
     call_command("verify_ledger", "--rebuild-totals")
     out = capsys.readouterr().out
     assert "Rebuilt the day and unit totals from the entries" in out
-    assert "the day totals agree" in out
+    assert "the day totals and month-end balances agree" in out
     assert_day_totals_agree()

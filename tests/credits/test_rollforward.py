@@ -31,8 +31,9 @@ PAGE = reverse("credits:balances")
 EXPORT = reverse("credits:balances-export")
 MAY = Period(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
 PAGE_QUERY_BUDGET = (
-    7  # five to serve any page (session, user, device, permissions with roles, approvals
-    # count), two for the report
+    8  # five to serve any page (session, user, device, permissions with roles, approvals
+    # count), three for the report (whether the ledger is partitioned by month, the balances,
+    # the movements)
 )
 EUR = {"credit_type": CreditType.CURRENCY, "currency": "EUR"}
 
@@ -341,7 +342,9 @@ def test_the_page_costs_the_same_queries_whatever_the_ledger(
         assert (
             finance_client.get(f"{PAGE}?date_from=2026-05-01&date_to=2026-06-30").status_code == 200
         )
-    with django_assert_max_num_queries(PAGE_QUERY_BUDGET + 1):
+    # The unit's wallets and its line: two reports, each asking whether the ledger is
+    # partitioned.
+    with django_assert_max_num_queries(PAGE_QUERY_BUDGET + 2):
         unit = reverse("credits:balances-unit", args=["SEK"])
         assert (
             finance_client.get(f"{unit}?date_from=2026-05-01&date_to=2026-06-30").status_code == 200

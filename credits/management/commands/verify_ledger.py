@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core import money
-from credits.services import day_totals
+from credits.services import day_totals, wallet_months
 from credits.verification import (
     WalletProblems,
     broken_chains,
@@ -16,6 +16,7 @@ from credits.verification import (
     newest_checkpoint,
     unreconciled_months,
     wallet_label,
+    wallet_month_problems,
 )
 
 
@@ -26,9 +27,9 @@ class Command(BaseCommand):
         "broken entry); then check that every month's credit roll-forward reconciles (opening "
         "+ movements = closing, per credit type and currency), and that every wallet's chain "
         "still holds the heads of the newest signed checkpoint in LEDGER_CHECKPOINT_DIR, and "
-        "that the day totals (Credit Activity's totals) add up to the entries, and that every "
-        "wallet's balance is the sum of its lots, each lot's remaining amount its amount plus "
-        "its allocations. "
+        "that the day totals (Credit Activity's totals) and the wallets' month-end balances "
+        "(the balances as of a date) agree with the entries, and that every wallet's balance "
+        "is the sum of its lots, each lot's remaining amount its amount plus its allocations. "
         "Exits with status 1 on any problem."
     )
 
@@ -36,7 +37,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rebuild-totals",
             action="store_true",
-            help="First replace the day and unit totals by the entries' sums (after a bulk load "
+            help="First replace the day and unit totals and the wallets' month-end balances by "
+            "the entries' (after a bulk load "
             "that went past the services, or an upgrade migrated while older code still wrote); "
             "run it with the ledger's writers stopped.",
         )
@@ -45,6 +47,8 @@ class Command(BaseCommand):
         if options["rebuild_totals"]:
             rows = day_totals.rebuild()
             self.stdout.write(f"Rebuilt the day and unit totals from the entries: {rows} rows.")
+            rows = wallet_months.rebuild()
+            self.stdout.write(f"Rebuilt the wallets' month-end balances: {rows} rows.")
         wallets, entries = ledger_size()
         problems = {report.wallet_id: report for report in drifted_wallets()}
         for wallet_id, problem in broken_chains():
@@ -80,6 +84,9 @@ class Command(BaseCommand):
         days = day_total_problems()
         for problem in days:
             self.stdout.write(f"Day total {problem}")
+        ends = wallet_month_problems()
+        for problem in ends:
+            self.stdout.write(f"Month-end balance of {problem}")
         failures = list(checkpoint_failures)
         if problems:
             failures.append(f"{len(problems)} of {wallets} wallets drifted.")
@@ -87,6 +94,8 @@ class Command(BaseCommand):
             failures.append(f"{len(months)} monthly roll-forward lines do not reconcile.")
         if days:
             failures.append(f"{len(days)} day totals disagree with their entries.")
+        if ends:
+            failures.append(f"{len(ends)} month-end balances disagree with their entries.")
         if failures:
             raise CommandError(" ".join(failures))
         against = f", the heads of {checkpoint.name} held" if checkpoint else ""
@@ -94,6 +103,6 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Ledger verified: {wallets} wallets, {entries} entries, no drift, "
                 f"every hash chain intact{against}, every month's roll-forward reconciles, "
-                "the day totals agree, every balance is its lots'."
+                "the day totals and month-end balances agree, every balance is its lots'."
             )
         )
