@@ -32,6 +32,7 @@ from django.db import connection
 from django.db.models import (
     DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -45,7 +46,16 @@ from django.utils import timezone
 
 from core import citus, partitions
 from core.money import Unit
-from credits.models import Activity, CreditEntry, CreditType, CreditWallet, CreditWalletMonth
+from credits.models import (
+    Activity,
+    CreditAllocation,
+    CreditEntry,
+    CreditLot,
+    CreditType,
+    CreditWallet,
+    CreditWalletMonth,
+    draw_down_key,
+)
 from credits.operations import MOVING
 
 # The activities that move a balance (the registry's, in its order) are the report's columns.
@@ -284,3 +294,27 @@ def unit_balances_at(
     sums = {(row["credit_type"], row["currency"]): row["total"] for row in rows}
     ordered = sorted(sums, key=lambda k: (k[0] != CreditType.TOKEN, k[1]))
     return [(Unit.of(*key), sums[key]) for key in ordered]
+
+
+def lots_at(instant: dt.datetime, *, account: Any) -> list[CreditLot]:
+    """The lots of `account` as they stood just before `instant`, each annotated with `then`,
+    what remained of it (its amount plus the allocations of entries dated earlier): those with
+    credit left then, in the order they were to be drawn down (one query). Credit held before
+    lots were kept is in an opening lot dated at its wallet's last entry then."""
+    taken = (
+        CreditAllocation.objects.filter(
+            lot=OuterRef("pk"), account=OuterRef("account"), entry__created_at__lt=instant
+        )
+        .order_by()
+        .values("lot")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    then = F("amount") + Coalesce(Subquery(taken, output_field=AMOUNT), Value(ZERO))
+    lots = list(
+        CreditLot.objects.filter(account=account, created_at__lt=instant)
+        .select_related("wallet__subscription")
+        .annotate(then=ExpressionWrapper(then, output_field=AMOUNT))
+        .filter(then__gt=0)
+    )
+    return sorted(lots, key=lambda lot: (lot.wallet_id, draw_down_key(lot)))

@@ -406,3 +406,38 @@ class WalletBalanceTable(WalletColumns):
 
     def cell_balance(self, wallet):
         return money.plain(wallet.balance, wallet.currency)
+
+
+class LotsThenTable(DirectCellsTable):
+    """An account's lots as they stood at a moment (`credits.rollforward.lots_at`), wallet by
+    wallet in the order they were to be drawn down, beside what remains of them now."""
+
+    wallet = tables.Column(verbose_name="Wallet", orderable=False, empty_values=())
+    lot = tables.Column(verbose_name="Lot", orderable=False, empty_values=())
+    expires_on = tables.Column(verbose_name="Expires", orderable=False)
+    amount = tables.Column(verbose_name="Added", orderable=False, attrs=_num())
+    then = tables.Column(verbose_name="Remaining then", orderable=False, attrs=_num())
+    remaining = tables.Column(verbose_name="Remaining now", orderable=False, attrs=_num())
+
+    class Meta(DirectCellsTable.Meta):
+        empty_text = "No lot held credit then."
+
+    def cell_wallet(self, lot):
+        subscription = lot.wallet.subscription
+        owner = subscription.order_id if subscription is not None else "Account"
+        return f"{owner} · {lot.unit.label}"
+
+    def cell_lot(self, lot):
+        return lot.label
+
+    def cell_expires_on(self, lot):
+        return lot.expires_on.isoformat() if lot.expires_on else "Does not expire"
+
+    def cell_amount(self, lot):
+        return money.plain(lot.amount, lot.currency)
+
+    def cell_then(self, lot):
+        return money.plain(lot.then, lot.currency)
+
+    def cell_remaining(self, lot):
+        return money.plain(lot.remaining, lot.currency)

@@ -24,10 +24,16 @@ from credits.models import CreditBalancesExport
 from credits.rollforward import (
     balances_at,
     credit_rollforward,
+    lots_at,
     unit_balances_at,
     wallet_rollforward,
 )
-from credits.tables import RollForwardTable, WalletBalanceTable, WalletRollForwardTable
+from credits.tables import (
+    LotsThenTable,
+    RollForwardTable,
+    WalletBalanceTable,
+    WalletRollForwardTable,
+)
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -190,12 +196,17 @@ class CreditBalancesAtView(
         if self.asked and self.form.cleaned_data["at"] is None:
             day = self.form.cleaned_data["on"]
             period["date_from"], period["date_to"] = day.replace(day=1).isoformat(), day.isoformat()
+        account = self.form.cleaned_data["account"] if self.asked else None
+        lots = None
+        if moment is not None and account is not None:
+            lots = LotsThenTable(lots_at(moment, account=account), orderable=False)
         return super().get_context_data(
             **kwargs
             | {
                 "form": self.form,
                 "moment": moment,
-                "account": self.form.cleaned_data["account"] if self.asked else None,
+                "lots": lots,
+                "account": account,
                 "sums": sums,
                 "rollforward_query": period.urlencode(),
             }

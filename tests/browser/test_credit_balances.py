@@ -133,6 +133,7 @@ def test_finance_reads_an_accounts_balances_at_the_end_of_a_day(
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
     assert cells[2:4] == ["SEK", "300.00"]  # unit, balance then
     assert page.locator(".balances-at-sums").inner_text().strip() == "SEK: 300.00"
+    assert page.get_by_role("heading", name="Lots then").is_visible()
     assert_accessible_here(browser, page)
 
     # A moment still to come is refused with words, and nothing is shown.

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from credits.forms import ACCOUNT_OR_UNIT, MOMENT_IN_FUTURE, TOKENS_HAVE_NO_CURRENCY
 from credits.models import Activity, CreditWallet
-from credits.rollforward import Period, balances_at, credit_rollforward, unit_balances_at
+from credits.rollforward import (
+    Period,
+    balances_at,
+    credit_rollforward,
+    lots_at,
+    unit_balances_at,
+)
 from tests.factories import (
     AccountFactory,
     CreditEntryFactory,
@@ -61,6 +67,22 @@ def test_an_accounts_wallets_at_a_moment(karin):
     assert (unit.label, total) == ("SEK", Decimal("230"))
 
 
+def test_an_accounts_lots_as_they_stood_then(karin):
+    before = lots_at(local(2026, 3, 10, 13, 59), account=karin)
+    assert [(lot.amount, lot.then, lot.remaining) for lot in before] == [
+        (Decimal("300"), Decimal("300"), Decimal("180")),
+        (Decimal("50"), Decimal("50"), Decimal("50")),
+    ]
+    after = lots_at(local(2026, 3, 10, 14, 1), account=karin)
+    assert [lot.then for lot in after] == [Decimal("180"), Decimal("50")]
+    # Before the subscription's grant: one lot; before any grant: none.
+    assert [lot.then for lot in lots_at(local(2026, 3, 4), account=karin)] == [Decimal("300")]
+    assert lots_at(local(2026, 2, 1), account=karin) == []
+    # The lots then add up to the balances then.
+    then = balances_at(local(2026, 3, 10, 14, 1), account=karin)
+    assert sum(lot.then for lot in after) == sum(w.then for w in then)
+
+
 def test_every_wallet_of_a_unit_that_held_credit_then(karin):
     held = balances_at(local(2026, 3, 1, 18), credit_type="currency", currency="SEK")
     assert [(w.account_id, w.then) for w in held] == [(karin.pk, Decimal("300"))]
@@ -101,6 +123,7 @@ def test_the_page_shows_an_accounts_balances_at_the_end_of_a_day(finance_client,
     assert "ORD-910001" in html
     # The roll-forward of the month to that day closes with the same sum.
     assert "date_from=2026-03-01&amp;date_to=2026-03-05" in html
+    assert "Lots then" in html
 
 
 def test_the_page_reads_the_time_in_the_readers_day(finance_client, karin):
