@@ -9,10 +9,15 @@ amounts with the unit's minor units, ISO currency codes, and text cells that can
 spreadsheet formulas.
 
 tablib (under django-import-export) builds the whole file in memory, so it is not used here.
+
+A download too large to stream is written by the background worker (`write_file`): the same
+bytes, read in slices of the same ordered rows, so that no single transaction stays open for
+the whole file and the job can report its progress between slices.
 """
 
-from collections.abc import Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from array import array
+from collections.abc import Callable, Generator, Iterator
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import connections, transaction
 from django.db.models import (
@@ -37,6 +42,8 @@ if TYPE_CHECKING:
 
 CHUNK_BYTES = 64 * 1024
 PYTHON_CHUNK_ROWS = 2000
+# The rows of one query of a file written in the background (under SQLite's 32,766 parameters).
+BACKGROUND_SLICE_ROWS = 10_000
 # The columns whose cells are rendered in Python on the portable path (indexes below).
 DATE, AMOUNT, CURRENCY, BALANCE = 0, 8, 9, 10
 
@@ -183,6 +190,44 @@ def csv_rows(entries: QuerySet, *, use_copy: bool | None = None) -> Generator[by
     yield header_bytes(header())
     rows = _copy_rows(entries) if use_copy else _python_rows(entries)
     return (yield from rows)
+
+
+def entry_ids(entries: QuerySet) -> array:
+    """The IDs of the filtered entries in the file's order (8 bytes each: a million entries
+    take 8 MB). Entries are never changed or deleted, so these are exactly the file's rows."""
+    ids = array("q")
+    ids.extend(entries.values_list("pk", flat=True).iterator(chunk_size=BACKGROUND_SLICE_ROWS))
+    return ids
+
+
+def _drain(chunks: Generator[bytes, None, int], out: IO[bytes]) -> int:
+    while True:
+        try:
+            out.write(next(chunks))
+        except StopIteration as stop:
+            return int(stop.value)
+
+
+def write_file(
+    entries: QuerySet,
+    ids: array,
+    out: IO[bytes],
+    *,
+    progress: Callable[[int], None],
+    use_copy: bool | None = None,
+) -> int:
+    """Write the CSV of `entries` (the IDs of `entry_ids`, in their order) to `out`, byte for
+    byte the file `csv_rows` streams, a slice of BACKGROUND_SLICE_ROWS rows at a time; call
+    `progress` with the rows written after each slice. Returns the number of entry rows."""
+    if use_copy is None:
+        use_copy = connections[entries.db].vendor == "postgresql"
+    out.write(header_bytes(header()))
+    written = 0
+    for start in range(0, len(ids), BACKGROUND_SLICE_ROWS):
+        piece = entries.filter(pk__in=ids[start : start + BACKGROUND_SLICE_ROWS].tolist())
+        written += _drain(_copy_rows(piece) if use_copy else _python_rows(piece), out)
+        progress(written)
+    return written
 
 
 def customer_files(account: "Account") -> Iterator[tuple[str, Generator[bytes, None, int]]]:
