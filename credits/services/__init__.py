@@ -31,6 +31,7 @@ from credits.services.billing import (
 )
 from credits.services.export_jobs import (
     Overtaken,
+    credit_export_files_erase,
     credit_export_job_claim,
     credit_export_job_fail,
     credit_export_job_file,
@@ -99,6 +100,7 @@ __all__ = [
     "credit_balances_export_start",
     "Overtaken",
     "credit_export_finish",
+    "credit_export_files_erase",
     "credit_export_job_claim",
     "credit_export_job_fail",
     "credit_export_job_file",

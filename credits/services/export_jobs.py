@@ -23,6 +23,10 @@ from credits.models import CreditExport, CreditExportJob, ExportState
 STORAGE = "exports"
 # Said on the status page of a job whose file is gone.
 EXPIRED = "This file has expired and was removed: start the download again for a new one."
+ERASED = (
+    "This file was removed because a customer's personal data was erased after it was written: "
+    "start the download again for a new one."
+)
 INTERRUPTED_TOO_OFTEN = "The worker stopped three times while writing this file."
 MAX_ATTEMPTS = 3
 
@@ -152,6 +156,20 @@ def credit_export_jobs_expire(*, now: dt.datetime | None = None) -> int:
             state=ExportState.EXPIRED, file_name="", error=EXPIRED
         )
     return count
+
+
+def credit_export_files_erase() -> int:
+    """Remove every file still offered (any may hold the customer being erased); their jobs say
+    why. The files go once the erasure has committed. Returns how many."""
+    ready = list(
+        CreditExportJob.objects.filter(state=ExportState.READY).values_list("pk", "file_name")
+    )
+    CreditExportJob.objects.filter(pk__in=[pk for pk, _name in ready]).update(
+        state=ExportState.EXPIRED, file_name="", error=ERASED
+    )
+    for _pk, name in ready:
+        transaction.on_commit(lambda name=name: _storage().delete(name))
+    return len(ready)
 
 
 def credit_export_job_file(*, job: CreditExportJob) -> File:

@@ -8,10 +8,12 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from accounts.services import account_anonymise
 from config import roles
 from credits import export, services, tasks
 from credits.models import CreditEntry, CreditExport, CreditExportJob, ExportState
@@ -407,3 +409,20 @@ def test_a_repeated_task_does_nothing(finance_client, entries, threshold, run_wo
     job.refresh_from_db()
     assert (job.state, job.attempt) == (ExportState.READY, 1)
     assert CreditExport.objects.get().row_count == 9
+
+
+def test_erasing_a_customer_removes_the_files_still_offered(
+    finance_client, entries, threshold, run_worker, export_storage, account, admin_user_role
+):
+    job = start(finance_client, account_id="700001")
+    run_worker()
+    job.refresh_from_db()
+    path = export_storage / job.file_name
+    assert path.exists()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        account_anonymise(actor=admin_user_role, account=account, reason="Asked for it")
+    job.refresh_from_db()
+    assert (job.state, job.error) == (ExportState.EXPIRED, services.export_jobs.ERASED)
+    assert not path.exists()
+    response = finance_client.get(reverse("credits:export-file", args=[job.pk]), follow=True)
+    assert messages_of(response) == [services.export_jobs.ERASED]
