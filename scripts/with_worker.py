@@ -15,6 +15,7 @@ Both children run in process groups of their own, so that a signal reaches all t
 processes (runserver's reloader has two) and only through here.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -34,10 +35,8 @@ def _start(command: list[str]) -> subprocess.Popen[bytes]:
 
 
 def _signal(process: subprocess.Popen[bytes], signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # it has stopped already
         os.killpg(process.pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def _stop(process: subprocess.Popen[bytes], first: int = signal.SIGTERM) -> int:

@@ -8,6 +8,7 @@ instead of writing over it.
 """
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -168,7 +169,7 @@ def credit_export_files_erase() -> int:
         state=ExportState.EXPIRED, file_name="", error=ERASED
     )
     for _pk, name in ready:
-        transaction.on_commit(lambda name=name: _storage().delete(name))
+        transaction.on_commit(partial(_storage().delete, name))
     return len(ready)
 
 
