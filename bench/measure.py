@@ -2,8 +2,8 @@
 
 They live by topic: `timing` (the result row, the timer, the signed-in client), `pages` (the
 pages and their queries: Recent Activity, Credit Activity and its totals, the searches, the
-roll-forward) and `throughput` (the CSV download, ingestion, concurrent consumption). This
-module names them all for bench.run.
+roll-forward) and `throughput` (the CSV download, streamed and written in the background,
+ingestion, concurrent consumption). This module names them all for bench.run.
 """
 
 from bench.pages import (
@@ -20,6 +20,7 @@ from bench.pages import (
 )
 from bench.throughput import (
     PeakMemory,
+    background_export,
     concurrent_apply_credits,
     csv_export,
     ingestion,
@@ -34,6 +35,7 @@ __all__ = [
     "SEARCH_NAME_PART",
     "PeakMemory",
     "Result",
+    "background_export",
     "concurrent_apply_credits",
     "credit_activity",
     "csv_export",
