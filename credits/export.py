@@ -11,8 +11,8 @@ spreadsheet formulas.
 tablib (under django-import-export) builds the whole file in memory, so it is not used here.
 
 A download too large to stream is written by the background worker (`write_file`): the same
-bytes, read in slices of the same ordered rows, so that no single transaction stays open for
-the whole file and the job can report its progress between slices.
+bytes, read in slices of the same ordered rows (ranges of the time index), so that no single
+transaction stays open for the whole file and the job can report its progress between slices.
 """
 
 from array import array
@@ -26,6 +26,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Q,
     QuerySet,
     Value,
     When,
@@ -42,8 +43,10 @@ if TYPE_CHECKING:
 
 CHUNK_BYTES = 64 * 1024
 PYTHON_CHUNK_ROWS = 2000
-# The rows of one query of a file written in the background (under SQLite's 32,766 parameters).
-BACKGROUND_SLICE_ROWS = 10_000
+# The rows of one query of a file written in the background, and the orders it may have.
+BACKGROUND_SLICE_ROWS = 50_000
+NEWEST_FIRST = ("-created_at", "-id")
+OLDEST_FIRST = ("created_at", "id")
 # The columns whose cells are rendered in Python on the portable path (indexes below).
 DATE, AMOUNT, CURRENCY, BALANCE = 0, 8, 9, 10
 
@@ -194,9 +197,9 @@ def csv_rows(entries: QuerySet, *, use_copy: bool | None = None) -> Generator[by
 
 def entry_ids(entries: QuerySet) -> array:
     """The IDs of the filtered entries in the file's order (8 bytes each: a million entries
-    take 8 MB). Entries are never changed or deleted, so these are exactly the file's rows."""
+    take 8 MB): where the file's slices begin, and how many rows it will have."""
     ids = array("q")
-    ids.extend(entries.values_list("pk", flat=True).iterator(chunk_size=BACKGROUND_SLICE_ROWS))
+    ids.extend(entries.values_list("pk", flat=True).iterator(chunk_size=10_000))
     return ids
 
 
@@ -208,6 +211,36 @@ def _drain(chunks: Generator[bytes, None, int], out: IO[bytes]) -> int:
             return int(stop.value)
 
 
+def _slices(entries: QuerySet, ids: array) -> Iterator[QuerySet]:
+    """The filtered entries in slices of BACKGROUND_SLICE_ROWS, each a range of the file's
+    order (time, then ID) from the key of its first row to the next slice's: read through the
+    time index as the streamed file is, with no list of IDs sent to the database."""
+    order = tuple(str(field) for field in entries.query.order_by)
+    if order not in (NEWEST_FIRST, OLDEST_FIRST):
+        raise ValueError(f"A file in slices is ordered by time and ID, not {order}")
+    starts = ids[::BACKGROUND_SLICE_ROWS].tolist()
+    created = dict(
+        CreditEntry.objects.using(entries.db).filter(pk__in=starts).values_list("pk", "created_at")
+    )
+    keys = [(created[pk], pk) for pk in starts]
+    for first, following in zip(keys, [*keys[1:], None], strict=True):
+        piece = entries.filter(_from(first, order))
+        yield piece if following is None else piece.exclude(_from(following, order))
+
+
+def _from(key: tuple[Any, int], order: tuple[str, ...]) -> Q:
+    """The entries at `key` (time, ID) or after it in `order`, with the plain time bound that
+    lets the time index serve the range."""
+    created, pk = key
+    if order == NEWEST_FIRST:
+        return Q(created_at__lte=created) & (
+            Q(created_at__lt=created) | Q(created_at=created, id__lte=pk)
+        )
+    return Q(created_at__gte=created) & (
+        Q(created_at__gt=created) | Q(created_at=created, id__gte=pk)
+    )
+
+
 def write_file(
     entries: QuerySet,
     ids: array,
@@ -216,15 +249,14 @@ def write_file(
     progress: Callable[[int], None],
     use_copy: bool | None = None,
 ) -> int:
-    """Write the CSV of `entries` (the IDs of `entry_ids`, in their order) to `out`, byte for
-    byte the file `csv_rows` streams, a slice of BACKGROUND_SLICE_ROWS rows at a time; call
-    `progress` with the rows written after each slice. Returns the number of entry rows."""
+    """Write the CSV of `entries` (newest or oldest first; `ids`: their `entry_ids`) to `out`,
+    byte for byte the file `csv_rows` streams, a slice at a time, each its own short query;
+    call `progress` with the rows written after each slice. Returns the number of entry rows."""
     if use_copy is None:
         use_copy = connections[entries.db].vendor == "postgresql"
     out.write(header_bytes(header()))
     written = 0
-    for start in range(0, len(ids), BACKGROUND_SLICE_ROWS):
-        piece = entries.filter(pk__in=ids[start : start + BACKGROUND_SLICE_ROWS].tolist())
+    for piece in _slices(entries, ids):
         written += _drain(_copy_rows(piece) if use_copy else _python_rows(piece), out)
         progress(written)
     return written

@@ -121,11 +121,18 @@ def test_the_file_written_in_the_background_is_the_streamed_one_byte_for_byte(
 
 
 @pytest.mark.parametrize("use_copy", [True, False])
+@pytest.mark.parametrize("order", [("-created_at", "-id"), ("created_at", "id")])
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 9, 50])
 def test_both_ways_of_writing_a_file_in_slices_give_the_streamed_bytes(
-    entries, monkeypatch, use_copy
+    account, entries, monkeypatch, use_copy, order, size
 ):
-    monkeypatch.setattr(export, "BACKGROUND_SLICE_ROWS", 4)
-    rows = CreditEntry.objects.newest_first()
+    # Two more entries at a time that two others have: slices end inside runs of equal times.
+    for _ in range(2):
+        services.credit_grant(
+            actor=None, account=account, amount="1", created_at=SUMMER + dt.timedelta(days=7), **SEK
+        )
+    monkeypatch.setattr(export, "BACKGROUND_SLICE_ROWS", size)
+    rows = CreditEntry.objects.order_by(*order)
     target = b"".join(export.csv_rows(rows, use_copy=use_copy))
     written = bytearray()
     progress = []
@@ -138,7 +145,14 @@ def test_both_ways_of_writing_a_file_in_slices_give_the_streamed_bytes(
         rows, export.entry_ids(rows), Out(), progress=progress.append, use_copy=use_copy
     )
     assert bytes(written) == target
-    assert (count, progress) == (9, [4, 8, 9])
+    assert count == 11
+    assert progress == [min(n, 11) for n in range(size, 11 + size, size)]
+
+
+def test_a_file_in_slices_is_ordered_by_time_and_id_only(entries):
+    rows = CreditEntry.objects.order_by("amount")
+    with pytest.raises(ValueError, match="ordered by time and ID"):
+        export.write_file(rows, export.entry_ids(rows), io.BytesIO(), progress=print)
 
 
 def test_a_file_in_utc_says_so_and_is_the_streamed_one(
