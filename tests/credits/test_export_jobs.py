@@ -440,3 +440,29 @@ def test_erasing_a_customer_removes_the_files_still_offered(
     assert not path.exists()
     response = finance_client.get(reverse("credits:export-file", args=[job.pk]), follow=True)
     assert messages_of(response) == [services.export_jobs.ERASED]
+
+
+def test_a_worker_stopped_mid_file_puts_its_job_back_for_the_next_run(
+    finance_client, entries, threshold, run_worker, monkeypatch, settings
+):
+    job = start(finance_client)
+    drain = export._drain
+    stops = []
+
+    def stopped_once(chunks, out):
+        # The worker's second stop signal ends the task where it is, as sys.exit() does.
+        if not stops:
+            stops.append(True)
+            raise SystemExit(1)
+        return drain(chunks, out)
+
+    monkeypatch.setattr(export, "_drain", stopped_once)
+    run_worker()
+    first, second = DBTaskResult.objects.filter(
+        task_path=tasks.credit_export_write.module_path
+    ).order_by("enqueued_at")
+    assert (first.status, second.status) == ("FAILED", "SUCCESSFUL")
+    job.refresh_from_db()
+    assert (job.state, job.attempt, job.error) == (ExportState.READY, 2, "")
+    settings.EXPORT_BACKGROUND_ROWS = 1000
+    assert fetch(finance_client, job) == streamed(finance_client)
