@@ -466,3 +466,17 @@ def test_a_worker_stopped_mid_file_puts_its_job_back_for_the_next_run(
     assert (job.state, job.attempt, job.error) == (ExportState.READY, 2, "")
     settings.EXPORT_BACKGROUND_ROWS = 1000
     assert fetch(finance_client, job) == streamed(finance_client)
+
+
+def test_the_status_its_polled_part_and_the_list_cost_a_few_queries(
+    finance_client, entries, threshold, django_assert_max_num_queries
+):
+    jobs = [start(finance_client) for _ in range(5)]
+    finance_client.get(EXPORTS)  # the session's first reads
+    for url in (
+        jobs[0].get_absolute_url(),
+        reverse("credits:export-progress", args=[jobs[0].pk]),
+        EXPORTS,
+    ):
+        with django_assert_max_num_queries(6):
+            assert finance_client.get(url).status_code == 200
