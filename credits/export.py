@@ -223,6 +223,8 @@ def _slices(entries: QuerySet, ids: array) -> Iterator[QuerySet]:
         CreditEntry.objects.using(entries.db).filter(pk__in=starts).values_list("pk", "created_at")
     )
     keys = [(created[pk], pk) for pk in starts]
+    if not keys:
+        return  # nothing matches: the file is its header
     for first, following in zip(keys, [*keys[1:], None], strict=True):
         piece = entries.filter(_from(first, order))
         yield piece if following is None else piece.exclude(_from(following, order))

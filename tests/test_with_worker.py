@@ -84,6 +84,10 @@ def test_the_worker_runs_beside_the_server_and_stops_with_it(make_user, export_s
         assert not Path(f"/proc/{server}").exists()
         assert not Path(f"/proc/{worker}").exists()
     finally:
+        # Whatever failed, nothing of this test outlives it (the children have groups of
+        # their own).
+        for pid in _children(supervisor.pid) if supervisor.poll() is None else []:
+            os.killpg(pid, signal.SIGKILL)
         if supervisor.poll() is None:
             supervisor.kill()
             supervisor.wait()

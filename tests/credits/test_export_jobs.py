@@ -480,3 +480,16 @@ def test_the_status_its_polled_part_and_the_list_cost_a_few_queries(
     ):
         with django_assert_max_num_queries(6):
             assert finance_client.get(url).status_code == 200
+
+
+def test_a_download_that_matches_nothing_is_a_header_only_file(
+    finance_client, finance, entries, run_worker, settings
+):
+    job = services.credit_export_job_start(
+        actor=finance, filters={"account_id": "999999"}, time_zone="UTC", oldest_first=False
+    )
+    tasks.export_enqueue(job)
+    run_worker()
+    job.refresh_from_db()
+    assert (job.state, job.total_rows, job.record.row_count) == (ExportState.READY, 0, 0)
+    assert fetch(finance_client, job) == streamed(finance_client, "account_id=999999&utc=1")
