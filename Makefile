@@ -23,10 +23,11 @@ install: $(STAMP) ## Create .venv and install the project with its development t
 # says so and how to try the second factor); `MFA_REQUIRED=true make run` requires it.
 RUN_ENV := DEBUG=true MFA_REQUIRED=$${MFA_REQUIRED:-false}
 
-run: $(STAMP) ## Migrate the local SQLite database, load demo data and serve on :8000
+# The background worker (manage.py run_worker) runs beside the server and stops with it.
+run: $(STAMP) ## Migrate the local SQLite database, load demo data and serve on :8000 (with the worker)
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
 	$(RUN_ENV) $(PY) manage.py load_demo
-	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(PY) scripts/with_worker.py $(PY) manage.py runserver 127.0.0.1:8000
 
 # axe-core for the browser tests (package.json), installed when missing or changed.
 node_modules/.installed: package.json package-lock.json
@@ -42,9 +43,9 @@ test: $(STAMP) node_modules/.installed ## Run the whole test suite against Postg
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) scripts/dbcheck.py
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
-serve: $(STAMP) ## Serve with gunicorn and whitenoise (production settings from the environment)
+serve: $(STAMP) ## Serve with gunicorn and whitenoise, and the worker (production settings from the environment)
 	$(PY) manage.py collectstatic --no-input
-	$(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-127.0.0.1:8000} --workers $${WORKERS:-3} --threads $${THREADS:-1}
+	$(PY) scripts/with_worker.py $(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-127.0.0.1:8000} --workers $${WORKERS:-3} --threads $${THREADS:-1}
 
 bench: $(STAMP) ## Build the large dataset in PostgreSQL and measure (BENCH_DATABASE_URL, BENCH_ARGS)
 	$(PY) scripts/dbcheck.py

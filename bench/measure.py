@@ -2,9 +2,9 @@
 
 They live by topic: `timing` (the result row, the timer, the signed-in client), `pages` (the
 pages and their queries: Recent Activity, Credit Activity and its totals, the searches, the
-roll-forward) and `throughput` (the CSV download, ingestion, concurrent consumption, consumption
-of a wallet of many lots). This
-module names them all for bench.run.
+roll-forward) and `throughput` (the CSV download, streamed and written in the background,
+ingestion, concurrent consumption, consumption of a wallet of many lots). This module names them
+all for bench.run.
 """
 
 from bench.pages import (
@@ -22,6 +22,7 @@ from bench.pages import (
 from bench.throughput import (
     PeakMemory,
     apply_credits_with_lots,
+    background_export,
     concurrent_apply_credits,
     csv_export,
     ingestion,
@@ -37,6 +38,7 @@ __all__ = [
     "PeakMemory",
     "Result",
     "apply_credits_with_lots",
+    "background_export",
     "concurrent_apply_credits",
     "credit_activity",
     "csv_export",

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
     "django_countries",
+    # Background jobs: the tasks framework of Django 6 (backported) and its database queue.
+    "django_tasks",
+    "django_tasks_db",
     # The ground: who acted, money, dates, CSV files, paging, the bases of pages and the API.
     "core",
     "activity",
@@ -255,8 +258,15 @@ FORMAT_MODULE_PATH = ["core.formats"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files prepared in the background (Credit Activity CSV exports) are kept here, outside the
+# static files, and served only through the views that check who asks.
+EXPORT_DIR = env.path("EXPORT_DIR", default=BASE_DIR / "exports")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(EXPORT_DIR)},
+    },
     "staticfiles": {
         "BACKEND": env(
             "STATIC_STORAGE",
@@ -266,6 +276,17 @@ STORAGES = {
         )
     },
 }
+
+# Background jobs (django-tasks with its database backend): `manage.py run_worker` runs them,
+# and `make run` and `make serve` start it beside the site.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A Credit Activity download of more entries than this is written by the worker instead of
+# streamed, and offered for download for EXPORT_FILE_HOURS.
+EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=100_000)
+EXPORT_FILE_HOURS = env.int("EXPORT_FILE_HOURS", default=24)
+# A running job that has not reported progress for this long is taken to have lost its worker
+# (killed, or its machine restarted) and is started again.
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=60)
 
 # Personal data kept beside records that stay (download filters, sign-in addresses) is removed
 # after this many days by `manage.py purge_retention` (run it daily).

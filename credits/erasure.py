@@ -1,7 +1,8 @@
 """The ledger's part of erasing a customer: the notes and gift card codes of the account's
-entries (and of the keyed requests that made them), and the download records whose filters
-name the customer. Amounts, balances, times and the order of entries stay as they were; each
-entry's digest of its text stays too, so that the hash chain holds (`redacted_at` tells
+entries (and of the keyed requests that made them), the download records whose filters name
+the customer, and the files of background downloads still offered (any may hold the
+customer). Amounts, balances, times and the order of entries stay as they were; each entry's
+digest of its text stays too, so that the hash chain holds (`redacted_at` tells
 `verify_ledger` not to compare the redacted text with it)."""
 
 from typing import TYPE_CHECKING
@@ -17,9 +18,12 @@ from credits.models import (
     CreditApproval,
     CreditEntry,
     CreditExport,
+    CreditExportJob,
     CreditOperation,
+    ExportState,
 )
 from credits.services.approvals import close_waiting
+from credits.services.export_jobs import credit_export_files_erase
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -66,6 +70,9 @@ def count(account: "Account") -> dict[str, int]:
             for record in CreditExport.objects.exclude(filters={})
             if names_customer(account, record.filters)
         ),
+        "background download files": CreditExportJob.objects.filter(
+            state=ExportState.READY
+        ).count(),
     }
 
 
@@ -94,4 +101,6 @@ def erase(account: "Account") -> dict[str, int]:
         "keyed credit requests": len(operations),
         "requests for approval": approvals,
         "credit downloads": exports,
+        # Any file still offered may hold the customer: every one goes.
+        "background download files": credit_export_files_erase(),
     }

@@ -14,6 +14,7 @@ from credits.models import (
     CreditApproval,
     CreditDayTotal,
     CreditEntry,
+    CreditExportJob,
     CreditLot,
     CreditType,
     CreditUnitTotal,
@@ -228,3 +229,14 @@ def credit_approval(*, pk: int) -> CreditApproval:
 def approvals_waiting_count(user: Any) -> int:
     """How many requests wait for a decision that `user` may make (not their own)."""
     return CreditApproval.objects.waiting().exclude(actor_id=user.pk).count()
+
+
+def own_export_jobs(*, user: Any) -> QuerySet[CreditExportJob]:
+    """The user's Credit Activity downloads written in the background, newest first."""
+    return CreditExportJob.objects.filter(owner=user).select_related("record")
+
+
+def own_export_job(*, user: Any, pk: int) -> CreditExportJob:
+    """One of the user's background downloads; 404 for anyone else's (whose existence is not
+    confirmed)."""
+    return get_object_or_404(own_export_jobs(user=user), pk=pk)

@@ -9,7 +9,14 @@ from django.utils.safestring import mark_safe
 from core import money
 from core.money import money_cell
 from core.tables import DirectCellsTable, path_builder
-from credits.models import Activity, CreditApproval, CreditEntry, CreditType, GiftCardStatus
+from credits.models import (
+    Activity,
+    CreditApproval,
+    CreditEntry,
+    CreditExportJob,
+    CreditType,
+    GiftCardStatus,
+)
 from credits.operations import ACTIVITY, MOVING
 
 TYPE_LABELS = dict(CreditType.choices)
@@ -232,6 +239,47 @@ class OwnRequestTable(CreditApprovalTable):
     class Meta(CreditApprovalTable.Meta):
         exclude = ("actor_name",)
         empty_text = "You have asked for no approval yet."
+
+
+class ExportJobTable(DirectCellsTable):
+    """The user's Credit Activity downloads written in the background, newest first."""
+
+    id = tables.Column(verbose_name="Download", orderable=False)
+    created_at = tables.Column(verbose_name="Asked", orderable=False)
+    filters = tables.Column(accessor="record__filters", orderable=False)
+    state = tables.Column(orderable=False)
+    rows_written = tables.Column(
+        verbose_name="Rows", orderable=False, attrs={"td": {"class": "num"}, "th": {"class": "num"}}
+    )
+    expires_at = tables.Column(verbose_name="Until", orderable=False)
+
+    class Meta(DirectCellsTable.Meta):
+        model = CreditExportJob
+        fields = ("id", "created_at", "filters", "state", "rows_written", "expires_at")
+        empty_text = "You have asked for no download too large to stream."
+
+    def cell_id(self, record):
+        return format_html('<a href="{}">Download {}</a>', record.get_absolute_url(), record.pk)
+
+    def cell_created_at(self, record):
+        return timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
+
+    def cell_filters(self, record):
+        filters = record.record.filters
+        return ", ".join(f"{key}={value}" for key, value in filters.items()) or "none"
+
+    def cell_state(self, record):
+        return record.get_state_display()
+
+    def cell_rows_written(self, record):
+        if record.total_rows is None:
+            return None
+        return f"{record.rows_written:,} of {record.total_rows:,}"
+
+    def cell_expires_at(self, record):
+        if record.expires_at is None or record.state != "ready":
+            return None
+        return timezone.localtime(record.expires_at).strftime("%Y-%m-%d %H:%M")
 
 
 # --- The credit roll-forward (/credits/balances/) -----------------------------------------

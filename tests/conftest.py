@@ -270,3 +270,45 @@ def disabled_api(db):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
+
+
+# --- Background jobs ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def export_storage(settings, tmp_path):
+    """Files written in the background go to this test's own directory."""
+    location = tmp_path / "exports"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location
+
+
+@pytest.fixture
+def run_worker(monkeypatch, export_storage):
+    """run_worker() runs the queued tasks that are due with django-tasks' own database worker
+    (its batch mode: until none is left), in this process and this test's transaction."""
+    from django_tasks_db.management.commands import db_worker
+
+    # Between tasks the worker closes connections it finds in a transaction: in a test, the
+    # one that holds the test's. Nothing else of the worker is changed.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run():
+        db_worker.Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        ).run()
+
+    return run

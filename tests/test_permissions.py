@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from config.roles import CUSTOMER_SERVICE, ROLE_PERMISSIONS, ROLES
+from config.roles import CUSTOMER_SERVICE, FINANCE, ROLE_PERMISSIONS, ROLES
 from credits.services import credit_grant, credit_request
 from tests.factories import (
     AccountFactory,
@@ -68,6 +68,13 @@ MATRIX = [
     ),
     ("credits:activity", {}, "credits.view_credit_activity", "get"),
     ("credits:export", {}, "credits.export_credit_activity", "get"),
+    # Background downloads: each is its owner's alone (`own_export`: one of the signed-in
+    # user's, ready; anyone else's answers 404, tests/credits/test_export_jobs.py).
+    ("credits:exports", {}, "credits.export_credit_activity", "get"),
+    ("credits:exports", {}, "credits.export_credit_activity", "post"),
+    ("credits:export-job", {"pk": "own_export"}, "credits.export_credit_activity", "get"),
+    ("credits:export-progress", {"pk": "own_export"}, "credits.export_credit_activity", "get"),
+    ("credits:export-file", {"pk": "own_export"}, "credits.export_credit_activity", "get"),
     (
         "credits:transaction",
         {"transaction_id": TRANSACTION},
@@ -164,8 +171,23 @@ def test_every_url_is_in_the_matrix():
     assert set(_names(get_resolver().url_patterns)) - listed == set()
 
 
+def _own_export(user):
+    """A finished background download of `user` (of a Finance user's, for anonymous)."""
+    from django.core.files.base import ContentFile
+
+    from credits import services
+
+    owner = user or UserFactory(roles=[FINANCE])
+    job = services.credit_export_job_start(
+        actor=owner, filters={}, time_zone="UTC", oldest_first=False
+    )
+    run = services.credit_export_job_claim(job_id=job.pk)
+    services.credit_export_job_finish(job=run, content=ContentFile(b"\xef\xbb\xbfDate\n"), rows=0)
+    return job.pk
+
+
 @pytest.fixture
-def world(db):
+def world(db, export_storage):
     account = AccountFactory(customer_number=CUSTOMER)
     SubscriptionFactory(account=account, order_id=ORDER)
     credit_grant(
@@ -192,11 +214,14 @@ def world(db):
         "approval": waiting.approval.pk,
         # Nobody's to delete but its owner's: the others are told so (a redirect, not a 403).
         "saved_view": SavedViewFactory(role=CUSTOMER_SERVICE).pk,
+        # Made for the user who asks, when the address is made.
+        "own_export": _own_export,
     }
 
 
-def _url(world, name, kwargs):
-    return reverse(name, kwargs={k: world.get(v, v) for k, v in kwargs.items()})
+def _url(world, name, kwargs, user=None):
+    values = {k: world.get(v, v) for k, v in kwargs.items()}
+    return reverse(name, kwargs={k: v(user) if callable(v) else v for k, v in values.items()})
 
 
 @pytest.fixture(autouse=True)
@@ -246,8 +271,9 @@ def test_anonymous_is_sent_to_sign_in(client, world, name, kwargs, perm, method)
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("name", "kwargs", "perm", "method"), MATRIX)
 def test_role_gets_what_the_matrix_says(client, make_user, world, role, name, kwargs, perm, method):
-    client.force_login(make_user(role))
-    response = getattr(client, method)(_url(world, name, kwargs))
+    user = make_user(role)
+    client.force_login(user)
+    response = getattr(client, method)(_url(world, name, kwargs, user))
     if perm is not None and perm not in ROLE_PERMISSIONS[role]:
         assert response.status_code == 403
     else:
@@ -257,8 +283,9 @@ def test_role_gets_what_the_matrix_says(client, make_user, world, role, name, kw
 
 @pytest.mark.parametrize(("name", "kwargs", "perm", "method"), MATRIX)
 def test_user_without_role_is_refused(client, make_user, world, name, kwargs, perm, method):
-    client.force_login(make_user(None))
-    response = getattr(client, method)(_url(world, name, kwargs))
+    user = make_user(None)
+    client.force_login(user)
+    response = getattr(client, method)(_url(world, name, kwargs, user))
     if perm is None:
         _expect_allowed(response, method)
     else:

@@ -20,7 +20,12 @@ package, and the rest of the code imports them from `credits.models`.
 from core.money import CreditType
 from credits.models.amounts import HALF_QUANTUM, amount_field
 from credits.models.approvals import ApprovalState, CreditApproval, CreditApprovalQuerySet
-from credits.models.downloads import CreditBalancesExport, CreditExport
+from credits.models.downloads import (
+    CreditBalancesExport,
+    CreditExport,
+    CreditExportJob,
+    ExportState,
+)
 from credits.models.entries import (
     APPEND_ONLY_TRIGGER,
     CreditEntry,
@@ -60,6 +65,8 @@ __all__ = [
     "CreditExport",
     "CreditLot",
     "CreditLotQuerySet",
+    "CreditExportJob",
+    "ExportState",
     "CreditOperation",
     "CreditType",
     "CreditWallet",

@@ -16,7 +16,8 @@ idempotency), `grants` (grant, revoke, refund), `gift_cards`, `billing` (consump
 billing, manual charges and refunds), `limits` (what one person may do alone, and the absolute
 maximum), `requests` (asking for an operation, which waits for a second person over the asker's
 limit), `approvals` (the second person's decisions), `operations` (operations by name, as
-integrations ask for them) and `exports` (the record of CSV downloads). Which operations there
+integrations ask for them), `exports` (the record of CSV downloads) and `export_jobs` (the
+downloads written in the background). Which operations there
 are, and what each is, is declared once in credits.operations.
 """
 
@@ -27,6 +28,19 @@ from credits.services.billing import (
     apply_credits,
     manual_charge,
     manual_refund,
+)
+from credits.services.export_jobs import (
+    Overtaken,
+    credit_export_files_erase,
+    credit_export_job_claim,
+    credit_export_job_fail,
+    credit_export_job_file,
+    credit_export_job_finish,
+    credit_export_job_progress,
+    credit_export_job_requeue,
+    credit_export_job_start,
+    credit_export_jobs_expire,
+    credit_export_jobs_lost,
 )
 from credits.services.exports import (
     credit_balances_export_start,
@@ -84,7 +98,18 @@ __all__ = [
     "ManualCharge",
     "apply_credits",
     "credit_balances_export_start",
+    "Overtaken",
     "credit_export_finish",
+    "credit_export_files_erase",
+    "credit_export_job_claim",
+    "credit_export_job_fail",
+    "credit_export_job_file",
+    "credit_export_job_finish",
+    "credit_export_job_progress",
+    "credit_export_job_requeue",
+    "credit_export_job_start",
+    "credit_export_jobs_expire",
+    "credit_export_jobs_lost",
     "credit_export_start",
     "credit_grant",
     "credit_operation_perform",

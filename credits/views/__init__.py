@@ -7,6 +7,7 @@
 - `operations`: the credit operations posted from the account page (grant, revoke, manual charge
   and manual refund).
 - `approvals`: requests for approval, and the approver's decisions.
+- `exports`: Credit Activity downloads too large to stream, written in the background.
 
 The views are named here for credits.urls.
 """
@@ -27,6 +28,12 @@ from credits.views.balances import (
     CreditBalancesUnitExportView,
     CreditBalancesUnitView,
     CreditBalancesView,
+)
+from credits.views.exports import (
+    ExportFileView,
+    ExportJobView,
+    ExportProgressView,
+    ExportsView,
 )
 from credits.views.operations import (
     ChargeView,
@@ -55,6 +62,10 @@ __all__ = [
     "CreditBalancesUnitView",
     "CreditBalancesView",
     "CreditConfirmView",
+    "ExportFileView",
+    "ExportJobView",
+    "ExportProgressView",
+    "ExportsView",
     "GrantView",
     "RefundView",
     "RejectView",

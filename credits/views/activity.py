@@ -4,8 +4,11 @@ and the page of one transaction's entries."""
 from collections.abc import Generator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
@@ -51,12 +54,15 @@ class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableM
             export_query=query.urlencode(),
             date_presets=presets,
             totals=self.filterset.totals(),
+            background_rows=settings.EXPORT_BACKGROUND_ROWS,
             **kwargs,
         )
 
 
 class CreditActivityExportView(ReplicaReadsMixin, PermissionRequiredMixin, FilteredCsvDownloadView):
-    """The CSV of exactly the filtered entries (all pages), in the page's date order."""
+    """The CSV of exactly the filtered entries (all pages), in the page's date order. More
+    than EXPORT_BACKGROUND_ROWS entries are not streamed: a page offers to have the worker
+    write the file (credits.views.exports)."""
 
     permission_required = "credits.export_credit_activity"
     file_stem = "credit-activity"
@@ -65,6 +71,28 @@ class CreditActivityExportView(ReplicaReadsMixin, PermissionRequiredMixin, Filte
 
     def base_queryset(self) -> Any:
         return credit_activity()
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        refused = self.refuse(request)
+        if refused is not None:
+            return refused
+        limit = settings.EXPORT_BACKGROUND_ROWS
+        # Counted no further than the limit, in any order and without the joins of the page's
+        # columns: a small download costs a small count.
+        matching = self.filterset.qs.using(read_alias()).order_by().values("pk")
+        if matching[: limit + 1].count() > limit:
+            return render(
+                request,
+                "credits/export_start.html",
+                {
+                    "limit": limit,
+                    "filters": self.filterset.used_filters(),
+                    "sort": request.GET.get("sort", ""),
+                    "utc": request.GET.get("utc") == "1",
+                    "back": f"{reverse('credits:activity')}?{request.GET.urlencode()}",
+                },
+            )
+        return super().get(request, *args, **kwargs)
 
     def rows(self, request: HttpRequest) -> Generator[bytes, None, int]:
         # Bound now: the file streams after this view (and its choice of database) returns.

@@ -21,7 +21,7 @@ from tests.factories import (
     SubscriptionFactory,
     UserFactory,
 )
-from tests.test_permissions import CUSTOMER, MATRIX, ORDER, TRANSACTION, _url
+from tests.test_permissions import CUSTOMER, MATRIX, ORDER, TRANSACTION, _own_export, _url
 
 EXAMPLES = 12
 
@@ -52,7 +52,7 @@ GET_PAGES = [(name, kwargs) for name, kwargs, _perm, method in MATRIX if method 
 
 
 @pytest.fixture
-def world(db):
+def world(db, export_storage):
     account = AccountFactory(customer_number=CUSTOMER)
     SubscriptionFactory(account=account, order_id=ORDER)
     PaymentMethodFactory(account=account)
@@ -76,7 +76,8 @@ def world(db):
         currency="SEK",
         note="Goodwill after a long outage",
     )
-    return {"approval": waiting.approval.pk}
+    # A finished background download of a Finance user's (another user's answers 404).
+    return {"approval": waiting.approval.pk, "own_export": _own_export(None)}
 
 
 @pytest.fixture
