@@ -26,7 +26,7 @@ def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
     results = measure.recent_activity(client, generate.WHALE, repeat=2, depth=5)
     results += measure.credit_activity(client, generate.account_email(2), repeat=2)
     results += measure.totals(generate.account_email(2), repeat=2)
-    results += measure.rollforward(client, repeat=2)
+    results += measure.rollforward(client, repeat=2, account=generate.customer_number(2))
     results += measure.search(client, 2, repeat=2)
     results += measure.csv_export(client)
     results += measure.background_export(make_user("Finance"))
@@ -45,6 +45,7 @@ def test_benchmark_runs_end_to_end_at_a_small_size(make_user, tmp_path, capsys):
     assert by_name["apply_credits: a wallet of 6 lots, each charge from one"].baseline > 0
     assert by_name["apply_credits: each charge takes three whole lots"].value > 0
     assert "Credit Activity: filtered by account e-mail" in by_name
+    assert by_name["Balances at a moment: one account"].median > 0
     assert "Recent Activity's first page" in by_name["Account list: one country (SE)"].note
     assert by_name["  query only: the month's roll-forward"].baseline is not None
     assert "Credit Activity totals: by account e-mail (queries only)" in by_name
