@@ -130,7 +130,11 @@ def with_allocations(entries: QuerySet[CreditEntry]) -> QuerySet[CreditEntry]:
     return entries.prefetch_related(
         Prefetch(
             "allocations",
-            queryset=CreditAllocation.objects.select_related("lot").order_by("pk"),
+            # The lot joined on its account too: on Citus the two are joined on the node that
+            # holds the account.
+            queryset=CreditAllocation.objects.select_related("lot")
+            .filter(lot__account=F("account"))
+            .order_by("pk"),
         )
     )
 

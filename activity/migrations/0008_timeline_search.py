@@ -3,14 +3,16 @@ event's attributes and its message as one folded text (`backoffice_fold`: unacce
 case), and a GIN index on the account and it (btree_gin, pg_trgm) that serves an account's
 `LIKE '%...%'` (activity.selectors.search_events).
 PostgreSQL only, as the account search's indexes (accounts 0006): SQLite searches the text of
-the attributes without an index. On the partitioned table the index is made on every month."""
+the attributes without an index. The function names its schema: a logical replication worker
+(a Citus shard move) evaluates the index with an empty search_path. On the partitioned table
+the index is made on every month."""
 
 from django.db import migrations
 
 EVENT_TEXT = """
 CREATE OR REPLACE FUNCTION activity_event_text(data jsonb, message text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT backoffice_fold(jsonb_path_query_array(data, '$.*')::text || ' ' || message) $$
+AS $$ SELECT public.backoffice_fold(jsonb_path_query_array(data, '$.*')::text || ' ' || message) $$
 """
 
 

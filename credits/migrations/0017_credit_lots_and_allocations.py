@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('wallet', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='lots', to='credits.creditwallet')),
             ],
             options={
-                'ordering': ['wallet', 'pk'],
+                'ordering': ['wallet_id', 'pk'],
                 'default_permissions': ('view',),
             },
         ),

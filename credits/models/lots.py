@@ -93,7 +93,9 @@ class CreditLot(models.Model):
     NO_PERSONAL_DATA = ("credit_type", "currency", "kind")
 
     class Meta:
-        ordering = ["wallet", "pk"]
+        # By the wallet's ID, not "wallet" (its own ordering would join the wallets: on Citus a
+        # join not on the account).
+        ordering = ["wallet_id", "pk"]
         default_permissions = ("view",)
         indexes = [
             # A wallet's lots with credit left: what a draw-down reads and locks.
