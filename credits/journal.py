@@ -181,7 +181,8 @@ class JournalLine:
 
     @property
     def memo(self) -> str:
-        return f"{self.posting.memo}, {self.period} ({self.entries} entries)"
+        count = "1 entry" if self.entries == 1 else f"{self.entries} entries"
+        return f"{self.posting.memo}, {self.period} ({count})"
 
     @property
     def liability_change(self) -> Decimal:

@@ -200,26 +200,26 @@ def test_the_csv_has_the_journals_lines_and_is_recorded(finance_client, finance,
     ]  # fmt: skip
     period = ["2026-05-01", "2026-05-31"]
     liability = ["2410", "Customer credit liability"]
-    memo = "2026-05-01 to 2026-05-31 ({} entries)"
+    one, two = "2026-05-01 to 2026-05-31 (1 entry)", "2026-05-01 to 2026-05-31 (2 entries)"
     assert lines == [
         [*period, "EUR", "2420", "Gift card liability", *liability, "25.00", "1",
-         "Gift Card Redemption", f"Gift cards redeemed, {memo.format(1)}"],
+         "Gift Card Redemption", f"Gift cards redeemed, {one}"],
         [*period, "SEK", "1580", "Cash and receivables clearing", *liability, "200.00", "1",
-         "Grant (paid lots)", f"Paid credit granted, {memo.format(1)}"],
+         "Grant (paid lots)", f"Paid credit granted, {one}"],
         [*period, "SEK", "6920", "Promotional credit expense", *liability, "50.00", "1",
-         "Grant (promotional lots)", f"Promotional credit, {memo.format(1)}"],
+         "Grant (promotional lots)", f"Promotional credit, {one}"],
         [*period, "SEK", "6910", "Goodwill credit expense", *liability, "100.00", "1",
-         "Grant (goodwill lots)", f"Goodwill credit, {memo.format(1)}"],
+         "Grant (goodwill lots)", f"Goodwill credit, {one}"],
         [*period, "SEK", *liability, "3010", "Revenue from charges paid by credit", "110.00",
-         "2", "Consumption", f"Charges paid by credit, {memo.format(2)}"],
+         "2", "Consumption", f"Charges paid by credit, {two}"],
         [*period, "SEK", "3090", "Refunds of charges paid by credit", *liability, "20.00", "1",
-         "Refund", f"Credit refunded to customers, {memo.format(1)}"],
+         "Refund", f"Credit refunded to customers, {one}"],
         [*period, "SEK", *liability, "6930", "Revoked credit", "10.00", "1", "Revocation",
-         f"Credit revoked, {memo.format(1)}"],
+         f"Credit revoked, {one}"],
         [*period, "SEK", "2420", "Gift card liability", *liability, "60.00", "1",
-         "Gift Card Redemption", f"Gift cards redeemed, {memo.format(1)}"],
+         "Gift Card Redemption", f"Gift cards redeemed, {one}"],
         [*period, "SEK", *liability, "2420", "Gift card liability", "15.00", "1",
-         "Gift Card Reversal", f"Gift card redemptions reversed, {memo.format(1)}"],
+         "Gift Card Reversal", f"Gift card redemptions reversed, {one}"],
     ]  # fmt: skip
     record = CreditBalancesExport.objects.get()
     assert record.actor == finance and record.row_count == 9
