@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.csvfiles import BOM
-from credits import services
+from credits import checks, services
 from credits.journal import (
     ACCOUNT,
     LIABILITY,
@@ -238,6 +238,20 @@ def test_account_codes_come_from_the_setting(finance_client, ledger, settings):
     assert consumption[3:7] == ["2411", "Customer credit liability", "'=3011", consumption[6]]
     html = finance_client.get(f"{PAGE}?{MAY_QUERY}").content.decode()
     assert "2411" in html
+
+
+@pytest.mark.parametrize(
+    ("accounts", "ids"),
+    [
+        ({"credit_liability": "2411"}, []),
+        ({"liability": "2410"}, ["credits.E011"]),
+        ({"revenue": " "}, ["credits.E012"]),
+        (["2410"], ["credits.E010"]),
+    ],
+)
+def test_the_system_check_refuses_unknown_roles_and_empty_codes(settings, accounts, ids):
+    settings.JOURNAL_ACCOUNTS = accounts
+    assert [message.id for message in checks.journal_accounts()] == ids
 
 
 # --- Closed periods and bad input -----------------------------------------------------------
