@@ -401,6 +401,12 @@ CREDIT_LIMITS: dict[str, dict[str, dict[str, str]]] = env.json(
 # operation is refused (not sent for approval). A unit not listed has no maximum beyond the
 # ledger's own.
 CREDIT_MAXIMUM: dict[str, str] = env.json("CREDIT_MAXIMUM", default=_per_unit(1_000_000, 100_000))
+# The codes of the accounts the credit journal (/credits/journal/) posts to, per account role
+# (credits.journal.ACCOUNTS: credit_liability, gift_card_liability, cash_clearing, revenue,
+# refunds, breakage, goodwill_expense, promotional_expense, revocations, unclassified_grants).
+# JSON, e.g. {"credit_liability": "2410", "revenue": "3011"}; a role not named keeps its
+# default code. A system check refuses an unknown role or an empty code.
+JOURNAL_ACCOUNTS: dict[str, str] = env.json("JOURNAL_ACCOUNTS", default={})
 # A request for approval that nobody decides on expires after this many days
 # (`manage.py expire_credit_approvals`, run it daily; an overdue request cannot be approved).
 APPROVAL_EXPIRY_DAYS = env.int("APPROVAL_EXPIRY_DAYS", default=7)

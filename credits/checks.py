@@ -1,6 +1,7 @@
 """System checks of the credit limits (settings.CREDIT_LIMITS and CREDIT_MAXIMUM): a mistyped
 role, operation, unit or amount would otherwise mean a limit of zero, silently. A row that names
-a role by its group's name (the older form) still works, with a warning to rename it."""
+a role by its group's name (the older form) still works, with a warning to rename it. And of the
+journal's account codes (settings.JOURNAL_ACCOUNTS): an unknown role or an empty code."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,6 +12,7 @@ from django.core.checks import CheckMessage, Error, Warning, register
 from core import money
 from core.money import TOKENS_KEY
 from core.roles import Role
+from credits.journal import ACCOUNT
 from credits.operations import LIMIT_KEYS
 from credits.services.limits import INTEGRATION, row_code
 
@@ -64,3 +66,26 @@ def credit_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 continue
             found += _unit_errors(f"CREDIT_LIMITS[{name!r}][{key!r}]", units)
     return found + _unit_errors("CREDIT_MAXIMUM", settings.CREDIT_MAXIMUM)
+
+
+@register()
+def journal_accounts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """JOURNAL_ACCOUNTS names only the journal's account roles, each with a code."""
+    accounts = settings.JOURNAL_ACCOUNTS
+    if not isinstance(accounts, dict):
+        return [Error("JOURNAL_ACCOUNTS must map account roles to codes.", id="credits.E010")]
+    found: list[CheckMessage] = []
+    for role, code in accounts.items():
+        if role not in ACCOUNT:
+            found.append(
+                Error(
+                    f"JOURNAL_ACCOUNTS: unknown account role “{role}” "
+                    f"(one of {', '.join(ACCOUNT)}).",
+                    id="credits.E011",
+                )
+            )
+        elif not isinstance(code, str) or not code.strip():
+            found.append(
+                Error(f"JOURNAL_ACCOUNTS[{role!r}]: give the account's code.", id="credits.E012")
+            )
+    return found

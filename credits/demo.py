@@ -5,8 +5,10 @@ promotional credit that expires within the month on three accounts: lots with da
 page warns of), tokens included with products, gift cards in
 every state (redeemed, reversed, and each status a processor can answer), consumption of
 credit when subscriptions are billed, refunds of those consumptions, revocations, and a few
-manual charges and refunds. Everything goes through the credit services, in time order, so
-every running balance is what the services computed (`verify_ledger` passes).
+manual charges and refunds. Last month (the newest closed period, which the Credit Journal
+opens on) holds grants of every lot kind — goodwill, promotional and paid — a revocation and a
+gift card redeemed and partly reversed. Everything goes through the credit services, in time
+order, so every running balance is what the services computed (`verify_ledger` passes).
 
 Deterministic (seeded) and idempotent: a second run finds demo credit activity and adds nothing.
 """
@@ -48,6 +50,9 @@ SUBSCRIPTION_REASONS = ("Compensation for a missed delivery.", "Print edition no
 # The accounts (by their place among the demo's) given a campaign's promotional credit that
 # expires within the month: the company account and two customers.
 CAMPAIGN_ACCOUNTS = (0, 1, 4)
+# The accounts given credit of every kind last month, so that the Credit Journal's default
+# period has a line of each.
+LAST_MONTH_ACCOUNTS = (2, 5)
 LIVE = (Subscription.Status.TRIAL, Subscription.Status.ACTIVE, Subscription.Status.PAUSED)
 
 
@@ -136,6 +141,8 @@ class Plan:
                     },
                 )
             )
+        if n in LAST_MONTH_ACCOUNTS:
+            self.last_month(n, account, currency)
         if n == 0:  # the company account: seats paid partly with a prepaid balance
             self.company(account, subscription)
             return
@@ -231,6 +238,68 @@ class Plan:
                     },
                 )
             )
+
+    def last_month(self, n, account, currency):
+        """Goodwill, promotional and paid credit last month, a part of the goodwill revoked,
+        and a gift card redeemed and partly reversed."""
+        first = self.today.replace(day=1) - dt.timedelta(days=1)
+        first = first.replace(day=1)
+        day = dt.datetime.combine(first, dt.time(10, n), tzinfo=timezone.get_current_timezone())
+        grant = {"account": account, "credit_type": CreditType.CURRENCY, "currency": currency}
+        self.at(
+            day + dt.timedelta(days=3),
+            services.credit_grant,
+            **grant,
+            actor=self.finance,
+            amount=Decimal("120"),
+            lot_kind=LotKind.GOODWILL,
+            note=GOODWILL_REASONS[n % len(GOODWILL_REASONS)],
+        )
+        self.at(
+            day + dt.timedelta(days=6),
+            services.credit_grant,
+            **grant,
+            actor=Actor.integration("Campaigns"),
+            amount=Decimal("50"),
+            lot_kind=LotKind.PROMOTIONAL,
+            note="Autumn campaign: credit for a second title.",
+        )
+        self.at(
+            day + dt.timedelta(days=9),
+            services.credit_grant,
+            **grant,
+            actor=Actor.integration("Web shop"),
+            amount=Decimal("200"),
+            lot_kind=LotKind.PAID,
+            transaction_id=f"SHOP-{account.customer_number}-{first:%Y%m}",
+            note="Credit bought in the web shop.",
+        )
+        self.at(
+            day + dt.timedelta(days=12),
+            services.credit_revoke,
+            **grant,
+            actor=self.finance,
+            amount=Decimal("20"),
+            note=REVOKE_REASONS[0],
+        )
+        card = f"GC •••• {2000 + n:04d}"
+        gateway = {"actor": Actor.integration("Gift card gateway"), "gift_card": card}
+        self.at(
+            day + dt.timedelta(days=15),
+            services.gift_card_redeem,
+            account=account,
+            currency=currency,
+            amount=Decimal("100"),
+            **gateway,
+        )
+        self.at(
+            day + dt.timedelta(days=16),
+            services.gift_card_reverse,
+            account=account,
+            currency=currency,
+            amount=Decimal("30"),
+            **gateway,
+        )
 
     def tokens(self, account, subscription):
         """Articles unlocked with tokens included in the subscription, a few a month."""

@@ -14,6 +14,7 @@ from core import money
 from core.dates import DAY_OUT_OF_RANGE, validate_filter_day
 from core.filters import DateRangeForm
 from core.forms import DateInput
+from credits.journal import PERIOD_NOT_CLOSED
 from credits.models import CreditType, CreditWallet, LotKind
 from credits.rollforward import Period
 from credits.selectors import currencies_in_use
@@ -304,4 +305,17 @@ class BalancesOnForm(UnitFields):
             cleaned["moment"] = moment
         if not self.errors and cleaned.get("account") is None and not any(self.unit.values()):
             raise forms.ValidationError(ACCOUNT_OR_UNIT)
+        return cleaned
+
+
+class JournalForm(PeriodForm):
+    """The journal's period: whole local days, over before today (a journal of a period that
+    is still running would change after it was booked)."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        last = cleaned.get("date_to")
+        today = timezone.localdate()
+        if last is not None and not self.has_error("date_to") and last >= today:
+            self.add_error("date_to", PERIOD_NOT_CLOSED.format(today=today.isoformat()))
         return cleaned

@@ -3,7 +3,8 @@ everything else derived.
 
 An *activity* is what a ledger entry did to its wallet (Grant, Consumption, ...): its code and
 label, and the sign of its amount. The model's choices, the sign constraint, the roll-forward's
-columns and the CSV's values all come from `ACTIVITIES`.
+columns and the CSV's values all come from `ACTIVITIES`. One that moves a balance needs its
+posting in the credit journal's mapping (credits.journal.POSTINGS; a test checks it).
 
 An *operation* is what a person, an integration or the system asks the ledger for (grant,
 revoke, refund, charge, ...): the activity it writes, the permission a person needs, the limit

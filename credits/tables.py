@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from core import money
 from core.money import money_cell
 from core.tables import DirectCellsTable, path_builder
+from credits.journal import movement_label
 from credits.models import (
     Activity,
     CreditApproval,
@@ -489,3 +490,76 @@ class LotsThenTable(DirectCellsTable):
 
     def cell_remaining(self, lot):
         return money.plain(lot.remaining, lot.currency)
+
+
+# --- The journal for the books (/credits/journal/) -----------------------------------------
+
+
+class JournalTable(DirectCellsTable):
+    """The journal's lines (`credits.journal.JournalLine`): per currency and kind of movement,
+    the debited and credited accounts, the amount and how many entries it sums."""
+
+    currency = tables.Column(verbose_name="Currency", orderable=False)
+    debit = tables.Column(verbose_name="Debit", orderable=False, empty_values=())
+    credit = tables.Column(verbose_name="Credit", orderable=False, empty_values=())
+    amount = tables.Column(verbose_name="Amount", orderable=False, attrs=_num())
+    entries = tables.Column(verbose_name="Entries", orderable=False, attrs=_num())
+    movement = tables.Column(verbose_name="Movement", orderable=False, empty_values=())
+    memo = tables.Column(verbose_name="Memo", orderable=False)
+
+    class Meta(DirectCellsTable.Meta):
+        empty_text = "No credit in a currency moved in this period."
+
+    def cell_debit(self, line):
+        return format_html('{} <span class="muted">{}</span>', line.debit_code, line.debit_name)
+
+    def cell_credit(self, line):
+        return format_html('{} <span class="muted">{}</span>', line.credit_code, line.credit_name)
+
+    def cell_amount(self, line):
+        return money.plain(line.amount, line.currency)
+
+    def cell_entries(self, line):
+        return str(line.entries)
+
+    def cell_movement(self, line):
+        return movement_label(line)
+
+    def cell_memo(self, line):
+        return line.memo
+
+
+class JournalReconciliationTable(DirectCellsTable):
+    """Per currency: the journal's net change to the liability account beside the
+    roll-forward's closing − opening balance (`credits.journal.Reconciliation`)."""
+
+    currency = tables.Column(verbose_name="Currency", orderable=False)
+    journal_net = tables.Column(
+        verbose_name="Journal net to liability", orderable=False, attrs=_num()
+    )
+    rollforward_net = tables.Column(
+        verbose_name="Roll-forward closing − opening", orderable=False, attrs=_num()
+    )
+    check = tables.Column(verbose_name="Check", orderable=False, empty_values=())
+
+    class Meta(DirectCellsTable.Meta):
+        empty_text = "No credit is held in a currency."
+
+    def cell_journal_net(self, check):
+        return money.plain(check.journal_net, check.currency)
+
+    def cell_rollforward_net(self, check):
+        return money.plain(check.rollforward_net, check.currency)
+
+    def cell_check(self, check):
+        if check.reconciles:
+            return mark_safe(RECONCILED_HTML)
+        return format_html(UNRECONCILED_HTML, money.plain(check.difference, check.currency))
+
+
+class JournalAccountsTable(DirectCellsTable):
+    """The accounts the journal posts to, with the codes JOURNAL_ACCOUNTS gives them."""
+
+    code = tables.Column(verbose_name="Code", orderable=False)
+    name = tables.Column(verbose_name="Account", orderable=False)
+    role = tables.Column(verbose_name="Role (JOURNAL_ACCOUNTS key)", orderable=False)

@@ -19,6 +19,8 @@ urlpatterns = [
         views.CreditBalancesUnitExportView.as_view(),
         name="balances-unit-export",
     ),
+    path("journal/", views.CreditJournalView.as_view(), name="journal"),
+    path("journal/export.csv", views.CreditJournalExportView.as_view(), name="journal-export"),
     path("transactions/<key:transaction_id>/", views.TransactionView.as_view(), name="transaction"),
     path("accounts/<key:customer_number>/grant/", views.GrantView.as_view(), name="grant"),
     path("accounts/<key:customer_number>/revoke/", views.RevokeView.as_view(), name="revoke"),

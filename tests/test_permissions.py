@@ -87,6 +87,8 @@ MATRIX = [
     ("credits:balances-unit", {"unit": "SEK"}, "credits.view_credit_balances", "get"),
     ("credits:balances-unit", {"unit": "tokens"}, "credits.view_credit_balances", "get"),
     ("credits:balances-unit-export", {"unit": "SEK"}, "credits.view_credit_balances", "get"),
+    ("credits:journal", {}, "credits.view_credit_balances", "get"),
+    ("credits:journal-export", {}, "credits.view_credit_balances", "get"),
     ("credits:grant", {"customer_number": CUSTOMER}, "credits.grant_credit", "post"),
     ("credits:revoke", {"customer_number": CUSTOMER}, "credits.revoke_credit", "post"),
     ("credits:charge", {"customer_number": CUSTOMER}, "credits.add_manual_charge", "post"),

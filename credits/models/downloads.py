@@ -24,8 +24,9 @@ class CreditExport(DownloadRecord):
 
 
 class CreditBalancesExport(DownloadRecord):
-    """One CSV download of the credit liability roll-forward or of its wallets (see
-    DownloadRecord). Its filters are a period and a unit: they never name a customer."""
+    """One CSV download of the credit liability roll-forward, of its wallets, or of the credit
+    journal (its filters then say `"report": "journal"`; see DownloadRecord). Its filters are a
+    period and a unit: they never name a customer."""
 
     # Personal data, field by field (core.personal_data).
     PERSONAL_DATA = {"filters": "all values removed after RETENTION_DAYS"}

@@ -4,6 +4,7 @@
   transaction's entries.
 - `balances`: the credit liability roll-forward (Credit Balances), one unit's wallets and the
   CSV of each; balances at a moment.
+- `journal`: the journal for the books of a closed period, and its CSV.
 - `operations`: the credit operations posted from the account page (grant, revoke, manual charge
   and manual refund).
 - `approvals`: requests for approval, and the approver's decisions.
@@ -35,6 +36,7 @@ from credits.views.exports import (
     ExportProgressView,
     ExportsView,
 )
+from credits.views.journal import CreditJournalExportView, CreditJournalView
 from credits.views.operations import (
     ChargeView,
     CreditActionView,
@@ -66,6 +68,8 @@ __all__ = [
     "ExportJobView",
     "ExportProgressView",
     "ExportsView",
+    "CreditJournalExportView",
+    "CreditJournalView",
     "GrantView",
     "RefundView",
     "RejectView",
