@@ -2,12 +2,13 @@
 
 Goodwill grants by Finance and Customer Service (some of them expiring, and a campaign's
 promotional credit that expires within the month on three accounts: lots with dates the account
-page warns of; and an earlier campaign's credit, unused, that expired months ago and is taken off
-by the expiry run at the end of the load: the demo's breakage), tokens included with products, gift cards in
-every state (redeemed, reversed, and each status a processor can answer), consumption of
-credit when subscriptions are billed, refunds of those consumptions, revocations, and a few
-manual charges and refunds. Everything goes through the credit services, in time order, so
-every running balance is what the services computed (`verify_ledger` passes).
+page warns of; and an earlier campaign's credit, unused, that expired months ago and is taken
+off by the expiry run at the end of the load: the demo's breakage), tokens included with
+products, gift cards in every state (redeemed, reversed, and each status a processor can
+answer), consumption of credit when subscriptions are billed, refunds of those consumptions,
+revocations, and a few manual charges and refunds. Everything goes through the credit
+services, in time order, so every running balance is what the services computed
+(`verify_ledger` passes).
 
 Deterministic (seeded) and idempotent: a second run finds demo credit activity and adds nothing.
 """
