@@ -288,7 +288,7 @@ EXPORT_FILE_HOURS = env.int("EXPORT_FILE_HOURS", default=24)
 # (killed, or its machine restarted) and is started again.
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=60)
 # The worker expires the credit of lots whose expiry date has passed this often
-# (credits.tasks.credit_lots_expire; `manage.py expire_lots` does it at once).
+# (credits.tasks.credit_expiry_run; `manage.py expire_lots` does it at once).
 LOT_EXPIRY_INTERVAL_SECONDS = env.int("LOT_EXPIRY_INTERVAL_SECONDS", default=3600)
 
 # Personal data kept beside records that stay (download filters, sign-in addresses) is removed

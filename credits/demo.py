@@ -83,7 +83,7 @@ def load(*, password: str, stdout) -> None:
     plan.run()
     # The lots whose day has passed (the autumn campaign's) expire as the worker would expire
     # them: Credit Expired entries by System.
-    expired = services.credit_expire_lots()
+    expired = services.credit_lots_expire()
     stdout.write(f"Credit expiry: {expired.describe()}")
     entries = CreditEntry.objects.filter(account__in=accounts).count()
     requests = _approval_requests(

@@ -114,21 +114,21 @@ def jobs_recover() -> int:
 def _expiry_waiting() -> bool:
     """Whether an expiry run is queued already (now or for later)."""
     return DBTaskResult.objects.filter(
-        task_path=credit_lots_expire.module_path, status="READY"
+        task_path=credit_expiry_run.module_path, status="READY"
     ).exists()
 
 
 @task()
-def credit_lots_expire() -> None:
+def credit_expiry_run() -> None:
     """Expire the credit of the lots whose day has passed (credits.services.expiry), and come
     back in LOT_EXPIRY_INTERVAL_SECONDS. What failed is in the worker's log; the lots of a
     wallet that failed are tried again on the next run."""
     try:
-        services.credit_expire_lots()
+        services.credit_lots_expire()
     finally:
         if not _expiry_waiting():
             later = timezone.now() + dt.timedelta(seconds=settings.LOT_EXPIRY_INTERVAL_SECONDS)
-            credit_lots_expire.using(run_after=later).enqueue()
+            credit_expiry_run.using(run_after=later).enqueue()
 
 
 def watch_start() -> int:
@@ -138,5 +138,5 @@ def watch_start() -> int:
     if not _watch_waiting():
         jobs_watch.enqueue()
     if not _expiry_waiting():
-        credit_lots_expire.enqueue()
+        credit_expiry_run.enqueue()
     return recovered

@@ -30,7 +30,7 @@ from credits.services.billing import (
     manual_charge,
     manual_refund,
 )
-from credits.services.expiry import ExpiryRun, credit_expire_lots
+from credits.services.expiry import ExpiryRun, credit_lots_expire
 from credits.services.export_jobs import (
     Overtaken,
     credit_export_files_erase,
@@ -93,7 +93,7 @@ __all__ = [
     "WHOLE_TOKENS",
     "CreditApplication",
     "ExpiryRun",
-    "credit_expire_lots",
+    "credit_lots_expire",
     "Submitted",
     "approval_approve",
     "approval_reject",

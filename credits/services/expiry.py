@@ -3,7 +3,7 @@ wallet by an entry of its own, Credit Expired, recorded by System.
 
 A lot expires at the end of its `expires_on` day in the site's time zone: on the next day, a
 draw-down no longer takes from it (credits.services.lots.draw_down) and the expiry run writes
-its entry. The run (`credit_expire_lots`) is started by the background worker every
+its entry. The run (`credit_lots_expire`) is started by the background worker every
 LOT_EXPIRY_INTERVAL_SECONDS (credits.tasks) and by `manage.py expire_lots`.
 
 Each entry takes exactly what the lot has left, from that lot alone (one allocation), and
@@ -107,7 +107,7 @@ def _expire_wallet(wallet_id: int, account_id: int, today: dt.date, run: ExpiryR
             run.amounts[wallet.unit] = run.amounts.get(wallet.unit, Decimal(0)) + amount
 
 
-def credit_expire_lots(*, today: dt.date | None = None) -> ExpiryRun:
+def credit_lots_expire(*, today: dt.date | None = None) -> ExpiryRun:
     """Expire every lot whose `expires_on` is before `today` (the site's local date unless
     given; never a later day) and that has credit left: one Credit Expired entry per lot, of
     what it has left. Idempotent: a lot expired once has nothing left, and a second run writes

@@ -33,7 +33,7 @@ def test_finance_sees_expired_credit_on_credit_activity_and_the_roll_forward(
         **SEK,
     )
     services.credit_grant(actor=None, account=account, amount="20", **SEK)
-    assert services.credit_expire_lots().lots == 1
+    assert services.credit_lots_expire().lots == 1
     make_user(roles.FINANCE, username="analyst")
     sign_in("analyst")
 

@@ -68,7 +68,7 @@ def test_an_expired_lot_loses_exactly_what_it_has_left_from_itself_alone(account
     )
     paid = lot_of(grant(account, "60", transaction_id="PUR-1"))
 
-    run = services.credit_expire_lots()
+    run = services.credit_lots_expire()
 
     assert (run.lots, {str(u): a for u, a in run.amounts.items()}) == (1, {"SEK": Decimal("30")})
     (entry,) = expiries()
@@ -94,7 +94,7 @@ def test_each_expired_lot_of_a_wallet_has_its_own_entry_and_tokens_expire_whole(
     first = lot_of(expired_grant(account, "20", days=3))
     second = lot_of(expired_grant(account, "5", days=2))
     tokens = lot_of(expired_grant(account, "7", unit=TOKENS))
-    run = services.credit_expire_lots()
+    run = services.credit_lots_expire()
     assert run.lots == 3
     assert {str(u): a for u, a in run.amounts.items()} == {
         "SEK": Decimal("25"),
@@ -111,38 +111,38 @@ def test_each_expired_lot_of_a_wallet_has_its_own_entry_and_tokens_expire_whole(
 
 def test_a_second_run_expires_nothing(account):
     expired_grant(account)
-    assert services.credit_expire_lots().lots == 1
-    again = services.credit_expire_lots()
+    assert services.credit_lots_expire().lots == 1
+    again = services.credit_lots_expire()
     assert (again.lots, again.amounts, again.failures) == (0, {}, [])
     assert expiries().count() == 1
 
 
 def test_a_lot_expiring_today_is_not_expired_until_its_day_has_passed(account):
     grant(account, "30", expires_on=timezone.localdate())
-    assert services.credit_expire_lots().lots == 0
+    assert services.credit_lots_expire().lots == 0
     assert not expiries().exists()
     # Just before midnight (Europe/Stockholm) it still holds; just after, it has expired.
     day = timezone.localdate()
     zone = timezone.get_current_timezone()
     late = dt.datetime.combine(day, dt.time(23, 59, 30), tzinfo=zone)
     with time_machine.travel(late, tick=False):
-        assert services.credit_expire_lots().lots == 0
+        assert services.credit_lots_expire().lots == 0
     with time_machine.travel(late + dt.timedelta(minutes=1), tick=False):
-        assert services.credit_expire_lots().lots == 1
+        assert services.credit_lots_expire().lots == 1
     assert expiries().get().amount == Decimal("-30")
 
 
 def test_lots_without_expiry_or_expiring_later_are_left_alone(account):
     grant(account, "30")
     grant(account, "20", expires_on=timezone.localdate() + dt.timedelta(days=3))
-    assert services.credit_expire_lots().lots == 0
+    assert services.credit_lots_expire().lots == 0
     assert CreditWallet.objects.get(account=account).balance == Decimal("50")
 
 
 def test_an_anonymised_accounts_lot_expires_without_a_note(account):
     expired_grant(account)
     account_anonymise(actor=Actor.system(), account=account, reason="Erasure request")
-    assert services.credit_expire_lots().lots == 1
+    assert services.credit_lots_expire().lots == 1
     assert expiries().get().note == ""
 
 
@@ -162,7 +162,7 @@ def test_a_wallet_that_fails_is_reported_and_the_others_still_expire(account):
     other = AccountFactory(customer_number="700002")
     expired_grant(other, "15")
 
-    run = services.credit_expire_lots()
+    run = services.credit_lots_expire()
 
     assert run.lots == 1 and {str(u): a for u, a in run.amounts.items()} == {"SEK": 15}
     assert len(run.failures) == 1
@@ -178,7 +178,7 @@ def test_a_wallet_that_fails_is_reported_and_the_others_still_expire(account):
 def test_a_day_after_today_is_refused_and_expires_nothing(account):
     grant(account, "30", expires_on=timezone.localdate())
     with pytest.raises(ValidationError) as refused:
-        services.credit_expire_lots(today=timezone.localdate() + dt.timedelta(days=2))
+        services.credit_lots_expire(today=timezone.localdate() + dt.timedelta(days=2))
     assert refused.value.message_dict == {
         "today": [EXPIRY_IN_FUTURE.format(today=timezone.localdate())]
     }
@@ -226,7 +226,7 @@ def test_before_the_run_a_charge_takes_only_unexpired_credit(account):
     ]
     expired.refresh_from_db()
     assert expired.remaining == Decimal("40")
-    services.credit_expire_lots()
+    services.credit_lots_expire()
     expired.refresh_from_db()
     assert expired.remaining == 0
     assert CreditWallet.objects.get(account=account).balance == 0
@@ -263,7 +263,7 @@ def test_a_charge_dated_before_the_expiry_may_still_use_the_lot(account):
 
 def test_the_roll_forward_has_the_expiry_in_its_own_column(account):
     expired_grant(account, "40")
-    services.credit_expire_lots()
+    services.credit_lots_expire()
     today = timezone.localdate()
     (line,) = credit_rollforward(Period(today - dt.timedelta(days=10), today))
     assert line.movements[Activity.EXPIRY] == Decimal("-40")
@@ -273,7 +273,7 @@ def test_the_roll_forward_has_the_expiry_in_its_own_column(account):
 def test_credit_activity_filters_by_credit_expired(finance_client, account):
     expired_grant(account, "40")
     grant(account, "5")
-    services.credit_expire_lots()
+    services.credit_lots_expire()
     response = finance_client.get(reverse("credits:activity") + "?activity=expiry")
     page = response.content.decode()
     assert response.status_code == 200
@@ -283,7 +283,7 @@ def test_credit_activity_filters_by_credit_expired(finance_client, account):
 
 def test_the_account_page_lists_the_expiry_in_its_history(service_client, account):
     expired_grant(account, "40")
-    services.credit_expire_lots()
+    services.credit_lots_expire()
     page = service_client.get(account.get_absolute_url()).content.decode()
     assert "Credit Expired" in page
 
@@ -297,7 +297,7 @@ def test_the_worker_expires_a_due_lot_and_comes_back_later(account, run_worker, 
     tasks.watch_start()
     run_worker()
     assert expiries().get().amount == Decimal("-40")
-    done = DBTaskResult.objects.filter(task_path=tasks.credit_lots_expire.module_path)
+    done = DBTaskResult.objects.filter(task_path=tasks.credit_expiry_run.module_path)
     assert done.filter(status="SUCCESSFUL").count() == 1
     (later,) = done.filter(status="READY")
     wait = later.run_after - timezone.now()
@@ -318,7 +318,7 @@ def test_two_runs_at_once_expire_each_lot_once(account):
         expired_grant(holder, "5", days=1)
         grant(holder, "3")
     runs = []
-    run_together([lambda: runs.append(services.credit_expire_lots()) for _ in range(2)])
+    run_together([lambda: runs.append(services.credit_lots_expire()) for _ in range(2)])
     assert sum(run.lots for run in runs) == 12
     assert all(not run.failures for run in runs)
     assert expiries().count() == 12

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from credits.services import credit_expire_lots
+from credits.services import credit_lots_expire
 
 BAD_DAY = "--today must be a date as YYYY-MM-DD, not {!r}."
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         today = _day(options["today"]) if options["today"] is not None else None
         try:
-            run = credit_expire_lots(today=today)
+            run = credit_lots_expire(today=today)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(f"As of {run.today}: {run.describe()}")
