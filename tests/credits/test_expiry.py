@@ -288,6 +288,21 @@ def test_the_account_page_lists_the_expiry_in_its_history(service_client, accoun
     assert "Credit Expired" in page
 
 
+def test_the_account_page_says_expired_credit_is_no_longer_spent_until_the_run(
+    service_client, account
+):
+    expired_grant(account, "40")
+    html = service_client.get(account.get_absolute_url()).content.decode()
+    warning = html.split('id="credit-expiry-warning"', 1)[1].split("</div>", 1)[0]
+    assert (
+        f"expired on {days_ago(1).isoformat()}: no longer spent, and taken off the balance by "
+        "the next expiry run." in warning
+    )
+    services.credit_lots_expire()
+    html = service_client.get(account.get_absolute_url()).content.decode()
+    assert 'id="credit-expiry-warning"' not in html
+
+
 # --- It runs by itself --------------------------------------------------------------------
 
 
