@@ -512,6 +512,13 @@ EVENT_TYPES: tuple[EventType, ...] = (
         recorded_by=Recorder.STAFF,
     ),
     EventType(
+        "Credit Expired",
+        Category.CREDIT,
+        (*_ledger_entry("Expired"), _NOTE),
+        "A lot's credit was left unused past its expiry date and was taken off the wallet.",
+        recorded_by=Recorder.STAFF,
+    ),
+    EventType(
         "Comment Added",
         Category.COMMUNICATION,
         (Attribute("comment", "Comment", Kind.TEXT, True, personal=True),),

@@ -287,6 +287,9 @@ EXPORT_FILE_HOURS = env.int("EXPORT_FILE_HOURS", default=24)
 # A running job that has not reported progress for this long is taken to have lost its worker
 # (killed, or its machine restarted) and is started again.
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=60)
+# The worker expires the credit of lots whose expiry date has passed this often
+# (credits.tasks.credit_expiry_run; `manage.py expire_lots` does it at once).
+LOT_EXPIRY_INTERVAL_SECONDS = env.int("LOT_EXPIRY_INTERVAL_SECONDS", default=3600)
 
 # Personal data kept beside records that stay (download filters, sign-in addresses) is removed
 # after this many days by `manage.py purge_retention` (run it daily).

@@ -2,13 +2,15 @@
 
 Goodwill grants by Finance and Customer Service (some of them expiring, and a campaign's
 promotional credit that expires within the month on three accounts: lots with dates the account
-page warns of), tokens included with products, gift cards in
-every state (redeemed, reversed, and each status a processor can answer), consumption of
-credit when subscriptions are billed, refunds of those consumptions, revocations, and a few
-manual charges and refunds. Last month (the newest closed period, which the Credit Journal
-opens on) holds grants of every lot kind — goodwill, promotional and paid — a revocation and a
-gift card redeemed and partly reversed. Everything goes through the credit services, in time
-order, so every running balance is what the services computed (`verify_ledger` passes).
+page warns of; and an earlier campaign's credit, unused, that expired months ago and is taken
+off by the expiry run at the end of the load: the demo's breakage), tokens included with
+products, gift cards in every state (redeemed, reversed, and each status a processor can
+answer), consumption of credit when subscriptions are billed, refunds of those consumptions,
+revocations, and a few manual charges and refunds. Last month (the newest closed period, which
+the Credit Journal opens on) holds grants of every lot kind — goodwill, promotional and paid —
+a revocation and a gift card redeemed and partly reversed. Everything goes through the credit
+services, in time order, so every running balance is what the services computed
+(`verify_ledger` passes).
 
 Deterministic (seeded) and idempotent: a second run finds demo credit activity and adds nothing.
 """
@@ -53,6 +55,9 @@ CAMPAIGN_ACCOUNTS = (0, 1, 4)
 # The accounts given credit of every kind last month, so that the Credit Journal's default
 # period has a line of each.
 LAST_MONTH_ACCOUNTS = (2, 5)
+# The accounts given an earlier campaign's promotional credit that nobody used and that expired
+# months ago: the load's expiry run takes it off (Credit Expired, the demo's breakage).
+EXPIRED_CAMPAIGN_ACCOUNTS = (1, 4, 7)
 LIVE = (Subscription.Status.TRIAL, Subscription.Status.ACTIVE, Subscription.Status.PAUSED)
 
 
@@ -80,7 +85,12 @@ def load(*, password: str, stdout) -> None:
     plan = Plan(random.Random(20261122), users["demo-finance"], users["demo-service"], accounts)
     for n, account in enumerate(accounts):
         plan.account(n, account)
-    entries = plan.run()
+    plan.run()
+    # The lots whose day has passed (the autumn campaign's) expire as the worker would expire
+    # them: Credit Expired entries by System.
+    expired = services.credit_lots_expire()
+    stdout.write(f"Credit expiry: {expired.describe()}")
+    entries = CreditEntry.objects.filter(account__in=accounts).count()
     requests = _approval_requests(
         accounts, service=users["demo-service"], finance=users["demo-finance"]
     )
@@ -143,6 +153,20 @@ class Plan:
             )
         if n in LAST_MONTH_ACCOUNTS:
             self.last_month(n, account, currency)
+        if n in EXPIRED_CAMPAIGN_ACCOUNTS:
+            granted = self.moment(0.2, 0.3)
+            self.at(
+                granted,
+                services.credit_grant,
+                **base,
+                actor=Actor.integration("Campaigns"),
+                amount=Decimal("50"),
+                credit_type=CreditType.CURRENCY,
+                currency=currency,
+                lot_kind=LotKind.PROMOTIONAL,
+                expires_on=timezone.localtime(granted).date() + dt.timedelta(days=45),
+                note="Autumn campaign: credit for the season's premium articles.",
+            )
         if n == 0:  # the company account: seats paid partly with a prepaid balance
             self.company(account, subscription)
             return

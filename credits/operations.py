@@ -49,6 +49,9 @@ ACTIVITIES: tuple[LedgerActivity, ...] = (
     LedgerActivity("gift_card_redemption", "Gift Card Redemption", +1, gift_card=True),
     LedgerActivity("gift_card_reversal", "Gift Card Reversal", -1, gift_card=True),
     LedgerActivity("gift_card_status_inquiry", "Gift Card Status Inquiry", 0, gift_card=True),
+    # A lot's credit left unused past its expiry date (breakage): written by the expiry run
+    # (credits.services.expiry), never asked for by a person or an integration.
+    LedgerActivity("expiry", "Credit Expired", -1),
 )
 ACTIVITY = {activity.code: activity for activity in ACTIVITIES}
 

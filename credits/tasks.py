@@ -1,6 +1,7 @@
 """The credit app's background work, run by the worker (`manage.py run_worker`, which `make
 run` and `make serve` start beside the site): writing a Credit Activity download too large to
-stream, and the watch that takes up jobs a lost worker left and removes expired files.
+stream, the watch that takes up jobs a lost worker left and removes expired files, and the
+periodic expiry of lots whose day has passed.
 
 Tasks are queued in the database (django-tasks' DatabaseBackend), so a request for a file
 outlives a restart of the site or of the worker. The job itself (credits.CreditExportJob) holds
@@ -10,6 +11,7 @@ what the page shows; the task only carries its ID.
 import datetime as dt
 import tempfile
 
+from django.conf import settings
 from django.core.files import File
 from django.http import QueryDict
 from django.utils import timezone
@@ -109,9 +111,32 @@ def jobs_recover() -> int:
     return len(lost)
 
 
+def _expiry_waiting() -> bool:
+    """Whether an expiry run is queued already (now or for later)."""
+    return DBTaskResult.objects.filter(
+        task_path=credit_expiry_run.module_path, status="READY"
+    ).exists()
+
+
+@task()
+def credit_expiry_run() -> None:
+    """Expire the credit of the lots whose day has passed (credits.services.expiry), and come
+    back in LOT_EXPIRY_INTERVAL_SECONDS. What failed is in the worker's log; the lots of a
+    wallet that failed are tried again on the next run."""
+    try:
+        services.credit_lots_expire()
+    finally:
+        if not _expiry_waiting():
+            later = timezone.now() + dt.timedelta(seconds=settings.LOT_EXPIRY_INTERVAL_SECONDS)
+            credit_expiry_run.using(run_after=later).enqueue()
+
+
 def watch_start() -> int:
-    """What a worker does as it starts: recover now, and make sure that the watch is queued."""
+    """What a worker does as it starts: recover now, and make sure that the watch and the
+    expiry run are queued (the expiry to run now, unless one is queued already)."""
     recovered = jobs_recover()
     if not _watch_waiting():
         jobs_watch.enqueue()
+    if not _expiry_waiting():
+        credit_expiry_run.enqueue()
     return recovered

@@ -110,6 +110,12 @@ class CreditLot(models.Model):
                 condition=Q(remaining__gt=0),
                 name="credit_lot_account_open_idx",
             ),
+            # Open lots that expire, by day: what the expiry run looks for across every wallet.
+            models.Index(
+                fields=["expires_on"],
+                condition=Q(remaining__gt=0, expires_on__isnull=False),
+                name="credit_lot_expiring_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="credit_lot_amount_gt_0"),

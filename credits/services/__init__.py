@@ -17,7 +17,8 @@ billing, manual charges and refunds), `limits` (what one person may do alone, an
 maximum), `requests` (asking for an operation, which waits for a second person over the asker's
 limit), `approvals` (the second person's decisions), `operations` (operations by name, as
 integrations ask for them), `exports` (the record of CSV downloads) and `export_jobs` (the
-downloads written in the background). Which operations there
+downloads written in the background), `expiry` (taking off the credit of lots past their
+expiry date). Which operations there
 are, and what each is, is declared once in credits.operations.
 """
 
@@ -29,6 +30,7 @@ from credits.services.billing import (
     manual_charge,
     manual_refund,
 )
+from credits.services.expiry import ExpiryRun, credit_lots_expire
 from credits.services.export_jobs import (
     Overtaken,
     credit_export_files_erase,
@@ -90,6 +92,8 @@ __all__ = [
     "TRANSACTION_REQUIRED",
     "WHOLE_TOKENS",
     "CreditApplication",
+    "ExpiryRun",
+    "credit_lots_expire",
     "Submitted",
     "approval_approve",
     "approval_reject",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Account, PaymentMethod, Subscription
 from activity.models import ActivityEvent
@@ -18,6 +19,7 @@ from activity.services import activity_record, keyed_event_id
 from core import money
 from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType
+from credits.services import lots
 from credits.services.ledger import append, lock, once, wallet_for
 from credits.services.validation import OTHER_ACCOUNT, LedgerRequest, ledger_request
 
@@ -96,8 +98,15 @@ def apply_credits(
         scopes = (subscription, None) if subscription else (None,)
         sources = [wallet_for(request, subscription=scope, create=False) for scope in scopes]
         entries, left = [], request.amount
+        # Credit whose lot's day has passed is not spent, even before the expiry run takes it
+        # off the balance.
+        day = timezone.localdate(request.created_at or timezone.now())
         for wallet in lock(*sources):
-            take = min(wallet.balance, left)
+            if wallet.balance <= 0:
+                continue
+            # Locked here and drawn down by `append` without a second read.
+            open_lots = lots.lock_open(wallet)
+            take = min(lots.spendable(wallet, open_lots, on=day), left)
             if take <= 0:
                 continue
             entries.append(
@@ -108,6 +117,7 @@ def apply_credits(
                     amount=-take,
                     operation=operation,
                     subscription=subscription,
+                    open_lots=open_lots,
                 )
             )
             left -= take

@@ -26,7 +26,7 @@ from core import citus
 from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 from core.money import Unit
 from credits import chain
-from credits.models import Activity, CreditEntry, CreditOperation, CreditWallet
+from credits.models import Activity, CreditEntry, CreditLot, CreditOperation, CreditWallet
 from credits.services import day_totals, lots, timeline, wallet_months
 from credits.services.validation import BEFORE_LAST_ENTRY, LedgerRequest
 
@@ -96,6 +96,8 @@ def append(
     operation: CreditOperation | None,
     gift_card_status: str = "",
     subscription: Subscription | None = None,
+    from_lot: CreditLot | None = None,
+    open_lots: list[CreditLot] | None = None,
 ) -> CreditEntry:
     """Write the next entry of a wallet whose row the caller has locked, move its balance, and
     record the movement on the account's timeline.
@@ -104,17 +106,14 @@ def append(
     wallet's balance plus the amount, in the same transaction as the wallet's update. The
     entry's subscription is the wallet's, or `subscription`, the one the activity concerns (a
     subscription's billing that draws on the account's wallet).
+
+    `from_lot` (an expiry's, locked by the caller): the entry takes from that lot alone instead
+    of drawing down in the published order. `open_lots`: the wallet's open lots, when the
+    caller has locked them already (credits.services.lots.lock_open).
     """
     balance = wallet.balance + amount
     if balance < 0:
         raise not_enough_credit(-amount, wallet.balance, wallet.currency)
-    # The lots it takes from or gives back to, planned (and locked) before anything is written:
-    # lots that cannot cover a draw-down refuse it here.
-    shares: list[lots.Share] = []
-    if amount < 0:
-        shares = lots.draw_down(wallet, -amount)
-    elif activity == Activity.REFUND:
-        shares = lots.give_back(wallet, request.transaction_id, amount)
     # Entries are dated in their wallet's order: a given date no earlier than the newest entry's,
     # and "now" never before it either (an integration may date an entry minutes ahead).
     newest = wallet.last_entry_at
@@ -125,6 +124,18 @@ def append(
         if request.created_at is not None:
             raise ValidationError({"created_at": BEFORE_LAST_ENTRY})
         created_at = newest
+    # The lots it takes from or gives back to, planned (and locked) before anything is written:
+    # lots that cannot cover a draw-down refuse it here. A draw-down takes only from lots that
+    # have not expired on the entry's local day.
+    shares: list[lots.Share] = []
+    if from_lot is not None:
+        shares = [lots.Share(from_lot, amount)]
+    elif amount < 0:
+        shares = lots.draw_down(
+            wallet, -amount, on=timezone.localdate(created_at), open_lots=open_lots
+        )
+    elif activity == Activity.REFUND:
+        shares = lots.give_back(wallet, request.transaction_id, amount)
     if subscription is None:
         subscription = subscription_of(request, wallet.subscription_id)
     entry = CreditEntry(

@@ -18,6 +18,7 @@ the wallet's lock already keeps two writers of one wallet apart, and a fixed ord
 other path that locks several lots (a future expiry run) from deadlocking with these.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -40,6 +41,13 @@ from credits.services.validation import LedgerRequest
 LOTS_SHORT = (
     "Not enough credit in the wallet's lots: {asked} is more than the {held} they hold. "
     "Nothing was changed; run verify_ledger."
+)
+# A draw-down over the credit that has not expired, where the balance still holds credit whose
+# lots' day has passed (the expiry run takes it off the balance, at the latest within
+# LOT_EXPIRY_INTERVAL_SECONDS).
+EXPIRED_SHORT = (
+    "Not enough credit that has not expired: {asked} is more than the {held} left; {expired} "
+    "of the balance has expired. Nothing was changed."
 )
 
 # The entries that make a lot of their own.
@@ -64,16 +72,50 @@ def _locked(wallet: CreditWallet, **lookup: object) -> list[CreditLot]:
     )
 
 
-def draw_down(wallet: CreditWallet, amount: Decimal) -> list[Share]:
-    """Which open lots of `wallet` give `amount` (positive), in the draw-down order; refused
-    when they hold less."""
-    lots = sorted(_locked(wallet, remaining__gt=0), key=draw_down_key)
+def expired(lot: CreditLot, on: dt.date) -> bool:
+    """Whether the lot's credit has expired on the local day `on`: a lot expires at the end of
+    its `expires_on` day."""
+    return lot.expires_on is not None and lot.expires_on < on
+
+
+def lock_open(wallet: CreditWallet) -> list[CreditLot]:
+    """The wallet's open lots, locked (the caller holds the wallet's lock): for `spendable`
+    and then `draw_down`, which reads them no second time."""
+    return _locked(wallet, remaining__gt=0)
+
+
+def spendable(wallet: CreditWallet, open_lots: list[CreditLot], *, on: dt.date) -> Decimal:
+    """What a draw-down on the local day `on` may take from `wallet`: its balance less the
+    credit of its open lots (`lock_open`) that have expired by then and that the expiry run has
+    not taken off yet."""
+    gone = sum((lot.remaining for lot in open_lots if expired(lot, on)), Decimal(0))
+    return wallet.balance - gone
+
+
+def draw_down(
+    wallet: CreditWallet,
+    amount: Decimal,
+    *,
+    on: dt.date,
+    open_lots: list[CreditLot] | None = None,
+) -> list[Share]:
+    """Which open lots of `wallet` that have not expired on the local day `on` give `amount`
+    (positive), in the draw-down order; refused when they hold less (naming the expired credit
+    that the expiry run has not taken off yet, when there is some). `open_lots`: the wallet's
+    open lots as `lock_open` gave them, when the caller has them already."""
+    if open_lots is None:
+        open_lots = lock_open(wallet)
+    lots = sorted((lot for lot in open_lots if not expired(lot, on)), key=draw_down_key)
     held = sum((lot.remaining for lot in lots), Decimal(0))
     if amount > held:
+        gone = sum((lot.remaining for lot in open_lots if expired(lot, on)), Decimal(0))
+        text = EXPIRED_SHORT if gone else LOTS_SHORT
         raise ValidationError(
             {
-                "amount": LOTS_SHORT.format(
-                    asked=wallet.unit.describe(amount), held=wallet.unit.describe(held)
+                "amount": text.format(
+                    asked=wallet.unit.describe(amount),
+                    held=wallet.unit.describe(held),
+                    expired=wallet.unit.describe(gone),
                 )
             }
         )

@@ -9,6 +9,7 @@ that an entry never exists without its event nor an event without its entry.
   own type, whoever made them (a manual charge's consumption too: Manual Charge Added, in
   Billing, says what was charged; the credit it used is its own Credit Consumed, under the
   charge's transaction ID).
+- An expiry (credits.services.expiry) is **Credit Expired**, by System.
 - A gift card status inquiry moves nothing and records nothing here (Credit Activity lists it).
 - An idempotent replay writes no entry, and so records no event.
 
@@ -34,6 +35,7 @@ EVENT_TYPES = {
     Activity.REFUND: "credit_refunded",
     Activity.GIFT_CARD_REDEMPTION: "gift_card_redeemed",
     Activity.GIFT_CARD_REVERSAL: "gift_card_reversed",
+    Activity.EXPIRY: "credit_expired",
 }
 MANUAL_CREDIT = "manual_credit_added"
 

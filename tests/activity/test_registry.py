@@ -93,6 +93,7 @@ TITLE_CODES = [
     ("Credit Refunded", "credit_refunded"),
     ("Gift Card Redeemed", "gift_card_redeemed"),
     ("Gift Card Reversed", "gift_card_reversed"),
+    ("Credit Expired", "credit_expired"),
 ]
 
 # One valid value per kind, and how the event partial shows it.
@@ -143,6 +144,7 @@ OWN_TITLES = {
     "Credit Refunded",
     "Gift Card Redeemed",
     "Gift Card Reversed",
+    "Credit Expired",
 }
 
 
@@ -152,7 +154,7 @@ def test_registry_titles_are_the_seed_titles_plus_our_own():
 
 def test_registry_has_one_entry_per_title():
     titles = [t.title for t in EVENT_TYPES]
-    assert len(titles) == len(set(titles)) == 41
+    assert len(titles) == len(set(titles)) == 42
 
 
 @pytest.mark.parametrize(("title", "code"), TITLE_CODES, ids=[code for _, code in TITLE_CODES])

@@ -81,9 +81,12 @@ def test_finance_opens_last_months_roll_forward_and_downloads_its_csv(
 
     row = page.locator("table.table tbody tr").filter(has_text="SEK")
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
-    # Type, unit, opening, grant, consumption, refund, revocation, redemption, reversal, closing
+    # Type, unit, opening, grant, consumption, refund, revocation, redemption, reversal,
+    # expiry, closing
     assert cells[0] == "Currency" and cells[1].startswith("SEK")
-    assert cells[2:10] == ["300.00", "109.00", "-49.90", "0.00", "0.00", "0.00", "0.00", "359.10"]
+    assert cells[2:11] == [
+        "300.00", "109.00", "-49.90", "0.00", "0.00", "0.00", "0.00", "0.00", "359.10",
+    ]  # fmt: skip
     assert row.locator(".reconciled").count() == 1
     assert row.get_by_text("Reconciles").count() == 1  # the check mark's words, for a reader
     assert_accessible_here(browser, page)
@@ -98,7 +101,7 @@ def test_finance_opens_last_months_roll_forward_and_downloads_its_csv(
     assert header[:2] == ["From (Europe/Stockholm)", "To (Europe/Stockholm)"]
     assert rows == [
         [first.isoformat(), last.isoformat(), "Currency", "SEK", "300.00", "109.00", "-49.90",
-         "0.00", "0.00", "0.00", "0.00", "59.10", "359.10", "yes"],
+         "0.00", "0.00", "0.00", "0.00", "0.00", "59.10", "359.10", "yes"],
     ]  # fmt: skip
 
     # The unit leads to its wallets, and a wallet to its entries on Credit Activity.

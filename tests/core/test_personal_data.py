@@ -57,6 +57,7 @@ def test_the_personal_attributes_are_the_expected_ones():
         ("gift_card_redeemed", "gift_card"),
         ("gift_card_reversed", "note"),
         ("gift_card_reversed", "gift_card"),
+        ("credit_expired", "note"),
     }
 
 

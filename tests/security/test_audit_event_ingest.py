@@ -94,6 +94,7 @@ def test_the_types_only_staff_may_record():
         "credit_refunded",
         "gift_card_redeemed",
         "gift_card_reversed",
+        "credit_expired",
     }
 
 

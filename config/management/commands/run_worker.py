@@ -1,5 +1,6 @@
 """The background worker: django-tasks' `db_worker`, which first takes up the jobs that a lost
-worker left (killed, or its machine restarted) and queues the periodic watch (credits.tasks).
+worker left (killed, or its machine restarted) and queues the periodic watch and the periodic
+expiry of lots (credits.tasks).
 
 `make run` and `make serve` start it beside the site (scripts/with_worker.py). It never reloads
 itself on code changes: a reloader's parent process would leave its child running when stopped.
@@ -15,8 +16,9 @@ from credits import tasks
 
 class Command(DatabaseWorkerCommand):
     help = (
-        "Run the background jobs (Credit Activity downloads too large to stream); first queue "
-        "again the jobs a lost worker left."
+        "Run the background jobs (Credit Activity downloads too large to stream, and the expiry "
+        "of credit lots every LOT_EXPIRY_INTERVAL_SECONDS); first queue again the jobs a lost "
+        "worker left."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
