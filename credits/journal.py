@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from core.money import CreditType
@@ -220,7 +220,9 @@ def credit_journal(period: Period, *, currency: str = "") -> list[JournalLine]:
         .order_by()
     )
     kinds = (
+        # The entry joined on its account too: on Citus, on the node that holds the account.
         CreditLot.objects.filter(
+            entry__account=F("account"),
             entry__activity__in=SPLIT_BY_KIND,
             **unit,
             **{f"entry__{name}": value for name, value in in_period.items()},

@@ -301,9 +301,13 @@ def lots_at(instant: dt.datetime, *, account: Any) -> list[CreditLot]:
     what remained of it (its amount plus the allocations of entries dated earlier): those with
     credit left then, in the order they were to be drawn down (one query). Credit held before
     lots were kept is in an opening lot dated at its wallet's last entry then."""
+    # Every join on the account too: on Citus each runs on the node that holds the account.
     taken = (
         CreditAllocation.objects.filter(
-            lot=OuterRef("pk"), account=OuterRef("account"), entry__created_at__lt=instant
+            lot=OuterRef("pk"),
+            account=OuterRef("account"),
+            entry__account=OuterRef("account"),
+            entry__created_at__lt=instant,
         )
         .order_by()
         .values("lot")
@@ -312,7 +316,7 @@ def lots_at(instant: dt.datetime, *, account: Any) -> list[CreditLot]:
     )
     then = F("amount") + Coalesce(Subquery(taken, output_field=AMOUNT), Value(ZERO))
     lots = list(
-        CreditLot.objects.filter(account=account, created_at__lt=instant)
+        CreditLot.objects.filter(account=account, wallet__account=account, created_at__lt=instant)
         .select_related("wallet__subscription")
         .annotate(then=ExpressionWrapper(then, output_field=AMOUNT))
         .filter(then__gt=0)

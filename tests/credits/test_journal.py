@@ -384,8 +384,9 @@ def _run(op, account, subscription, step, when):
 def _grants_by_kind(period):
     """Brute force: each lot made by a grant of the period, by currency and kind."""
     sums: dict = defaultdict(Decimal)
-    for lot in CreditLot.objects.filter(entry__isnull=False).select_related("entry"):
-        entry = lot.entry
+    entries = CreditEntry.objects.in_bulk()
+    for lot in CreditLot.objects.filter(entry__isnull=False):
+        entry = entries[lot.entry_id]
         in_period = period.start <= entry.created_at < period.end
         if entry.activity == "grant" and in_period and entry.credit_type == CreditType.CURRENCY:
             sums[(entry.currency, lot.kind)] += entry.amount
