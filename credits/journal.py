@@ -20,13 +20,11 @@ Two queries: the period's entries summed per currency and activity (the roll-for
 query, from the time index), and the lots that the period's grants made, summed per kind.
 """
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, Sum
-from django.utils import timezone
 
 from core.money import CreditType
 from credits.models import CreditEntry, CreditLot, LotKind
@@ -193,11 +191,6 @@ class JournalLine:
         if self.posting.debit == LIABILITY:
             return -self.amount
         return ZERO
-
-
-def is_closed(period: Period, today: dt.date | None = None) -> bool:
-    """Whether the period has ended: its last day is before today in the site's time zone."""
-    return period.last < (today or timezone.localdate())
 
 
 def _posting(activity: str, lot_kind: str) -> Posting:

@@ -57,6 +57,7 @@ from credits.models import (
     draw_down_key,
 )
 from credits.operations import MOVING
+from credits.selectors import account_wallets
 
 # The activities that move a balance (the registry's, in its order) are the report's columns.
 ZERO = Decimal(0)
@@ -125,6 +126,11 @@ def _unit(credit_type: str = "", currency: str = "") -> Q:
     if currency:
         q &= Q(currency=currency)
     return q
+
+
+def _unit_order(key: tuple[str, str]) -> tuple[bool, str]:
+    """A (credit type, currency) key's place: tokens first, then currencies by code."""
+    return (key[0] != CreditType.TOKEN, key[1])
 
 
 def _same_node() -> dict[str, Any]:
@@ -206,7 +212,7 @@ def credit_rollforward(
         # An entry's unit is its wallet's, so its wallet's line exists; setdefault all the same.
         line = lines.setdefault(key, RollForwardLine(*key))
         line.movements[Activity(row["activity"])] = row["total"]
-    return [lines[key] for key in sorted(lines, key=lambda k: (k[0] != CreditType.TOKEN, k[1]))]
+    return [lines[key] for key in sorted(lines, key=_unit_order)]
 
 
 def wallet_rollforward(period: Period, *, credit_type: str, currency: str) -> QuerySet:
@@ -259,40 +265,56 @@ def ledger_months() -> Iterator[Period]:
 
 
 def balances_at(
-    instant: dt.datetime, *, account: Any = None, credit_type: str = "", currency: str = ""
+    instant: dt.datetime,
+    *,
+    account: Any = None,
+    credit_type: str = "",
+    currency: str = "",
+    monthly: bool | None = None,
 ) -> QuerySet[CreditWallet]:
     """Wallets annotated with `then`, their balance just before `instant` (the roll-forward's
     closing balance, wallet by wallet): the wallets of `account` (its own first, then its
     subscriptions'), or else every wallet of the unit that held credit then, oldest wallet
     first (page it without a count: the probe stops at a page)."""
-    wallets = CreditWallet.objects.filter(_unit(credit_type, currency)).select_related(
-        "account", "subscription"
-    )
-    then = balance_as_of(instant, monthly=by_month())
+    then = balance_as_of(instant, monthly=by_month() if monthly is None else monthly)
     if account is not None:
-        return (
-            wallets.filter(account=account)
-            .annotate(then=then)
-            .order_by(F("subscription_id").asc(nulls_first=True), "credit_type", "currency")
-        )
-    return wallets.annotate(then=then).filter(then__gt=0).order_by("pk")
+        wallets = account_wallets(account=account).filter(_unit(credit_type, currency))
+        return wallets.select_related("account").annotate(then=then)
+    return (
+        CreditWallet.objects.filter(_unit(credit_type, currency))
+        .select_related("account", "subscription")
+        .annotate(then=then)
+        .filter(then__gt=0)
+        .order_by("pk")
+    )
 
 
 def unit_balances_at(
-    instant: dt.datetime, *, account: Any = None, credit_type: str = "", currency: str = ""
+    instant: dt.datetime,
+    *,
+    account: Any = None,
+    credit_type: str = "",
+    currency: str = "",
+    monthly: bool | None = None,
 ) -> list[tuple[Unit, Decimal]]:
     """The sum of `balances_at` per unit, tokens first, then currencies by code (for a period
-    that ends at `instant`, the roll-forward's closing balances)."""
+    that ends at `instant`, the roll-forward's closing balances). `monthly`: `by_month()`, when
+    the caller has asked already."""
     wallets = CreditWallet.objects.filter(_unit(credit_type, currency))
     if account is not None:
         wallets = wallets.filter(account=account)
     rows = (
         wallets.values("credit_type", "currency")
-        .annotate(total=Sum(balance_as_of(instant, monthly=by_month()), output_field=AMOUNT))
+        .annotate(
+            total=Sum(
+                balance_as_of(instant, monthly=by_month() if monthly is None else monthly),
+                output_field=AMOUNT,
+            )
+        )
         .order_by()
     )
     sums = {(row["credit_type"], row["currency"]): row["total"] for row in rows}
-    ordered = sorted(sums, key=lambda k: (k[0] != CreditType.TOKEN, k[1]))
+    ordered = sorted(sums, key=_unit_order)
     return [(Unit.of(*key), sums[key]) for key in ordered]
 
 

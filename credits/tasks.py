@@ -10,6 +10,7 @@ what the page shows; the task only carries its ID.
 
 import datetime as dt
 import tempfile
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -84,9 +85,10 @@ def _write(job: CreditExportJob) -> None:
             services.credit_export_job_finish(job=job, content=File(out), rows=rows)
 
 
-def _watch_waiting() -> bool:
-    """Whether a watch is queued already (one that a lost worker left running does not count)."""
-    return DBTaskResult.objects.filter(task_path=jobs_watch.module_path, status="READY").exists()
+def _waiting(queued: Any) -> bool:
+    """Whether `queued` (a task) waits in the queue already, now or for later (one that a lost
+    worker left running does not count)."""
+    return DBTaskResult.objects.filter(task_path=queued.module_path, status="READY").exists()
 
 
 @task()
@@ -96,7 +98,7 @@ def jobs_watch() -> None:
     try:
         jobs_recover()
     finally:
-        if not _watch_waiting():
+        if not _waiting(jobs_watch):
             later = timezone.now() + dt.timedelta(seconds=WATCH_SECONDS)
             jobs_watch.using(run_after=later).enqueue()
 
@@ -111,13 +113,6 @@ def jobs_recover() -> int:
     return len(lost)
 
 
-def _expiry_waiting() -> bool:
-    """Whether an expiry run is queued already (now or for later)."""
-    return DBTaskResult.objects.filter(
-        task_path=credit_expiry_run.module_path, status="READY"
-    ).exists()
-
-
 @task()
 def credit_expiry_run() -> None:
     """Expire the credit of the lots whose day has passed (credits.services.expiry), and come
@@ -126,7 +121,7 @@ def credit_expiry_run() -> None:
     try:
         services.credit_lots_expire()
     finally:
-        if not _expiry_waiting():
+        if not _waiting(credit_expiry_run):
             later = timezone.now() + dt.timedelta(seconds=settings.LOT_EXPIRY_INTERVAL_SECONDS)
             credit_expiry_run.using(run_after=later).enqueue()
 
@@ -135,8 +130,8 @@ def watch_start() -> int:
     """What a worker does as it starts: recover now, and make sure that the watch and the
     expiry run are queued (the expiry to run now, unless one is queued already)."""
     recovered = jobs_recover()
-    if not _watch_waiting():
+    if not _waiting(jobs_watch):
         jobs_watch.enqueue()
-    if not _expiry_waiting():
+    if not _waiting(credit_expiry_run):
         credit_expiry_run.enqueue()
     return recovered

@@ -25,6 +25,7 @@ from django.utils import timezone
 from core.actors import Actor
 from core.money import Unit
 from credits.models import Activity, CreditLot, CreditWallet
+from credits.services import lots
 from credits.services.ledger import append
 from credits.services.validation import ledger_request
 
@@ -63,12 +64,8 @@ class ExpiryRun:
 
 def _due_lots(wallet: CreditWallet, today: dt.date) -> list[CreditLot]:
     # Read again under the wallet's lock, and locked in primary-key order as every path that
-    # locks lots does (credits.services.lots): what another run expired meanwhile is gone.
-    return list(
-        CreditLot.objects.select_for_update()
-        .filter(account_id=wallet.account_id, wallet=wallet, remaining__gt=0, expires_on__lt=today)
-        .order_by("pk")
-    )
+    # locks lots does: what another run expired meanwhile is gone.
+    return lots.locked(wallet, remaining__gt=0, expires_on__lt=today)
 
 
 def _expire_wallet(wallet_id: int, account_id: int, today: dt.date, run: ExpiryRun) -> None:

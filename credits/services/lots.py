@@ -62,7 +62,8 @@ class Share:
     amount: Decimal
 
 
-def _locked(wallet: CreditWallet, **lookup: object) -> list[CreditLot]:
+def locked(wallet: CreditWallet, **lookup: object) -> list[CreditLot]:
+    """The wallet's lots that match `lookup`, locked (the caller holds the wallet's lock)."""
     # Locked in primary-key order (see the module's docstring); the account named so that on
     # Citus the lock is taken on the account's node alone.
     return list(
@@ -81,7 +82,7 @@ def expired(lot: CreditLot, on: dt.date) -> bool:
 def lock_open(wallet: CreditWallet) -> list[CreditLot]:
     """The wallet's open lots, locked (the caller holds the wallet's lock): for `spendable`
     and then `draw_down`, which reads them no second time."""
-    return _locked(wallet, remaining__gt=0)
+    return locked(wallet, remaining__gt=0)
 
 
 def spendable(wallet: CreditWallet, open_lots: list[CreditLot], *, on: dt.date) -> Decimal:
@@ -149,7 +150,7 @@ def give_back(wallet: CreditWallet, transaction_id: str, amount: Decimal) -> lis
     owed = {row["lot_id"]: (-row["net"], row["newest"]) for row in taken if row["net"] < 0}
     if not owed:
         return []
-    lots = {lot.pk: lot for lot in _locked(wallet, pk__in=list(owed))}
+    lots = {lot.pk: lot for lot in locked(wallet, pk__in=list(owed))}
     shares, left = [], amount
     for lot_id in sorted(owed, key=lambda pk: owed[pk][1], reverse=True):
         if left <= 0:

@@ -3,6 +3,7 @@ and the CSV of each."""
 
 import datetime as dt
 from collections.abc import Generator
+from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from credits import balances_csv, forms, services
 from credits.models import CreditBalancesExport
 from credits.rollforward import (
     balances_at,
+    by_month,
     credit_rollforward,
     lots_at,
     unit_balances_at,
@@ -174,9 +176,14 @@ class CreditBalancesAtView(
         self.form = forms.BalancesOnForm(self.query if self.query else None)
         self.asked = self.form.is_valid()
 
+    @cached_property
+    def monthly(self) -> bool:
+        """Whether the ledger is partitioned, asked once for the wallets and their sums."""
+        return by_month()
+
     def _scope(self) -> dict[str, Any]:
         data = self.form.cleaned_data
-        return {"account": data["account"], **self.form.unit}
+        return {"account": data["account"], **self.form.unit, "monthly": self.monthly}
 
     def get_table_data(self) -> Any:
         if not self.asked:
