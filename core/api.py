@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
@@ -36,6 +36,7 @@ from core.errors import (
     UNKNOWN_FIELD,
     Conflict,
     field_errors,
+    met_another_write,
 )
 from core.paging import MAX_PER_PAGE, PER_PAGE, InvalidCursor, keyset_page, requested_size
 from core.replicas import prefer_replica
@@ -112,20 +113,12 @@ class PayloadTooLarge(APIException):
 class TryAgain(APIException):
     """503 with Retry-After: the database cancelled the request's transaction because it met
     another one (a deadlock, or a serialization failure; on a Citus cluster also a shard's
-    move). Nothing was written; the same request sent again (with its idempotency key) is safe."""
+    move: core.errors.met_another_write). Nothing was written; the same request sent again
+    (with its idempotency key) is safe."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The request met another one and was rolled back; send it again."
     default_code = "try_again"
-
-
-# SQLSTATE of the errors after which the whole transaction can simply be run again.
-RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
-
-
-def _retryable(exc: Exception) -> bool:
-    cause = exc.__cause__
-    return isinstance(exc, OperationalError) and getattr(cause, "sqlstate", None) in RETRYABLE
 
 
 class ApiConflict(APIException):
@@ -173,7 +166,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> "Response | No
     503 with Retry-After for a transaction the database cancelled as a deadlock."""
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
-    elif _retryable(exc):
+    elif met_another_write(exc):
         response = Response({"detail": TryAgain.default_detail}, status=TryAgain.status_code)
         response["Retry-After"] = "1"
         return response

@@ -9,6 +9,7 @@ the first into a 400 and the second into a 409, with the same field-by-field bod
 from collections.abc import Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, OperationalError
 
 # Where a batch's item or a request has errors that belong to no single field.
 NON_FIELD = "non_field_errors"
@@ -93,3 +94,31 @@ def check_idempotency_key(key: object) -> str | None:
     if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not key.strip():
         raise ValidationError({"idempotency_key": KEY_INVALID})
     return key
+
+
+# SQLSTATE of the errors after which the whole transaction can simply be run again.
+RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+UNIQUE_VIOLATION = "23505"
+
+# Unique keys that refuse a write only when it raced another one and built on what that one had
+# just replaced: on a Citus cluster, a ledger write that read its wallet's last `seq` as the
+# wallet's shard switched nodes. The key refuses the write whole (nothing is stored) and the
+# same request sent again is safe. Each app adds its own keys' names when it is ready.
+RACING_KEYS: set[str] = set()
+
+
+def met_another_write(exc: BaseException) -> bool:
+    """Whether the database cancelled a transaction because it met another one (a deadlock, a
+    serialization failure, or a racing unique key): nothing was written, and running the whole
+    transaction again is safe."""
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if isinstance(exc, OperationalError):
+        return sqlstate in RETRYABLE
+    if isinstance(exc, IntegrityError) and sqlstate == UNIQUE_VIOLATION:
+        # On a cluster the key is named with its shard's number ("..._102087"), and the
+        # worker's error reaches the coordinator as text.
+        diag = getattr(cause, "diag", None)
+        text = f"{getattr(diag, 'constraint_name', None) or ''} {cause}"
+        return any(key in text for key in RACING_KEYS)
+    return False

@@ -12,13 +12,15 @@ class CreditsConfig(AppConfig):
     demo = "credits.demo"
 
     def ready(self) -> None:
-        from core import navigation, savedviews
+        from core import errors, navigation, savedviews
         from credits import checks, signals  # noqa: F401  (checks: the limits' system checks)
         from credits.filters import CreditActivityFilter
         from credits.selectors import approvals_waiting_count
         from credits.tables import CreditEntryTable
 
         signals.connect()
+        # A ledger write that raced a shard's move on a cluster: refused whole, safe to resend.
+        errors.RACING_KEYS.add("credit_entry_seq_per_wallet")
         # Credit Activity's filters can be saved under a name, and its columns chosen.
         savedviews.register(
             savedviews.Page(

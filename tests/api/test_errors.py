@@ -4,7 +4,7 @@ outside /api/ keep the site's HTML error pages."""
 
 import pytest
 from django.contrib.auth.decorators import login_not_required
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test import Client
 from django.urls import path
 
@@ -61,12 +61,14 @@ def test_a_server_error_under_the_api_is_json(db):
     assert client.get("/broken/")["Content-Type"].startswith("text/html")
 
 
-def _database_error(sqlstate: str) -> Exception:
-    """The error PostgreSQL raises with `sqlstate`, as Django hands it on."""
+def _database_error(sqlstate: str, constraint: str = "") -> Exception:
+    """The error PostgreSQL raises with `sqlstate` (naming `constraint`), as Django hands it on."""
+    named = f", CONSTRAINT = '{constraint}'" if constraint else ""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                f"DO $$ BEGIN RAISE EXCEPTION 'cancelled' USING ERRCODE = '{sqlstate}'; END $$"
+                "DO $$ BEGIN RAISE EXCEPTION 'cancelled'"
+                f" USING ERRCODE = '{sqlstate}'{named}; END $$"
             )
     except Exception as exc:  # the error itself is what the test needs
         return exc
@@ -87,3 +89,19 @@ def test_a_transaction_cancelled_as_a_deadlock_is_a_503_to_send_again(sqlstate):
 @pytest.mark.django_db
 def test_another_database_error_stays_a_server_error():
     assert exception_handler(_database_error("53300"), {}) is None  # too many connections
+
+
+@pytest.mark.django_db
+def test_a_ledger_write_that_raced_a_shard_move_is_a_503_to_send_again():
+    # On a Citus cluster a write that read its wallet's last seq as the shard switched nodes is
+    # refused whole by the wallet's seq key (named with the shard's number).
+    exc = _database_error("23505", "credit_entry_seq_per_wallet_102087")
+    assert isinstance(exc, IntegrityError)
+    response = exception_handler(exc, {})
+    assert response is not None and response.status_code == 503
+    assert response["Retry-After"] == "1"
+
+
+@pytest.mark.django_db
+def test_another_unique_key_refusing_a_write_stays_a_server_error():
+    assert exception_handler(_database_error("23505", "credit_operation_key_unique"), {}) is None
