@@ -1,6 +1,7 @@
-"""Recent Activity's total: how many events the filters match, on every page, the deep ones
-included; from the month counts, so that it never counts the account's whole history, and
-always what counting the matching events would give."""
+"""Recent Activity's total: how many events the filters match, from the month counts, so that
+it never counts the account's whole history, and always what counting the matching events would
+give. The events are made once for the module; the total on the page is in
+test_recent_activity_total_pages."""
 
 import datetime as dt
 
@@ -8,15 +9,16 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from accounts.models import Account
 from activity.filters import ActivityFilter
 from activity.models import ActivityEvent
 from activity.selectors import TimelineTotal, events_for_account, timeline_total
-from tests.activity.conftest import STOCKHOLM, local
-from tests.activity.page_helpers import follow, pager_link, url
-from tests.factories import AccountFactory
+from tests.activity.conftest import SAMPLE_DATA, STOCKHOLM, local
+from tests.factories import AccountFactory, ActivityEventFactory
+from tests.shared_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -29,30 +31,49 @@ TYPES = (
 FIRST_DAY, LAST_DAY = dt.date(2026, 1, 24), dt.date(2026, 4, 6)
 
 
-@pytest.fixture
-def months(account, add_event):
+def make_months() -> Account:
     """Four events a day from 24 January to 6 April 2026 (the change to summer time on 29 March
     among them), at hours that put some on another UTC day or month than their local one, and
     one event exactly at the start of each UTC month; and another account's events, which no
     total may count."""
+    account = AccountFactory(customer_number="700001")
     day = FIRST_DAY
     n = 0
     while day <= LAST_DAY:
         for hour, minute in ((0, 30), (9, 0), (13, 15), (23, 45)):
             type_code = TYPES[n % len(TYPES)]
-            add_event(
+            event(
+                account,
                 type_code,
-                at=dt.datetime.combine(day, dt.time(hour, minute), tzinfo=STOCKHOLM),
+                dt.datetime.combine(day, dt.time(hour, minute), tzinfo=STOCKHOLM),
                 agent=type_code == "comment_added",
             )
             n += 1
         day += dt.timedelta(days=1)
     for month in (2, 3, 4):
-        add_event("email_sent", at=dt.datetime(2026, month, 1, tzinfo=dt.UTC))
+        event(account, "email_sent", dt.datetime(2026, month, 1, tzinfo=dt.UTC))
     other = AccountFactory(customer_number="700002")
     for i in range(10):
-        add_event("email_sent", at=local(2026, 2, 10 + i), on=other)
+        event(other, "email_sent", local(2026, 2, 10 + i))
     return account
+
+
+def event(account: Account, type_code: str, at: dt.datetime, *, agent: bool = False) -> None:
+    fields = {"account": account, "type": type_code, "data": SAMPLE_DATA[type_code]}
+    if agent:
+        fields.update(
+            actor_kind=ActivityEvent.ActorKind.AGENT,
+            actor_name="Sara Lind",
+            origin=ActivityEvent.Origin.AGENT,
+        )
+    ActivityEventFactory(occurred_at=at, **fields)
+
+
+@pytest.fixture(scope="module")
+def months(django_db_setup, django_db_blocker):
+    """The account of make_months(), its events made once for the module (tests.shared_rows)."""
+    with rows_for_the_module(django_db_blocker, make_months) as account:
+        yield account
 
 
 def counted(account, **filters) -> int:
@@ -116,9 +137,7 @@ def test_the_total_is_what_counting_the_matching_events_gives(months, days, kind
     assert total(months, **days, **kind) == TimelineTotal(expected)
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=60, deadline=None)
 @given(
     start=st.none() | st.dates(FIRST_DAY - dt.timedelta(days=3), LAST_DAY + dt.timedelta(days=3)),
     length=st.integers(0, 80),
@@ -177,39 +196,3 @@ def test_the_total_says_event_or_events():
         "2 events",
         "200,000 events",
     ]
-
-
-# --- On the page --------------------------------------------------------------------------------
-
-
-def test_every_page_shows_the_total_the_deep_ones_too(service_client, account, add_event):
-    for i in range(60):
-        add_event(at=local(2026, 6, 1) + dt.timedelta(minutes=i))
-    first = service_client.get(url(account))
-    third = follow(
-        service_client,
-        account,
-        pager_link(follow(service_client, account, pager_link(first, "next")), "next"),
-    )
-    for response in (first, third):
-        html = response.content.decode()
-        assert html.count('<span class="pager-total">60 events</span>') == 2  # top and bottom
-        assert '<p class="match-count" role="status">60 events;' in html
-    assert len(third.context["page"].events) == 10
-
-
-def test_the_total_follows_the_filters(service_client, account, add_event):
-    for day in range(1, 11):
-        add_event("email_sent", at=local(2026, 6, day))
-        add_event("comment_added", at=local(2026, 6, day), agent=True)
-    response = service_client.get(url(account, type="comment_added", date_from="2026-06-04"))
-    assert response.context["total"] == TimelineTotal(7)
-    assert "7 events match these filters; 7 on this page." in response.content.decode()
-
-
-def test_events_recorded_from_now_on_are_in_the_total(service_client, account):
-    from activity.services import activity_record
-
-    activity_record(account=account, type="credit_control_cycle_exited")
-    assert service_client.get(url(account)).context["total"] == TimelineTotal(1)
-    assert ActivityEvent.objects.count() == 1

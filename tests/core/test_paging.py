@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from accounts.models import Account
 from core.paging import (
-    MAX_PER_PAGE,
     PER_PAGE,
     CappedPaginator,
     InvalidCursor,
@@ -19,7 +18,7 @@ from core.paging import (
 )
 from credits.models import CreditEntry
 from credits.services import credit_grant
-from tests.factories import AccountFactory, LegacyEntryFactory
+from tests.factories import AccountFactory
 
 
 @pytest.mark.parametrize(
@@ -49,68 +48,6 @@ def test_a_requested_size_is_a_whole_number_within_the_cap(raw, expected):
 def test_a_bad_requested_size_is_refused_for_the_api_to_say_so(bad):
     with pytest.raises(ValueError):
         requested_size(bad)
-
-
-@pytest.fixture
-def tables(db):
-    """An account with 120 credit entries under one transaction and 120 legacy entries."""
-    account = AccountFactory(customer_number="810001")
-    for _ in range(120):
-        credit_grant(
-            actor=None,
-            account=account,
-            amount="1",
-            credit_type="currency",
-            currency="SEK",
-            transaction_id="TX-PAGING",
-        )
-    LegacyEntryFactory.create_batch(120, account=account)
-    return {
-        "search": "/accounts/",
-        "credit activity": "/credits/activity/",
-        "transaction": "/credits/transactions/TX-PAGING/",
-        "legacy": "/accounts/810001/activity/legacy/",
-    }
-
-
-def rows(response) -> int:
-    return len(response.context["table"].page.object_list)
-
-
-@pytest.mark.parametrize("per_page", ["10000", "200000", "-1", "0", "abc", "9" * 30])
-@pytest.mark.parametrize("page", ["search", "credit activity", "transaction"])
-def test_no_table_shows_more_than_the_cap_whatever_per_page_says(
-    client, make_user, tables, page, per_page
-):
-    client.force_login(make_user("System Administrator"))
-    response = client.get(f"{tables[page]}?per_page={per_page}")
-
-    assert response.status_code == 200
-    assert rows(response) <= MAX_PER_PAGE
-
-
-@pytest.mark.parametrize("page", ["credit activity", "transaction"])
-def test_a_per_page_within_the_cap_is_honoured(client, make_user, tables, page):
-    client.force_login(make_user("System Administrator"))
-
-    assert rows(client.get(f"{tables[page]}?per_page=100")) == 100
-    assert rows(client.get(f"{tables[page]}?per_page=7")) == 7
-
-
-def test_legacy_mode_takes_its_page_only(client, make_user, tables):
-    client.force_login(make_user("Customer Service"))
-
-    assert rows(client.get(f"{tables['legacy']}?per_page=100")) == PER_PAGE
-
-
-@pytest.mark.parametrize("page", ["search", "credit activity", "transaction", "legacy"])
-def test_a_page_past_the_end_says_so_and_shows_a_page(client, make_user, tables, page):
-    client.force_login(make_user("System Administrator"))
-    response = client.get(f"{tables[page]}?page=999999")
-
-    assert response.status_code == 200
-    notices = [str(m) for m in response.context["messages"]]
-    assert any(n.startswith("There is no page 999999; showing page") for n in notices)
 
 
 @pytest.mark.django_db
@@ -165,6 +102,6 @@ def test_a_keyset_walks_every_row_once_each_way_through_ties():
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "bz0xJnA9MjAyNg", "bnwyMDI2LTA2LTAxfA"])
-def test_a_malformed_keyset_cursor_is_refused(tables, cursor):
+def test_a_malformed_keyset_cursor_is_refused(db, cursor):
     with pytest.raises(InvalidCursor):
         keyset_page(CreditEntry.objects.all(), cursor, time="created_at")
