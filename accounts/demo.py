@@ -10,6 +10,7 @@ import unicodedata
 from decimal import Decimal
 from typing import TextIO
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -39,7 +40,6 @@ JOINING_DAYS = 690
 TIMELINE_START = dt.datetime(2021, 7, 1, 3, 0, tzinfo=dt.UTC)
 ANONYMISED_NUMBER = "100201"
 LARGE_ACCOUNT_NUMBER = "100000"
-LARGE_ACCOUNT_EVENTS = 20_000
 LOCALES = {
     "SE": ("sv_SE", "se"),
     "NO": ("no_NO", "no"),
@@ -169,7 +169,7 @@ def _load_accounts(users: list, products: dict[str, Product], stdout: TextIO) ->
     _access_log(users)
     stdout.write(
         f"Created {ACCOUNT_COUNT + 1} demo accounts and {len(history)} timeline events "
-        f"(account {LARGE_ACCOUNT_NUMBER} has {LARGE_ACCOUNT_EVENTS:,})."
+        f"(account {LARGE_ACCOUNT_NUMBER} has {settings.DEMO_LARGE_ACCOUNT_EVENTS:,})."
     )
 
 
@@ -459,8 +459,9 @@ def _large_history(rng, subscription, agent) -> list[dict]:
     start = max(account.created_at, TIMELINE_START) + dt.timedelta(hours=1)
     span = (timezone.now() - dt.timedelta(hours=1) - start).total_seconds()
     events = []
-    for i in range(LARGE_ACCOUNT_EVENTS):
-        at = start + dt.timedelta(seconds=span * i / LARGE_ACCOUNT_EVENTS)
+    size = settings.DEMO_LARGE_ACCOUNT_EVENTS
+    for i in range(size):
+        at = start + dt.timedelta(seconds=span * i / size)
         kind = i % 10
         if kind in (0, 1, 2, 3):
             events.append(

@@ -277,6 +277,9 @@ STORAGES = {
     },
 }
 
+# How many events `manage.py load_demo` gives the demo's large account (100000).
+DEMO_LARGE_ACCOUNT_EVENTS = env.int("DEMO_LARGE_ACCOUNT_EVENTS", default=20_000)
+
 # Background jobs (django-tasks with its database backend): `manage.py run_worker` runs them,
 # and `make run` and `make serve` start it beside the site.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

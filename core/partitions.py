@@ -239,25 +239,25 @@ def _create(cursor, spec: Partitioned, month: dt.date) -> None:
 def ensure(
     spec: Partitioned, wanted: Iterable[dt.date], using: str = DEFAULT_DB_ALIAS
 ) -> list[str]:
-    """Give each month of `wanted` a partition of its own; the partitions made. Rows of those
-    months that the default partition holds move into them (the default partition is detached
-    meanwhile: for that moment, inserts of a month without a partition wait)."""
+    """Give each month of `wanted` a partition of its own, in one transaction; the partitions
+    made. Rows of those months that the default partition holds move into them: the default
+    partition is detached meanwhile (for that moment, inserts of a month without a partition
+    wait), once for all the months, since attaching it again reads all of it."""
     connection = connections[using]
-    have = set(months(connection, spec))
-    made = []
-    for month in sorted({month_of(m) for m in wanted} - have):
-        with transaction.atomic(using=using), connection.cursor() as cursor:
-            start, end = _bound(month), _bound(next_month(month))
-            cursor.execute(
-                f'SELECT 1 FROM "{spec.default}" WHERE "{spec.column}" >= {start}'  # noqa: S608
-                f' AND "{spec.column}" < {end} LIMIT 1'
-            )
-            if cursor.fetchone() is None:
+    todo = sorted({month_of(m) for m in wanted} - set(months(connection, spec)))
+    if not todo:
+        return []
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute(f'SELECT 1 FROM "{spec.default}" LIMIT 1')  # noqa: S608
+        if cursor.fetchone() is None:
+            for month in todo:
                 _create(cursor, spec, month)
-            else:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as drop_before's
-                cursor.execute(f'ALTER TABLE "{spec.table}" DETACH PARTITION "{spec.default}"')
+        else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as drop_before's
+            cursor.execute(f'ALTER TABLE "{spec.table}" DETACH PARTITION "{spec.default}"')
+            for month in todo:
                 _create(cursor, spec, month)
+                start, end = _bound(month), _bound(next_month(month))
                 where = f'WHERE "{spec.column}" >= {start} AND "{spec.column}" < {end}'
                 cursor.execute(
                     f'INSERT INTO "{spec.table}" SELECT * FROM "{spec.default}" {where}'  # noqa: S608
@@ -265,11 +265,8 @@ def ensure(
                 # The rows are kept, in their month's partition: past the append-only trigger.
                 with pgtrigger.ignore(f"{spec.label}:append_only"):
                     cursor.execute(f'DELETE FROM "{spec.default}" {where}')  # noqa: S608
-                cursor.execute(
-                    f'ALTER TABLE "{spec.table}" ATTACH PARTITION "{spec.default}" DEFAULT'
-                )
-        made.append(spec.name(month))
-    return made
+            cursor.execute(f'ALTER TABLE "{spec.table}" ATTACH PARTITION "{spec.default}" DEFAULT')
+    return [spec.name(month) for month in todo]
 
 
 def maintain(using: str = DEFAULT_DB_ALIAS) -> list[str]:

@@ -28,6 +28,15 @@ PASSWORD = "secret-password"
 # Tests create many users; the production hasher is slow on purpose.
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Modules that build much once (the demo, a restored cluster, a small benchmark run) go first:
+# pytest-xdist's worksteal hands the tail of a busy worker's queue to an idle one, which at the
+# end would build such a module's rows a second time for the tests it took.
+BUILT_FIRST = ("tests/test_demo.py", "tests/test_pitr.py", "tests/test_bench.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(BUILT_FIRST))  # stable otherwise
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
