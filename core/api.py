@@ -163,7 +163,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> "Response | No
     """DRF's handler, plus the services' errors: a Django ValidationError is a 400 and a
     Conflict a 409, each with the errors by field (a batch's by item, then field); a JSON 413
     for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django would answer a bare 400 page); and a
-    503 with Retry-After for a transaction the database cancelled as a deadlock."""
+    503 with Retry-After for a transaction that met another one (a deadlock, a racing key)."""
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif met_another_write(exc):

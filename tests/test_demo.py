@@ -1,13 +1,12 @@
 """`manage.py load_demo`: the demo accounts, timelines, ledger and users, built once for this
-module (loading takes seconds) inside a transaction that is rolled back after its last test,
-so no other test ever sees the demo rows."""
+module (loading takes seconds) inside a transaction that is rolled back after its last test
+(tests.shared_rows), so no other test ever sees the demo rows."""
 
 import io
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
-from django.db import connection, transaction
 from django.test import Client, RequestFactory, override_settings
 
 from accounts.models import Account
@@ -16,6 +15,7 @@ from config import roles
 from credits.models import Activity, CreditEntry, CreditType, CreditWallet, GiftCardStatus
 from staff.models import Kind, StaffEvent
 from tests.conftest import FAST_PASSWORD_HASHERS
+from tests.shared_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -28,24 +28,22 @@ def counts() -> tuple[int, int, int]:
     return (Account.objects.count(), ActivityEvent.objects.count(), CreditEntry.objects.count())
 
 
+def load_demo() -> str:
+    """What the first load_demo prints."""
+    out = io.StringIO()
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS, DEMO_LARGE_ACCOUNT_EVENTS=LARGE):
+        call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
 @pytest.fixture(scope="module")
 def demo_output(django_db_setup, django_db_blocker):
-    """What the first load_demo printed. The demo's rows stay in the outer transaction for
-    the module's tests (each test runs in a savepoint of it) and are rolled back after them."""
-    out = io.StringIO()
+    """What the first load_demo printed; its rows are the module's (tests.shared_rows), rolled
+    back after its last test."""
     with django_db_blocker.unblock():
         without_demo = counts()
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(
-            PASSWORD_HASHERS=FAST_PASSWORD_HASHERS, DEMO_LARGE_ACCOUNT_EVENTS=LARGE
-        ):
-            call_command("load_demo", stdout=out)
-        # Check the deferred foreign keys now, once, as a commit would; otherwise every test's
-        # teardown checks the demo's pending ones again inside its savepoint.
-        connection.check_constraints()
-        with django_db_blocker.block():
-            yield out.getvalue()
-        transaction.set_rollback(True)
+    with rows_for_the_module(django_db_blocker, load_demo) as output:
+        yield output
     with django_db_blocker.unblock():
         assert counts() == without_demo, "the demo's rows outlived its module"
 

@@ -29,20 +29,25 @@ def account(db):
     return AccountFactory(customer_number="700001")
 
 
+def make_event(account, type="email_sent", at=None, *, agent=False, **kwargs) -> ActivityEvent:
+    """An event on `account`, stored as the service would (by an agent when `agent`)."""
+    fields = {"account": account, "type": type, "data": SAMPLE_DATA[type], **kwargs}
+    if at is not None:
+        fields["occurred_at"] = at
+    if agent:
+        fields.update(
+            actor_kind=ActivityEvent.ActorKind.AGENT,
+            actor_name="Sara Lind",
+            origin=ActivityEvent.Origin.AGENT,
+        )
+    return ActivityEventFactory(**fields)
+
+
 @pytest.fixture
 def add_event(account):
     """add_event(type, at, agent=False) -> an event on `account`, stored as the service would."""
 
     def add(type="email_sent", at=None, *, agent=False, on=None, **kwargs):
-        fields = {"account": on or account, "type": type, "data": SAMPLE_DATA[type], **kwargs}
-        if at is not None:
-            fields["occurred_at"] = at
-        if agent:
-            fields.update(
-                actor_kind=ActivityEvent.ActorKind.AGENT,
-                actor_name="Sara Lind",
-                origin=ActivityEvent.Origin.AGENT,
-            )
-        return ActivityEventFactory(**fields)
+        return make_event(on or account, type, at, agent=agent, **kwargs)
 
     return add

@@ -14,10 +14,9 @@ from hypothesis import strategies as st
 
 from accounts.models import Account
 from activity.filters import ActivityFilter
-from activity.models import ActivityEvent
 from activity.selectors import TimelineTotal, events_for_account, timeline_total
-from tests.activity.conftest import SAMPLE_DATA, STOCKHOLM, local
-from tests.factories import AccountFactory, ActivityEventFactory
+from tests.activity.conftest import STOCKHOLM, local, make_event
+from tests.factories import AccountFactory
 from tests.shared_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +41,7 @@ def make_months() -> Account:
     while day <= LAST_DAY:
         for hour, minute in ((0, 30), (9, 0), (13, 15), (23, 45)):
             type_code = TYPES[n % len(TYPES)]
-            event(
+            make_event(
                 account,
                 type_code,
                 dt.datetime.combine(day, dt.time(hour, minute), tzinfo=STOCKHOLM),
@@ -51,22 +50,11 @@ def make_months() -> Account:
             n += 1
         day += dt.timedelta(days=1)
     for month in (2, 3, 4):
-        event(account, "email_sent", dt.datetime(2026, month, 1, tzinfo=dt.UTC))
+        make_event(account, "email_sent", dt.datetime(2026, month, 1, tzinfo=dt.UTC))
     other = AccountFactory(customer_number="700002")
     for i in range(10):
-        event(other, "email_sent", local(2026, 2, 10 + i))
+        make_event(other, "email_sent", local(2026, 2, 10 + i))
     return account
-
-
-def event(account: Account, type_code: str, at: dt.datetime, *, agent: bool = False) -> None:
-    fields = {"account": account, "type": type_code, "data": SAMPLE_DATA[type_code]}
-    if agent:
-        fields.update(
-            actor_kind=ActivityEvent.ActorKind.AGENT,
-            actor_name="Sara Lind",
-            origin=ActivityEvent.Origin.AGENT,
-        )
-    ActivityEventFactory(occurred_at=at, **fields)
 
 
 @pytest.fixture(scope="module")
