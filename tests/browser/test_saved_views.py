@@ -5,6 +5,7 @@ it on another account."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from config import roles
 from credits import services
@@ -45,7 +46,7 @@ def test_a_shared_credit_view_and_the_columns_chosen(
     page.get_by_role("link", name="Credit Activity").click()
     page.get_by_label("Account e-mail").fill("karin@example.se")
     page.get_by_role("button", name="Filter").click()
-    assert table_rows(page).count() == 2
+    expect(table_rows(page)).to_have_count(2)  # waits for the filtered page
 
     page.locator("summary", has_text="Saved views").click()
     page.get_by_label("Save these filters as").fill("Karin's credits")
@@ -79,10 +80,10 @@ def test_a_shared_credit_view_and_the_columns_chosen(
     page.get_by_role("button", name="Sign out").click()
     sign_in("colleague")
     page.get_by_role("link", name="Credit Activity").click()
-    assert table_rows(page).count() == 3
+    expect(table_rows(page)).to_have_count(3)
     page.locator("summary", has_text="Saved views").click()
     page.get_by_role("link", name="Karin's credits").click()
-    assert table_rows(page).count() == 2
+    expect(table_rows(page)).to_have_count(2)
     assert page.get_by_label("Account e-mail").input_value() == "karin@example.se"
     # The colleague's columns are their own: all of them.
     assert "note" in headings(page) and "by" in headings(page)
@@ -111,8 +112,8 @@ def test_an_agent_opens_a_timeline_view_on_another_account(page, sign_in, make_u
     assert page.locator("li.event").count() == 2
     page.locator("summary", has_text="Saved views").click()
     page.get_by_role("link", name="Comments only").click()
+    expect(page.locator("li.event")).to_have_count(1)
     assert f"/accounts/{second.customer_number}/activity/?type=comment_added" in page.url
-    assert page.locator("li.event").count() == 1
 
     page.locator("summary", has_text="Saved views").click()
     page.get_by_role("button", name="Delete saved view Comments only").click()
