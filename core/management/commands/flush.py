@@ -22,6 +22,7 @@ from core.postgresql.base import DatabaseWrapper
 class Command(flush.Command):
     def handle(self, **options: Any) -> None:
         connection = connections[options["database"]]
+        connection.ensure_connection()  # which finds whether it is a Citus coordinator
         if not isinstance(connection, DatabaseWrapper) or connection.citus:
             super().handle(**options)
             return
