@@ -5,7 +5,7 @@ made once for the module (tests.shared_rows)."""
 import pytest
 
 from core.paging import MAX_PER_PAGE, PER_PAGE
-from credits.services import credit_grant
+from tests.credits.conftest import grant
 from tests.factories import AccountFactory, LegacyEntryFactory
 from tests.shared_rows import rows_for_the_module
 
@@ -16,14 +16,7 @@ def make_tables() -> dict[str, str]:
     """An account with 120 credit entries under one transaction and 120 legacy entries."""
     account = AccountFactory(customer_number="810001")
     for _ in range(120):
-        credit_grant(
-            actor=None,
-            account=account,
-            amount="1",
-            credit_type="currency",
-            currency="SEK",
-            transaction_id="TX-PAGING",
-        )
+        grant(account, "1", transaction_id="TX-PAGING")
     LegacyEntryFactory.create_batch(120, account=account)
     return {
         "search": "/accounts/",
