@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from config import roles
 from integrations.services import integration_create, integration_set_active
 from tests.factories import UserFactory
-from tests.signin import VerifiedClient, authenticator_app, totp_code
+from tests.signin import VerifiedClient, authenticator_app, browser_signed_in, totp_code
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that tests make
 # around it are ordinary synchronous calls.
@@ -217,17 +217,23 @@ def page(browser, live_server, csp_violations):
 
 
 @pytest.fixture
-def sign_in(page):
-    """sign_in(username, password) through the real sign-in pages: the password, then, for a
-    user with an authenticator app or whose role requires one, the app's current code
-    (computed here, as the app computes it; a user who needs an app and has none is given one,
-    as if they had enrolled earlier). `code=False` stops after the password."""
+def sign_in(page, live_server):
+    """sign_in(username, password): the browser holds the session that the sign-in pages
+    leave after the password and, for a user with an authenticator app or whose role requires
+    one, the app's code (a user who needs an app and has none is given one, as if they had
+    enrolled earlier), and opens the home page. `through_pages=True` walks through the real
+    sign-in pages instead, entering the code as the app computes it; `code=False` stops there
+    after the password."""
     from django.contrib.auth import get_user_model
 
     from staff.services import second_factor_required
 
-    def do(username, password=PASSWORD, code=True):
+    def do(username, password=PASSWORD, code=True, through_pages=False):
         user = get_user_model().objects.get(username=username)
+        if code and not through_pages:
+            assert user.check_password(password), f"{username}'s password is not {password!r}"
+            browser_signed_in(page, user, live_server.url)
+            return
         device = None
         if code and (second_factor_required(user) or user.totpdevice_set.exists()):
             device = authenticator_app(user)

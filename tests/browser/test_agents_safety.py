@@ -16,9 +16,7 @@ from accounts.models import Subscription
 from activity.models import ActivityEvent
 from config import roles
 from credits import services as credit_services
-from staff.services import second_factor_required
 from tests.browser.axe import assert_accessible, axe_findings
-from tests.conftest import PASSWORD
 from tests.factories import (
     AccountFactory,
     ActivityEventFactory,
@@ -26,7 +24,7 @@ from tests.factories import (
     ProductFactory,
     SubscriptionFactory,
 )
-from tests.signin import authenticator_app, totp_code
+from tests.signin import browser_signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,19 +76,9 @@ def new_page(browser, live_server, viewport):
     return page
 
 
-def sign_in(page, username):
-    """The password, then the authenticator app's code for the roles that need one."""
-    user = get_user_model().objects.get(username=username)
-    device = authenticator_app(user) if second_factor_required(user) else None
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-    if device is not None:
-        page.get_by_label("Code").fill(totp_code(device))
-        page.get_by_role("button", name="Verify").click()
-        page.wait_for_load_state()
+def sign_in(page, username, live_server):
+    """Signed in as `username`, with the authenticator app's code for the roles that need one."""
+    browser_signed_in(page, get_user_model().objects.get(username=username), live_server.url)
 
 
 def walk(page, path, width):
@@ -109,7 +97,7 @@ def walk(page, path, width):
 
 def test_cancel_now_asks_for_a_reason_and_a_repost_does_nothing_twice(browser, live_server, world):
     page = new_page(browser, live_server, WIDE)
-    sign_in(page, "agent")
+    sign_in(page, "agent", live_server)
     page.goto(world.get_absolute_url())
     row = page.locator("#subscription-ORD-610001")
     row.locator("summary", has_text="Actions").click()
@@ -144,7 +132,7 @@ def test_the_product_picker_offers_the_subscriptions_currency_and_the_change_is_
     browser, live_server, world
 ):
     page = new_page(browser, live_server, WIDE)
-    sign_in(page, "agent")
+    sign_in(page, "agent", live_server)
     page.goto(world.get_absolute_url())
     row = page.locator("#subscription-ORD-610001")
     row.locator("summary", has_text="Actions").click()
@@ -167,7 +155,7 @@ def test_the_product_picker_offers_the_subscriptions_currency_and_the_change_is_
 
 def test_finance_confirms_a_charge_and_sees_what_credit_pays(browser, live_server, world):
     page = new_page(browser, live_server, WIDE)
-    sign_in(page, "analyst")
+    sign_in(page, "analyst", live_server)
     page.goto(world.get_absolute_url())
     page.locator("summary", has_text="Manual charge").click()
     form = page.locator("form[action$='/charge/']")
@@ -197,7 +185,7 @@ def test_finance_confirms_a_charge_and_sees_what_credit_pays(browser, live_serve
 def test_a_phone_number_opens_the_account_with_its_header(browser, live_server, world):
     AccountFactory(name="Someone Else", phone="+46 70 000 00 00")
     page = new_page(browser, live_server, WIDE)
-    sign_in(page, "agent")
+    sign_in(page, "agent", live_server)
     page.get_by_placeholder("Name, e-mail", exact=False).fill("22334455")
     page.get_by_role("button", name="Search").click()
     page.wait_for_load_state()
@@ -218,7 +206,7 @@ def test_chips_show_the_filters_and_the_csv_has_the_rows_of_the_page(
     browser, live_server, world, tmp_path
 ):
     page = new_page(browser, live_server, WIDE)
-    sign_in(page, "agent")
+    sign_in(page, "agent", live_server)
     page.goto(reverse("activity:recent", args=[world.customer_number]))
     picker = page.locator("details.type-picker")
     assert picker.get_attribute("open") is None  # closed by default
@@ -266,7 +254,7 @@ def test_chips_show_the_filters_and_the_csv_has_the_rows_of_the_page(
 
 def test_amounts_carry_svg_flags_named_by_the_currency(browser, live_server, world):
     page = new_page(browser, live_server, WIDE)
-    sign_in(page, "analyst")
+    sign_in(page, "analyst", live_server)
     page.goto(reverse("credits:activity"))
     flag = page.get_by_role("img", name="Norwegian Krone").first
     assert flag.get_attribute("src").endswith("/flag-icons/4x3/no.svg")
@@ -281,7 +269,7 @@ def test_amounts_carry_svg_flags_named_by_the_currency(browser, live_server, wor
 
 def test_error_pages_sit_in_the_layout_and_say_what_to_do(browser, live_server, world):
     page = new_page(browser, live_server, WIDE)
-    sign_in(page, "seller")
+    sign_in(page, "seller", live_server)
     response = page.goto(reverse("credits:activity"))
     assert response.status == 403
     assert "Finance or System Administrator" in page.locator("main").inner_text()
@@ -304,7 +292,7 @@ def test_the_admin_shows_24_hour_times_and_type_titles(browser, live_server, wor
         occurred_at=timezone.now().replace(hour=20, minute=45),
     )
     page = new_page(browser, live_server, WIDE)
-    sign_in(page, "boss")
+    sign_in(page, "boss", live_server)
     page.goto("/admin/activity/activityevent/")
     assert "20:45" in page.locator("#result_list").inner_text() or "p.m." not in page.content()
     assert "p.m." not in page.locator("#result_list").inner_text()
@@ -320,7 +308,7 @@ def test_every_main_page_passes_axe_at_both_widths(browser, live_server, world, 
     width = viewport["width"]
     page = new_page(browser, live_server, viewport)
     walk(page, "/login/", width)
-    sign_in(page, "analyst")
+    sign_in(page, "analyst", live_server)
     for path in (
         reverse("accounts:search"),
         world.get_absolute_url(),
@@ -333,7 +321,7 @@ def test_every_main_page_passes_axe_at_both_widths(browser, live_server, world, 
         reverse("credits:refund", args=[number]),
     ):
         walk(page, path, width)
-    sign_in(page, "agent")
+    sign_in(page, "agent", live_server)
     walk(
         page,
         reverse("accounts:subscription-action", args=[number, "ORD-610001", "cancel"]),
@@ -355,7 +343,7 @@ def test_the_account_page_has_no_axe_finding_at_all(browser, live_server, world,
     PaymentMethodFactory(account=world, kind="invoice", masked_details="Invoice to home")
     for username in ("agent", "analyst", "seller", "boss"):
         page = new_page(browser, live_server, viewport)
-        sign_in(page, username)
+        sign_in(page, username, live_server)
         page.goto(world.get_absolute_url())
         page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
 
