@@ -2,6 +2,8 @@ import datetime as dt
 import uuid
 
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from activity.registry import REGISTRY, Category, EventType
@@ -17,7 +19,10 @@ APPEND_ONLY_TRIGGER = "activity.ActivityEvent:append_only"
 
 class ActivityEventQuerySet(models.QuerySet):
     def for_account(self, account):
-        return self.filter(account=account)
+        # The account as the column's own type (bigint): a plain number is an integer to
+        # PostgreSQL, which the search's GIN index on (account, text) cannot compare with its
+        # bigint account column; the btree indexes serve either.
+        return self.filter(account_id=Cast(Value(account.pk), models.BigIntegerField()))
 
     def newest_first(self):
         return self.order_by("-occurred_at", "-id")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BigIntegerField, F, Func, Q, QuerySet, TextField, Value
+from django.db.models import BigIntegerField, Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -315,13 +315,15 @@ def _terms(start: dt.datetime | None, end: dt.datetime | None) -> list[Term]:
 
 # --- Search inside the timeline --------------------------------------------------------------
 # The values of an event's attributes and its message, folded (unaccented, upper case) as the
-# account search folds names: on PostgreSQL `activity_event_text(data, message)`, served by a
-# pg_trgm GIN index with the account (migration 0008); on SQLite the text of the attributes.
+# account search folds names: on PostgreSQL `activity_event_text(data, message)`, kept in the
+# stored column `search_text` and served by a pg_trgm GIN index with the account (migrations
+# 0008, 0009); on SQLite the text of the attributes.
 # A search counts its matches up to SEARCH_CAP from that index: up to there, the page is cut
 # from the matches' keys in memory (the index gives them in no order); past it, matches are
 # common enough that the (account, occurred_at) index, read newest first, meets a page soon.
 
 SEARCH_CAP = 1000
+SEARCH_TEXT = "search_text"
 SEARCH_WINDOW = dt.timedelta(days=92)
 
 
@@ -331,7 +333,9 @@ def search_events(events: QuerySet, term: str) -> QuerySet:
     connection = connections[router.db_for_read(ActivityEvent)]
     if connection.vendor != "postgresql":
         return events.filter(Q(data__icontains=term) | Q(message__icontains=term))
-    text = Func(F("data"), F("message"), function="activity_event_text", output_field=TextField())
+    quote = connection.ops.quote_name
+    column = f"{quote(ActivityEvent._meta.db_table)}.{quote(SEARCH_TEXT)}"
+    text = RawSQL(column, (), output_field=TextField())
     folded = Func(Value(term), function=FOLD, output_field=TextField())
     return events.alias(event_text=text).filter(event_text__contains=folded)
 

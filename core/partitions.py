@@ -181,7 +181,7 @@ def _rebuild(connection: BaseDatabaseWrapper, spec: Partitioned, *, partition: b
         by_range = f' PARTITION BY RANGE ("{column}")' if partition else ""
         cursor.execute(
             f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS'
-            f" INCLUDING IDENTITY INCLUDING STORAGE){by_range}"
+            f" INCLUDING IDENTITY INCLUDING STORAGE INCLUDING GENERATED){by_range}"
         )
         if partition:
             now = month_of(timezone.now())
@@ -191,7 +191,8 @@ def _rebuild(connection: BaseDatabaseWrapper, spec: Partitioned, *, partition: b
             for month in sorted(wanted):
                 _create(cursor, spec, month)
             cursor.execute(f'CREATE TABLE "{spec.default}" PARTITION OF "{table}" DEFAULT')
-        cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')  # noqa: S608
+        written = _written_columns(cursor, table)
+        cursor.execute(f'INSERT INTO "{table}" ({written}) SELECT {written} FROM "{old}"')  # noqa: S608
         cursor.execute(
             "SELECT a.attname, pg_get_serial_sequence(%s, a.attname) FROM pg_attribute a"
             " WHERE a.attrelid = %s::regclass AND a.attidentity <> ''",
@@ -218,6 +219,17 @@ def _rebuild(connection: BaseDatabaseWrapper, spec: Partitioned, *, partition: b
             cursor.execute(definition)
         # The planner's statistics of the new table, before the first query plans with none.
         cursor.execute(f'ANALYZE "{table}"')
+
+
+def _written_columns(cursor, table: str) -> str:
+    """The columns of `table` that an INSERT writes, quoted and in order: all but the stored
+    generated ones (such as the timeline's folded search text), which PostgreSQL computes."""
+    cursor.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+        " AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
+        [table],
+    )
+    return ", ".join(f'"{name}"' for (name,) in cursor.fetchall())
 
 
 def _ahead(month: dt.date) -> dt.date:
@@ -259,8 +271,10 @@ def ensure(
                 _create(cursor, spec, month)
                 start, end = _bound(month), _bound(next_month(month))
                 where = f'WHERE "{spec.column}" >= {start} AND "{spec.column}" < {end}'
+                written = _written_columns(cursor, spec.table)
                 cursor.execute(
-                    f'INSERT INTO "{spec.table}" SELECT * FROM "{spec.default}" {where}'  # noqa: S608
+                    f'INSERT INTO "{spec.table}" ({written})'  # noqa: S608
+                    f' SELECT {written} FROM "{spec.default}" {where}'
                 )
                 # The rows are kept, in their month's partition: past the append-only trigger.
                 with pgtrigger.ignore(f"{spec.label}:append_only"):

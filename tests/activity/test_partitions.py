@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from activity.filters import ActivityFilter
 from activity.models import ActivityEvent, EventMonthCount
-from activity.selectors import events_for_account
+from activity.selectors import events_for_account, search_events
 from activity.services import activity_record
 from core import partitions
 
@@ -75,6 +75,8 @@ def test_a_month_without_a_partition_waits_in_the_default_one_until_maintenance(
     stored = ActivityEvent.objects.get(pk=old.pk)
     assert (stored.data, stored.occurred_at) == ({"comment": "An old call."}, old.occurred_at)
     assert list(events_for_account(account).values_list("pk", flat=True)) == [kept.pk, old.pk]
+    # The stored folded text moved with the rows and is computed for new ones.
+    assert set(search_events(events_for_account(account), "old call")) == {old}
     # The moved rows' new partition refuses rewrites as every other does.
     with pytest.raises((ProgrammingError, InternalError)), transaction.atomic():
         ActivityEvent.objects.filter(pk=old.pk).update(type="email_sent")
@@ -149,5 +151,9 @@ def test_the_migration_partitions_a_table_that_holds_rows_and_back(account):
     assert partitions.is_partitioned(connection, TABLE)
     assert partition_of(events[0]) == SPEC.name(dt.date(2025, 10, 1))
     assert set(ActivityEvent.objects.values_list("pk", flat=True)) == {e.pk for e in events}
+    # The search's stored text is computed for the rows moved back and for new ones.
+    later = record(account, timezone.now(), "Asked for a refund.")
+    assert set(search_events(events_for_account(account), "called")) == set(events)
+    assert set(search_events(events_for_account(account), "REFUND")) == {later}
     with pytest.raises((ProgrammingError, InternalError)), transaction.atomic():
         ActivityEvent.objects.filter(pk=events[0].pk).delete()
