@@ -24,11 +24,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
-from django_tables2 import SingleTableMixin, Table
+from django_tables2 import LazyPaginator, SingleTableMixin, Table
+from django_tables2.rows import BoundRows
 
 from core.dates import aware_utc
 
@@ -62,6 +63,38 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+
+class WindowedLazyPaginator(LazyPaginator):
+    """A LazyPaginator whose first page, while the table is newest first by `time`, is read
+    from `since` on when that holds more than a page (on a table partitioned by month, the
+    newest months alone are planned and read), and else as LazyPaginator reads it: the page is
+    the same either way. `bounded(time, since)` makes the class for one request's bound."""
+
+    time = "created_at"
+    since: dt.datetime | None = None
+
+    @classmethod
+    def bounded(cls, time: str, since: dt.datetime | None) -> type["WindowedLazyPaginator"]:
+        return type(cls.__name__, (cls,), {"time": time, "since": since})
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number or 1)
+        rows = self.object_list
+        queryset = getattr(getattr(rows, "data", None), "data", None)
+        if (
+            number != 1
+            or self.since is None
+            or not isinstance(queryset, QuerySet)
+            or queryset.query.order_by[:1] != (f"-{self.time}",)
+        ):
+            return super().page(number)
+        found = list(queryset.filter(**{f"{self.time}__gte": self.since})[: self.per_page + 1])
+        if len(found) <= self.per_page:
+            return super().page(number)
+        self._num_pages = 2
+        shown = BoundRows(found[: self.per_page], table=rows.table, pinned_data=rows.pinned_data)
+        return Page(list(shown), number, self)
 
 
 def page_number(raw: str | None) -> int | None:

@@ -1,14 +1,18 @@
 """Reads of the ledger, shared by the pages, the CSV download and the API."""
 
+import datetime as dt
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import Account, Product, Subscription
 from core.money import Unit
+from core.paging import MAX_PER_PAGE
 from credits.models import (
     CreditAllocation,
     CreditApproval,
@@ -70,6 +74,49 @@ class CreditTotal:
     @property
     def unit(self) -> Unit:
         return Unit.of(self.credit_type, self.currency)
+
+
+# Credit Activity's first page in its default order is read from a time that at least the
+# largest page and one more entries were made since (when that holds more than the page: see
+# core.paging.WindowedLazyPaginator), so that on a ledger partitioned by month only the newest
+# months are planned and read. That time comes from the day totals and is kept by the process
+# for NEWEST_WINDOW_SECONDS: entries are only ever added, so a time once right stays right
+# (later ones only make the window longer than it needs to be).
+NEWEST_WINDOW_SECONDS = 300
+NEWEST_WINDOW_DAYS = 400  # the day totals read at most; a ledger quieter than that: no window
+_newest_window: tuple[float, dt.datetime | None] | None = None
+
+
+def newest_entries_since(entries: int = MAX_PER_PAGE + 1) -> dt.datetime | None:
+    """A time since which at least `entries` ledger entries were made (the start of a day in
+    the site's time zone, from the day totals), or None when the newest NEWEST_WINDOW_DAYS days
+    hold fewer. One query every NEWEST_WINDOW_SECONDS, none in between."""
+    global _newest_window
+    now = time.monotonic()
+    if _newest_window is not None and now - _newest_window[0] < NEWEST_WINDOW_SECONDS:
+        return _newest_window[1]
+    days = (
+        CreditDayTotal.objects.order_by("-day")
+        .values("day")
+        .annotate(entries=Sum("count"))
+        .values_list("day", "entries")[:NEWEST_WINDOW_DAYS]
+    )
+    since, seen = None, 0
+    for day, count in days:
+        seen += count
+        if seen >= entries:
+            midnight = dt.datetime.combine(day, dt.time.min)
+            since = timezone.make_aware(midnight, timezone.get_default_timezone())
+            break
+    _newest_window = (now, since)
+    return since
+
+
+def forget_newest_window() -> None:
+    """Read the window's start again at the next page (after the ledger lost entries: a
+    test's database emptied, or retention)."""
+    global _newest_window
+    _newest_window = None
 
 
 def credit_totals(entries: QuerySet[CreditEntry]) -> list[CreditTotal]:

@@ -56,6 +56,15 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_credit_window():
+    """Credit Activity's first-page window (kept by the process for minutes, as entries are
+    only added) is read again in each test, whose ledger the one before emptied."""
+    from credits.selectors import forget_newest_window
+
+    forget_newest_window()
+
+
+@pytest.fixture(autouse=True)
 def reads_from_the_primary(request, settings):
     """With a replica configured (DATABASE_REPLICA_URL), only the tests marked `replica` use
     it: the others write in a transaction that the replica never sees."""

@@ -12,17 +12,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator
 
 from core import savedviews
 from core.dates import date_presets, preset_links
-from core.paging import PagedTableMixin
+from core.paging import PagedTableMixin, WindowedLazyPaginator
 from core.replicas import ReplicaReadsMixin, read_alias
 from core.views import FilteredCsvDownloadView
 from credits import export, services
 from credits.filters import CreditActivityFilter
 from credits.models import CreditExport
-from credits.selectors import credit_activity, transaction_entries, with_allocations
+from credits.selectors import (
+    credit_activity,
+    newest_entries_since,
+    transaction_entries,
+    with_allocations,
+)
 from credits.tables import CreditEntryTable
 
 
@@ -32,7 +36,7 @@ class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableM
     permission_required = "credits.view_credit_activity"
     filterset_class = CreditActivityFilter
     table_class = CreditEntryTable
-    paginator_class = LazyPaginator
+    paginator_class = WindowedLazyPaginator
     template_name = "credits/credit_activity.html"
 
     def get_queryset(self) -> Any:
@@ -43,6 +47,14 @@ class CreditActivityView(ReplicaReadsMixin, PermissionRequiredMixin, PagedTableM
         # The columns the user chose to hide (their preference, kept in the session).
         hidden = savedviews.hidden_columns(self.request, "credit_activity")
         return {**super().get_table_kwargs(), "exclude": hidden}
+
+    def get_table(self, **kwargs: Any) -> Any:
+        # Unfiltered, the first page is read from the newest days that hold it (see
+        # credits.selectors.newest_entries_since); a filtered page is read as it is.
+        filtered = self.filterset.is_bound and bool(self.filterset.used_filters())
+        since = None if filtered else newest_entries_since()
+        self.paginator_class = WindowedLazyPaginator.bounded("created_at", since)
+        return super().get_table(**kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         query = self.request.GET.copy()
