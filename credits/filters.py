@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Product
+from accounts.models import Account, Product
 from core.filters import DateRangeFilterSet, FilterSet, date_filter
 from core.money import TOKENS_KEY
 from credits.models import (
@@ -37,6 +37,15 @@ def email_lookup(value: str) -> str:
     return "iexact" if WHOLE_ADDRESS.match(value.strip()) else "icontains"
 
 
+def named_accounts(value: str) -> QuerySet:
+    """The IDs of the accounts whose name contains `value` (as account search finds names), for
+    `account__in`: the planner then reads those accounts from the name's index and each one's
+    rows from its account's index. Joined to the account instead, the name was tested on the
+    account of every entry, newest first, until a page matched: 270-470 ms against 55-90 ms
+    for a name part of 4,805 accounts in 2,000,000 (the benchmark's data, a slow machine)."""
+    return Account.objects.filter(name__fcontains=value.strip()).values("pk")
+
+
 class IdFilter(django_filters.Filter):
     """A row's ID: a whole number from 1 up."""
 
@@ -51,7 +60,7 @@ class CreditActivityFilter(DateRangeFilterSet):
 
     # Any part of the name, whatever its case and accents (core.lookups), as account search.
     account_name = django_filters.CharFilter(
-        label="Account name", field_name="account__name", lookup_expr="fcontains", max_length=200
+        label="Account name", method="filter_account_name", max_length=200
     )
     account_id = django_filters.CharFilter(
         label="Account ID", field_name="account__customer_number", max_length=20
@@ -107,7 +116,7 @@ class CreditActivityFilter(DateRangeFilterSet):
     # The filters that select whole wallets (every entry of each wallet, or none of it), with
     # the wallet's lookup for each: the totals of such a selection are the wallets' own.
     WHOLE_WALLET_LOOKUPS = {
-        "account_name": "account__name__fcontains",
+        "account_name": "account__in",  # of named_accounts(value)
         "account_id": "account__customer_number",
         "account_email": "account__email",  # and email_lookup(value)
         "type": "credit_type",
@@ -149,9 +158,13 @@ class CreditActivityFilter(DateRangeFilterSet):
         used = self._used()
         if not set(used) <= self.WHOLE_WALLET_LOOKUPS.keys():
             return None
-        return CreditWallet.objects.filter(
-            **{self._wallet_lookup(name, value): value for name, value in used.items()}
-        )
+        wallets = CreditWallet.objects.all()
+        for name, value in used.items():
+            if name == "account_name":
+                wallets = wallets.filter(account__in=named_accounts(value))
+            else:
+                wallets = wallets.filter(**{self._wallet_lookup(name, value): value})
+        return wallets
 
     def summed_rows(self) -> QuerySet[CreditDayTotal] | QuerySet[CreditUnitTotal] | None:
         """The rows of the unit totals (no dates used) or of the day totals (dates in the
@@ -183,6 +196,9 @@ class CreditActivityFilter(DateRangeFilterSet):
     def _wallet_lookup(self, name: str, value: object) -> str:
         lookup = self.WHOLE_WALLET_LOOKUPS[name]
         return f"{lookup}__{email_lookup(str(value))}" if name == "account_email" else lookup
+
+    def filter_account_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(account__in=named_accounts(value))
 
     def filter_email(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(**{f"account__email__{email_lookup(value)}": value.strip()})
