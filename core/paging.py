@@ -42,6 +42,12 @@ NOT_A_PAGE = "“{}” is not a page number; showing page 1."
 NO_SUCH_PAGE = "There is no page {}; showing page {}."
 
 
+def table_queryset(rows: Any) -> Any:
+    """The queryset a paginator's rows come from: a django-tables2 table pages its BoundRows,
+    whose TableData holds it; other lists are their own."""
+    return getattr(getattr(rows, "data", None), "data", rows)
+
+
 class CappedPaginator(Paginator):
     """Counts at most `cap` rows and one more: a list that matches more (a search over
     millions of accounts) is refined, not paged to its end, and its count would cost as
@@ -54,8 +60,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.object_list
-        # A django-tables2 table pages its BoundRows, whose TableData holds the queryset.
-        queryset = getattr(getattr(rows, "data", None), "data", rows)
+        queryset = table_queryset(rows)
         if isinstance(queryset, QuerySet):
             return queryset.order_by()[: self.cap + 1].count()
         return min(len(rows), self.cap + 1)
@@ -81,7 +86,7 @@ class WindowedLazyPaginator(LazyPaginator):
     def page(self, number: Any) -> Page:
         number = self.validate_number(number or 1)
         rows = self.object_list
-        queryset = getattr(getattr(rows, "data", None), "data", None)
+        queryset = table_queryset(rows)
         if (
             number != 1
             or self.since is None
@@ -89,10 +94,9 @@ class WindowedLazyPaginator(LazyPaginator):
             or queryset.query.order_by[:1] != (f"-{self.time}",)
         ):
             return super().page(number)
-        found = list(queryset.filter(**{f"{self.time}__gte": self.since})[: self.per_page + 1])
-        if len(found) <= self.per_page:
-            return super().page(number)
-        self._num_pages = 2
+        found = _newest(queryset, self.per_page, self.time, self.since)
+        self._num_pages = 2 if len(found) > self.per_page else 1
+        self._final_num_pages = None if len(found) > self.per_page else 1
         shown = BoundRows(found[: self.per_page], table=rows.table, pinned_data=rows.pinned_data)
         return Page(list(shown), number, self)
 
