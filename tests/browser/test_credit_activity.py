@@ -3,6 +3,7 @@ import datetime as dt
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from config import roles
 from credits import services
@@ -51,7 +52,7 @@ def test_finance_filters_by_email_and_dates_and_downloads_the_same_rows(
     page.get_by_role("button", name="Filter").click()
 
     table_rows = page.locator("table.table:not(.totals-table) tbody tr")
-    assert table_rows.count() == 3
+    expect(table_rows).to_have_count(3)  # waits for the filtered page
     shown = [
         [cell.strip() for cell in table_rows.nth(i).locator("td").all_inner_texts()]
         for i in range(table_rows.count())

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from config import roles
 from credits import services
@@ -113,8 +114,7 @@ def test_finance_opens_last_months_roll_forward_and_downloads_its_csv(
     page.locator("table.table tbody tr").filter(has_text="Karin Nilsson").get_by_role(
         "link", name="Entries"
     ).click()
-    page.wait_for_load_state()
-    assert page.locator("table.table:not(.totals-table) tbody tr").count() == 2
+    expect(page.locator("table.table:not(.totals-table) tbody tr")).to_have_count(2)
 
 
 def test_finance_reads_an_accounts_balances_at_the_end_of_a_day(

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from config import roles
 from tests.browser.axe import assert_accessible
@@ -79,8 +80,8 @@ def test_customer_service_filters_by_two_types_and_dates_then_pages_older_and_ba
     sign_in("agent")
     page.goto(reverse("accounts:detail", args=[account.customer_number]))
     page.get_by_role("link", name="Filter and see all activity").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Recent Activity"
-    assert page.locator("li.event").count() == 25  # unfiltered, the newest page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recent Activity")
+    expect(page.locator("li.event")).to_have_count(25)  # unfiltered, the newest page
 
     page.locator("details.type-picker summary").click()  # the types sit in a closed control
     page.get_by_label("Comment Added", exact=True).check()
@@ -241,5 +242,4 @@ def test_customer_service_searches_inside_the_timeline_and_sees_the_words_marked
     checked.close()
 
     page.get_by_role("link", name="Remove filter: Search: “RECEIPT”").click()
-    page.wait_for_load_state()
-    assert page.locator("li.event").count() == 25
+    expect(page.locator("li.event")).to_have_count(25)
