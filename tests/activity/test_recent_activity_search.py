@@ -101,6 +101,21 @@ def test_every_page_of_many_matches_is_the_ordered_list_in_both_ways(
         assert back.events == expected[25:50]
 
 
+def test_the_probe_sends_the_keys_up_to_the_cap_and_past_it_only_how_many(
+    account, add_event, monkeypatch
+):
+    made = [add_event("comment_added", at(1 + n), data={"comment": f"Probe {n}"}) for n in range(4)]
+    events = search_events(events_for_account(account), "probe")
+    monkeypatch.setattr(selectors, "SEARCH_CAP", 4)
+    count, keys = selectors._search_probe(events)
+    assert count == 4
+    assert sorted(keys) == sorted((e.occurred_at, e.pk) for e in made)
+    monkeypatch.setattr(selectors, "SEARCH_CAP", 3)
+    assert selectors._search_probe(events) == (4, [])  # the cap and one: only the count
+    assert selectors._search_probe(search_events(events_for_account(account), "zqxv")) == (0, [])
+    assert selectors._search_probe(events.filter(type__in=[])) == (0, [])
+
+
 def test_a_capped_total_says_so(service_client, account, add_event, monkeypatch):
     monkeypatch.setattr(selectors, "SEARCH_CAP", 2)
     for day in (1, 2, 3):
