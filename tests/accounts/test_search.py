@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import Account
 from accounts.selectors import account_search
 from tests.factories import AccountFactory, PaymentMethodFactory, SubscriptionFactory
 
@@ -190,4 +191,23 @@ def test_the_name_search_is_served_by_the_folded_trigram_index(db):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = account_search(q="lovgren").explain()
-    assert "account_name_fold_trgm_idx" in plan, plan
+    assert "account_name_folded_trgm_idx" in plan, plan
+    # The candidates are rechecked against the stored folded name, not folded again.
+    assert '"name_folded"' in str(account_search(q="lovgren").query)
+
+
+def test_the_stored_folded_name_follows_every_change_of_the_name(db):
+    from django.db import connection
+
+    account = AccountFactory(customer_number="100", name="Åsa Lövgren")
+
+    def stored() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name_folded FROM accounts_account WHERE id = %s", [account.pk])
+            return cursor.fetchone()[0]
+
+    assert stored() == "ASA LOVGREN"
+    Account.objects.filter(pk=account.pk).update(name="Örjan Ängström")
+    assert stored() == "ORJAN ANGSTROM"
+    assert [a.customer_number for a in account_search(q="angstrom")] == ["100"]
+    assert not account_search(q="lovgren").exists()
