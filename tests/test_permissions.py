@@ -23,6 +23,7 @@ from tests.factories import (
     SubscriptionFactory,
     UserFactory,
 )
+from tests.shared_rows import rows_for_the_module
 
 CUSTOMER = "900001"
 ORDER = "ORD-PERM-1"
@@ -188,8 +189,7 @@ def _own_export(user):
     return job.pk
 
 
-@pytest.fixture
-def world(db, export_storage):
+def _make_world() -> dict:
     account = AccountFactory(customer_number=CUSTOMER)
     SubscriptionFactory(account=account, order_id=ORDER)
     credit_grant(
@@ -219,6 +219,19 @@ def world(db, export_storage):
         # Made for the user who asks, when the address is made.
         "own_export": _own_export,
     }
+
+
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker):
+    """The rows every address of the walk names, made once for the module (tests.shared_rows):
+    what a test's request changes goes with its savepoint."""
+    with rows_for_the_module(django_db_blocker, _make_world) as made:
+        yield made
+
+
+@pytest.fixture
+def world(built_world, db, export_storage):
+    return built_world
 
 
 def _url(world, name, kwargs, user=None):

@@ -14,14 +14,19 @@ from accounts import services as account_services
 from credits import services
 from credits.filters import CreditActivityFilter
 from credits.models import CreditDayTotal, CreditUnitTotal
-from credits.selectors import credit_activity, credit_totals
+from credits.selectors import credit_activity, credit_totals, newest_entries_since
 from credits.services import day_totals
 from tests.credits.conftest import SEK
 from tests.credits.ledger_checks import assert_day_totals_agree
 from tests.credits.test_totals import PAGE_QUERY_BUDGET, as_dict
 from tests.credits.test_totals import ledger as ledger  # noqa: F401  (the fixture)
 from tests.credits.test_views import at
-from tests.factories import ProductFactory, SubscriptionFactory
+from tests.factories import (
+    CreditEntryFactory,
+    CreditWalletFactory,
+    ProductFactory,
+    SubscriptionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +221,11 @@ def test_verify_ledger_rebuilds_the_totals_when_asked(ledger, capsys):  # noqa: 
     assert "Rebuilt the day and unit totals from the entries" in out
     assert "the day totals and month-end balances agree" in out
     assert_day_totals_agree()
+
+
+def test_a_quiet_ledger_gives_credit_activity_no_window():
+    # Credit Activity's first page is windowed from the day totals only when they count more
+    # than the largest page (tests/credits/test_activity_window.py).
+    wallet = CreditWalletFactory()
+    CreditEntryFactory.create_batch(5, wallet=wallet)
+    assert newest_entries_since() is None
