@@ -119,7 +119,7 @@ def main(argv=None) -> int:
             fn()
             timings[step] = time.perf_counter() - start
             print(f"generated {step} in {timings[step]:.1f} s", flush=True)
-        generate.settle()
+    generate.settle()
 
     roles.sync_roles()
     User = get_user_model()
