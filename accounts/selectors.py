@@ -21,8 +21,8 @@ from activity.models import ActivityEvent
 from activity.selectors import CREDIT_CONTROL_TYPES, PAYMENT_TYPES, latest_event
 from core.personal_data import erasure_modules
 
-# Order IDs are unique: more than one match can only differ in case.
-MAX_ORDER_MATCHES = 10
+# Exact matches ranked first: accounts that share a searched e-mail address, an order ID's.
+MAX_EXACT_MATCHES = 50
 # A customer number's first digits find it from this many on (`10013` finds 100130-100139).
 MIN_NUMBER_PREFIX = 3
 
@@ -36,26 +36,35 @@ def account_search(*, q: str = "") -> QuerySet[Account]:
     four digits find their accounts too.
 
     On PostgreSQL pg_trgm's GIN indexes serve the `contains` terms and btree indexes the
-    exact ones, all in one bitmap scan of the accounts. The accounts of a matching order ID
-    are looked up first (one indexed query) rather than joined with an `OR EXISTS (...)`,
-    which PostgreSQL can only test account by account."""
+    exact ones, all in one bitmap scan of the accounts. The exact matches (an order ID's
+    accounts among them) are looked up first, in one indexed query, rather than joined with an
+    `OR EXISTS (...)`, which PostgreSQL can only test account by account; the order then ranks
+    each match by whether it is one of them, where comparing each match's number and e-mail in
+    upper case again cost 6 ms of a name part that 4,805 accounts share."""
     accounts = Account.objects.all()
     q = q.strip()
     if not q:
         return accounts
-    ordered = list(
-        Subscription.objects.filter(order_id__iexact=q)
+    exact = Q(customer_number__iexact=q) | Q(email__iexact=q)
+    first = list(
+        accounts.filter(exact)
         .order_by()
-        .values_list("account_id", flat=True)[:MAX_ORDER_MATCHES]
+        .values_list("pk", flat=True)
+        .union(
+            Subscription.objects.filter(order_id__iexact=q)
+            .order_by()
+            .values_list("account_id", flat=True)
+        )[:MAX_EXACT_MATCHES]
     )
-    exact = Q(customer_number__iexact=q) | Q(email__iexact=q) | Q(pk__in=ordered)
-    found = exact | _name(q) | Q(email__icontains=q) | _phone_or_card(q)
+    found = exact | Q(pk__in=first) | _name(q) | Q(email__icontains=q) | _phone_or_card(q)
     if q.isdigit() and len(q) >= MIN_NUMBER_PREFIX:
         # The unique column's varchar_pattern_ops index serves the prefix.
         found |= Q(customer_number__startswith=q)
-    return accounts.filter(found).order_by(
-        Case(When(exact, then=Value(0)), default=Value(1)), "name", "customer_number"
-    )
+    # Ranked even when nothing matches exactly (0 is no account's key): by an expression, so
+    # that PostgreSQL reads the matches from their indexes and sorts them, never walks the
+    # name's index testing every account until a page is found (a term of no account's).
+    rank = Case(When(pk__in=first or [0], then=Value(0)), default=Value(1))
+    return accounts.filter(found).order_by(rank, "name", "customer_number")
 
 
 def _name(q: str) -> Q:
