@@ -1,11 +1,11 @@
 import django_tables2 as tables
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from accounts.models import Account, AccountAccess
 from core.forms import country_name
+from core.html import conditional_escape
 from core.tables import BaseTable, DirectCellsTable, path_builder
 
 STATUS_LABELS = dict(Account.Status.choices)

@@ -22,9 +22,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.templatetags.static import static
 from django.utils.deconstruct import deconstructible
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import to_locale
+
+from core.html import format_html
 
 # Flags are SVG files (flag-icons, vendored under static/ with its licence), not emoji, which
 # show as empty boxes or letters on systems without an emoji font.

@@ -16,9 +16,10 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
+
+from core.html import conditional_escape
 
 WIDGETS = "django/forms/widgets/"
 OPTION = WIDGETS + "select_option.html"

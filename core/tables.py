@@ -5,10 +5,10 @@ from urllib.parse import quote
 import django_tables2 as tables
 from django.conf import settings
 from django.urls import reverse
-from django.utils.html import conditional_escape
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
+from core.html import conditional_escape
 from core.paging import PER_PAGE
 
 

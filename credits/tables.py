@@ -3,10 +3,10 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core import money
+from core.html import format_html
 from core.money import money_cell
 from core.tables import DirectCellsTable, path_builder
 from credits.journal import movement_label

@@ -16,13 +16,14 @@ from django import template
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.utils import dateformat, timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from activity.forms import CommentForm
 from activity.models import ActivityEvent
 from activity.selectors import events_for_account, keyset_page
 from core import navigation
+from core.html import format_html
 from core.marks import marked
 from core.tables import path_builder
 
