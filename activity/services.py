@@ -23,7 +23,7 @@ from core import citus
 from core.actors import ActorLike, as_actor
 from core.downloads import download_start
 from core.personal_data import ACCOUNT_ANONYMISED
-from core.statements import adding, together
+from core.statements import adding, copy_in, together
 
 if TYPE_CHECKING:
     from accounts.models import Account, Subscription
@@ -40,6 +40,8 @@ KEYED_EVENTS = uuid.UUID("6f1d3c52-8a7e-4f0b-9d0e-2a4c5b6e7f80")
 # Clocks differ a little; an event further ahead of the server's clock is refused.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 IN_THE_FUTURE = "The time lies in the future (more than 5 minutes ahead of the server's clock)."
+# Origin.values builds its list on every read; a batch of 1,000 events checks each one's origin.
+ORIGINS = frozenset(ActivityEvent.Origin.values)
 
 
 def keyed_event_id(key: str | None) -> uuid.UUID | None:
@@ -68,7 +70,7 @@ def build_event(
     who = as_actor(actor)
     if origin is None:
         origin = ActivityEvent.Origin.AGENT if who.user else ActivityEvent.Origin.SYSTEM
-    elif origin not in ActivityEvent.Origin.values:
+    elif origin not in ORIGINS:
         raise ValidationError({"origin": f"Unknown origin “{origin}”."})
     event_type = get_type(type)
     if origin == ActivityEvent.Origin.API and Recorder.INTEGRATION not in event_type.recorded_by:
@@ -163,10 +165,11 @@ def activity_record_bulk(
 def activity_store_built(
     *, events: list[ActivityEvent], batch_size: int = 1000
 ) -> list[ActivityEvent]:
-    """Insert events that `build_event` made (and so validated), in batches; all or nothing.
-    For a writer that validates a whole batch itself before it stores any (ingestion). The
-    batch's month counts are added by one upsert per `batch_size` rows of them."""
-    ActivityEvent.objects.bulk_create(events, batch_size=batch_size)
+    """Insert events that `build_event` made (and so validated); all or nothing. For a writer
+    that validates a whole batch itself before it stores any (ingestion). The events are
+    streamed by COPY on PostgreSQL (core.statements.copy_in), and the batch's month counts are
+    added by one upsert per `batch_size` rows of them."""
+    copy_in(events)
     counted = Counter(_count_key(event) for event in events)
     _count(counted, batch_size=batch_size)
     return events
