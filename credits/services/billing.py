@@ -20,7 +20,7 @@ from core import money
 from core.actors import ActorLike
 from credits.models import Activity, CreditEntry, CreditOperation, CreditType
 from credits.services import lots
-from credits.services.ledger import append, lock, once, wallet_for
+from credits.services.ledger import append, locked_wallets, once
 from credits.services.validation import OTHER_ACCOUNT, LedgerRequest, ledger_request
 
 if TYPE_CHECKING:
@@ -96,13 +96,12 @@ def apply_credits(
 
     def run(operation: CreditOperation | None) -> CreditApplication:
         scopes = (subscription, None) if subscription else (None,)
-        sources = [wallet_for(request, subscription=scope, create=False) for scope in scopes]
         entries, left = [], request.amount
         # Credit whose lot's day has passed is not spent, even before the expiry run takes it
         # off the balance.
         day = timezone.localdate(request.created_at or timezone.now())
-        for wallet in lock(*sources):
-            if wallet.balance <= 0:
+        for wallet in locked_wallets(request, scopes):
+            if wallet is None or wallet.balance <= 0:
                 continue
             # Locked here and drawn down by `append` without a second read.
             open_lots = lots.lock_open(wallet)

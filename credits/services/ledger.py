@@ -12,12 +12,13 @@ What they build from is a `LedgerRequest`, the input validated once by `ledger_r
 (credits.services.validation).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Subscription
@@ -54,7 +55,9 @@ def wallet_for(
         "credit_type": request.credit_type,
         "currency": request.currency,
     }
-    wallet = CreditWallet.objects.filter(**lookup).first()
+    # By its key alone (the unit's unique index): the wallets' own ordering would join the
+    # accounts and subscriptions to sort the one row.
+    wallet = CreditWallet.objects.filter(**lookup).order_by("pk").first()
     if wallet is not None or not create:
         return wallet
     try:
@@ -85,6 +88,27 @@ def lock(*wallets: CreditWallet | None) -> list[CreditWallet]:
         .order_by("pk")
     }
     return [locked[pk] for pk in ids]
+
+
+def locked_wallets(
+    request: LedgerRequest, scopes: Sequence[Subscription | None]
+) -> list[CreditWallet | None]:
+    """The request's unit's wallets for each of `scopes` (a subscription's, or None for the
+    account's own), locked for this transaction in one query, in the order given (None where
+    there is none): `wallet_for` and `lock` together, for a writer that only moves wallets that
+    exist. The rows are locked in primary-key order, as `lock` locks them."""
+    subscriptions = [scope.pk for scope in scopes if scope is not None]
+    which = Q(subscription_id__in=subscriptions) if subscriptions else Q(pk__in=[])
+    if None in scopes:
+        which |= Q(subscription__isnull=True)
+    found = {
+        wallet.subscription_id: wallet
+        for wallet in CreditWallet.objects.select_for_update()
+        .filter(which, account=request.account, credit_type=request.credit_type)
+        .filter(currency=request.currency)
+        .order_by("pk")
+    }
+    return [found.get(scope.pk if scope is not None else None) for scope in scopes]
 
 
 def append(
@@ -176,21 +200,40 @@ def append(
     wallet.last_seq = entry.seq
     wallet.last_hash = entry.hash
     wallet.last_entry_at = created_at
-    wallet.save(
-        update_fields=["balance", "added", "removed", "last_seq", "last_hash", "last_entry_at"]
-    )
-    # The entry, its day total, its wallet's month-end balance, its event, its allocations and
-    # lots: one statement on PostgreSQL.
+    # The wallet's move, the entry, its day total, its wallet's month-end balance, its event,
+    # its allocations and lots: one statement on PostgreSQL.
     lot = lots.lot_of(entry, request, shares)
     also = [wallet_months.statement(entry)]
     if event is not None:
         also += event_statements(event)
     if citus.writes_combine():
-        day_totals.write(entry, also=[*also, *lots.statements(entry, shares, lot)])
+        also = [_moved(wallet), *also, *lots.statements(entry, shares, lot)]
+        day_totals.write(entry, also=also)
     else:
+        wallet.save(update_fields=MOVED)
         day_totals.write(entry, also=also)
         lots.save(entry, shares, lot)
     return entry
+
+
+# What an entry changes of its wallet.
+MOVED = ("balance", "added", "removed", "last_seq", "last_hash", "last_entry_at")
+
+
+def _moved(wallet: CreditWallet) -> tuple[str, list[Any]]:
+    """The UPDATE that `wallet.save(update_fields=MOVED)` runs, as a part of the entry's
+    statement (the caller holds the wallet's row lock)."""
+    fields = [f for f in CreditWallet._meta.concrete_fields if f.name in MOVED]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    values = [
+        field.get_db_prep_save(getattr(wallet, field.attname), connection) for field in fields
+    ]
+    table = quote(CreditWallet._meta.db_table)
+    return (
+        f"UPDATE {table} SET {columns} WHERE account_id = %s AND id = %s",
+        [*values, wallet.account_id, wallet.pk],
+    )
 
 
 def subscription_of(request: LedgerRequest, pk: int | None) -> Subscription | None:

@@ -4,11 +4,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from core.errors import KEY_REUSED
 from credits import services
 from credits.models import Activity, CreditEntry, CreditType
+from credits.services.ledger import locked_wallets
+from credits.services.validation import ledger_request
 from tests.credits.conftest import SEK, TOKENS, grant
+from tests.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +76,41 @@ def test_without_a_subscription_only_the_account_wallet_is_used(account, subscri
     result = apply(account, None, "30")
     assert [e.wallet.subscription for e in result.entries] == [None]
     assert result.remainder == Decimal("20.00")
+
+
+def test_another_subscriptions_wallet_is_not_drawn(account, subscription):
+    other = SubscriptionFactory(account=account)
+    grant(account, "40", other)
+    grant(account, "10")
+    result = apply(account, subscription, "30")
+    assert [e.wallet.subscription for e in result.entries] == [None]
+    assert result.remainder == Decimal("20.00")
+
+
+def test_the_wallets_are_found_and_locked_in_one_query_in_the_order_asked(
+    account, subscription, django_assert_num_queries
+):
+    other = SubscriptionFactory(account=account)
+    grant(account, "10")  # the account's wallet is made first: the lower primary key
+    grant(account, "40", subscription)
+    grant(account, "40", other)
+    grant(account, "5", currency="EUR")
+    request = ledger_request(
+        actor=None, account=account, credit_type=CreditType.CURRENCY, currency="SEK", amount="1"
+    )
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        found = locked_wallets(request, [subscription, None])
+        missing = locked_wallets(request, [SubscriptionFactory.build(pk=10**9), None])
+
+    assert [(w.subscription_id, w.currency) for w in found] == [
+        (subscription.pk, "SEK"),
+        (None, "SEK"),
+    ]
+    assert missing[0] is None and missing[1].subscription_id is None
+    [sql, _] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert sql.endswith("FOR UPDATE") and "JOIN" not in sql
+    assert 'ORDER BY "credits_creditwallet"."id" ASC' in sql
 
 
 def test_the_same_key_returns_the_same_result_without_a_second_entry(account, subscription):

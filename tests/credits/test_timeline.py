@@ -336,12 +336,13 @@ def test_a_movements_event_is_written_in_its_entrys_own_statement(account, subsc
     for sql in entries:
         assert 'INSERT INTO "activity_activityevent"' in sql
         assert 'INSERT INTO "activity_eventmonthcount"' in sql
-    # As before the events: the wallets' look-ups and lock, then per wallet its update and its
-    # entry (with its day total and its event); and the savepoint of the service's own
+    # The two wallets looked up and locked in one query, then per wallet its entry (with the
+    # wallet's update, its day total and its event); and the savepoint of the service's own
     # transaction (inside the test's). Then per wallet the lock of its lots (their new
     # remaining amounts and the allocations are parts of the entry's statement too).
-    assert len(statements) == 3 + 2 * 2 + 2 + 2
+    assert len(statements) == 1 + 2 * 1 + 2 + 2
     for sql in entries:
+        assert 'UPDATE "credits_creditwallet"' in sql
         assert 'UPDATE "credits_creditlot"' in sql
         assert 'INSERT INTO "credits_creditallocation"' in sql
     assert count_problems() == []
