@@ -203,7 +203,8 @@ def _upsert_arrays_sql() -> str:
     column: one short statement and five parameters however many rows (PostgreSQL)."""
     table = connection.ops.quote_name(EventMonthCount._meta.db_table)
     key = ", ".join(EventMonthCount.KEY)
-    columns = [EventMonthCount._meta.get_field(name) for name in (*EventMonthCount.KEY, "count")]
+    fields = {field.attname: field for field in EventMonthCount._meta.concrete_fields}
+    columns = [fields[name] for name in (*EventMonthCount.KEY, "count")]
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
     sums = adding(EventMonthCount._meta.db_table, EventMonthCount.KEY, ("count",))
     return f"INSERT INTO {table} ({key}, count) SELECT * FROM unnest({arrays}){sums}"
@@ -218,7 +219,9 @@ def _count(counted: Counter, *, batch_size: int = 1000) -> None:
     rows = [[*key, n] for key, n in sorted(counted.items())]
     with connection.cursor() as cursor:
         if rows and citus.writes_combine():
-            cursor.execute(_upsert_arrays_sql(), [list(column) for column in zip(*rows)])
+            cursor.execute(
+                _upsert_arrays_sql(), [list(column) for column in zip(*rows, strict=True)]
+            )
             return
         for start in range(0, len(rows), batch_size):
             chunk = rows[start : start + batch_size]
