@@ -4,6 +4,7 @@ says the database plans it): the ledger's entry with its totals and timeline eve
 with its month count; and many new rows of one model streamed by COPY."""
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -61,6 +62,7 @@ def copy_in(objs: Sequence[models.Model], *, using: str = DEFAULT_DB_ALIAS) -> N
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(meta.db_table)
     sql = f"COPY {table} ({columns}) FROM STDIN"
+    start = time.monotonic()
     with (
         connection.cursor() as cursor,
         connection.wrap_database_errors,
@@ -76,6 +78,12 @@ def copy_in(objs: Sequence[models.Model], *, using: str = DEFAULT_DB_ALIAS) -> N
                     value = field.get_db_prep_save(value, connection)
                 row.append(value)
             copy.write_row(row)
+    if connection.queries_logged:
+        # Counted as Django counts its own queries (DEBUG, query budgets in tests).
+        elapsed = time.monotonic() - start
+        connection.queries_log.append(
+            {"sql": f"{sql} ({len(objs)} rows)", "time": f"{elapsed:.3f}"}
+        )
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using

@@ -114,6 +114,13 @@ def test_values_django_prepares_are_prepared():
         transaction.set_rollback(True)
 
 
-def test_nothing_to_copy_sends_nothing(django_assert_num_queries):
+def test_nothing_to_copy_sends_nothing_and_a_copy_counts_as_one_query(
+    django_assert_num_queries,
+):
     with django_assert_num_queries(0):
         copy_in([])
+    account = AccountFactory()
+    with django_assert_num_queries(1) as captured:
+        copy_in(events(account, None))
+    assert captured.captured_queries[0]["sql"].startswith('COPY "activity_activityevent"')
+    assert captured.captured_queries[0]["sql"].endswith("(2 rows)")
