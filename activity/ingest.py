@@ -120,9 +120,9 @@ def _ingest(
         except ValidationError as exc:
             problems[position] = field_errors(exc)
 
-    # One query for the batch's accounts and one for its subscriptions.
-    # What the events need of their accounts: the key, and whether it was anonymised (its status).
-    # Half the time of whole rows for a batch of 1,000 accounts.
+    # One query for the batch's accounts and one for its subscriptions. Of an account, the
+    # events need its key and whether it was anonymised (its status): half the time of whole
+    # rows for 1,000 accounts.
     numbers = {item.account for item in parsed.values()}
     accounts = {
         a.customer_number: a

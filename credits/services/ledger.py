@@ -104,8 +104,12 @@ def locked_wallets(
     found = {
         wallet.subscription_id: wallet
         for wallet in CreditWallet.objects.select_for_update()
-        .filter(which, account=request.account, credit_type=request.credit_type)
-        .filter(currency=request.currency)
+        .filter(
+            which,
+            account=request.account,
+            credit_type=request.credit_type,
+            currency=request.currency,
+        )
         .order_by("pk")
     }
     return [found.get(scope.pk if scope is not None else None) for scope in scopes]
