@@ -1,12 +1,13 @@
 """SQL of writes that go together: a row of counters added to (made when missing), and several
 writes of one transaction sent as the parts of one statement (where `core.citus.writes_combine`
 says the database plans it): the ledger's entry with its totals and timeline event, an event
-with its month count; and many new rows of one model streamed by COPY."""
+with its month count; many new rows of one model streamed by COPY; and the locking reads of a
+write compiled once (`Prepared`)."""
 
 import datetime as dt
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -91,3 +92,34 @@ def copy_in(objs: Sequence[models.Model], *, using: str = DEFAULT_DB_ALIAS) -> N
 
 def _aware(value: object) -> bool:
     return type(value) is dt.datetime and value.utcoffset() is not None
+
+
+class Prepared:
+    """A query whose SQL Django compiles once per database, on its first use, and which then
+    runs with other values in the places of its sentinels: for the locking reads of the
+    ledger's writes, whose shape never changes and whose compiling by the ORM cost more than
+    running them. `build(**sentinels)` makes the queryset; each sentinel must become exactly
+    one of the compiled query's parameters, and a call gives every one of them its value."""
+
+    def __init__(self, build: Callable[..., models.QuerySet], **sentinels: object):
+        self.build = build
+        self.sentinels = sentinels
+        self._compiled: dict[tuple[str, str], tuple[type[models.Model], str, list, dict]] = {}
+
+    def __call__(self, *, using: str = DEFAULT_DB_ALIAS, **values: object) -> list[Any]:
+        key = (using, connections[using].vendor)
+        if key not in self._compiled:
+            queryset = self.build(**self.sentinels)
+            sql, params = queryset.query.get_compiler(using).as_sql()
+            places = {
+                name: [n for n, param in enumerate(params) if param == sentinel]
+                for name, sentinel in self.sentinels.items()
+            }
+            if any(len(found) != 1 for found in places.values()):
+                raise ValueError(f"Each sentinel must be one parameter: {places}")
+            self._compiled[key] = (queryset.model, sql, list(params), places)
+        model, sql, params, places = self._compiled[key]
+        filled = list(params)
+        for name, (place,) in places.items():
+            filled[place] = values[name]
+        return list(model._default_manager.db_manager(using).raw(sql, filled))

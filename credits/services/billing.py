@@ -95,12 +95,11 @@ def apply_credits(
         )
 
     def run(operation: CreditOperation | None) -> CreditApplication:
-        scopes = (subscription, None) if subscription else (None,)
         entries, left = [], request.amount
         # Credit whose lot's day has passed is not spent, even before the expiry run takes it
         # off the balance.
         day = timezone.localdate(request.created_at or timezone.now())
-        for wallet in locked_wallets(request, scopes):
+        for wallet in locked_wallets(request, subscription):
             if wallet is None or wallet.balance <= 0:
                 continue
             # Locked here and drawn down by `append` without a second read.

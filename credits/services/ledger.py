@@ -12,13 +12,13 @@ What they build from is a `LedgerRequest`, the input validated once by `ledger_r
 (credits.services.validation).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Subscription
@@ -26,6 +26,7 @@ from activity.services import event_statements
 from core import citus
 from core.errors import KEY_REUSED, Conflict, check_idempotency_key
 from core.money import Unit
+from core.statements import Prepared
 from credits import chain
 from credits.models import Activity, CreditEntry, CreditLot, CreditOperation, CreditWallet
 from credits.services import day_totals, lots, timeline, wallet_months
@@ -91,28 +92,42 @@ def lock(*wallets: CreditWallet | None) -> list[CreditWallet]:
 
 
 def locked_wallets(
-    request: LedgerRequest, scopes: Sequence[Subscription | None]
+    request: LedgerRequest, subscription: Subscription | None
 ) -> list[CreditWallet | None]:
-    """The request's unit's wallets for each of `scopes` (a subscription's, or None for the
-    account's own), locked for this transaction in one query, in the order given (None where
-    there is none): `wallet_for` and `lock` together, for a writer that only moves wallets that
-    exist. The rows are locked in primary-key order, as `lock` locks them."""
-    subscriptions = [scope.pk for scope in scopes if scope is not None]
-    which = Q(subscription_id__in=subscriptions) if subscriptions else Q(pk__in=[])
-    if None in scopes:
-        which |= Q(subscription__isnull=True)
-    found = {
-        wallet.subscription_id: wallet
-        for wallet in CreditWallet.objects.select_for_update()
-        .filter(
-            which,
-            account=request.account,
-            credit_type=request.credit_type,
-            currency=request.currency,
-        )
-        .order_by("pk")
+    """The request's unit's wallets, `subscription`'s (when given) and the account's own, in
+    that order, locked for this transaction in one query (None where there is none):
+    `wallet_for` and `lock` together, for a writer that only moves wallets that exist. The
+    rows are locked in primary-key order, as `lock` locks them."""
+    unit: dict[str, Any] = {
+        "account": request.account.pk,
+        "credit_type": request.credit_type,
+        "currency": request.currency,
     }
-    return [found.get(scope.pk if scope is not None else None) for scope in scopes]
+    if subscription is None:
+        return [next(iter(_ACCOUNTS_WALLET(**unit)), None)]
+    found = {w.subscription_id: w for w in _BOTH_WALLETS(**unit, subscription=subscription.pk)}
+    return [found.get(subscription.pk), found.get(None)]
+
+
+def _unit(account: int, credit_type: str, currency: str) -> QuerySet[CreditWallet]:
+    return (
+        CreditWallet.objects.select_for_update()
+        .filter(account_id=account, credit_type=credit_type, currency=currency)
+        .order_by("pk")
+    )
+
+
+# The two reads of `locked_wallets`, compiled once: the ORM's compiling of the lock took
+# longer than the query, on every charge.
+_UNIT = {"account": -7_000_001, "credit_type": "\x00credit type", "currency": "\x00currency"}
+_ACCOUNTS_WALLET = Prepared(lambda **unit: _unit(**unit).filter(subscription__isnull=True), **_UNIT)
+_BOTH_WALLETS = Prepared(
+    lambda subscription, **unit: _unit(**unit).filter(
+        Q(subscription_id=subscription) | Q(subscription__isnull=True)
+    ),
+    **_UNIT,
+    subscription=-7_000_002,
+)
 
 
 def append(

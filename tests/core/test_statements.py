@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from activity.models import ActivityEvent
 from activity.services import build_event
 from core.actors import Actor
-from core.statements import copy_in
+from core.statements import Prepared, copy_in
 from credits.models import CreditAllocation
 from tests.factories import AccountFactory, SubscriptionFactory
 
@@ -124,3 +124,29 @@ def test_nothing_to_copy_sends_nothing_and_a_copy_counts_as_one_query(
         copy_in(events(account, None))
     assert captured.captured_queries[0]["sql"].startswith('COPY "activity_activityevent"')
     assert captured.captured_queries[0]["sql"].endswith("(2 rows)")
+
+
+def test_a_prepared_query_reads_what_its_queryset_reads_with_each_calls_values():
+    from accounts.models import Account
+
+    first, second = AccountFactory(country="SE"), AccountFactory(country="NO")
+    named = Prepared(
+        lambda number, country: Account.objects.filter(customer_number=number, country=country),
+        number="\x00number",
+        country="\x00country",
+    )
+
+    assert named(number=first.customer_number, country="SE") == [first]
+    assert named(number=second.customer_number, country="NO") == [second]
+    assert named(number=second.customer_number, country="SE") == []
+
+
+def test_a_sentinel_that_is_not_exactly_one_parameter_is_refused():
+    from accounts.models import Account
+
+    twice = Prepared(
+        lambda number: Account.objects.filter(customer_number=number, email=number),
+        number="\x00number",
+    )
+    with pytest.raises(ValueError, match="one parameter"):
+        twice(number="A1")

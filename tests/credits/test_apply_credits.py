@@ -100,17 +100,21 @@ def test_the_wallets_are_found_and_locked_in_one_query_in_the_order_asked(
     )
 
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        found = locked_wallets(request, [subscription, None])
-        missing = locked_wallets(request, [SubscriptionFactory.build(pk=10**9), None])
+        found = locked_wallets(request, subscription)
+        missing = locked_wallets(request, SubscriptionFactory.build(pk=10**9))
+        alone = locked_wallets(request, None)
 
     assert [(w.subscription_id, w.currency) for w in found] == [
         (subscription.pk, "SEK"),
         (None, "SEK"),
     ]
     assert missing[0] is None and missing[1].subscription_id is None
-    [sql, _] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
-    assert sql.endswith("FOR UPDATE") and "JOIN" not in sql
-    assert 'ORDER BY "credits_creditwallet"."id" ASC' in sql
+    assert [(w.subscription_id, w.currency) for w in alone] == [(None, "SEK")]
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 3
+    for sql in selects:
+        assert sql.endswith("FOR UPDATE") and "JOIN" not in sql
+        assert 'ORDER BY "credits_creditwallet"."id" ASC' in sql
 
 
 def test_the_same_key_returns_the_same_result_without_a_second_entry(account, subscription):
